@@ -1,0 +1,142 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Memory describes the container's memory.
+type Memory struct {
+	// Size is the container's resident memory, all of which a first full copy sends.
+	Size ByteSize `yaml:"size" json:"size_bytes"`
+	// PageSize is the unit of dirtying and transfer (4KiB on x86_64).
+	PageSize ByteSize `yaml:"page_size" json:"page_size_bytes"`
+}
+
+// Pages returns the number of pages of memory.
+func (m Memory) Pages() int64 { return int64(m.Size) / int64(m.PageSize) }
+
+// Workload describes how the container dirties memory.
+type Workload struct {
+	// DirtyRate is the rate of page writes, in bytes per second (writes x page size).
+	DirtyRate Rate `yaml:"dirty_rate" json:"dirty_rate_bytes_per_s"`
+	// WWS is the writable working set: the pages the workload writes to at all.
+	// Zero means the whole memory.
+	WWS ByteSize `yaml:"wws,omitempty" json:"wws_bytes"`
+	// HotFraction is the share of the WWS that is hot (0 = no hot/cold split).
+	HotFraction float64 `yaml:"hot_fraction,omitempty" json:"hot_fraction"`
+	// HotShare is the share of writes that go to hot pages (used when HotFraction > 0).
+	HotShare float64 `yaml:"hot_share,omitempty" json:"hot_share"`
+	// RateTrace multiplies DirtyRate over time.
+	RateTrace Trace `yaml:"rate_trace,omitempty" json:"rate_trace"`
+}
+
+// Network describes the link between source and target.
+type Network struct {
+	// Bandwidth is the link's capacity in bytes per second.
+	Bandwidth Rate `yaml:"bandwidth" json:"bandwidth_bytes_per_s"`
+	// Latency is the one-way latency added to every transfer.
+	Latency Duration `yaml:"latency,omitempty" json:"latency_s"`
+	// BandwidthTrace multiplies Bandwidth over time.
+	BandwidthTrace Trace `yaml:"bandwidth_trace,omitempty" json:"bandwidth_trace"`
+}
+
+// Costs are the fixed and per-page costs of checkpoint/restore, as measured by
+// calibration on a real testbed. All default to zero (the pure transfer model).
+type Costs struct {
+	// Freeze is the time to freeze the workload (cgroup freezer).
+	Freeze Duration `yaml:"freeze,omitempty" json:"freeze_s"`
+	// DumpPerPage is the time to dump one page to the image (per round).
+	DumpPerPage Duration `yaml:"dump_per_page,omitempty" json:"dump_per_page_s"`
+	// RoundSetup is the fixed cost of a dump round (CRIU start, seize, parasite).
+	RoundSetup Duration `yaml:"round_setup,omitempty" json:"round_setup_s"`
+	// TransferSetup is the fixed cost of a transfer (connection, handshake).
+	TransferSetup Duration `yaml:"transfer_setup,omitempty" json:"transfer_setup_s"`
+	// RestoreBase is the fixed cost of a restore on the target.
+	RestoreBase Duration `yaml:"restore_base,omitempty" json:"restore_base_s"`
+	// RestorePerPage is the restore cost of each page the restore must load.
+	RestorePerPage Duration `yaml:"restore_per_page,omitempty" json:"restore_per_page_s"`
+	// RestoreAllPages says that a restore loads every page (CRIU restore from
+	// images) rather than only the final delta (a warm mirror that already holds
+	// the earlier rounds in memory).
+	RestoreAllPages bool `yaml:"restore_all_pages,omitempty" json:"restore_all_pages"`
+	// Resume is the time to resume the restored workload.
+	Resume Duration `yaml:"resume,omitempty" json:"resume_s"`
+}
+
+// Validate checks every field; errors name the field and the valid range.
+func (m Memory) Validate() error {
+	if m.PageSize <= 0 {
+		return fmt.Errorf("memory.page_size: must be positive (for example 4KiB), got %d", m.PageSize)
+	}
+	if m.Size <= 0 {
+		return fmt.Errorf("memory.size: must be positive (for example 1GiB), got %d", m.Size)
+	}
+	if m.Size < m.PageSize {
+		return fmt.Errorf("memory.size: %s is smaller than one page (%s)", m.Size, m.PageSize)
+	}
+	if m.Size/m.PageSize > 1<<32 {
+		return fmt.Errorf("memory.size: %s is more than 2^32 pages of %s; use a larger page_size", m.Size, m.PageSize)
+	}
+	return nil
+}
+
+// Validate checks every field against the memory it dirties.
+func (w Workload) Validate(m Memory) error {
+	if w.DirtyRate < 0 || w.DirtyRate != w.DirtyRate {
+		return fmt.Errorf("workload.dirty_rate: must be zero or positive, got %g", float64(w.DirtyRate))
+	}
+	if w.WWS < 0 || w.WWS > m.Size {
+		return fmt.Errorf("workload.wws: must be between 0 and memory.size (%s), got %s", m.Size, w.WWS)
+	}
+	if w.HotFraction < 0 || w.HotFraction >= 1 || w.HotFraction != w.HotFraction {
+		return fmt.Errorf("workload.hot_fraction: must be in [0, 1), got %g", w.HotFraction)
+	}
+	if w.HotShare < 0 || w.HotShare > 1 || w.HotShare != w.HotShare {
+		return fmt.Errorf("workload.hot_share: must be in [0, 1], got %g", w.HotShare)
+	}
+	if w.HotFraction > 0 && w.HotShare == 0 {
+		return errors.New("workload.hot_share: set the share of writes going to hot pages when hot_fraction is set (for example 0.9)")
+	}
+	return w.RateTrace.Validate("workload.rate_trace")
+}
+
+// WWSBytes returns the writable working set, defaulting to the whole memory.
+func (w Workload) WWSBytes(m Memory) int64 {
+	if w.WWS == 0 {
+		return int64(m.Size)
+	}
+	return int64(w.WWS)
+}
+
+// Validate checks bandwidth, latency and the trace.
+func (n Network) Validate() error {
+	if !(n.Bandwidth > 0) || float64(n.Bandwidth) > 1e15 {
+		return fmt.Errorf("network.bandwidth: must be positive (for example 1Gbit/s or 100MB/s), got %g", float64(n.Bandwidth))
+	}
+	if n.Latency < 0 || n.Latency.Duration() > time.Hour {
+		return fmt.Errorf("network.latency: must be between 0 and 1h, got %s", n.Latency)
+	}
+	for i, p := range n.BandwidthTrace.Points {
+		if p.Factor == 0 && i == len(n.BandwidthTrace.Points)-1 {
+			return fmt.Errorf("network.bandwidth_trace.points[%d].factor: the last factor must be positive or the transfer never ends", i)
+		}
+	}
+	return n.BandwidthTrace.Validate("network.bandwidth_trace")
+}
+
+// Validate rejects negative costs.
+func (c Costs) Validate() error {
+	for _, f := range []struct {
+		name string
+		v    Duration
+	}{{"freeze", c.Freeze}, {"dump_per_page", c.DumpPerPage}, {"round_setup", c.RoundSetup},
+		{"transfer_setup", c.TransferSetup}, {"restore_base", c.RestoreBase},
+		{"restore_per_page", c.RestorePerPage}, {"resume", c.Resume}} {
+		if f.v < 0 || f.v.Duration() > 24*time.Hour {
+			return fmt.Errorf("costs.%s: must be between 0 and 24h, got %s", f.name, f.v)
+		}
+	}
+	return nil
+}

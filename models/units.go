@@ -1,0 +1,240 @@
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ByteSize is an amount of memory or data in bytes. In scenario files it may be
+// written as a plain number of bytes or with a unit: "4KiB", "64MiB", "1GiB",
+// "1MB" (decimal, 10^6), "512B".
+type ByteSize int64
+
+// Rate is a data rate in bytes per second. In scenario files it may be written as
+// a plain number of bytes per second or with a unit: "100MB/s", "1Gbit/s", "20MiB/s".
+type Rate float64
+
+// Duration is a time.Duration that scenario files write as "10ms", "1.5s" or as a
+// plain number of seconds.
+type Duration time.Duration
+
+var sizeUnits = map[string]float64{
+	"": 1, "b": 1,
+	"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+	"k": 1 << 10, "m": 1 << 20, "g": 1 << 30,
+	"bit": 1.0 / 8, "kbit": 1e3 / 8, "mbit": 1e6 / 8, "gbit": 1e9 / 8,
+}
+
+// ParseByteSize parses "64MiB", "1GB", "4096" and similar into bytes.
+func ParseByteSize(s string) (ByteSize, error) {
+	v, err := parseWithUnit(s, sizeUnits)
+	if err != nil {
+		return 0, fmt.Errorf("invalid size %q: %v (want a number with an optional unit such as 4KiB, 64MiB, 1GiB, 1MB)", s, err)
+	}
+	if v != math.Trunc(v) {
+		v = math.Round(v)
+	}
+	return ByteSize(v), nil
+}
+
+// ParseRate parses "100MB/s", "1Gbit/s", "20MiB/s" or a plain bytes-per-second number.
+func ParseRate(s string) (Rate, error) {
+	t := strings.TrimSpace(s)
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "/s"), "ps")
+	v, err := parseWithUnit(t, sizeUnits)
+	if err != nil {
+		return 0, fmt.Errorf("invalid rate %q: %v (want a number of bytes per second with an optional unit such as 100MB/s, 1Gbit/s, 20MiB/s)", s, err)
+	}
+	return Rate(v), nil
+}
+
+// ParseDuration parses Go durations ("10ms", "1.5s") or a plain number of seconds.
+func ParseDuration(s string) (Duration, error) {
+	t := strings.TrimSpace(s)
+	if f, err := strconv.ParseFloat(t, 64); err == nil {
+		if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e9 {
+			return 0, fmt.Errorf("invalid duration %q: out of range", s)
+		}
+		return Duration(f * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(t)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (want a Go duration such as 10ms, 1.5s, 2m or seconds as a number)", s)
+	}
+	return Duration(d), nil
+}
+
+func parseWithUnit(s string, units map[string]float64) (float64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && (t[i] == '.' || t[i] == '-' || t[i] == '+' || t[i] == 'e' && i > 0 || (t[i] >= '0' && t[i] <= '9')) {
+		i++
+	}
+	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, fmt.Errorf("no number")
+	}
+	m, ok := units[unit]
+	if !ok {
+		return 0, fmt.Errorf("unknown unit %q", unit)
+	}
+	v := f * m
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1<<62 {
+		return 0, fmt.Errorf("out of range")
+	}
+	return v, nil
+}
+
+// Duration returns d as a time.Duration.
+func (d Duration) Duration() time.Duration { return time.Duration(d) }
+
+// Seconds returns d in seconds.
+func (d Duration) Seconds() float64 { return time.Duration(d).Seconds() }
+
+// String formats d like time.Duration.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// String formats b with a binary unit.
+func (b ByteSize) String() string { return FormatBytes(float64(b)) }
+
+// String formats r with a decimal unit per second.
+func (r Rate) String() string {
+	v := float64(r)
+	switch {
+	case v >= 1e9:
+		return strconv.FormatFloat(v/1e9, 'g', 6, 64) + "GB/s"
+	case v >= 1e6:
+		return strconv.FormatFloat(v/1e6, 'g', 6, 64) + "MB/s"
+	case v >= 1e3:
+		return strconv.FormatFloat(v/1e3, 'g', 6, 64) + "kB/s"
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64) + "B/s"
+}
+
+// FormatBytes renders a byte count with a binary unit (B, KiB, MiB, GiB).
+func FormatBytes(v float64) string {
+	abs := math.Abs(v)
+	switch {
+	case abs >= 1<<30:
+		return strconv.FormatFloat(v/(1<<30), 'f', 2, 64) + "GiB"
+	case abs >= 1<<20:
+		return strconv.FormatFloat(v/(1<<20), 'f', 2, 64) + "MiB"
+	case abs >= 1<<10:
+		return strconv.FormatFloat(v/(1<<10), 'f', 2, 64) + "KiB"
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64) + "B"
+}
+
+func scalarText(n *yaml.Node) (string, error) {
+	if n.Kind != yaml.ScalarNode {
+		return "", fmt.Errorf("line %d: want a scalar value, got a %s", n.Line, kindName(n.Kind))
+	}
+	return n.Value, nil
+}
+
+func kindName(k yaml.Kind) string {
+	switch k {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "document"
+}
+
+// UnmarshalYAML accepts a number of bytes or a string with a unit.
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	s, err := scalarText(n)
+	if err != nil {
+		return err
+	}
+	v, err := ParseByteSize(s)
+	*b = v
+	return err
+}
+
+// UnmarshalYAML accepts a number of bytes per second or a string with a unit.
+func (r *Rate) UnmarshalYAML(n *yaml.Node) error {
+	s, err := scalarText(n)
+	if err != nil {
+		return err
+	}
+	v, err := ParseRate(s)
+	*r = v
+	return err
+}
+
+// UnmarshalYAML accepts a Go duration string or seconds as a number.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	s, err := scalarText(n)
+	if err != nil {
+		return err
+	}
+	v, err := ParseDuration(s)
+	*d = v
+	return err
+}
+
+// MarshalYAML writes the duration as a Go duration string.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+// MarshalJSON writes the duration in seconds (base unit), as records require.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.Seconds()) }
+
+// UnmarshalJSON reads seconds as a number, or a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var f float64
+	if err := json.Unmarshal(b, &f); err == nil {
+		*d = Duration(f * float64(time.Second))
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration: want seconds or a duration string")
+	}
+	v, err := ParseDuration(s)
+	*d = v
+	return err
+}
+
+// UnmarshalJSON reads bytes as a number or a string with a unit.
+func (b *ByteSize) UnmarshalJSON(p []byte) error {
+	var f float64
+	if err := json.Unmarshal(p, &f); err == nil {
+		*b = ByteSize(f)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(p, &s); err != nil {
+		return fmt.Errorf("size: want bytes or a size string")
+	}
+	v, err := ParseByteSize(s)
+	*b = v
+	return err
+}
+
+// UnmarshalJSON reads bytes per second as a number or a string with a unit.
+func (r *Rate) UnmarshalJSON(p []byte) error {
+	var f float64
+	if err := json.Unmarshal(p, &f); err == nil {
+		*r = Rate(f)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(p, &s); err != nil {
+		return fmt.Errorf("rate: want bytes per second or a rate string")
+	}
+	v, err := ParseRate(s)
+	*r = v
+	return err
+}
