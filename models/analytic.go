@@ -1,0 +1,190 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// ErrNotApplicable says that a closed-form model does not cover a scenario
+// (time-varying traces, a group of containers).
+var ErrNotApplicable = errors.New("the analytic model does not apply")
+
+// LiuResult is the outcome of Liu et al.'s (HPDC'11) closed-form pre-copy model.
+type LiuResult struct {
+	// N is the index of the stop-and-copy round: rounds 0..N-1 are live.
+	N int
+	// Volumes are V_0..V_N in bytes (V_N is the stop-and-copy round).
+	Volumes []float64
+	// Total is the bytes sent, M(1-lambda^(N+1))/(1-lambda).
+	Total float64
+	// Time is the total migration time Total/R plus resume.
+	Time time.Duration
+	// Downtime is V_N/R plus resume.
+	Downtime time.Duration
+}
+
+// LiuPreCopy evaluates Liu et al.'s model: memory m bytes, transfer rate r and
+// dirty rate d in bytes per second, last-round threshold vthd bytes, at most nmax
+// live rounds, resume time tr. V_i = m*lambda^i with lambda = d/r;
+// n = min(ceil(log_lambda(vthd/m)), nmax); downtime = V_n/r + tr.
+func LiuPreCopy(m, r, d, vthd float64, nmax int, tr time.Duration) (LiuResult, error) {
+	if m <= 0 || r <= 0 || d < 0 || vthd < 0 || nmax < 1 {
+		return LiuResult{}, fmt.Errorf("liu: need m > 0, r > 0, d >= 0, vthd >= 0, nmax >= 1")
+	}
+	lambda := d / r
+	n := nmax
+	switch {
+	case d == 0:
+		n = 1
+	case lambda < 1 && vthd > 0:
+		k := int(math.Ceil(math.Log(vthd/m)/math.Log(lambda) - 1e-12))
+		n = min(max(k, 1), nmax)
+	}
+	res := LiuResult{N: n, Volumes: make([]float64, n+1)}
+	for i := 0; i <= n; i++ {
+		res.Volumes[i] = m * math.Pow(lambda, float64(i))
+	}
+	if lambda == 1 {
+		res.Total = m * float64(n+1)
+	} else {
+		res.Total = m * (1 - math.Pow(lambda, float64(n+1))) / (1 - lambda)
+	}
+	res.Time = Seconds(res.Total/r) + tr
+	res.Downtime = Seconds(res.Volumes[n]/r) + tr
+	return res, nil
+}
+
+// analyticCosts evaluates the fixed and per-page costs of a scenario in the fluid
+// model that the simulator's analytic memory model also follows.
+type analyticCosts struct {
+	s Scenario
+	// r is the bandwidth, d the dirty rate, w the writable working set, p the page size.
+	r, d, w, p float64
+}
+
+func (c analyticCosts) round(v float64) (dump, transfer time.Duration) {
+	co := c.s.Costs
+	dump = co.RoundSetup.Duration() + time.Duration(v/c.p*float64(co.DumpPerPage))
+	transfer = co.TransferSetup.Duration() + c.s.Network.Latency.Duration() + Seconds(v/c.r)
+	return dump, transfer
+}
+
+func (c analyticCosts) dirty(dt time.Duration) float64 { return math.Min(c.d*dt.Seconds(), c.w) }
+
+// AnalyticMigration runs a technique in the fluid closed-form model: every dirtied
+// byte counts as new, capped per round at the writable working set, constant
+// rates, the scenario's costs. It is the model under which the simulator's
+// "analytic" memory model must agree, and it reduces to Liu et al. with zero costs.
+func AnalyticMigration(s Scenario, technique string) (Result, error) {
+	if !s.Workload.RateTrace.Empty() || !s.Network.BandwidthTrace.Empty() {
+		return Result{}, fmt.Errorf("%w: scenario %q has time-varying traces", ErrNotApplicable, s.Name)
+	}
+	if s.Group.Containers > 1 {
+		return Result{}, fmt.Errorf("%w: scenario %q migrates a group", ErrNotApplicable, s.Name)
+	}
+	c := analyticCosts{s: s, r: float64(s.Network.Bandwidth), d: float64(s.Workload.DirtyRate),
+		w: float64(s.Workload.WWSBytes(s.Memory)), p: float64(s.Memory.PageSize)}
+	m := float64(s.Memory.Size)
+	var res Result
+	var pending float64
+	var t time.Duration
+	live := func(v float64, kind RoundKind) Round {
+		dump, tr := c.round(v)
+		r := Round{Index: len(res.Rounds), Kind: kind, Start: t, Bytes: int64(math.Round(v)),
+			Pages: int64(math.Ceil(v / c.p)), DumpTime: dump, TransferTime: tr}
+		r.End = t + dump + tr
+		pending = c.dirty(r.End - r.Start)
+		t = r.End
+		res.Rounds = append(res.Rounds, r)
+		return r
+	}
+	switch technique {
+	case Cold:
+		res.StopReason = StopNoRounds
+		pending = m
+	case PreCopy:
+		v := m
+		for {
+			live(v, kindFor(len(res.Rounds)))
+			h := History{Memory: int64(m), Rounds: res.Rounds, Pending: int64(math.Round(pending))}
+			if reason := s.PreCopy.Stop.Check(h); reason != StopNone {
+				res.StopReason = reason
+				break
+			}
+			v = pending
+		}
+	case MiGrror:
+		res.StopReason, res.TriggerAt = StopTrigger, s.MiGrror.Trigger.Duration()
+		theta, minGap := float64(s.MiGrror.SyncThreshold), s.MiGrror.MinInterval.Duration()
+		v := m
+		for {
+			r := live(v, kindFor(len(res.Rounds)))
+			if t >= res.TriggerAt {
+				break
+			}
+			next := r.Start + minGap
+			if theta > c.w || c.d == 0 {
+				next = res.TriggerAt
+			} else {
+				next = max(next, r.Start+Seconds(theta/c.d), t)
+			}
+			if next >= res.TriggerAt {
+				t = res.TriggerAt
+				pending = c.dirty(t - r.Start)
+				break
+			}
+			t = next
+			v = c.dirty(t - r.Start)
+		}
+	case PostCopy:
+		return analyticPostCopy(s, c)
+	default:
+		_, err := NewTechnique(technique, s)
+		return Result{}, err
+	}
+	res.Technique = technique
+	final := frozenRound(s, c, t, pending, len(res.Rounds), RoundFinal)
+	res.Rounds = append(res.Rounds, final)
+	res.FreezeAt = final.Start
+	restored := final.Pages
+	if s.Costs.RestoreAllPages {
+		restored = s.Memory.Pages()
+	}
+	res.Resume = resumeAt(s, final.End, restored)
+	return res, nil
+}
+
+func kindFor(i int) RoundKind {
+	if i == 0 {
+		return RoundFull
+	}
+	return RoundDelta
+}
+
+func frozenRound(s Scenario, c analyticCosts, t time.Duration, v float64, idx int, kind RoundKind) Round {
+	dump, tr := c.round(v)
+	dump += s.Costs.Freeze.Duration()
+	return Round{Index: idx, Kind: kind, Start: t, End: t + dump + tr, Bytes: int64(math.Round(v)),
+		Pages: int64(math.Ceil(v / c.p)), DumpTime: dump, TransferTime: tr, Frozen: true}
+}
+
+func resumeAt(s Scenario, t time.Duration, pages int64) ResumeInfo {
+	d := s.Costs.RestoreBase.Duration() + time.Duration(pages)*s.Costs.RestorePerPage.Duration() + s.Costs.Resume.Duration()
+	return ResumeInfo{Start: t, End: t + d, Pages: pages}
+}
+
+// analyticPostCopy: freeze and hand over minimal state, resume, then push the
+// rest at the link rate; the degraded period lasts until the last page arrives.
+func analyticPostCopy(s Scenario, c analyticCosts) (Result, error) {
+	res := Result{Technique: PostCopy, StopReason: StopNoRounds}
+	h := frozenRound(s, c, 0, float64(s.PostCopy.Handover), 0, RoundHandover)
+	res.Rounds = []Round{h}
+	res.FreezeAt = 0
+	res.Resume = resumeAt(s, h.End, h.Pages)
+	rest := float64(s.Memory.Size)
+	_, tr := c.round(rest)
+	res.PostCopy = &PostCopyStats{Degraded: tr, Bytes: int64(rest), Pages: s.Memory.Pages(), End: res.Resume.End + tr}
+	return res, nil
+}
