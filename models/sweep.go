@@ -1,0 +1,224 @@
+package models
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Axis is one swept parameter: a dotted path and its values, written either as
+// a list or as a range {from, to, steps} (linear, or geometric with log: true).
+type Axis struct {
+	Param  string
+	Values []string
+}
+
+// Sweep is a grid of scenarios: every combination of the axes applied to a base.
+type Sweep struct {
+	Name string
+	Base Scenario
+	Axes []Axis
+	// MaxScenarios refuses grids larger than this unless forced (default 100000).
+	MaxScenarios int
+}
+
+// Size returns the number of scenarios in the grid.
+func (s Sweep) Size() int {
+	n := 1
+	for _, a := range s.Axes {
+		n *= len(a.Values)
+		if n > math.MaxInt32 {
+			return math.MaxInt32
+		}
+	}
+	return n
+}
+
+// Scenario returns the i-th scenario of the grid (the last axis varies fastest),
+// named after the base and the values that differ.
+func (s Sweep) Scenario(i int) (Scenario, error) {
+	sc := s.Base
+	sc.Techniques = append([]string(nil), s.Base.Techniques...)
+	var name []string
+	for k := len(s.Axes) - 1; k >= 0; k-- {
+		a := s.Axes[k]
+		v := a.Values[i%len(a.Values)]
+		i /= len(a.Values)
+		if err := SetParam(&sc, a.Param, v); err != nil {
+			return sc, err
+		}
+		name = append([]string{a.Param[strings.LastIndex(a.Param, ".")+1:] + "=" + v}, name...)
+	}
+	if len(name) > 0 {
+		sc.Name = s.Base.Name + "/" + strings.Join(name, ",")
+	}
+	sc = sc.WithDefaults()
+	if err := sc.Validate(); err != nil {
+		return sc, fmt.Errorf("sweep scenario %q: %w", sc.Name, err)
+	}
+	return sc, nil
+}
+
+type sweepFile struct {
+	Name         string               `yaml:"name"`
+	Base         yaml.Node            `yaml:"base"`
+	Grid         map[string]yaml.Node `yaml:"grid"`
+	MaxScenarios int                  `yaml:"max_scenarios"`
+}
+
+type rangeSpec struct {
+	From  string `yaml:"from"`
+	To    string `yaml:"to"`
+	Steps int    `yaml:"steps"`
+	Log   bool   `yaml:"log"`
+}
+
+// ParseSweep reads a sweep file: a name, a base scenario and a grid of
+// parameter paths to value lists or ranges. Every scenario of the grid is
+// checked before anything runs.
+func ParseSweep(r io.Reader) (Sweep, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 16<<20))
+	if err != nil {
+		return Sweep{}, err
+	}
+	var f sweepFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Sweep{}, errors.New("sweep: the file is empty; see examples/sweep-dirty-rate.yaml")
+		}
+		return Sweep{}, fmt.Errorf("sweep: %v", cleanYAMLError(err))
+	}
+	base, err := yaml.Marshal(&f.Base)
+	if err != nil || f.Base.Kind == 0 {
+		return Sweep{}, errors.New("sweep.base: give the base scenario under `base:`")
+	}
+	sc, err := ParseScenario(bytes.NewReader(base))
+	if err != nil {
+		return Sweep{}, fmt.Errorf("sweep.base: %w", err)
+	}
+	sw := Sweep{Name: f.Name, Base: sc, MaxScenarios: f.MaxScenarios}
+	if sw.Name == "" {
+		sw.Name = sc.Name
+	}
+	if sw.MaxScenarios == 0 {
+		sw.MaxScenarios = 100000
+	}
+	keys := make([]string, 0, len(f.Grid))
+	for k := range f.Grid {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		n := f.Grid[k]
+		vals, err := axisValues(k, &n)
+		if err != nil {
+			return Sweep{}, err
+		}
+		probe := sc
+		if err := SetParam(&probe, k, vals[0]); err != nil {
+			return Sweep{}, fmt.Errorf("sweep.grid: %w", err)
+		}
+		sw.Axes = append(sw.Axes, Axis{Param: k, Values: vals})
+	}
+	return sw, sw.Check(false)
+}
+
+// Check refuses grids beyond MaxScenarios unless force is set, and grids with
+// an empty axis.
+func (s Sweep) Check(force bool) error {
+	for _, a := range s.Axes {
+		if len(a.Values) == 0 {
+			return fmt.Errorf("sweep.grid.%s: no values", a.Param)
+		}
+	}
+	if n := s.Size(); n > s.MaxScenarios && !force {
+		return fmt.Errorf("sweep: the grid has %d scenarios, more than max_scenarios (%d); raise max_scenarios or pass --force", n, s.MaxScenarios)
+	}
+	return nil
+}
+
+func axisValues(param string, n *yaml.Node) ([]string, error) {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		var out []string
+		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("sweep.grid.%s: values must be scalars", param)
+			}
+			out = append(out, c.Value)
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("sweep.grid.%s: empty list", param)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		var rs rangeSpec
+		if err := n.Decode(&rs); err != nil {
+			return nil, fmt.Errorf("sweep.grid.%s: %v", param, cleanYAMLError(err))
+		}
+		return RangeValues(param, rs.From, rs.To, rs.Steps, rs.Log)
+	}
+	return nil, fmt.Errorf("sweep.grid.%s: want a list of values or {from, to, steps}", param)
+}
+
+// RangeValues expands a range into steps values from..to inclusive. Units are
+// taken from `from` (sizes, rates, durations or plain numbers).
+func RangeValues(param, from, to string, steps int, logScale bool) ([]string, error) {
+	if steps < 1 || steps > 1000000 {
+		return nil, fmt.Errorf("sweep.grid.%s.steps: must be between 1 and 1000000, got %d", param, steps)
+	}
+	a, errA := strconv.ParseFloat(normalizeNumber(from), 64)
+	b, errB := strconv.ParseFloat(normalizeNumber(to), 64)
+	if errA != nil || errB != nil {
+		return nil, fmt.Errorf("sweep.grid.%s: from/to must be numbers, sizes (1MiB), rates (10MB/s) or durations (10ms); got %q, %q", param, from, to)
+	}
+	if logScale && (a <= 0 || b <= 0) {
+		return nil, fmt.Errorf("sweep.grid.%s: a log range needs positive from and to", param)
+	}
+	out := make([]string, steps)
+	for i := range out {
+		f := 0.0
+		if steps > 1 {
+			f = float64(i) / float64(steps-1)
+		}
+		v := a + (b-a)*f
+		if logScale {
+			v = a * math.Pow(b/a, f)
+		}
+		out[i] = strconv.FormatFloat(v, 'g', 10, 64) + unitOf(from)
+	}
+	return out, nil
+}
+
+// normalizeNumber returns the value of s in the base unit of its kind, as text.
+func normalizeNumber(s string) string {
+	if r, err := ParseRate(s); err == nil && strings.HasSuffix(strings.TrimSpace(s), "/s") {
+		return strconv.FormatFloat(float64(r), 'g', -1, 64)
+	}
+	if b, err := ParseByteSize(s); err == nil {
+		return strconv.FormatInt(int64(b), 10)
+	}
+	if d, err := ParseDuration(s); err == nil {
+		return strconv.FormatFloat(d.Seconds(), 'g', -1, 64)
+	}
+	return s
+}
+
+// unitOf returns the base-unit suffix that keeps a normalised value's kind:
+// "/s" for rates, "" for sizes (bytes) and seconds (durations read plain
+// numbers as seconds).
+func unitOf(s string) string {
+	if strings.HasSuffix(strings.TrimSpace(s), "/s") {
+		return "/s"
+	}
+	return ""
+}
