@@ -45,7 +45,7 @@ type Summary struct {
 	// Pairs is the number of pairs in scope, LeftOut the number of pairs left
 	// out (calibration scenarios, and any without the validation role).
 	Pairs, LeftOut int
-	Stats              []ErrorStat
+	Stats          []ErrorStat
 }
 
 // summarize computes the error statistics of the pairs in scope.
