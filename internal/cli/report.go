@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/reports"
+	"github.com/urfave/cli/v2"
+)
+
+var formatFlag = &cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "table",
+	Usage: "output format: table, markdown, csv, json or latex"}
+
+func reportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "report",
+		Usage:     "re-render records (JSON Lines) as a table without re-running anything",
+		ArgsUsage: "RECORDS.jsonl [MORE.jsonl...] (- for stdin)",
+		Flags: []cli.Flag{formatFlag,
+			&cli.StringFlag{Name: "group-by", Value: "scenario,technique,backend", Usage: "summary rows: comma-separated scenario, technique, backend"},
+			&cli.BoolFlag{Name: "compare", Usage: "pair predicted (sim, analytic) with measured (real) records and show errors"},
+			&cli.BoolFlag{Name: "rounds", Usage: "show the per-round detail of every record"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return usagef("report: give at least one records file (JSON Lines written by sim, sweep, run or compare)")
+			}
+			format, err := reports.ParseFormat(c.String("format"))
+			if err != nil {
+				return UsageError{err}
+			}
+			var recs []models.Record
+			for _, p := range c.Args().Slice() {
+				rs, err := readRecordsFile(p)
+				if err != nil {
+					return UsageError{err}
+				}
+				recs = append(recs, rs...)
+			}
+			if len(recs) == 0 {
+				return usagef("report: the files hold no records")
+			}
+			return renderReport(c.App.Writer, format, recs, c.String("group-by"), c.Bool("compare"), c.Bool("rounds"))
+		},
+	}
+}
+
+func renderReport(w io.Writer, format reports.Format, recs []models.Record, groupBy string, compare, rounds bool) error {
+	switch {
+	case rounds:
+		for _, r := range recs {
+			if err := reports.Render(w, format, reports.Rounds(r)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case compare:
+		ct, summary := reports.Compare(recs)
+		if err := reports.Render(w, format, ct.Table()); err != nil {
+			return err
+		}
+		return reports.Render(w, format, summary.Table())
+	}
+	keys, err := reports.ParseGroupBy(groupBy)
+	if err != nil {
+		return UsageError{err}
+	}
+	return reports.Render(w, format, reports.Summarize(recs, keys...))
+}
+
+func readRecordsFile(path string) ([]models.Record, error) {
+	f := os.Stdin
+	if path != "-" {
+		var err error
+		if f, err = os.Open(path); err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+		defer f.Close()
+	}
+	recs, err := models.ReadRecords(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return recs, nil
+}
