@@ -13,11 +13,12 @@ var latexEscaper = strings.NewReplacer(
 	`\`, `\textbackslash{}`,
 	`_`, `\_`, `%`, `\%`, `&`, `\&`, `#`, `\#`, `$`, `\$`, `{`, `\{`, `}`, `\}`,
 	`~`, `\textasciitilde{}`, `^`, `\textasciicircum{}`,
+	`|`, `\textbar{}`, `<`, `\textless{}`, `>`, `\textgreater{}`,
 	`†`, `$^\dagger$`, `µ`, `$\mu$`,
 )
 
-// LaTeXEscape escapes s for LaTeX text: _ % & # $ { } \ ~ ^ (and † and µ,
-// which become math symbols).
+// LaTeXEscape escapes s for LaTeX text: _ % & # $ { } \ ~ ^ | < > (and † and
+// µ, which become math symbols).
 func LaTeXEscape(s string) string { return latexEscaper.Replace(s) }
 
 // latexColumn is how one column is shown in LaTeX: with one scale for all its

@@ -47,14 +47,18 @@ func (u Unit) pick(mag float64) (scale, bool) {
 			return s, true
 		}
 	}
-	if mag == 0 && len(ss) > 1 {
-		return ss[0], true // "0 s", "0 B"
+	if mag == 0 {
+		for _, s := range ss {
+			if s.div == 1 {
+				return s, true // "0 s", "0 B"
+			}
+		}
 	}
 	return ss[len(ss)-1], true
 }
 
 // num formats a scaled value with about three significant digits:
-// 125, 12.5, 1.25, 0.125. Counts and bytes below a KiB are integers when whole.
+// 125, 12.5, 1.25, 0.125, 0.00320. Counts and bytes below a KiB are integers when whole.
 func num(x float64, u Unit, signed bool) string {
 	var s string
 	ax := math.Abs(x)
@@ -71,8 +75,8 @@ func num(x float64, u Unit, signed bool) string {
 		s = strconv.FormatFloat(x, 'f', 1, 64)
 	case ax >= 1:
 		s = strconv.FormatFloat(x, 'f', 2, 64)
-	default:
-		s = strconv.FormatFloat(x, 'g', 3, 64)
+	default: // three significant digits: 0.900, 0.00320
+		s = strconv.FormatFloat(x, 'f', 2-int(math.Floor(math.Log10(ax))), 64)
 	}
 	if s == "-0" {
 		s = "0"
@@ -128,9 +132,13 @@ func estimateText(c Cell, s scale, unit string) string {
 	return b.String()
 }
 
-// dataNumber formats a value in base units for CSV: the shortest exact form.
+// dataNumber formats a value in base units for CSV and JSON: the shortest
+// exact form, in exponent notation only where encoding/json would use it.
 func dataNumber(v float64) string {
-	return strconv.FormatFloat(v, 'g', -1, 64)
+	if a := math.Abs(v); a != 0 && (a < 1e-6 || a >= 1e21) {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 // boolText is a bool cell in human formats.
