@@ -1,0 +1,224 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+)
+
+// Env is one container's migration in a simulation. It implements models.Env
+// and models.PostCopyEnv in virtual time over an Engine, the container's Memory
+// and a Link that several Envs may share. Its methods must be called from a
+// process of the engine (the technique runs as one).
+//
+// Rounds snapshot the dirty set at their start: pages dirtied while a round
+// dumps and sends belong to the next round. The workload dirties memory until
+// the freeze at the start of StopAndCopy or Handover.
+type Env struct {
+	e     *Engine
+	s     models.Scenario
+	mem   *Memory
+	link  *Link
+	id    int
+	trace func(string)
+
+	started, frozen, resumed, postcopy bool
+	lastPages                          int64
+	resumeEnd                          time.Duration
+}
+
+var (
+	_ models.Env         = (*Env)(nil)
+	_ models.PostCopyEnv = (*Env)(nil)
+)
+
+// NewEnv returns the environment of container id of scenario s (defaults
+// applied), with its memory model, on the shared link.
+func NewEnv(e *Engine, link *Link, s models.Scenario, mem *Memory, id int) *Env {
+	return &Env{e: e, s: s, mem: mem, link: link, id: id}
+}
+
+// SetTrace makes the environment report every step to fn (nil: off).
+func (v *Env) SetTrace(fn func(line string)) { v.trace = fn }
+
+// ErrNotInProcess is returned when an Env method is called from outside a
+// process of its engine.
+var ErrNotInProcess = errors.New("sim: Env used outside a simulation process")
+
+func (v *Env) enter(ctx context.Context) (*Process, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p := v.e.Current()
+	if p == nil {
+		return nil, ErrNotInProcess
+	}
+	return p, nil
+}
+
+func (v *Env) tracef(format string, args ...any) {
+	if v.trace != nil {
+		v.trace(fmt.Sprintf("%14.9fs c%d ", v.e.now.Seconds(), v.id) + fmt.Sprintf(format, args...))
+	}
+}
+
+// Now implements models.Env: the virtual time since the run started.
+func (v *Env) Now() time.Duration { return v.e.now }
+
+// all returns the pages and bytes of the whole memory.
+func (v *Env) all() (int64, int64) {
+	if v.mem.analytic {
+		return v.mem.pages, int64(v.s.Memory.Size)
+	}
+	return v.mem.pages, v.mem.pages * v.mem.pageSize
+}
+
+// dump returns the cost of dumping a round: RoundSetup plus DumpPerPage per
+// page (per fractional page in the byte-granular analytic model).
+func (v *Env) dump(pages, bytes int64) time.Duration {
+	c := v.s.Costs
+	n := float64(pages)
+	if v.mem.analytic {
+		n = float64(bytes) / float64(v.mem.pageSize)
+		return c.RoundSetup.Duration() + time.Duration(n*float64(c.DumpPerPage))
+	}
+	return c.RoundSetup.Duration() + perPage(pages, c.DumpPerPage.Duration())
+}
+
+func perPage(n int64, d time.Duration) time.Duration {
+	return time.Duration(float64(n)*float64(d) + 0.5)
+}
+
+// send dumps and transfers one round's data, filling in its times.
+func (v *Env) send(p *Process, r *models.Round, extra time.Duration) {
+	r.DumpTime = extra + v.dump(r.Pages, r.Bytes)
+	p.Sleep(r.DumpTime)
+	t0 := v.e.now
+	v.link.Transfer(p, r.Bytes)
+	r.TransferTime = v.e.now - t0
+	r.End = v.e.now
+	v.tracef("%s round end pages=%d bytes=%d dump=%s transfer=%s", r.Kind, r.Pages, r.Bytes, r.DumpTime, r.TransferTime)
+}
+
+// Round implements models.Env: a live round of the dirty set (all memory the
+// first time), dumped (RoundSetup + DumpPerPage per page) then sent.
+func (v *Env) Round(ctx context.Context) (models.Round, error) {
+	p, err := v.enter(ctx)
+	if err != nil {
+		return models.Round{}, err
+	}
+	if v.frozen {
+		return models.Round{}, errors.New("sim: live round after the workload was frozen")
+	}
+	r := models.Round{Kind: models.RoundDelta, Start: v.e.now}
+	if !v.started {
+		v.started = true
+		r.Kind = models.RoundFull
+		v.mem.Track(r.Start)
+		r.Pages, r.Bytes = v.all()
+	} else {
+		r.Pages, r.Bytes = v.mem.Track(r.Start)
+	}
+	v.tracef("%s round start", r.Kind)
+	v.send(p, &r, 0)
+	return r, nil
+}
+
+// Dirty implements models.Env: bytes dirtied since the last round started
+// (the whole memory before the first round, nothing after the final one).
+func (v *Env) Dirty(ctx context.Context) (int64, error) {
+	if _, err := v.enter(ctx); err != nil {
+		return 0, err
+	}
+	if !v.started {
+		_, b := v.all()
+		return b, nil
+	}
+	_, b := v.mem.Dirty(v.e.now)
+	return b, nil
+}
+
+// WaitDirty implements models.Env. The time at which atLeast bytes are dirty is
+// computed in closed form from the memory model; the wait ends then (but not
+// before notBefore) or at deadline, whichever is first. When both fall on the
+// same instant, the deadline wins.
+func (v *Env) WaitDirty(ctx context.Context, atLeast int64, notBefore, deadline time.Duration) (models.WaitResult, error) {
+	p, err := v.enter(ctx)
+	if err != nil {
+		return models.WaitResult{}, err
+	}
+	from := max(v.e.now, notBefore)
+	var t time.Duration
+	ok := false
+	switch {
+	case !v.started:
+		_, all := v.all()
+		t, ok = from, all >= atLeast
+	case !v.frozen:
+		t, ok = v.mem.Reach(atLeast, from, deadline)
+	}
+	res := models.WaitResult{}
+	if ok && t < deadline {
+		p.SleepUntil(t)
+	} else {
+		if deadline >= MaxTime {
+			return res, fmt.Errorf("sim: waiting for %d dirty bytes that never come, with no deadline", atLeast)
+		}
+		p.SleepUntil(deadline)
+		res.Deadline = true
+	}
+	res.Dirty, _ = v.Dirty(ctx)
+	v.tracef("wait end dirty=%d deadline=%v", res.Dirty, res.Deadline)
+	return res, nil
+}
+
+// StopAndCopy implements models.Env: freeze (Costs.Freeze), dump what the
+// target lacks (all memory on a cold migration) and send it.
+func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
+	p, err := v.enter(ctx)
+	if err != nil {
+		return models.Round{}, err
+	}
+	if v.frozen {
+		return models.Round{}, errors.New("sim: stop-and-copy after the workload was frozen")
+	}
+	r := models.Round{Kind: models.RoundFinal, Start: v.e.now, Frozen: true}
+	v.frozen = true
+	v.mem.Freeze(r.Start)
+	if !v.started {
+		r.Pages, r.Bytes = v.all()
+	} else {
+		r.Pages, r.Bytes = v.mem.Track(r.Start)
+	}
+	v.started = true
+	v.tracef("freeze")
+	v.send(p, &r, v.s.Costs.Freeze.Duration())
+	v.lastPages = r.Pages
+	return r, nil
+}
+
+// Resume implements models.Env: restore on the target (RestoreBase plus
+// RestorePerPage for every page, or only the final round's pages unless
+// Costs.RestoreAllPages; post-copy restores only the handover), then Resume.
+func (v *Env) Resume(ctx context.Context) (models.ResumeInfo, error) {
+	p, err := v.enter(ctx)
+	if err != nil {
+		return models.ResumeInfo{}, err
+	}
+	if !v.frozen || v.resumed {
+		return models.ResumeInfo{}, errors.New("sim: resume needs one stop-and-copy or handover first")
+	}
+	c := v.s.Costs
+	info := models.ResumeInfo{Start: v.e.now, Pages: v.lastPages}
+	if c.RestoreAllPages && !v.postcopy {
+		info.Pages = v.mem.pages
+	}
+	p.Sleep(c.RestoreBase.Duration() + perPage(info.Pages, c.RestorePerPage.Duration()) + c.Resume.Duration())
+	info.End = v.e.now
+	v.resumed, v.resumeEnd = true, info.End
+	v.tracef("resumed pages=%d", info.Pages)
+	return info, nil
+}

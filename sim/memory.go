@@ -1,0 +1,191 @@
+package sim
+
+import (
+	"math"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+)
+
+// Memory is the source container's memory as a migration sees it: the set of
+// pages dirtied since dirty tracking last restarted (a round start).
+//
+// The workload writes pages at Workload.DirtyRate/PageSize writes per second
+// (times the rate trace) over its writable working set (WWS). With hot/cold
+// split, HotFraction of the WWS pages take HotShare of the writes; within a pool
+// writes are uniform. Three models:
+//
+//   - pages (models.ModelPages, the default): the dirty set is tracked per pool as
+//     the expected number of distinct pages after k uniform writes over n pages,
+//     n(1-(1-1/n)^k), rounded to the nearest whole page. A page written twice
+//     within a round counts once. Exact occupancy math, no per-write loop.
+//   - exhaustive (Simulator.Exhaustive with the pages model): a per-page bitset
+//     written by a PCG generator seeded from models.DeriveSeed; used to validate
+//     the occupancy math.
+//   - analytic (models.ModelAnalytic): every dirtied byte counts as new, capped
+//     per round at the WWS (the closed forms' assumption); byte-granular.
+type Memory struct {
+	analytic bool
+	pageSize int64
+	pages    int64 // all memory pages
+	wwsBytes float64
+	pools    []pool
+	maxDirty float64 // pages (or bytes) the dirty set can reach
+	writes   rateFn  // page writes per second, or bytes per second (analytic)
+	since    time.Duration
+	frozen   time.Duration
+	bits     *bitMemory
+}
+
+// pool is a set of n pages that receives share of the writes.
+type pool struct {
+	n, share float64
+	a        float64 // share*ln(1-1/n): log of the survival per write
+}
+
+// NewMemory builds the memory model of scenario s (defaults applied). seed feeds
+// the exhaustive model only; the occupancy and analytic models are exact.
+func NewMemory(s models.Scenario, seed uint64, exhaustive bool) *Memory {
+	ps := int64(s.Memory.PageSize)
+	m := &Memory{analytic: s.Model == models.ModelAnalytic, pageSize: ps, pages: s.Memory.Pages(),
+		wwsBytes: float64(s.Workload.WWSBytes(s.Memory)), frozen: MaxTime}
+	if m.analytic {
+		m.writes = newRateFn(float64(s.Workload.DirtyRate), s.Workload.RateTrace)
+		m.maxDirty = m.wwsBytes
+		return m
+	}
+	m.writes = newRateFn(float64(s.Workload.DirtyRate)/float64(ps), s.Workload.RateTrace)
+	m.pools = hotCold(s.Workload, max(1, int64(m.wwsBytes)/ps))
+	for _, p := range m.pools {
+		if p.share > 0 {
+			m.maxDirty += p.n
+		}
+	}
+	if exhaustive {
+		m.bits = newBitMemory(m.pools, seed)
+	}
+	return m
+}
+
+// hotCold splits w WWS pages into a hot and a cold pool (or one pool).
+func hotCold(wl models.Workload, w int64) []pool {
+	mk := func(n int64, share float64) pool {
+		return pool{n: float64(n), share: share, a: share * math.Max(math.Log1p(-1/float64(n)), -700)}
+	}
+	if wl.HotFraction <= 0 || w < 2 {
+		return []pool{mk(w, 1)}
+	}
+	h := min(max(int64(math.Round(wl.HotFraction*float64(w))), 1), w-1)
+	return []pool{mk(h, wl.HotShare), mk(w-h, 1-wl.HotShare)}
+}
+
+// Pages returns the number of pages of the whole memory.
+func (m *Memory) Pages() int64 { return m.pages }
+
+// Track restarts dirty tracking at t (a round starts) and returns the pages and
+// bytes dirtied since the previous restart: what the round sends.
+func (m *Memory) Track(t time.Duration) (pages, bytes int64) {
+	pages, bytes = m.Dirty(t)
+	if m.bits != nil {
+		m.bits.reset(m.writesUntil(t))
+	}
+	m.since = t
+	return pages, bytes
+}
+
+// Freeze stops the workload at t: nothing is dirtied after it.
+func (m *Memory) Freeze(t time.Duration) { m.frozen = min(m.frozen, t) }
+
+// writesUntil returns the cumulative writes (or bytes) from time 0 to t.
+func (m *Memory) writesUntil(t time.Duration) float64 { return m.writes.F(min(t, m.frozen)) }
+
+// Dirty returns the pages and bytes dirtied between the last Track and t.
+func (m *Memory) Dirty(t time.Duration) (pages, bytes int64) {
+	x := m.writes.between(m.since, min(t, m.frozen))
+	switch {
+	case m.analytic:
+		b := int64(math.Round(math.Min(x, m.wwsBytes)))
+		return (b + m.pageSize - 1) / m.pageSize, b
+	case m.bits != nil:
+		pages = m.bits.advance(m.writesUntil(t))
+	default:
+		pages = int64(math.Floor(m.expected(x) + 0.5))
+	}
+	return pages, pages * m.pageSize
+}
+
+// expected returns the expected number of distinct pages dirtied by x writes.
+func (m *Memory) expected(x float64) float64 {
+	if x <= 0 {
+		return 0
+	}
+	d := 0.0
+	for _, p := range m.pools {
+		d += p.n * -math.Expm1(p.a*x)
+	}
+	return d
+}
+
+// Reach returns the earliest time t in [from, limit] at which at least atLeast
+// bytes are dirty, and false when that does not happen by limit. It inverts
+// the occupancy curve in closed form (one pool) or by Newton's method (two
+// pools) and the rate trace per segment: no stepping through time.
+func (m *Memory) Reach(atLeast int64, from, limit time.Duration) (time.Duration, bool) {
+	if m.bits != nil { // looks ahead without advancing the bitset past now
+		return m.bits.reach((atLeast+m.pageSize-1)/m.pageSize, from, limit, m)
+	}
+	if _, b := m.Dirty(from); b >= atLeast {
+		return from, from <= limit
+	}
+	// x is how many writes (bytes) since the last Track the target needs.
+	var x float64
+	if m.analytic {
+		if float64(atLeast)-0.5 >= m.maxDirty {
+			return limit, false
+		}
+		x = float64(atLeast) - 0.5
+	} else {
+		need := float64((atLeast + m.pageSize - 1) / m.pageSize)
+		if need-0.5 >= m.maxDirty {
+			return limit, false
+		}
+		x = m.invert(need - 0.5)
+	}
+	for range 8 {
+		t, ok := m.writes.reach(m.since, x)
+		if !ok || t > m.frozen || t > limit {
+			return limit, false
+		}
+		t = max(t, from)
+		if _, b := m.Dirty(t); b >= atLeast {
+			return t, true
+		}
+		x = x*(1+1e-12) + 1e-9 // float rounding: ask for a hair more
+	}
+	return limit, false
+}
+
+// invert returns the writes x at which expected(x) == d (0 < d < maxDirty).
+func (m *Memory) invert(d float64) float64 {
+	if len(m.pools) == 1 {
+		p := m.pools[0]
+		return math.Log1p(-d/p.n) / p.a
+	}
+	// expected is increasing and concave: Newton's method from below converges
+	// monotonically.
+	x := 0.0
+	for range 200 {
+		f, df := 0.0, 0.0
+		for _, p := range m.pools {
+			e := math.Exp(p.a * x)
+			f += p.n * (1 - e)
+			df -= p.n * p.a * e
+		}
+		step := (d - f) / df
+		x += step
+		if step <= 1e-12*x || df == 0 {
+			break
+		}
+	}
+	return x
+}
