@@ -1,0 +1,254 @@
+package infra
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+)
+
+func TestNormalizeDefaults(t *testing.T) {
+	s, err := normalize(Spec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Spec{Name: "local", Backend: BackendLocal, Hosts: 2, Accel: AccelAuto, MemoryMiB: 2560, CPUs: 2,
+		AgentPort: 7070, BootTimeout: 15 * time.Minute}
+	if !reflect.DeepEqual(s, want) {
+		t.Fatalf("normalize(Spec{}) = %+v, want %+v", s, want)
+	}
+}
+
+func TestNormalizeErrors(t *testing.T) {
+	for name, s := range map[string]Spec{
+		"one host":      {Hosts: 1},
+		"bad accel":     {Accel: "hvf"},
+		"bad backend":   {Backend: "gcp"},
+		"ssh one host":  {Backend: BackendSSH, Servers: []Server{{Name: "a"}}},
+		"ssh no server": {Backend: BackendSSH},
+	} {
+		if _, err := normalize(s); err == nil {
+			t.Errorf("%s: normalize(%+v) succeeded", name, s)
+		}
+	}
+}
+
+func TestLayoutRejectsBadNames(t *testing.T) {
+	for _, n := range []string{"", "Local", "../x", "a/b", "1abc", strings.Repeat("a", 40)} {
+		if _, err := newLayout(t.TempDir(), n); err == nil {
+			t.Errorf("newLayout(%q) succeeded", n)
+		}
+	}
+}
+
+func TestStateRootFromEnvironment(t *testing.T) {
+	t.Setenv("MIGRLAB_STATE_DIR", "")
+	t.Setenv("XDG_STATE_HOME", "/xdg")
+	if got, _ := StateRoot(); got != "/xdg/migrlab" {
+		t.Errorf("XDG: StateRoot() = %q", got)
+	}
+	t.Setenv("MIGRLAB_STATE_DIR", "/explicit")
+	if got, _ := StateRoot(); got != "/explicit" {
+		t.Errorf("MIGRLAB_STATE_DIR: StateRoot() = %q", got)
+	}
+	t.Setenv("MIGRLAB_STATE_DIR", "")
+	t.Setenv("XDG_STATE_HOME", "")
+	t.Setenv("HOME", "/home/u")
+	if got, _ := StateRoot(); got != "/home/u/.local/state/migrlab" {
+		t.Errorf("HOME: StateRoot() = %q", got)
+	}
+}
+
+// varsJSON renders tfVars as terraform.tfvars.json would hold them.
+func varsJSON(t *testing.T, s Spec, l layout, base int) map[string]any {
+	t.Helper()
+	s, err := normalize(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := tfVars(s, l, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestLocalVars(t *testing.T) {
+	l, _ := newLayout("/state", "e2e")
+	got := varsJSON(t, Spec{Name: "e2e", Hosts: 3, Accel: AccelTCG, ImageCacheDir: "/cache",
+		ImageArchives: []string{"/a.tar"}, BootTimeout: 10 * time.Minute}, l, 2230)
+	want := map[string]any{
+		"name": "e2e", "hosts": 3.0, "accel": "tcg", "memory_mib": 2560.0, "cpus": 2.0,
+		"ssh_port_base": 2230.0, "work_dir": "/state/testbeds/e2e", "boot_timeout": 600.0,
+		"image_cache_dir": "/cache", "image_archives": []any{"/a.tar"}, "agent_binary": "",
+		"agent_args": []any{}, "agent_port": 7070.0,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("local tfvars:\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestSSHVarsFillServerDefaults(t *testing.T) {
+	l, _ := newLayout("/state", "lab")
+	got := varsJSON(t, Spec{Backend: BackendSSH, Servers: []Server{
+		{Address: "192.0.2.1", PrivateKeyPath: "/k", HostKey: "ssh-ed25519 AAAA", PrivateAddr: "10.0.0.1"},
+		{Name: "b", Address: "192.0.2.2", Port: 2222, User: "admin", PrivateKeyPath: "/k", HostKey: "ssh-ed25519 BBBB", PrivateAddr: "10.0.0.2"},
+	}}, l, 0)
+	servers := got["servers"].([]any)
+	first := servers[0].(map[string]any)
+	if first["name"] != "host1" || first["port"] != 22.0 || first["user"] != "root" {
+		t.Errorf("defaults not filled: %v", first)
+	}
+	second := servers[1].(map[string]any)
+	if second["name"] != "b" || second["port"] != 2222.0 || second["user"] != "admin" || second["private_addr"] != "10.0.0.2" {
+		t.Errorf("explicit values changed: %v", second)
+	}
+	for _, k := range []string{"name", "hosts", "accel", "work_dir"} {
+		if _, ok := got[k]; ok {
+			t.Errorf("ssh tfvars has %q, which the ssh module does not declare", k)
+		}
+	}
+}
+
+func TestAWSVars(t *testing.T) {
+	l, _ := newLayout("/state", "cloud")
+	got := varsJSON(t, Spec{Name: "cloud", Backend: BackendAWS, AWS: AWSOptions{Region: "us-east-1", OperatorCIDR: "198.51.100.7/32"}}, l, 0)
+	if got["key_dir"] != "/state/testbeds/cloud/keys" || got["region"] != "us-east-1" ||
+		got["operator_cidr"] != "198.51.100.7/32" || got["hosts"] != 2.0 {
+		t.Errorf("aws tfvars: %v", got)
+	}
+	if _, ok := got["ami"]; ok {
+		t.Error("empty ami must be left to the module default")
+	}
+}
+
+func TestStages(t *testing.T) {
+	local := stages(BackendLocal)
+	var names []string
+	for _, s := range local {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, ",") != "image,boot,configure" {
+		t.Fatalf("local stages = %v", names)
+	}
+	if !reflect.DeepEqual(local[0].Targets, []string{"terraform_data.image"}) ||
+		!reflect.DeepEqual(local[1].Targets, []string{"terraform_data.vm"}) || local[2].Targets != nil {
+		t.Errorf("local stage targets = %+v", local)
+	}
+	if n := len(local[1].applyOptions()); n != 1 {
+		t.Errorf("boot stage has %d apply options, want 1 (-target)", n)
+	}
+	if n := len(local[2].applyOptions()); n != 0 {
+		t.Errorf("configure stage has %d apply options, want 0 (full apply)", n)
+	}
+	if s := stages(BackendSSH); len(s) != 1 || s[0].Targets != nil {
+		t.Errorf("ssh stages = %+v", s)
+	}
+}
+
+func TestParseOutputs(t *testing.T) {
+	m := map[string]tfexec.OutputMeta{
+		"accel": {Value: json.RawMessage(`"tcg"`)},
+		"hosts": {Value: json.RawMessage(`[{"name":"vm1","ssh_addr":"127.0.0.1","ssh_port":2221,"ssh_user":"root",
+			"private_key_path":"/k","host_key":"ssh-ed25519 AAAA","private_addr":"10.10.0.1",
+			"podman_socket":"/run/podman/podman.sock","facts_path":"/etc/migrlab/facts.json","agent_port":7070}]`)},
+	}
+	o, err := parseOutputs(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tfHost{Name: "vm1", SSHAddr: "127.0.0.1", SSHPort: 2221, SSHUser: "root", PrivateKeyPath: "/k",
+		HostKey: "ssh-ed25519 AAAA", PrivateAddr: "10.10.0.1", PodmanSocket: "/run/podman/podman.sock",
+		FactsPath: "/etc/migrlab/facts.json", AgentPort: 7070}
+	if o.Accel != "tcg" || len(o.Hosts) != 1 || o.Hosts[0] != want {
+		t.Fatalf("parseOutputs = %+v", o)
+	}
+	delete(m, "accel")
+	if o, _ := parseOutputs(m); o.Accel != "none" {
+		t.Errorf("no accel output: Accel = %q, want none", o.Accel)
+	}
+	if _, err := parseOutputs(map[string]tfexec.OutputMeta{}); err == nil {
+		t.Error("missing hosts output accepted")
+	}
+}
+
+func TestKeysAndKnownHosts(t *testing.T) {
+	l, _ := newLayout(t.TempDir(), "k")
+	if err := l.ensureKeys(2); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(l.hostKeyPath("vm1") + ".pub")
+	if err := l.ensureKeys(2); err != nil { // idempotent: keeps keys
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(l.hostKeyPath("vm1") + ".pub")
+	if string(before) != string(after) {
+		t.Error("ensureKeys replaced an existing host key")
+	}
+	for _, p := range []string{l.clientKeyPath(), l.hostKeyPath("vm1"), l.hostKeyPath("vm2")} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, err %v; want 0600", p, fi.Mode().Perm(), err)
+		}
+	}
+	if err := l.writeLocalKnownHosts(2, 2220); err != nil {
+		t.Fatal(err)
+	}
+	kh, _ := os.ReadFile(l.knownHosts())
+	lines := strings.Split(strings.TrimSpace(string(kh)), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "[127.0.0.1]:2221 ssh-ed25519 ") ||
+		!strings.HasPrefix(lines[1], "[127.0.0.1]:2222 ssh-ed25519 ") || strings.Count(lines[0], " ") != 2 {
+		t.Errorf("known_hosts:\n%s", kh)
+	}
+	if got := knownHostsLines([]Host{{SSHAddr: "h", SSHPort: 22, HostKey: "ssh-ed25519 AAAA c"}}); got != "h ssh-ed25519 AAAA\n" {
+		t.Errorf("port 22 line = %q", got)
+	}
+}
+
+func TestWriteModules(t *testing.T) {
+	l, _ := newLayout(t.TempDir(), "m")
+	if err := l.writeModules(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"modules/host/main.tf", "modules/host/scripts/preflight.sh", "local/main.tf",
+		"local/scripts/vm.sh", "local/scripts/image.sh", "ssh/main.tf", "aws/main.tf", "aws/README.md"} {
+		fi, err := os.Stat(filepath.Join(l.tfRoot(), f))
+		if err != nil {
+			t.Errorf("module file %s: %v", f, err)
+			continue
+		}
+		if strings.HasSuffix(f, ".sh") && fi.Mode().Perm()&0o100 == 0 {
+			t.Errorf("%s is not executable", f)
+		}
+	}
+}
+
+func TestDownOfAbsentTestbedIsNoop(t *testing.T) {
+	if err := Down(t.Context(), "absent", WithStateDir(t.TempDir())); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFindTerraformExplicitMissing(t *testing.T) {
+	t.Setenv("MIGRLAB_TERRAFORM", "")
+	if _, err := FindTerraform("/nonexistent/terraform"); err == nil {
+		t.Fatal("missing explicit terraform accepted")
+	}
+	t.Setenv("PATH", t.TempDir())
+	if _, err := FindTerraform(""); err != ErrNoTerraform {
+		t.Fatalf("FindTerraform with empty PATH = %v, want ErrNoTerraform", err)
+	}
+}
