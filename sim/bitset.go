@@ -14,8 +14,8 @@ type bitMemory struct {
 	pools []pool
 	base  []int64 // first page of each pool
 	set   []uint64
-	count int64   // pages set since the last reset
-	done  int64   // writes applied so far (cumulative from time 0)
+	count int64 // pages set since the last reset
+	done  int64 // writes applied so far (cumulative from time 0)
 	pcg   rand.PCG
 	rng   *rand.Rand
 }

@@ -172,7 +172,8 @@ func newRecord(s models.Scenario, technique string, rep int, seed uint64) models
 }
 
 // RecordOf turns an outcome into a record with backend "sim". A single
-// container's record holds models.MetricsOf and models.RoundsOf its result. A
+// container's record holds models.MetricsOf and models.RoundsOf its result
+// (post-copy adds Extra postcopy_faults and postcopy_stall_s). A
 // group's record holds the group downtime (first freeze to last resume) in
 // GroupDowntimeS, the longest member downtime in DowntimeS, the group's end in
 // TotalTimeS, bytes and pages summed, the most live rounds of any member,
@@ -189,6 +190,9 @@ func RecordOf(s models.Scenario, technique string, rep int, out Outcome) models.
 	case 1:
 		rec.Metrics = models.MetricsOf(ms[0])
 		rec.Rounds = models.RoundsOf(ms[0])
+		if pc := ms[0].PostCopy; pc != nil {
+			rec.Metrics.Extra = map[string]float64{"postcopy_faults": float64(pc.Faults), "postcopy_stall_s": pc.StallTime.Seconds()}
+		}
 		return rec
 	}
 	m := models.MetricsOf(ms[0])
