@@ -53,8 +53,8 @@ func TestEngineOrdersSameTimeEventsByInsertion(t *testing.T) {
 	if strings.Join(log, "|") != strings.Join(want, "|") {
 		t.Fatalf("order:\n got %q\nwant %q", log, want)
 	}
-	if e.Events() != 9 {
-		t.Errorf("%d events, want 9", e.Events())
+	if e.Events() != 8 {
+		t.Errorf("%d events, want 8", e.Events())
 	}
 }
 
