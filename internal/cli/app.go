@@ -55,16 +55,26 @@ var extraCommands []*cli.Command
 func App() *cli.App {
 	cmds := []*cli.Command{simCommand(), sweepCommand(), reportCommand()}
 	cmds = append(cmds, extraCommands...)
+	usageErr := func(c *cli.Context, err error, _ bool) error { return UsageError{err} }
+	markUsageErrors(cmds, usageErr)
 	return &cli.App{
 		Name:    "migrlab",
 		Usage:   "evaluate container live migration in simulation and on real Podman servers",
 		Version: buildinfo.Version,
 		Description: "Exit codes: 0 success, 1 failure (a migration or provisioning failed), " +
 			"2 bad input (flags, scenario), 130 interrupted.",
-		Commands: cmds,
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return UsageError{err}
-		},
+		Commands:        cmds,
+		OnUsageError:    usageErr,
 		HideHelpCommand: true,
+	}
+}
+
+// markUsageErrors makes flag errors of every (sub)command usage errors.
+func markUsageErrors(cmds []*cli.Command, fn cli.OnUsageErrorFunc) {
+	for _, c := range cmds {
+		if c.OnUsageError == nil {
+			c.OnUsageError = fn
+		}
+		markUsageErrors(c.Subcommands, fn)
 	}
 }
