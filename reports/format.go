@@ -47,6 +47,19 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown output format %q (valid: %s)", s, strings.Join(names, ", "))
 }
 
+// String returns the format's name.
+func (f Format) String() string { return string(f) }
+
+// Set parses s into f, so a *Format is a flag.Value.
+func (f *Format) Set(s string) error {
+	v, err := ParseFormat(s)
+	if err != nil {
+		return err
+	}
+	*f = v
+	return nil
+}
+
 // Render writes t to w in format f. It fails on an unknown format, on a row
 // whose length does not match the columns, and on write errors.
 func Render(w io.Writer, f Format, t Table) error {

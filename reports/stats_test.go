@@ -195,6 +195,10 @@ func TestParseFormat(t *testing.T) {
 			t.Errorf("ParseFormat(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
+	var f Format
+	if err := f.Set("md"); err != nil || f.String() != "markdown" {
+		t.Errorf("Format.Set(md) = %q, %v", f, err)
+	}
 	_, err := ParseFormat("html")
 	if err == nil || !strings.Contains(err.Error(), `"html"`) || !strings.Contains(err.Error(), "table, markdown, csv, json, latex") {
 		t.Errorf("ParseFormat(html) error = %v, want it to name html and list the valid formats", err)
