@@ -252,3 +252,17 @@ func TestFindTerraformExplicitMissing(t *testing.T) {
 		t.Fatalf("FindTerraform with empty PATH = %v, want ErrNoTerraform", err)
 	}
 }
+
+func TestScriptLinesForwardsOnlyScriptMessages(t *testing.T) {
+	var out strings.Builder
+	p := newProgress(&out, "t")
+	w := &scriptLines{p: p}
+	w.Write([]byte("terraform_data.vm[0] (local-exec): Executing: [\"/bin/sh\" \"-c\" \"bash '/x/migrlab/vm.sh' boot\"]\n"))
+	w.Write([]byte("terraform_data.vm[0] (local-exec): migrlab: booting vm1\nmodule.host[0].terraform_data.preflight (remote-exec): migrlab[vm1]: pre"))
+	w.Write([]byte("flight ok\nterraform_data.vm[0]: Still creating... [10s elapsed]\n"))
+	got := out.String()
+	if strings.Count(got, "\n") != 2 || !strings.Contains(got, "testbed t: migrlab: booting vm1\n") ||
+		!strings.Contains(got, "testbed t: migrlab[vm1]: preflight ok\n") {
+		t.Errorf("forwarded:\n%s", got)
+	}
+}

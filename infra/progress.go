@@ -49,8 +49,9 @@ func (s *scriptLines) Write(b []byte) (int, error) {
 			s.buf.WriteString(line) // incomplete: keep for the next Write
 			return len(b), nil
 		}
-		if i := strings.Index(line, "migrlab"); i >= 0 && strings.Contains(line, "-exec)") {
-			s.p.printf("%s", strings.TrimSpace(line[i:]))
+		// "resource (local-exec): migrlab: ..." or "(remote-exec): migrlab[vm1]: ..."
+		if _, msg, ok := strings.Cut(line, "-exec): "); ok && strings.HasPrefix(msg, "migrlab") {
+			s.p.printf("%s", strings.TrimSpace(msg))
 		}
 	}
 }

@@ -1,0 +1,130 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/containers/podman/v4/pkg/bindings"
+	"github.com/containers/podman/v4/pkg/bindings/system"
+	"github.com/migrlab/migrlab/infra"
+)
+
+// sshRun runs cmd on h with a timeout and fails the test on error.
+func sshRun(t *testing.T, h infra.Host, timeout time.Duration, cmd string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(testCtx, timeout)
+	defer cancel()
+	out, stderr, err := h.Run(ctx, cmd)
+	if err != nil {
+		t.Fatalf("%s: %q: %v\nstdout: %s\nstderr: %s", h.Name, cmd, err, out, stderr)
+	}
+	return string(out) + string(stderr)
+}
+
+func TestPodmanAPIVersion(t *testing.T) {
+	tb := requireTestbed(t)
+	for _, h := range tb.Hosts {
+		t.Run(h.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(testCtx, 3*time.Minute)
+			defer cancel()
+			uri, closeTunnel, err := h.PodmanTunnel(ctx)
+			if err != nil {
+				t.Fatalf("podman tunnel: %v", err)
+			}
+			defer closeTunnel()
+			conn, err := bindings.NewConnection(ctx, uri)
+			if err != nil {
+				t.Fatalf("podman connection over %s: %v", uri, err)
+			}
+			v, err := system.Version(conn, nil)
+			if err != nil {
+				t.Fatalf("podman version: %v", err)
+			}
+			if v.Server == nil || !strings.HasPrefix(v.Server.Version, "4.") {
+				t.Fatalf("podman API version = %+v, want 4.x", v.Server)
+			}
+			t.Logf("%s: podman API %s (API %s)", h.Name, v.Server.Version, v.Server.APIVersion)
+		})
+	}
+}
+
+func TestCRIUCheck(t *testing.T) {
+	tb := requireTestbed(t)
+	for _, h := range tb.Hosts {
+		t.Run(h.Name, func(t *testing.T) {
+			if out := sshRun(t, h, 2*time.Minute, "criu check"); !strings.Contains(out, "Looks good") {
+				t.Errorf("criu check: %q, want \"Looks good\"", out)
+			}
+			out := sshRun(t, h, 2*time.Minute, "criu check --feature mem_dirty_track")
+			t.Logf("%s: mem_dirty_track: %s", h.Name, strings.TrimSpace(out))
+		})
+	}
+}
+
+func TestPrivateLinkPing(t *testing.T) {
+	tb := requireTestbed(t)
+	for _, from := range tb.Hosts {
+		for _, to := range tb.Hosts {
+			if from.Name == to.Name {
+				continue
+			}
+			t.Run(from.Name+"->"+to.Name, func(t *testing.T) {
+				sshRun(t, from, time.Minute, "ping -c 2 -W 5 "+to.PrivateAddr)
+			})
+		}
+	}
+}
+
+func TestFacts(t *testing.T) {
+	tb := requireTestbed(t)
+	if tb.Accel != "kvm" && tb.Accel != "tcg" {
+		t.Errorf("accel = %q, want kvm or tcg", tb.Accel)
+	}
+	for _, h := range tb.Hosts {
+		f := h.Facts
+		if f.Kernel == "" || f.Podman == "" || f.CRIU == "" || f.RuntimeVersion == "" {
+			t.Errorf("%s: incomplete facts %+v", h.Name, f)
+		}
+		if f.Runtime != "runc" || f.THP != "madvise" || f.Accel != tb.Accel {
+			t.Errorf("%s: facts %+v: want runtime runc, thp madvise, accel %s", h.Name, f, tb.Accel)
+		}
+		t.Logf("%s: %+v", h.Name, f)
+	}
+}
+
+func TestUpIsIdempotent(t *testing.T) {
+	tb := requireTestbed(t)
+	ctx, cancel := context.WithTimeout(testCtx, 10*time.Minute)
+	defer cancel()
+	again, err := infra.Up(ctx, infra.Spec{Name: tb.Name, Hosts: len(tb.Hosts), StateDir: stateRootOf(tb)})
+	if err != nil {
+		t.Fatalf("second Up: %v", err)
+	}
+	if len(again.Hosts) != len(tb.Hosts) {
+		t.Fatalf("second Up: %d hosts, want %d", len(again.Hosts), len(tb.Hosts))
+	}
+	for i := range tb.Hosts {
+		a, b := tb.Hosts[i], again.Hosts[i]
+		if a.SSHPort != b.SSHPort || a.HostKey != b.HostKey || a.PrivateAddr != b.PrivateAddr {
+			t.Errorf("host %d changed: %+v -> %+v", i, a, b)
+		}
+	}
+	st, err := infra.Status(ctx, tb.Name, infra.WithStateDir(stateRootOf(tb)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range st.Hosts {
+		if h.State != "up" {
+			t.Errorf("status %s: %s", h.Name, h.State)
+		}
+	}
+}
+
+// stateRootOf returns the state root a testbed directory lives in.
+func stateRootOf(tb *infra.Testbed) string {
+	return strings.TrimSuffix(tb.Dir, "/testbeds/"+tb.Name)
+}
