@@ -78,8 +78,8 @@ func NewMonitor(addrs ...string) *Monitor {
 	return m
 }
 
-// Run probes until ctx is done, then returns nil. Unreachable or silent
-// addresses are not errors: they are what a migration looks like.
+// Run probes until ctx is done, then returns nil; call it once. Unreachable or
+// silent addresses are not errors: they are what a migration looks like.
 func (m *Monitor) Run(ctx context.Context) error {
 	if len(m.addrs) == 0 {
 		return errors.New("probe monitor: no addresses")
@@ -139,10 +139,12 @@ func (m *Monitor) timeout() time.Duration {
 	return DefaultTimeout
 }
 
-// sock is one UDP socket of a prober with the time it last heard anything.
+// sock is one UDP socket of a prober.
 type sock struct {
-	conn  net.Conn
-	heard time.Time // guarded by prober.mu
+	conn net.Conn
+	// waiting is when the oldest probe sent since the last reply on this
+	// socket was sent (zero when there is none); guarded by prober.mu.
+	waiting time.Time
 }
 
 // prober probes one address.
@@ -172,26 +174,30 @@ func (m *Monitor) probeAddr(ctx context.Context, addr string) {
 			return
 		case now := <-t.C:
 			p.expire(now)
-			c := p.socket(now)
-			if c == nil {
+			s := p.socket(now)
+			if s == nil {
 				continue
 			}
 			id++
 			p.mu.Lock()
 			p.pending[id] = now
+			if s.waiting.IsZero() {
+				s.waiting = now
+			}
 			p.mu.Unlock()
 			m.count(addr, func(s *AddrStats) { s.Sent++ })
-			c.Write([]byte(Request{Cmd: CmdProbe, ID: id}.String()))
+			s.conn.Write([]byte(Request{Cmd: CmdProbe, ID: id}.String()))
 		}
 	}
 }
 
-// socket returns the socket to send on, replacing it after Timeout of silence.
-func (p *prober) socket(now time.Time) net.Conn {
+// socket returns the socket to send on, replacing it when a probe sent on it
+// went unanswered for longer than Timeout.
+func (p *prober) socket(now time.Time) *sock {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cur != nil && now.Sub(p.cur.heard) <= p.m.timeout() {
-		return p.cur.conn
+	if p.cur != nil && (p.cur.waiting.IsZero() || now.Sub(p.cur.waiting) <= p.m.timeout()) {
+		return p.cur
 	}
 	if p.cur != nil {
 		p.cur.conn.Close()
@@ -201,12 +207,12 @@ func (p *prober) socket(now time.Time) net.Conn {
 	if err != nil {
 		return nil // for example a name that does not resolve yet: retried next tick
 	}
-	s := &sock{conn: c, heard: now}
+	s := &sock{conn: c}
 	p.cur = s
 	p.m.count(p.addr, func(st *AddrStats) { st.Sockets++ })
 	p.readers.Add(1)
 	go p.read(s)
-	return c
+	return s
 }
 
 // read receives replies on s until it is closed.
@@ -231,7 +237,7 @@ func (p *prober) read(s *sock) {
 		late := ok && at.Sub(sent) > p.m.timeout()
 		if ok {
 			delete(p.pending, r.ID)
-			s.heard = at
+			s.waiting = time.Time{}
 		}
 		p.mu.Unlock()
 		switch {
