@@ -84,7 +84,7 @@ func Run(ctx context.Context, cfg Config, log io.Writer) error {
 }
 
 // listenBoth opens UDP and TCP listeners on the same port; for port 0 it
-// retries until one free port is free for both.
+// retries until it finds a port that is free for both.
 func listenBoth(addr string) (*net.UDPConn, *net.TCPListener, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
