@@ -36,6 +36,8 @@ const testbedName = "e2e"
 var (
 	// testbed is the shared testbed, nil if bring-up failed.
 	testbed *infra.Testbed
+	// testbedSpec is the Spec the shared testbed was brought up with.
+	testbedSpec infra.Spec
 	// testCtx is cancelled on SIGINT/SIGTERM; tests derive their contexts from it.
 	testCtx context.Context = context.Background()
 )
@@ -70,6 +72,11 @@ func run(m *testing.M) (code int) {
 		logf("%v", err)
 		return 1
 	}
+	// Marks this run's testbed as alive for cleanStale of concurrent runs.
+	if err := os.WriteFile(filepath.Join(stateRoot, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+		logf("%v", err)
+		return 1
+	}
 	down := func() int {
 		dctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
@@ -101,7 +108,13 @@ func run(m *testing.M) (code int) {
 			return 1
 		}
 	}
+	archive, err := busyboxArchive(stateRoot)
+	if err != nil {
+		logf("FAIL: test image: %v", err)
+		return 1
+	}
 	spec := infra.Spec{
+		ImageArchives: []string{archive},
 		Name:          testbedName,
 		Hosts:         2,
 		Accel:         infra.Accel(os.Getenv("MIGRLAB_E2E_ACCEL")),
@@ -123,7 +136,7 @@ func run(m *testing.M) (code int) {
 		return 1
 	}
 	logf("testbed up in %.0fs (accel %s): %d hosts", time.Since(start).Seconds(), tb.Accel, len(tb.Hosts))
-	testbed = tb
+	testbed, testbedSpec = tb, spec
 
 	code = m.Run()
 	if rc := down(); rc != 0 {
@@ -184,9 +197,15 @@ func testbedProcesses(stateRoot string) []int {
 
 // cleanStale tears down testbeds left by an e2e run that was killed
 // (e.g. by a go test timeout): their VMs are daemons that outlive it.
+// A testbed whose owning test process still runs is left alone.
 func cleanStale() {
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "migrlab-e2e-*"))
 	for _, d := range dirs {
+		if b, err := os.ReadFile(filepath.Join(d, "owner.pid")); err == nil {
+			if pid, err := strconv.Atoi(string(b)); err == nil && syscall.Kill(pid, 0) == nil {
+				continue
+			}
+		}
 		logf("cleaning a stale e2e testbed in %s", d)
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		if err := infra.Down(ctx, testbedName, infra.WithStateDir(d), infra.WithProgress(os.Stderr)); err != nil {

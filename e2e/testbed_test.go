@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -100,7 +102,19 @@ func TestUpIsIdempotent(t *testing.T) {
 	tb := requireTestbed(t)
 	ctx, cancel := context.WithTimeout(testCtx, 10*time.Minute)
 	defer cancel()
-	again, err := infra.Up(ctx, infra.Spec{Name: tb.Name, Hosts: len(tb.Hosts), StateDir: stateRootOf(tb)})
+	pids := func() string {
+		var b strings.Builder
+		for _, h := range tb.Hosts {
+			p, _ := os.ReadFile(filepath.Join(tb.Dir, "run", h.Name, "qemu.pid"))
+			b.WriteString(strings.TrimSpace(string(p)) + " ")
+		}
+		return b.String()
+	}
+	before := pids()
+	spec := testbedSpec
+	spec.Progress = nil
+	start := time.Now()
+	again, err := infra.Up(ctx, spec)
 	if err != nil {
 		t.Fatalf("second Up: %v", err)
 	}
@@ -113,7 +127,11 @@ func TestUpIsIdempotent(t *testing.T) {
 			t.Errorf("host %d changed: %+v -> %+v", i, a, b)
 		}
 	}
-	st, err := infra.Status(ctx, tb.Name, infra.WithStateDir(stateRootOf(tb)))
+	if after := pids(); after != before {
+		t.Errorf("second Up restarted VMs: qemu pids %s -> %s", before, after)
+	}
+	t.Logf("second Up (no changes) took %.0fs", time.Since(start).Seconds())
+	st, err := infra.Status(ctx, tb.Name, infra.WithStateDir(spec.StateDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,9 +140,4 @@ func TestUpIsIdempotent(t *testing.T) {
 			t.Errorf("status %s: %s", h.Name, h.State)
 		}
 	}
-}
-
-// stateRootOf returns the state root a testbed directory lives in.
-func stateRootOf(tb *infra.Testbed) string {
-	return strings.TrimSuffix(tb.Dir, "/testbeds/"+tb.Name)
 }
