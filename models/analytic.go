@@ -165,7 +165,7 @@ func kindFor(i int) RoundKind {
 
 func frozenRound(s Scenario, c analyticCosts, t time.Duration, v float64, idx int, kind RoundKind) Round {
 	dump, tr := c.round(v)
-	dump += s.Costs.Freeze.Duration()
+	dump += s.Costs.Freeze.Duration() + s.Costs.FinalSetup.Duration()
 	return Round{Index: idx, Kind: kind, Start: t, End: t + dump + tr, Bytes: int64(math.Round(v)),
 		Pages: int64(math.Ceil(v / c.p)), DumpTime: dump, TransferTime: tr, Frozen: true}
 }

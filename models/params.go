@@ -51,6 +51,10 @@ type Costs struct {
 	DumpPerPage Duration `yaml:"dump_per_page,omitempty" json:"dump_per_page_s"`
 	// RoundSetup is the fixed cost of a dump round (CRIU start, seize, parasite).
 	RoundSetup Duration `yaml:"round_setup,omitempty" json:"round_setup_s"`
+	// FinalSetup is the extra fixed cost of the frozen (stop-and-copy) dump over a
+	// live round's RoundSetup: on Podman, the checkpoint bookkeeping and archive
+	// export around CRIU's dump.
+	FinalSetup Duration `yaml:"final_setup,omitempty" json:"final_setup_s"`
 	// TransferSetup is the fixed cost of a transfer (connection, handshake).
 	TransferSetup Duration `yaml:"transfer_setup,omitempty" json:"transfer_setup_s"`
 	// RestoreBase is the fixed cost of a restore on the target.
@@ -131,7 +135,7 @@ func (c Costs) Validate() error {
 	for _, f := range []struct {
 		name string
 		v    Duration
-	}{{"freeze", c.Freeze}, {"dump_per_page", c.DumpPerPage}, {"round_setup", c.RoundSetup},
+	}{{"freeze", c.Freeze}, {"dump_per_page", c.DumpPerPage}, {"round_setup", c.RoundSetup}, {"final_setup", c.FinalSetup},
 		{"transfer_setup", c.TransferSetup}, {"restore_base", c.RestoreBase},
 		{"restore_per_page", c.RestorePerPage}, {"resume", c.Resume}} {
 		if f.v < 0 || f.v.Duration() > 24*time.Hour {
