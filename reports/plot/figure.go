@@ -1,0 +1,224 @@
+// Package plot renders migrlab records as figures: predicted against measured
+// metrics, and downtime against the workload's dirty rate.
+//
+// A plot is first built as a neutral [Figure] (axes with their ticks, series of
+// points or lines, a legend, notes). [Figure.WriteSVG] and [Figure.WritePNG]
+// lay that description out once, in pixels, and draw the same primitives, so
+// the two files match. Everything is pure Go: SVG is written by hand and PNG is
+// rasterised with golang.org/x/image/vector and the Go fonts.
+package plot
+
+import (
+	"fmt"
+	"image/color"
+	"slices"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/reports"
+)
+
+// Default figure size in pixels.
+const (
+	DefaultWidth  = 800
+	DefaultHeight = 560
+)
+
+// Figure is a plot independent of its output format. Its fields can be
+// adjusted (size, title, axis labels, colours) before writing it.
+type Figure struct {
+	// Width and Height are the output size in pixels (zero means the default).
+	Width, Height int
+	// Title is drawn above the plot area.
+	Title string
+	// X and Y are the axes.
+	X, Y Axis
+	// Square makes the plot area square (for predicted-vs-measured plots).
+	Square bool
+	// Series are drawn in order, later ones on top.
+	Series []Series
+	// Legend is drawn outside the plot area, on the right.
+	Legend []LegendItem
+	// Notes are short remarks drawn under the legend (what was left out, and why).
+	Notes []string
+}
+
+// Axis is one axis: its label, unit, scale and ticks.
+type Axis struct {
+	// Label names the quantity; tick labels carry the unit.
+	Label string
+	// Unit chooses how tick labels are written ("10 ms", "256 MiB", "5 MB/s").
+	Unit reports.Unit
+	// Log makes the axis logarithmic (Min must be positive).
+	Log bool
+	// Min and Max are the axis range in base units.
+	Min, Max float64
+	// Ticks are the labelled ticks, with grid lines.
+	Ticks []Tick
+	// Minor are unlabelled ticks (log axes).
+	Minor []float64
+}
+
+// Tick is a labelled position on an axis, in base units.
+type Tick struct {
+	Value float64
+	Label string
+}
+
+// SeriesKind says how a series is drawn.
+type SeriesKind int
+
+// Series kinds.
+const (
+	// KindPoints draws a marker at every point.
+	KindPoints SeriesKind = iota
+	// KindLine joins the points in order, with a small marker at each.
+	KindLine
+	// KindReference joins the points with a thin dashed grey line and no
+	// markers (the y = x line).
+	KindReference
+)
+
+// Shape is a marker's shape.
+type Shape int
+
+// Marker shapes.
+const (
+	ShapeCircle Shape = iota
+	ShapeTriangle
+	ShapeSquare
+	ShapeDiamond
+	// ShapeNone draws no marker (legend items for lines only).
+	ShapeNone
+)
+
+// Series is a set of points drawn alike.
+type Series struct {
+	// Name identifies the series (for tests and SVG ids); the legend says what
+	// it means to a reader.
+	Name   string
+	Kind   SeriesKind
+	Color  color.RGBA
+	Shape  Shape
+	Dashed bool
+	Points []Point
+}
+
+// Point is one data point in base units.
+type Point struct {
+	X, Y float64
+	// Hollow draws the marker as an outline (calibration scenarios).
+	Hollow bool
+}
+
+// LegendItem is one line of the legend.
+type LegendItem struct {
+	Label string
+	// Header makes the item a bold group heading without a sample.
+	Header bool
+	// Color, Shape and Hollow describe the marker sample; Line draws a line
+	// sample (dashed if Dashed) behind it.
+	Color  color.RGBA
+	Shape  Shape
+	Hollow bool
+	Line   bool
+	Dashed bool
+}
+
+// Okabe-Ito colours, safe for the common forms of colour blindness.
+var (
+	ColorBlack     = color.RGBA{0x00, 0x00, 0x00, 0xff}
+	ColorOrange    = color.RGBA{0xe6, 0x9f, 0x00, 0xff}
+	ColorSkyBlue   = color.RGBA{0x56, 0xb4, 0xe9, 0xff}
+	ColorGreen     = color.RGBA{0x00, 0x9e, 0x73, 0xff}
+	ColorBlue      = color.RGBA{0x00, 0x72, 0xb2, 0xff}
+	ColorVermilion = color.RGBA{0xd5, 0x5e, 0x00, 0xff}
+	ColorPurple    = color.RGBA{0xcc, 0x79, 0xa7, 0xff}
+)
+
+// techniqueColors gives every known technique a fixed colour, so a technique
+// looks the same in every figure.
+var techniqueColors = map[string]color.RGBA{
+	models.Cold:     ColorBlue,
+	models.PreCopy:  ColorVermilion,
+	models.MiGrror:  ColorGreen,
+	models.PostCopy: ColorPurple,
+}
+
+// spareColors are given, in order, to techniques not in techniqueColors.
+var spareColors = []color.RGBA{ColorOrange, ColorSkyBlue, ColorBlack}
+
+// TechniqueColor returns the colour of a technique; techniques outside
+// models.TechniqueNames get a spare Okabe-Ito colour by their rank among
+// unknown (an index into the names passed to sortTechniques).
+func TechniqueColor(technique string, unknownRank int) color.RGBA {
+	if c, ok := techniqueColors[technique]; ok {
+		return c
+	}
+	return spareColors[unknownRank%len(spareColors)]
+}
+
+// sortTechniques returns the distinct techniques of recs in
+// models.TechniqueNames order, unknown ones after, alphabetically.
+func sortTechniques(names []string) []string {
+	out := slices.Clone(names)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	slices.SortStableFunc(out, func(a, b string) int {
+		return rank(a) - rank(b)
+	})
+	return out
+}
+
+// rank is a technique's position in models.TechniqueNames, or after it.
+func rank(t string) int {
+	if i := slices.Index(models.TechniqueNames, t); i >= 0 {
+		return i
+	}
+	return len(models.TechniqueNames)
+}
+
+// colors assigns colours to sorted techniques.
+func colors(techniques []string) map[string]color.RGBA {
+	m := map[string]color.RGBA{}
+	unknown := 0
+	for _, t := range techniques {
+		if _, ok := techniqueColors[t]; !ok {
+			m[t] = TechniqueColor(t, unknown)
+			unknown++
+			continue
+		}
+		m[t] = techniqueColors[t]
+	}
+	return m
+}
+
+// size returns the figure's size in pixels, defaults applied.
+func (f *Figure) size() (w, h int) {
+	w, h = f.Width, f.Height
+	if w <= 0 {
+		w = DefaultWidth
+	}
+	if h <= 0 {
+		h = DefaultHeight
+	}
+	return w, h
+}
+
+// validate reports a figure that cannot be drawn.
+func (f *Figure) validate() error {
+	for _, a := range []struct {
+		name string
+		ax   Axis
+	}{{"x", f.X}, {"y", f.Y}} {
+		if !(a.ax.Max > a.ax.Min) {
+			return fmt.Errorf("plot: %s axis range [%g, %g] is empty", a.name, a.ax.Min, a.ax.Max)
+		}
+		if a.ax.Log && a.ax.Min <= 0 {
+			return fmt.Errorf("plot: %s axis is logarithmic but starts at %g", a.name, a.ax.Min)
+		}
+	}
+	if w, h := f.size(); w < 200 || h < 150 {
+		return fmt.Errorf("plot: figure %dx%d px is too small (at least 200x150)", w, h)
+	}
+	return nil
+}
