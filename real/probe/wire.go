@@ -15,7 +15,7 @@
 // can match replies to requests. Every request gets exactly one reply: one JSON
 // object on one line (see Reply), for example
 //
-//	{"id":7,"seq":42,"nonce":"9f1c2e0a5b7d3c11","writes":123456,"writes_ns":61230000000,"sum":"0b1d...","uptime_ns":61234567890,"unix_ns":1700000000000000000}
+//	{"id":7,"seq":42,"nonce":"9f1c2e0a5b7d3c11","writes":123456,"writes_ns":61230000000,"active_ns":61100000000,"sum":"0b1d...","uptime_ns":61234567890,"unix_ns":1700000000000000000}
 //
 // A verify reply adds "verify":{"writes":...,"incremental":"...","full":"...","match":true,"took_ns":...}.
 // An unknown request gets a reply with "error" set. 64-bit hashes and the nonce
@@ -80,6 +80,12 @@ type Reply struct {
 	// batch of writes: divide differences of Writes by differences of WritesNS
 	// to measure the dirty rate without the jitter of the probe's timing.
 	WritesNS int64 `json:"writes_ns"`
+	// ActiveNS is the running time over which the workload paces its writes,
+	// at its last batch of writes: the uptime minus the stretches longer than
+	// ten ticks in which it did not run (frozen by a checkpoint, starved of
+	// CPU), which are not made up. Unlike UptimeNS it stays meaningful across
+	// a migration; Writes / ActiveNS is the configured rate.
+	ActiveNS int64 `json:"active_ns"`
 	// Sum is the incremental checksum of the memory after Writes writes.
 	Sum Hex64 `json:"sum"`
 	// UptimeNS is the time since the process started, in nanoseconds, measured

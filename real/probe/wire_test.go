@@ -36,9 +36,9 @@ func TestParseRequest(t *testing.T) {
 
 // TestReplyWireFormat pins the JSON of a reply.
 func TestReplyWireFormat(t *testing.T) {
-	r := Reply{ID: 7, Seq: 42, Nonce: 0x9f1c2e0a5b7d3c11, Writes: 123456, WritesNS: 61230000000, Sum: 0xb1d, UptimeNS: 61234567890, UnixNS: 1700000000000000000,
+	r := Reply{ID: 7, Seq: 42, Nonce: 0x9f1c2e0a5b7d3c11, Writes: 123456, WritesNS: 61230000000, ActiveNS: 61100000000, Sum: 0xb1d, UptimeNS: 61234567890, UnixNS: 1700000000000000000,
 		Verify: &VerifyResult{Writes: 123456, Incremental: 0xb1d, Full: 0xb1d, Match: true, TookNS: 27000000}}
-	const want = `{"id":7,"seq":42,"nonce":"9f1c2e0a5b7d3c11","writes":123456,"writes_ns":61230000000,"sum":"0000000000000b1d","uptime_ns":61234567890,"unix_ns":1700000000000000000,` +
+	const want = `{"id":7,"seq":42,"nonce":"9f1c2e0a5b7d3c11","writes":123456,"writes_ns":61230000000,"active_ns":61100000000,"sum":"0000000000000b1d","uptime_ns":61234567890,"unix_ns":1700000000000000000,` +
 		`"verify":{"writes":123456,"incremental":"0000000000000b1d","full":"0000000000000b1d","match":true,"took_ns":27000000}}`
 	b, err := json.Marshal(r)
 	if err != nil {

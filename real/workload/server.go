@@ -31,6 +31,7 @@ type Workload struct {
 	nonce uint64
 	start time.Time
 	seq   atomic.Uint64 // answers given
+	tick  atomic.Pointer[tickState]
 
 	udp *net.UDPConn
 	tcp *net.TCPListener
@@ -61,6 +62,7 @@ func Start(cfg Config) (*Workload, error) {
 		w.tcp.Close()
 		return nil, err
 	}
+	w.tick.Store(&tickState{Snapshot: w.mem.Snapshot()})
 	w.wg.Add(3)
 	go w.dirty()
 	go w.serveUDP()
@@ -125,13 +127,14 @@ func (w *Workload) Answer(line string) probe.Reply {
 		r := w.mem.Verify()
 		v = &r
 	}
-	s := w.mem.Snapshot()
+	s := w.tick.Load()
 	r := probe.Reply{
 		ID:       req.ID,
 		Seq:      w.seq.Add(1),
 		Nonce:    probe.Hex64(w.nonce),
 		Writes:   s.Writes,
 		WritesNS: s.At.Sub(w.start).Nanoseconds(),
+		ActiveNS: s.Active.Nanoseconds(),
 		Sum:      probe.Hex64(s.Sum),
 		UptimeNS: time.Since(w.start).Nanoseconds(),
 		UnixNS:   time.Now().UnixNano(),
@@ -164,6 +167,13 @@ func (w *Workload) Close() error {
 	return nil
 }
 
+// tickState is what the dirtying goroutine publishes after each tick.
+type tickState struct {
+	Snapshot
+	// Active is the running time credited so far (see dirty).
+	Active time.Duration
+}
+
 // dirty does the due writes every tick. The time credited per tick is capped
 // at ten ticks: writes missed in a short scheduling stall are made up, but a
 // freeze (a CRIU dump) or a clock jump (a restored process's monotonic clock
@@ -192,6 +202,7 @@ func (w *Workload) dirty() {
 			n := int(credit)
 			credit -= float64(n)
 			w.mem.Write(n)
+			w.tick.Store(&tickState{Snapshot: w.mem.Snapshot(), Active: active})
 		}
 	}
 }
