@@ -41,16 +41,18 @@ type Engine struct {
 
 	ctx   context.Context
 	err   error
-	cur   *Process   // the process whose goroutine holds the baton; root for the driver
-	root  *Process   // the driver: the goroutine that called Run
-	procs []*Process // every process started, for cleanup
+	cur   *Process   // the process whose goroutine holds the baton
+	root  *Process   // the goroutine that called Run (a process while main runs)
+	procs []*Process // every process started by Go, for cleanup
 	ran   bool
+	// rootIsProc says that main runs; ending that the run is over.
+	rootIsProc, ending bool
 }
 
 // NewEngine returns an engine at time zero with an empty event heap.
 func NewEngine() *Engine {
 	e := &Engine{}
-	e.root = &Process{e: e, wake: make(chan struct{})}
+	e.root = &Process{e: e, wake: make(chan struct{}), done: &Signal{e: e}}
 	e.cur = e.root
 	return e
 }
@@ -80,40 +82,79 @@ var ErrEventLimit = errors.New("sim: event limit reached")
 // processes were still waiting for events that can never come.
 var ErrDeadlock = errors.New("sim: deadlock")
 
-// Run processes events until none is left, the context is cancelled, a process
-// panics or MaxEvents is exceeded. Processes still blocked at the end are
-// stopped (their goroutines exit, running their deferred calls), so a run never
-// leaks goroutines. Run returns the first such error, or an ErrDeadlock error
-// when processes were still waiting after the last event.
-func (e *Engine) Run(ctx context.Context) (err error) {
+// Run runs main (if not nil) as the first process, on the calling goroutine,
+// then processes events until none is left, the context is cancelled, a
+// process or callback panics or MaxEvents is exceeded. Processes still blocked
+// at the end are stopped (their goroutines exit, running their deferred calls;
+// main is unwound by a panic that Run recovers), so a run never leaks
+// goroutines. Run returns the first such error, or an ErrDeadlock error when
+// processes were still waiting after the last event, or else main's error.
+//
+// Running main on the caller's goroutine means that a run with one process
+// (one migration) needs no goroutine switch at all.
+func (e *Engine) Run(ctx context.Context, main func(p *Process) error) (err error) {
 	if e.ran {
 		panic("sim: Engine.Run called twice")
 	}
 	e.ran, e.ctx = true, ctx
+	root := e.root
 	defer func() {
-		if r := recover(); r != nil { // a callback panicked on the driver goroutine
-			e.fail(panicError(r))
+		if r := recover(); r != nil {
+			if _, ok := r.(stopMain); !ok { // a panic in main or in a callback it ran
+				e.fail(panicError(r))
+			}
 		}
 		blocked := e.cleanup()
+		if root.state == procRunning {
+			blocked++
+		}
 		err = e.err
 		if err == nil && blocked > 0 {
 			err = fmt.Errorf("%w at %s: %d process(es) wait for events that never come", ErrDeadlock, e.now, blocked)
 		}
+		if err == nil {
+			err = root.err
+		}
 	}()
-	if !e.dispatch(e.root) {
-		<-e.root.wake
+	if main != nil {
+		e.rootIsProc = true
+		root.state = procRunning
+		root.err = main(root)
+		root.state = procDone
+		root.done.Trigger()
+	}
+	if e.dispatch(root) == handedOff {
+		<-root.wake
 	}
 	return nil
 }
 
+// stopMain unwinds main when the run ends while main is blocked.
+type stopMain struct{}
+
+// wakeReason is how dispatch returned.
+type wakeReason uint8
+
+const (
+	resumed   wakeReason = iota // the event that resumes self came up
+	handedOff                   // another goroutine holds the baton now
+	ended                       // the run is over (only returned to the root)
+)
+
 // dispatch is the core loop, run by whichever goroutine holds the baton (self:
-// the driver, or a process that blocked or finished). It processes events until
-// one resumes self (true) or it hands the baton to another goroutine (false).
-func (e *Engine) dispatch(self *Process) bool {
+// the root, or a process that blocked or finished). It processes events until
+// one resumes self, or it hands the baton to another goroutine, or the run is
+// over (no event left, or an error): then the baton goes to the root.
+func (e *Engine) dispatch(self *Process) wakeReason {
 	for {
 		e.check()
 		if e.err != nil || len(e.heap) == 0 {
-			return e.handoff(self, e.root)
+			if self == e.root {
+				return ended
+			}
+			e.ending = true
+			e.handoff(e.root)
+			return handedOff
 		}
 		ev := e.pop()
 		e.now, e.events = ev.at, e.events+1
@@ -121,22 +162,19 @@ func (e *Engine) dispatch(self *Process) bool {
 		case ev.fn != nil:
 			ev.fn()
 		case ev.p == self:
-			return true
+			return resumed
 		default:
-			return e.handoff(self, ev.p)
+			e.handoff(ev.p)
+			return handedOff
 		}
 	}
 }
 
-// handoff passes the baton to p; it reports whether p is self (keep running).
-// After the send the caller must not touch engine state.
-func (e *Engine) handoff(self, p *Process) bool {
-	if p == self {
-		return true
-	}
+// handoff passes the baton to p's goroutine. After the send the caller must
+// not touch engine state.
+func (e *Engine) handoff(p *Process) {
 	e.cur = p
 	p.wake <- struct{}{}
-	return false
 }
 
 // check stops the run on a cancelled context (every 1024 events) or the limit.

@@ -43,7 +43,7 @@ func TestEngineOrdersSameTimeEventsByInsertion(t *testing.T) {
 		return nil
 	})
 	e.Schedule(0, func() { add("cb-0") })
-	if err := e.Run(context.Background()); err != nil {
+	if err := e.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	// cb-a and cb-b were scheduled before Run; p1's wake-up when it ran at 0s,
@@ -80,7 +80,7 @@ func TestSignalsAndChildren(t *testing.T) {
 		}
 		return nil
 	})
-	if err := e.Run(context.Background()); err != nil {
+	if err := e.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	want := []time.Duration{3 * time.Second, 3 * time.Second, 4 * time.Second}
@@ -98,55 +98,96 @@ func TestEngineFailuresStopAllProcesses(t *testing.T) {
 	}
 	cases := []struct {
 		name  string
-		setup func(e *Engine, cancel context.CancelFunc)
+		setup func(e *Engine, cancel context.CancelFunc) (main func(p *Process) error)
 		check func(err error) bool
 	}{
-		{"panic in a process", func(e *Engine, _ context.CancelFunc) {
+		{"panic in a process", func(e *Engine, _ context.CancelFunc) func(*Process) error {
 			e.Go(sleeper)
 			e.Go(func(p *Process) error { p.Sleep(5 * time.Second); panic("boom") })
+			return nil
 		}, func(err error) bool {
 			var pe *PanicError
 			return errors.As(err, &pe) && pe.Value == "boom"
 		}},
-		{"panic in a callback", func(e *Engine, _ context.CancelFunc) {
+		{"panic in a callback", func(e *Engine, _ context.CancelFunc) func(*Process) error {
 			e.Go(sleeper)
 			e.After(time.Second, func() { panic("cb") })
+			return nil
 		}, func(err error) bool { var pe *PanicError; return errors.As(err, &pe) }},
-		{"deadlock", func(e *Engine, _ context.CancelFunc) {
+		{"deadlock", func(e *Engine, _ context.CancelFunc) func(*Process) error {
 			e.Go(func(p *Process) error { p.Wait(e.NewSignal()); return nil })
+			return nil
 		}, func(err error) bool { return errors.Is(err, ErrDeadlock) }},
-		{"event limit", func(e *Engine, _ context.CancelFunc) {
+		{"event limit", func(e *Engine, _ context.CancelFunc) func(*Process) error {
 			e.MaxEvents = 1000
 			e.Go(sleeper)
 			e.Go(sleeper)
+			return nil
 		}, func(err error) bool { return errors.Is(err, ErrEventLimit) }},
-		{"cancelled", func(e *Engine, cancel context.CancelFunc) {
+		{"cancelled", func(e *Engine, cancel context.CancelFunc) func(*Process) error {
 			e.Go(sleeper)
 			e.Go(func(p *Process) error { p.Sleep(time.Hour); cancel(); return nil })
+			return nil
 		}, func(err error) bool { return errors.Is(err, context.Canceled) }},
-		{"fast path alone", func(e *Engine, cancel context.CancelFunc) {
-			e.Go(func(p *Process) error {
-				defer func() { /* deferred calls run when the process is stopped */ }()
+		// main runs on the caller's goroutine: it is unwound, not leaked.
+		{"main alone, cancelled on the fast path", func(e *Engine, cancel context.CancelFunc) func(*Process) error {
+			return func(p *Process) error {
 				for i := 0; ; i++ {
 					if i == 5000 {
 						cancel()
 					}
 					p.Sleep(time.Millisecond)
 				}
-			})
+			}
 		}, func(err error) bool { return errors.Is(err, context.Canceled) }},
+		{"main waits while a child panics", func(e *Engine, _ context.CancelFunc) func(*Process) error {
+			return func(p *Process) error {
+				c := e.Go(func(p *Process) error { p.Sleep(time.Second); panic("child") })
+				p.Wait(c.Done())
+				return nil
+			}
+		}, func(err error) bool { var pe *PanicError; return errors.As(err, &pe) && pe.Value == "child" }},
+		{"main deadlocks", func(e *Engine, _ context.CancelFunc) func(*Process) error {
+			return func(p *Process) error { e.Go(sleeper); p.Wait(e.NewSignal()); return nil }
+		}, func(err error) bool { return errors.Is(err, ErrEventLimit) }},
+		{"main deadlocks alone", func(e *Engine, _ context.CancelFunc) func(*Process) error {
+			return func(p *Process) error { p.Wait(e.NewSignal()); return nil }
+		}, func(err error) bool { return errors.Is(err, ErrDeadlock) }},
+		{"main panics", func(e *Engine, _ context.CancelFunc) func(*Process) error {
+			e.Go(sleeper)
+			return func(p *Process) error { p.Sleep(time.Second); panic("main") }
+		}, func(err error) bool { var pe *PanicError; return errors.As(err, &pe) && pe.Value == "main" }},
+		{"main returns an error", func(e *Engine, _ context.CancelFunc) func(*Process) error {
+			return func(p *Process) error { p.Sleep(time.Second); return errors.New("failed") }
+		}, func(err error) bool { return err != nil && err.Error() == "failed" }},
 	}
 	for _, c := range cases {
 		ctx, cancel := context.WithCancel(context.Background())
 		e := NewEngine()
-		c.setup(e, cancel)
-		err := e.Run(ctx)
+		e.MaxEvents = 100_000
+		main := c.setup(e, cancel)
+		err := e.Run(ctx, main)
 		if !c.check(err) {
 			t.Errorf("%s: err = %v", c.name, err)
 		}
 		cancel()
 	}
 	goroutinesSettle(t, before)
+}
+
+// TestMainRunsDeferredCallsWhenStopped: main's deferred calls run when the run
+// ends under it.
+func TestMainRunsDeferredCallsWhenStopped(t *testing.T) {
+	e := NewEngine()
+	deferred := false
+	err := e.Run(context.Background(), func(p *Process) error {
+		defer func() { deferred = true }()
+		p.Wait(e.NewSignal())
+		return nil
+	})
+	if !errors.Is(err, ErrDeadlock) || !deferred {
+		t.Fatalf("err %v, deferred %v", err, deferred)
+	}
 }
 
 func TestSleepOutsideItsProcessPanics(t *testing.T) {
@@ -162,7 +203,7 @@ func TestSleepOutsideItsProcessPanics(t *testing.T) {
 		other.Sleep(time.Second)
 		return nil
 	})
-	_ = e.Run(context.Background())
+	_ = e.Run(context.Background(), nil)
 }
 
 // BenchmarkEngine: events per second with 100 processes sleeping pseudo-random
@@ -186,7 +227,7 @@ func BenchmarkEngine(b *testing.B) {
 				})
 			}
 			b.ResetTimer()
-			if err := e.Run(context.Background()); err != nil {
+			if err := e.Run(context.Background(), nil); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(e.Events())/b.Elapsed().Seconds(), "events/s")
@@ -205,7 +246,7 @@ func BenchmarkEngine(b *testing.B) {
 			e.After(0, tick)
 		}
 		b.ResetTimer()
-		if err := e.Run(context.Background()); err != nil {
+		if err := e.Run(context.Background(), nil); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(e.Events())/b.Elapsed().Seconds(), "events/s")

@@ -19,7 +19,7 @@ import (
 // the freeze at the start of StopAndCopy or Handover.
 type Env struct {
 	e     *Engine
-	s     models.Scenario
+	s     *models.Scenario
 	mem   *Memory
 	link  *Link
 	id    int
@@ -36,8 +36,8 @@ var (
 )
 
 // NewEnv returns the environment of container id of scenario s (defaults
-// applied), with its memory model, on the shared link.
-func NewEnv(e *Engine, link *Link, s models.Scenario, mem *Memory, id int) *Env {
+// applied; read, never modified), with its memory model, on the shared link.
+func NewEnv(e *Engine, link *Link, s *models.Scenario, mem *Memory, id int) *Env {
 	return &Env{e: e, s: s, mem: mem, link: link, id: id}
 }
 
@@ -59,10 +59,10 @@ func (v *Env) enter(ctx context.Context) (*Process, error) {
 	return p, nil
 }
 
+// tracef reports a step; callers check v.trace first so that the arguments
+// are not boxed when tracing is off.
 func (v *Env) tracef(format string, args ...any) {
-	if v.trace != nil {
-		v.trace(fmt.Sprintf("%14.9fs c%d ", v.e.now.Seconds(), v.id) + fmt.Sprintf(format, args...))
-	}
+	v.trace(fmt.Sprintf("%14.9fs c%d ", v.e.now.Seconds(), v.id) + fmt.Sprintf(format, args...))
 }
 
 // Now implements models.Env: the virtual time since the run started.
@@ -100,7 +100,9 @@ func (v *Env) send(p *Process, r *models.Round, extra time.Duration) {
 	v.link.Transfer(p, r.Bytes)
 	r.TransferTime = v.e.now - t0
 	r.End = v.e.now
-	v.tracef("%s round end pages=%d bytes=%d dump=%s transfer=%s", r.Kind, r.Pages, r.Bytes, r.DumpTime, r.TransferTime)
+	if v.trace != nil {
+		v.tracef("%s round end pages=%d bytes=%d dump=%s transfer=%s", r.Kind, r.Pages, r.Bytes, r.DumpTime, r.TransferTime)
+	}
 }
 
 // Round implements models.Env: a live round of the dirty set (all memory the
@@ -122,7 +124,9 @@ func (v *Env) Round(ctx context.Context) (models.Round, error) {
 	} else {
 		r.Pages, r.Bytes = v.mem.Track(r.Start)
 	}
-	v.tracef("%s round start", r.Kind)
+	if v.trace != nil {
+		v.tracef("%s round start", r.Kind)
+	}
 	v.send(p, &r, 0)
 	return r, nil
 }
@@ -171,7 +175,9 @@ func (v *Env) WaitDirty(ctx context.Context, atLeast int64, notBefore, deadline 
 		res.Deadline = true
 	}
 	res.Dirty, _ = v.Dirty(ctx)
-	v.tracef("wait end dirty=%d deadline=%v", res.Dirty, res.Deadline)
+	if v.trace != nil {
+		v.tracef("wait end dirty=%d deadline=%v", res.Dirty, res.Deadline)
+	}
 	return res, nil
 }
 
@@ -194,7 +200,9 @@ func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 		r.Pages, r.Bytes = v.mem.Track(r.Start)
 	}
 	v.started = true
-	v.tracef("freeze")
+	if v.trace != nil {
+		v.tracef("freeze")
+	}
 	v.send(p, &r, v.s.Costs.Freeze.Duration())
 	v.lastPages = r.Pages
 	return r, nil
@@ -219,6 +227,8 @@ func (v *Env) Resume(ctx context.Context) (models.ResumeInfo, error) {
 	p.Sleep(c.RestoreBase.Duration() + perPage(info.Pages, c.RestorePerPage.Duration()) + c.Resume.Duration())
 	info.End = v.e.now
 	v.resumed, v.resumeEnd = true, info.End
-	v.tracef("resumed pages=%d", info.Pages)
+	if v.trace != nil {
+		v.tracef("resumed pages=%d", info.Pages)
+	}
 	return info, nil
 }

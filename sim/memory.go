@@ -35,6 +35,13 @@ type Memory struct {
 	since    time.Duration
 	frozen   time.Duration
 	bits     *bitMemory
+	// memo caches the last occupancy evaluation (rounds and waits ask for the
+	// same instant several times).
+	memo struct {
+		ok       bool
+		t, since time.Duration
+		pages    int64
+	}
 }
 
 // pool is a set of n pages that receives share of the writes.
@@ -94,7 +101,10 @@ func (m *Memory) Track(t time.Duration) (pages, bytes int64) {
 }
 
 // Freeze stops the workload at t: nothing is dirtied after it.
-func (m *Memory) Freeze(t time.Duration) { m.frozen = min(m.frozen, t) }
+func (m *Memory) Freeze(t time.Duration) {
+	m.frozen = min(m.frozen, t)
+	m.memo.ok = false
+}
 
 // writesUntil returns the cumulative writes (or bytes) from time 0 to t.
 func (m *Memory) writesUntil(t time.Duration) float64 { return m.writes.F(min(t, m.frozen)) }
@@ -108,8 +118,11 @@ func (m *Memory) Dirty(t time.Duration) (pages, bytes int64) {
 		return (b + m.pageSize - 1) / m.pageSize, b
 	case m.bits != nil:
 		pages = m.bits.advance(m.writesUntil(t))
+	case m.memo.ok && m.memo.t == t && m.memo.since == m.since:
+		pages = m.memo.pages
 	default:
 		pages = int64(math.Floor(m.expected(x) + 0.5))
+		m.memo.ok, m.memo.t, m.memo.since, m.memo.pages = true, t, m.since, pages
 	}
 	return pages, pages * m.pageSize
 }
@@ -149,7 +162,7 @@ func (m *Memory) Reach(atLeast int64, from, limit time.Duration) (time.Duration,
 		if need-0.5 >= m.maxDirty {
 			return limit, false
 		}
-		x = m.invert(need - 0.5)
+		x = m.invert(need-0.5, m.writes.between(m.since, min(from, m.frozen)))
 	}
 	for range 8 {
 		t, ok := m.writes.reach(m.since, x)
@@ -165,15 +178,16 @@ func (m *Memory) Reach(atLeast int64, from, limit time.Duration) (time.Duration,
 	return limit, false
 }
 
-// invert returns the writes x at which expected(x) == d (0 < d < maxDirty).
-func (m *Memory) invert(d float64) float64 {
+// invert returns the writes x at which expected(x) == d (0 < d < maxDirty),
+// knowing that expected(x0) < d.
+func (m *Memory) invert(d, x0 float64) float64 {
 	if len(m.pools) == 1 {
 		p := m.pools[0]
 		return math.Log1p(-d/p.n) / p.a
 	}
 	// expected is increasing and concave: Newton's method from below converges
 	// monotonically.
-	x := 0.0
+	x := x0
 	for range 200 {
 		f, df := 0.0, 0.0
 		for _, p := range m.pools {

@@ -23,7 +23,7 @@ func transfers(t *testing.T, n models.Network, setup time.Duration, starts []tim
 			return nil
 		})
 	}
-	if err := e.Run(context.Background()); err != nil {
+	if err := e.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if l.Active() != 0 {

@@ -23,7 +23,9 @@ func (v *Env) Handover(ctx context.Context, minimal int64) (models.Round, error)
 		Bytes: minimal, Pages: (minimal + v.mem.pageSize - 1) / v.mem.pageSize}
 	v.frozen, v.started, v.postcopy = true, true, true
 	v.mem.Freeze(r.Start)
-	v.tracef("freeze for handover")
+	if v.trace != nil {
+		v.tracef("freeze for handover")
+	}
 	v.send(p, &r, v.s.Costs.Freeze.Duration())
 	v.lastPages = r.Pages
 	return r, nil
@@ -54,7 +56,9 @@ func (v *Env) PushRemaining(ctx context.Context) (models.PostCopyStats, error) {
 	faults, stall := v.faults(log, float64(bytes))
 	st.Faults = int64(math.Floor(faults + 0.5))
 	st.StallTime = roundDur(stall)
-	v.tracef("push end pages=%d faults=%d stall=%s", pages, st.Faults, st.StallTime)
+	if v.trace != nil {
+		v.tracef("push end pages=%d faults=%d stall=%s", pages, st.Faults, st.StallTime)
+	}
 	return st, nil
 }
 

@@ -56,9 +56,9 @@ func (s *Signal) Trigger() {
 // Triggered reports whether the signal has fired.
 func (s *Signal) Triggered() bool { return s.fired }
 
-// Go starts fn as a new process at the current virtual time, after the events
-// already scheduled for it. It may be called before Run or from a running
-// process or callback.
+// Go starts fn as a new process, on its own goroutine, at the current virtual
+// time after the events already scheduled for it. It may be called before Run
+// or from a running process or callback.
 func (e *Engine) Go(fn func(p *Process) error) *Process {
 	p := &Process{e: e, wake: make(chan struct{}), exited: make(chan struct{}), done: e.NewSignal()}
 	e.procs = append(e.procs, p)
@@ -70,7 +70,7 @@ func (e *Engine) Go(fn func(p *Process) error) *Process {
 // Current returns the running process, or nil when the caller is not a process
 // (the driver, or code outside the engine).
 func (e *Engine) Current() *Process {
-	if e.cur == e.root {
+	if e.cur == e.root && (!e.rootIsProc || e.root.state != procRunning) {
 		return nil
 	}
 	return e.cur
@@ -129,13 +129,22 @@ func (p *Process) mustRun(op string) *Engine {
 }
 
 // park blocks until an event resumes p, running the core loop itself while it
-// holds the baton. A process stopped by the cleanup exits here.
+// holds the baton. A process stopped by the cleanup exits here; main, when the
+// run ends while it waits, unwinds to Run.
 func (p *Process) park() {
-	if !p.e.dispatch(p) {
-		<-p.wake
+	e := p.e
+	switch e.dispatch(p) {
+	case resumed:
+		return
+	case ended:
+		panic(stopMain{})
 	}
+	<-p.wake
 	if p.state == procKilled {
 		runtime.Goexit()
+	}
+	if p == e.root && e.ending {
+		panic(stopMain{})
 	}
 }
 
@@ -168,8 +177,8 @@ func (p *Process) main(fn func(p *Process) error) {
 	returned = true
 }
 
-// cleanup stops every process that has not finished, one at a time, and
-// returns how many there were. It runs on the driver goroutine.
+// cleanup stops every process started by Go that has not finished, one at a
+// time, and returns how many were blocked. It runs on the root goroutine.
 func (e *Engine) cleanup() int {
 	n := 0
 	for _, p := range e.procs {

@@ -82,7 +82,7 @@ func (sm Simulator) run(ctx context.Context, s models.Scenario, technique string
 	t, err := models.NewTechnique(technique, s)
 	if err == nil {
 		var out Outcome
-		out, err = sm.simulate(ctx, s, t, rep)
+		out, err = sm.simulate(ctx, s, t, rep, models.DeriveSeed(s, rep))
 		rec := RecordOf(s, t.Name(), rep, out)
 		if err != nil {
 			rec.Error = err.Error()
@@ -102,11 +102,12 @@ func (sm Simulator) Simulate(ctx context.Context, s models.Scenario, t models.Te
 	if err := s.Validate(); err != nil {
 		return Outcome{Seed: models.DeriveSeed(s, rep)}, err
 	}
-	return sm.simulate(ctx, s, t, rep)
+	return sm.simulate(ctx, s, t, rep, models.DeriveSeed(s, rep))
 }
 
-func (sm Simulator) simulate(ctx context.Context, s models.Scenario, t models.Technique, rep int) (Outcome, error) {
-	out := Outcome{Seed: models.DeriveSeed(s, rep)}
+// simulate is Simulate for a validated scenario whose seed is known.
+func (sm Simulator) simulate(ctx context.Context, s models.Scenario, t models.Technique, rep int, seed uint64) (Outcome, error) {
+	out := Outcome{Seed: seed}
 	e := NewEngine()
 	e.MaxEvents = sm.MaxEvents
 	if e.MaxEvents == 0 {
@@ -120,11 +121,11 @@ func (sm Simulator) simulate(ctx context.Context, s models.Scenario, t models.Te
 		if i > 0 {
 			seed = mix(seed + uint64(i))
 		}
-		env := NewEnv(e, link, s, NewMemory(s, seed, sm.Exhaustive), i)
+		env := NewEnv(e, link, &s, NewMemory(s, seed, sm.Exhaustive), i)
 		env.SetTrace(sm.Trace)
 		envs[i] = env
 	}
-	root := e.Go(func(*Process) error {
+	err := e.Run(ctx, func(*Process) error {
 		if n == 1 {
 			r, err := t.Migrate(ctx, envs[0])
 			out.Group.Members = []models.Result{r}
@@ -134,11 +135,7 @@ func (sm Simulator) simulate(ctx context.Context, s models.Scenario, t models.Te
 		out.Group, err = models.MigrateGroup(ctx, t, envs, s.Group.Mode, Parallel{e})
 		return err
 	})
-	err := e.Run(ctx)
 	out.Events = e.Events()
-	if err == nil {
-		err = root.Err()
-	}
 	if err == nil {
 		err = covered(s, out.Group.End())
 	}

@@ -133,22 +133,26 @@ func sweepOne(ctx context.Context, s models.Scenario, opts SweepOptions, prog *P
 	s = s.WithDefaults()
 	err := s.Validate()
 	var recs []models.Record
+	seeds := make([]uint64, s.Repetitions)
+	for rep := range seeds {
+		seeds[rep] = models.DeriveSeed(s, rep)
+	}
 	for _, tech := range s.Techniques {
 		for rep := range s.Repetitions {
 			if err != nil {
-				rec := newRecord(s, tech, rep, models.DeriveSeed(s, rep))
+				rec := newRecord(s, tech, rep, seeds[rep])
 				rec.Error = err.Error()
 				recs = append(recs, rec)
 				continue
 			}
 			t, terr := models.NewTechnique(tech, s)
 			if terr != nil {
-				rec := newRecord(s, tech, rep, models.DeriveSeed(s, rep))
+				rec := newRecord(s, tech, rep, seeds[rep])
 				rec.Error = terr.Error()
 				recs = append(recs, rec)
 				continue
 			}
-			out, serr := opts.Simulator.simulate(ctx, s, t, rep)
+			out, serr := opts.Simulator.simulate(ctx, s, t, rep, seeds[rep])
 			prog.Events.Add(int64(out.Events))
 			rec := RecordOf(s, t.Name(), rep, out)
 			if serr != nil {
