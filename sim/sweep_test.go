@@ -171,7 +171,7 @@ func BenchmarkSweep10k(b *testing.B) {
 	b.ReportMetric(float64(prog.Events.Load()), "events/sweep")
 	// CPU time is what the machine spent, whatever else runs on it: on an idle
 	// machine the wall time is about cpu-s/op divided by the cores.
-	b.ReportMetric((cpuTime() - cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // BenchmarkMigration: one migration of edge-1g per technique (MiGrror: about
