@@ -42,6 +42,9 @@ type Memory struct {
 		t, since time.Duration
 		pages    int64
 	}
+	// inv caches the last inversion (MiGrror waits for the same threshold
+	// after every round).
+	inv struct{ d, x float64 }
 }
 
 // pool is a set of n pages that receives share of the writes.
@@ -185,6 +188,9 @@ func (m *Memory) invert(d, x0 float64) float64 {
 		p := m.pools[0]
 		return math.Log1p(-d/p.n) / p.a
 	}
+	if m.inv.d == d {
+		return m.inv.x
+	}
 	// expected is increasing and concave: Newton's method from below converges
 	// monotonically.
 	x := x0
@@ -201,5 +207,6 @@ func (m *Memory) invert(d, x0 float64) float64 {
 			break
 		}
 	}
+	m.inv.d, m.inv.x = d, x
 	return x
 }
