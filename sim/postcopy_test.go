@@ -100,3 +100,26 @@ func TestPostCopy(t *testing.T) {
 		t.Fatalf("oracle %.4f, closed form %.4f", faultOracle(1000, 1000, 0, 1), closed)
 	}
 }
+
+// TestPostCopySharedPush: two containers in parallel push over one link, each
+// at half the bandwidth (the general path of the link, with progress logging):
+// the push takes 2 s and, without dedup, w * 2 s / 2 = 1000 writes fault.
+func TestPostCopySharedPush(t *testing.T) {
+	s := postcopyScenario(models.ModelAnalytic, 0)
+	s.Group = models.Group{Containers: 2, Mode: models.GroupParallel}
+	tech, _ := models.NewTechnique(models.PostCopy, s)
+	out, err := Simulator{}.Simulate(context.Background(), s, tech, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range out.Group.Members {
+		pc := r.PostCopy
+		if pc.Degraded != 2*time.Second || pc.Faults != 1000 {
+			t.Errorf("member %d: degraded %v, %d faults; want 2s and 1000", i, pc.Degraded, pc.Faults)
+		}
+	}
+	// The handovers shared the link too: 2 x 10 pages at 1000 pages/s.
+	if d := out.Group.Downtime(); d != 2*time.Millisecond+20*time.Millisecond+7*time.Millisecond {
+		t.Errorf("group downtime %v, want 29ms", d)
+	}
+}

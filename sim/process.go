@@ -201,10 +201,13 @@ func (e *Engine) cleanup() int {
 
 // PanicError is a panic inside a process or callback, turned into an error.
 type PanicError struct {
+	// Value is what was passed to panic.
 	Value any
+	// Stack is the goroutine's stack where the panic was recovered.
 	Stack []byte
 }
 
+// Error reports the panic value and the stack.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("sim: panic in simulation: %v\n%s", e.Value, e.Stack)
 }

@@ -36,7 +36,10 @@ type Outcome struct {
 
 // Parallel runs functions as concurrent processes of an engine: the simulator's
 // models.Parallel. Run must be called from a process of E.
-type Parallel struct{ E *Engine }
+type Parallel struct {
+	// E is the engine whose processes run the functions.
+	E *Engine
+}
 
 var _ models.Parallel = Parallel{}
 
