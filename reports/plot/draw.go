@@ -8,6 +8,36 @@ var (
 	dashLine = []float64{8, 4}
 )
 
+// drawAxes emits tick marks, tick labels and axis labels.
+func (s *scene) drawAxes() {
+	p := s.plot
+	add := func(q prim) { s.prims = append(s.prims, q) }
+	for _, m := range s.x.Minor {
+		x := crisp(s.px(m))
+		add(prim{kind: primLine, class: "tick", color: colorFrame, width: 1, pts: []pt{{x, p.Y1}, {x, p.Y1 + minorLen}}})
+	}
+	for _, m := range s.y.Minor {
+		y := crisp(s.py(m))
+		add(prim{kind: primLine, class: "tick", color: colorFrame, width: 1, pts: []pt{{p.X0 - minorLen, y}, {p.X0, y}}})
+	}
+	for _, t := range s.x.Ticks {
+		x := crisp(s.px(t.Value))
+		add(prim{kind: primLine, class: "tick", color: colorFrame, width: 1, pts: []pt{{x, p.Y1}, {x, p.Y1 + tickLen}}})
+		add(prim{kind: primText, class: "ticklabel", color: colorText, text: t.Label, size: sizeTick, anchor: anchorMiddle,
+			pts: []pt{{x, p.Y1 + tickLen + tickGap + sizeTick*0.8}}})
+	}
+	for _, t := range s.y.Ticks {
+		y := crisp(s.py(t.Value))
+		add(prim{kind: primLine, class: "tick", color: colorFrame, width: 1, pts: []pt{{p.X0 - tickLen, y}, {p.X0, y}}})
+		add(prim{kind: primText, class: "ticklabel", color: colorText, text: t.Label, size: sizeTick, anchor: anchorEnd,
+			pts: []pt{{p.X0 - tickLen - tickGap, y + sizeTick*0.36}}})
+	}
+	add(prim{kind: primText, class: "xlabel", color: colorText, text: s.x.Label, size: sizeLabel, anchor: anchorMiddle,
+		pts: []pt{{(p.X0 + p.X1) / 2, p.Y1 + tickLen + tickGap + sizeTick + 10 + sizeLabel*0.8}}})
+	add(prim{kind: primText, class: "ylabel", color: colorText, text: s.y.Label, size: sizeLabel, anchor: anchorMiddle, rotate: true,
+		pts: []pt{{pad + sizeLabel*0.8, (p.Y0 + p.Y1) / 2}}})
+}
+
 // drawSeries emits one series: its line, then its markers.
 func (s *scene) drawSeries(sr Series) {
 	var pts []pt

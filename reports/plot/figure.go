@@ -147,17 +147,7 @@ var techniqueColors = map[string]color.RGBA{
 // spareColors are given, in order, to techniques not in techniqueColors.
 var spareColors = []color.RGBA{ColorOrange, ColorSkyBlue, ColorBlack}
 
-// TechniqueColor returns the colour of a technique; techniques outside
-// models.TechniqueNames get a spare Okabe-Ito colour by their rank among
-// unknown (an index into the names passed to sortTechniques).
-func TechniqueColor(technique string, unknownRank int) color.RGBA {
-	if c, ok := techniqueColors[technique]; ok {
-		return c
-	}
-	return spareColors[unknownRank%len(spareColors)]
-}
-
-// sortTechniques returns the distinct techniques of recs in
+// sortTechniques returns the distinct names in
 // models.TechniqueNames order, unknown ones after, alphabetically.
 func sortTechniques(names []string) []string {
 	out := slices.Clone(names)
@@ -177,17 +167,18 @@ func rank(t string) int {
 	return len(models.TechniqueNames)
 }
 
-// colors assigns colours to sorted techniques.
+// colors assigns colours to sorted techniques: known ones their own, the
+// others spare colours in order.
 func colors(techniques []string) map[string]color.RGBA {
 	m := map[string]color.RGBA{}
 	unknown := 0
 	for _, t := range techniques {
-		if _, ok := techniqueColors[t]; !ok {
-			m[t] = TechniqueColor(t, unknown)
+		c, ok := techniqueColors[t]
+		if !ok {
+			c = spareColors[unknown%len(spareColors)]
 			unknown++
-			continue
 		}
-		m[t] = techniqueColors[t]
+		m[t] = c
 	}
 	return m
 }

@@ -146,12 +146,16 @@ func (f *Figure) layout() (*scene, error) {
 		left = l
 	}
 	s.plot = rect{math.Round(left), math.Round(top), math.Round(right), math.Round(bottom)}
+	if f.Square { // exactly square, so y = x runs corner to corner at 45 degrees
+		side := math.Round(bottom - top)
+		s.plot.X1, s.plot.Y1 = s.plot.X0+side, s.plot.Y0+side
+	}
 	s.draw(f, legW)
 	return s, nil
 }
 
 // fitTicks returns a with ticks chosen for length px (horizontal or not): the
-// most that keep labels apart. A linear axis grows to its outer ticks.
+// most that keep labels apart.
 func fitTicks(a Axis, length float64, horizontal bool) Axis {
 	if a.Ticks != nil {
 		return a
@@ -167,12 +171,12 @@ func fitTicks(a Axis, length float64, horizontal bool) Axis {
 		if a.Log {
 			vs, b.Minor = LogTicks(a.Min, a.Max, n, a.Unit)
 		} else {
-			vs, b.Min, b.Max = LinearTicks(a.Min, a.Max, n, a.Unit)
+			vs = LinearTicks(a.Min, a.Max, n, a.Unit)
 		}
 		for _, v := range vs {
 			b.Ticks = append(b.Ticks, Tick{v, TickLabel(v, a.Unit)})
 		}
-		if labelsFit(b, length, horizontal) || n == 2 {
+		if (len(b.Ticks) >= 2 && labelsFit(b, length, horizontal)) || n == 2 {
 			return b
 		}
 	}
@@ -269,33 +273,3 @@ func (s *scene) draw(f *Figure, legW float64) {
 
 // crisp puts a 1 px line on a pixel centre.
 func crisp(v float64) float64 { return math.Floor(v) + 0.5 }
-
-// drawAxes emits tick marks, tick labels and axis labels.
-func (s *scene) drawAxes() {
-	p := s.plot
-	add := func(q prim) { s.prims = append(s.prims, q) }
-	for _, m := range s.x.Minor {
-		x := crisp(s.px(m))
-		add(prim{kind: primLine, class: "tick", color: colorFrame, width: 1, pts: []pt{{x, p.Y1}, {x, p.Y1 + minorLen}}})
-	}
-	for _, m := range s.y.Minor {
-		y := crisp(s.py(m))
-		add(prim{kind: primLine, class: "tick", color: colorFrame, width: 1, pts: []pt{{p.X0 - minorLen, y}, {p.X0, y}}})
-	}
-	for _, t := range s.x.Ticks {
-		x := crisp(s.px(t.Value))
-		add(prim{kind: primLine, class: "tick", color: colorFrame, width: 1, pts: []pt{{x, p.Y1}, {x, p.Y1 + tickLen}}})
-		add(prim{kind: primText, class: "ticklabel", color: colorText, text: t.Label, size: sizeTick, anchor: anchorMiddle,
-			pts: []pt{{x, p.Y1 + tickLen + tickGap + sizeTick*0.8}}})
-	}
-	for _, t := range s.y.Ticks {
-		y := crisp(s.py(t.Value))
-		add(prim{kind: primLine, class: "tick", color: colorFrame, width: 1, pts: []pt{{p.X0 - tickLen, y}, {p.X0, y}}})
-		add(prim{kind: primText, class: "ticklabel", color: colorText, text: t.Label, size: sizeTick, anchor: anchorEnd,
-			pts: []pt{{p.X0 - tickLen - tickGap, y + sizeTick*0.36}}})
-	}
-	add(prim{kind: primText, class: "xlabel", color: colorText, text: s.x.Label, size: sizeLabel, anchor: anchorMiddle,
-		pts: []pt{{(p.X0 + p.X1) / 2, p.Y1 + tickLen + tickGap + sizeTick + 10 + sizeLabel*0.8}}})
-	add(prim{kind: primText, class: "ylabel", color: colorText, text: s.y.Label, size: sizeLabel, anchor: anchorMiddle, rotate: true,
-		pts: []pt{{pad + sizeLabel*0.8, (p.Y0 + p.Y1) / 2}}})
-}

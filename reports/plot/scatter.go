@@ -95,7 +95,7 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 		Square: true,
 		Series: []Series{{Name: "y = x", Kind: KindReference, Points: []Point{{X: ax.Min, Y: ax.Min}, {X: ax.Max, Y: ax.Max}}}},
 	}
-	f.X.Label = "Measured " + label + " (real testbed)"
+	f.X.Label = "Measured " + label + ", real testbed"
 	f.Y.Label = "Predicted " + label
 	f.Legend = append(f.Legend, LegendItem{Label: "Technique", Header: true})
 	for _, t := range techs {

@@ -82,25 +82,25 @@ func niceStep(raw float64, bin bool) float64 {
 	return 10 * e
 }
 
-// LinearTicks returns at most n (at least 2) evenly spaced ticks at multiples
-// of a nice step, 1-2-5 (powers of two for bytes), and the axis range they
-// span, which covers [lo, hi]. For 0.0037..12.4 and n = 8 the ticks are 0, 2,
-// ..., 14.
-func LinearTicks(lo, hi float64, n int, u reports.Unit) (ticks []float64, axMin, axMax float64) {
+// LinearTicks returns the multiples of a nice step, 1-2-5 times a power of
+// ten (a power of two for bytes), that lie in [lo, hi]: the smallest step that
+// gives at most n (at least 2) of them. For 0..12.9 and n = 8 the ticks are 0,
+// 2, ..., 12; for n = 4 they are 0, 5, 10.
+func LinearTicks(lo, hi float64, n int, u reports.Unit) []float64 {
 	n = max(n, 2)
 	if !(hi > lo) {
 		lo, hi = widen(lo, hi)
 	}
-	step := niceStep((hi-lo)/float64(n-1), binary(u))
+	step := niceStep((hi-lo)/float64(n+1), binary(u))
 	for {
-		i0 := math.Floor(lo/step + 1e-9)
-		i1 := math.Ceil(hi/step - 1e-9)
+		i0 := math.Ceil(lo/step - 1e-9)
+		i1 := math.Floor(hi/step + 1e-9)
 		if int(i1-i0)+1 <= n {
-			ticks = ticks[:0]
+			var ticks []float64
 			for i := i0; i <= i1; i++ {
 				ticks = append(ticks, i*step)
 			}
-			return ticks, i0 * step, i1 * step
+			return ticks
 		}
 		step = niceStep(step*1.0001, binary(u))
 	}
@@ -219,8 +219,8 @@ func LogRange(lo, hi float64, u reports.Unit) (float64, float64) {
 	return down(lo), up(hi)
 }
 
-// LinearRange pads [lo, hi] by 4% of the span; a range of non-negative values
-// stays non-negative. [LinearTicks] then rounds it out to its step.
+// LinearRange pads [lo, hi] by 4% of the span so no point sits on the frame;
+// a range of non-negative values stays non-negative.
 func LinearRange(lo, hi float64) (float64, float64) {
 	if !(hi > lo) {
 		return widen(lo, hi)
