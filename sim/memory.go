@@ -150,7 +150,7 @@ func (m *Memory) Reach(atLeast int64, from, limit time.Duration) (time.Duration,
 	if m.bits != nil { // looks ahead without advancing the bitset past now
 		return m.bits.reach((atLeast+m.pageSize-1)/m.pageSize, from, limit, m)
 	}
-	if _, b := m.Dirty(from); b >= atLeast {
+	if atLeast <= 0 {
 		return from, from <= limit
 	}
 	// x is how many writes (bytes) since the last Track the target needs.
@@ -165,7 +165,12 @@ func (m *Memory) Reach(atLeast int64, from, limit time.Duration) (time.Duration,
 		if need-0.5 >= m.maxDirty {
 			return limit, false
 		}
-		x = m.invert(need-0.5, m.writes.between(m.since, min(from, m.frozen)))
+		x = m.invert(need - 0.5)
+	}
+	if m.writes.between(m.since, min(from, m.frozen)) >= x*(1-1e-9) {
+		if _, b := m.Dirty(from); b >= atLeast { // already there
+			return from, from <= limit
+		}
 	}
 	for range 8 {
 		t, ok := m.writes.reach(m.since, x)
@@ -181,9 +186,8 @@ func (m *Memory) Reach(atLeast int64, from, limit time.Duration) (time.Duration,
 	return limit, false
 }
 
-// invert returns the writes x at which expected(x) == d (0 < d < maxDirty),
-// knowing that expected(x0) < d.
-func (m *Memory) invert(d, x0 float64) float64 {
+// invert returns the writes x at which expected(x) == d (0 < d < maxDirty).
+func (m *Memory) invert(d float64) float64 {
 	if len(m.pools) == 1 {
 		p := m.pools[0]
 		return math.Log1p(-d/p.n) / p.a
@@ -193,7 +197,7 @@ func (m *Memory) invert(d, x0 float64) float64 {
 	}
 	// expected is increasing and concave: Newton's method from below converges
 	// monotonically.
-	x := x0
+	x := 0.0
 	for range 200 {
 		f, df := 0.0, 0.0
 		for _, p := range m.pools {

@@ -99,7 +99,7 @@ func (f *flow) mark(t time.Duration) {
 // update advances every flow's remaining bytes to the current time.
 func (l *Link) update() {
 	now := l.e.now
-	if dt := (now - l.last).Seconds(); dt > 0 {
+	if dt := secs(now - l.last); dt > 0 {
 		for _, f := range l.flows {
 			f.rem -= f.rate * dt
 		}

@@ -27,7 +27,7 @@ func newRateFn(base float64, tr models.Trace) rateFn {
 	}
 	r.cum = make([]float64, len(r.at))
 	for i := 1; i < len(r.at); i++ {
-		r.cum[i] = r.cum[i-1] + r.rate[i-1]*(r.at[i]-r.at[i-1]).Seconds()
+		r.cum[i] = r.cum[i-1] + r.rate[i-1]*secs(r.at[i]-r.at[i-1])
 	}
 	return r
 }
@@ -54,7 +54,7 @@ func (r *rateFn) next(t time.Duration) time.Duration {
 // F returns the integral of the rate from 0 to t.
 func (r *rateFn) F(t time.Duration) float64 {
 	i := r.seg(t)
-	return r.cum[i] + r.rate[i]*(t-r.at[i]).Seconds()
+	return r.cum[i] + r.rate[i]*secs(t-r.at[i])
 }
 
 // between returns the integral over [t0, t1].
@@ -63,7 +63,7 @@ func (r *rateFn) between(t0, t1 time.Duration) float64 {
 		return 0
 	}
 	if len(r.at) == 1 {
-		return r.rate[0] * (t1 - t0).Seconds()
+		return r.rate[0] * secs(t1-t0)
 	}
 	return r.F(t1) - r.F(t0)
 }
@@ -107,6 +107,9 @@ func (r *rateFn) nudge(from time.Duration, amount float64, t time.Duration) (tim
 	}
 	return t, true
 }
+
+// secs converts d to seconds (exact below 2^53 ns, about 104 days).
+func secs(d time.Duration) float64 { return float64(d) / 1e9 }
 
 // ceilDur converts seconds to a Duration, rounding up to the nanosecond
 // (results within 1e-6 ns of a whole nanosecond are taken as exact).
