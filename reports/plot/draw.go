@@ -122,7 +122,7 @@ func (s *scene) drawLegend(f *Figure, x, y, w float64) {
 	}
 	base += 10
 	for _, n := range f.Notes {
-		for _, line := range wrap(n, sizeNote, w) {
+		for _, line := range wrap(n, sizeNote, w/fontSlack) {
 			add(prim{kind: primText, class: "note", color: colorNote, text: line, size: sizeNote, pts: []pt{{x, base}}})
 			base += sizeNote + 4
 		}

@@ -233,7 +233,12 @@ func maxLabelWidth(a Axis) float64 {
 	return w
 }
 
-// legendWidth is the width of the legend column, notes wrapped to it.
+// fontSlack is how much wider than the Go font a viewer's fallback font may
+// set the legend (DejaVu Sans is about 13% wider) without it leaving the image.
+const fontSlack = 1.15
+
+// legendWidth is the width reserved for the legend column: its widest line
+// in the Go font, with fontSlack to spare for SVG viewers without it.
 func (f *Figure) legendWidth() float64 {
 	w := 150.0
 	for _, it := range f.Legend {
@@ -243,7 +248,7 @@ func (f *Figure) legendWidth() float64 {
 		}
 		w = math.Max(w, tw)
 	}
-	return math.Min(w, 260)
+	return math.Min(w, 260) * fontSlack
 }
 
 // draw emits the primitives, back to front.

@@ -12,9 +12,9 @@ import (
 )
 
 // WriteSVG writes the figure as a standalone SVG document of Width x Height
-// pixels. Text uses the Go font when the viewer has it (the layout is measured
-// with it) and a sans-serif look-alike otherwise; text is anchored so labels
-// stay aligned either way.
+// pixels. Text asks for the Go font the layout was measured with, then common
+// sans-serif fonts, each text held to its measured width (textLength), so the
+// layout holds in any viewer.
 func (f *Figure) WriteSVG(w io.Writer) error {
 	s, err := f.layout()
 	if err != nil {
@@ -77,8 +77,10 @@ func svgPrim(b *bufio.Writer, p prim) {
 		if p.rotate {
 			rot = fmt.Sprintf(` transform="rotate(-90 %s %s)"`, num(p.pts[0].X), num(p.pts[0].Y))
 		}
-		fmt.Fprintf(b, "<text%s x=\"%s\" y=\"%s\" font-size=\"%s\"%s text-anchor=\"%s\" fill=\"%s\"%s>%s</text>\n",
-			attrs, num(p.pts[0].X), num(p.pts[0].Y), num(p.size), weight, anchor, hex(p.color), rot, esc(p.text))
+		// textLength holds the text to the width the layout measured with the
+		// Go font, so a viewer without it keeps labels apart and in the image.
+		fmt.Fprintf(b, "<text%s x=\"%s\" y=\"%s\" font-size=\"%s\"%s text-anchor=\"%s\" fill=\"%s\" textLength=\"%s\" lengthAdjust=\"spacingAndGlyphs\"%s>%s</text>\n",
+			attrs, num(p.pts[0].X), num(p.pts[0].Y), num(p.size), weight, anchor, hex(p.color), num(textWidth(p.text, p.size, p.bold)), rot, esc(p.text))
 	}
 }
 

@@ -21,8 +21,8 @@ const (
 )
 
 // fontFamily is what SVG asks for: the Go font the PNG uses and the layout was
-// measured with, then look-alikes.
-const fontFamily = "Go, 'Go Regular', 'DejaVu Sans', Helvetica, Arial, sans-serif"
+// measured with, then fonts of about its width.
+const fontFamily = "Go, 'Go Regular', Arial, Helvetica, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 
 // faceKey identifies a loaded face.
 type faceKey struct {
