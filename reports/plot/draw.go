@@ -89,7 +89,7 @@ func (s *scene) drawLegend(f *Figure, x, y, w float64) {
 	add := func(q prim) { s.prims = append(s.prims, q) }
 	base := y + sizeLegend
 	for i, it := range f.Legend {
-		if it.Header && i > 0 {
+		if it.Header && i > 0 && !f.Legend[i-1].Header {
 			base += 8
 		}
 		if it.Header {

@@ -150,3 +150,30 @@ func TestWriteAll(t *testing.T) {
 		t.Errorf("wrote %v, want %v", paths, want)
 	}
 }
+
+func TestRoleLegend(t *testing.T) {
+	labels := func(roles ...string) []string {
+		m := map[string]bool{}
+		for _, r := range roles {
+			m[r] = true
+		}
+		var out []string
+		for _, it := range roleLegend(m) {
+			out = append(out, it.Label)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		roles []string
+		want  []string
+	}{
+		{[]string{"validation", "calibration"}, []string{"Scenario role", "validation: filled", "calibration: hollow"}},
+		{[]string{"calibration", ""}, []string{"Scenario role", "no role: filled", "calibration: hollow"}},
+		{[]string{"validation", ""}, []string{"Scenario role", "validation, other: filled"}},
+		{[]string{""}, nil},
+	} {
+		if got := labels(c.roles...); !slices.Equal(got, c.want) {
+			t.Errorf("roles %q: legend %q, want %q", c.roles, got, c.want)
+		}
+	}
+}

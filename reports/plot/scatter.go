@@ -65,7 +65,7 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 	type key struct{ tech, backend string }
 	series := map[key]*Series{}
 	lo, hi, dropped := math.Inf(1), math.Inf(-1), 0
-	roles := map[bool]bool{} // hollow -> present
+	roles := map[string]bool{}
 	for _, p := range cmp.Pairs {
 		x, y := m.Of(p.Measured.Metrics), m.Of(p.Predicted.Metrics)
 		if log && (x <= 0 || y <= 0) {
@@ -78,7 +78,7 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 			series[k] = &Series{Name: k.tech + " " + k.backend, Kind: KindPoints, Color: cols[k.tech], Shape: predictorShape[k.backend]}
 		}
 		hollow := p.Role() == reports.RoleCalibration
-		roles[hollow] = true
+		roles[p.Role()] = true
 		series[k].Points = append(series[k].Points, Point{X: x, Y: y, Hollow: hollow})
 	}
 	ax := Axis{Unit: m.Unit(), Log: log}
@@ -97,7 +97,9 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 	}
 	f.X.Label = "Measured " + label + ", real testbed"
 	f.Y.Label = "Predicted " + label
-	f.Legend = append(f.Legend, LegendItem{Label: "Technique", Header: true})
+	f.Legend = append(f.Legend,
+		LegendItem{Label: "y = x (exact prediction)", Color: colorRef, Shape: ShapeNone, Line: true, Dashed: true},
+		LegendItem{Label: "Technique", Header: true})
 	for _, t := range techs {
 		f.Legend = append(f.Legend, LegendItem{Label: t, Color: cols[t], Shape: ShapeSquare})
 	}
@@ -114,14 +116,7 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 			f.Legend = append(f.Legend, LegendItem{Label: predictorLabel[b], Color: colorNote, Shape: predictorShape[b]})
 		}
 	}
-	f.Legend = append(f.Legend, LegendItem{Label: "Scenario role", Header: true})
-	if roles[false] {
-		f.Legend = append(f.Legend, LegendItem{Label: "validation: filled", Color: colorNote, Shape: ShapeCircle})
-	}
-	if roles[true] {
-		f.Legend = append(f.Legend, LegendItem{Label: "calibration: hollow", Color: colorNote, Shape: ShapeCircle, Hollow: true})
-	}
-	f.Legend = append(f.Legend, LegendItem{Label: "y = x (exact)", Header: false, Color: colorRef, Shape: ShapeNone, Line: true, Dashed: true})
+	f.Legend = append(f.Legend, roleLegend(roles)...)
 	f.Notes = append(f.Notes, fmt.Sprintf("%d prediction(s) of %d measured run(s).", len(cmp.Pairs)-dropped, measuredRuns(cmp.Pairs)))
 	if dropped > 0 {
 		f.Notes = append(f.Notes, fmt.Sprintf("%d pair(s) with a value <= 0 not drawn on the log axes.", dropped))
@@ -133,6 +128,38 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 		f.Notes = append(f.Notes, fmt.Sprintf("%d failed record(s) not drawn.", n))
 	}
 	return f, nil
+}
+
+// roleLegend says how scenario roles are drawn: calibration hollow, the rest
+// filled. Records outside a comparison have no role; without any role there
+// is nothing to say.
+func roleLegend(roles map[string]bool) []LegendItem {
+	cal, val := roles[reports.RoleCalibration], roles[reports.RoleValidation]
+	other := len(roles) > btoi(cal)+btoi(val)
+	if !cal && !val {
+		return nil
+	}
+	items := []LegendItem{{Label: "Scenario role", Header: true}}
+	switch {
+	case val && other:
+		items = append(items, LegendItem{Label: "validation, other: filled", Color: colorNote, Shape: ShapeCircle})
+	case val:
+		items = append(items, LegendItem{Label: "validation: filled", Color: colorNote, Shape: ShapeCircle})
+	case other:
+		items = append(items, LegendItem{Label: "no role: filled", Color: colorNote, Shape: ShapeCircle})
+	}
+	if cal {
+		items = append(items, LegendItem{Label: "calibration: hollow", Color: colorNote, Shape: ShapeCircle, Hollow: true})
+	}
+	return items
+}
+
+// btoi is 1 for true.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // predictorLabel is how the legend names a predicting backend.
