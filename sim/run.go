@@ -182,6 +182,11 @@ func newRecord(s models.Scenario, technique string, rep int, seed uint64) models
 // order (indices restart at 0 per member), and Extra members and
 // mean_member_downtime_s.
 func RecordOf(s models.Scenario, technique string, rep int, out Outcome) models.Record {
+	return recordOf(s, technique, rep, out, true)
+}
+
+// recordOf is RecordOf, with or without the per-round detail.
+func recordOf(s models.Scenario, technique string, rep int, out Outcome, rounds bool) models.Record {
 	rec := newRecord(s, technique, rep, out.Seed)
 	ms := out.Group.Members
 	switch len(ms) {
@@ -189,7 +194,9 @@ func RecordOf(s models.Scenario, technique string, rep int, out Outcome) models.
 		return rec
 	case 1:
 		rec.Metrics = models.MetricsOf(ms[0])
-		rec.Rounds = models.RoundsOf(ms[0])
+		if rounds {
+			rec.Rounds = models.RoundsOf(ms[0])
+		}
 		if pc := ms[0].PostCopy; pc != nil {
 			rec.Metrics.Extra = map[string]float64{"postcopy_faults": float64(pc.Faults), "postcopy_stall_s": pc.StallTime.Seconds()}
 		}
@@ -213,7 +220,9 @@ func RecordOf(s models.Scenario, technique string, rep int, out Outcome) models.
 		}
 		trigger = min(trigger, r.TriggerAt)
 		sum += x.DowntimeS
-		rec.Rounds = append(rec.Rounds, models.RoundsOf(r)...)
+		if rounds {
+			rec.Rounds = append(rec.Rounds, models.RoundsOf(r)...)
+		}
 	}
 	m.TotalTimeS = out.Group.End().Seconds()
 	m.TimeAfterTriggerS = (out.Group.End() - trigger).Seconds()

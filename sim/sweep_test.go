@@ -178,23 +178,27 @@ func sweep10k(tb testing.TB) []models.Scenario {
 }
 
 // BenchmarkSweep10k: examples/sweep-10k.yaml (10,000 scenarios x 3 techniques,
-// 1 GiB, 4 KiB pages, pages model) on every core; records are discarded.
+// 1 GiB, 4 KiB pages, pages model) on every core; records (with and without
+// their rounds) are discarded.
 func BenchmarkSweep10k(b *testing.B) {
-	benchSweep(b, sweep10k(b))
+	scens := sweep10k(b)
+	b.Run("rounds", func(b *testing.B) { benchSweep(b, scens, false) })
+	b.Run("metrics-only", func(b *testing.B) { benchSweep(b, scens, true) })
 }
 
 // BenchmarkSweepGrid10k: 10,000 scenarios of this package's grid (dirty rate,
 // bandwidth, WWS and hot/cold split all vary).
 func BenchmarkSweepGrid10k(b *testing.B) {
-	benchSweep(b, grid(b, 10000))
+	benchSweep(b, grid(b, 10000), false)
 }
 
-func benchSweep(b *testing.B, scens []models.Scenario) {
+func benchSweep(b *testing.B, scens []models.Scenario, omitRounds bool) {
 	var prog Progress
 	cpu0 := cpuTime()
 	for b.Loop() {
 		prog = Progress{}
-		if err := Sweep(context.Background(), scens, SweepOptions{Progress: &prog}, func(models.Record) error { return nil }); err != nil {
+		opts := SweepOptions{Progress: &prog, OmitRounds: omitRounds}
+		if err := Sweep(context.Background(), scens, opts, func(models.Record) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -223,5 +227,32 @@ func BenchmarkMigration(b *testing.B) {
 			}
 			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
+	}
+}
+
+// TestSweepOmitRounds: metrics-only records carry the same metrics.
+func TestSweepOmitRounds(t *testing.T) {
+	scens := grid(t, 12)
+	var full, lean []models.Record
+	if err := Sweep(context.Background(), scens, SweepOptions{}, func(r models.Record) error { full = append(full, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := Sweep(context.Background(), scens, SweepOptions{OmitRounds: true, Analytic: true}, func(r models.Record) error {
+		if r.Backend == models.BackendSim {
+			lean = append(lean, r)
+		}
+		if len(r.Rounds) != 0 {
+			t.Errorf("%s/%s/%s: %d rounds", r.Scenario, r.Technique, r.Backend, len(r.Rounds))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range full {
+		a, _ := json.Marshal(full[i].Metrics)
+		b, _ := json.Marshal(lean[i].Metrics)
+		if len(full[i].Rounds) == 0 || string(a) != string(b) {
+			t.Fatalf("record %d: metrics %s vs %s", i, a, b)
+		}
 	}
 }
