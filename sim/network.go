@@ -13,7 +13,8 @@ import (
 // completion is rescheduled (SimGrid style).
 type Link struct {
 	e       *Engine
-	cap     rateFn // bytes per second over time
+	base    float64 // bytes per second without the trace
+	cap     rateFn  // bytes per second over time
 	latency time.Duration
 	setup   time.Duration
 	flows   []*flow
@@ -41,7 +42,7 @@ type progress struct {
 // NewLink returns the link of network n in engine e; every transfer also pays
 // setup (models.Costs.TransferSetup) before its first byte.
 func NewLink(e *Engine, n models.Network, setup time.Duration) *Link {
-	return &Link{e: e, cap: newRateFn(float64(n.Bandwidth), n.BandwidthTrace),
+	return &Link{e: e, base: float64(n.Bandwidth), cap: newRateFn(float64(n.Bandwidth), n.BandwidthTrace),
 		latency: n.Latency.Duration(), setup: setup}
 }
 

@@ -92,8 +92,8 @@ func (v *Env) faults(log []progress, total float64) (faults, stall float64) {
 				f += missingWrites(pl, w, x0, 1-frac(t0), 1-frac(t1), (t1 - t0).Seconds())
 			}
 			bw := v.link.cap.rateAt(t0)
-			if bw <= 0 {
-				bw = v.link.cap.rate[0]
+			if bw <= 0 { // a stalled link: count the page at the base bandwidth
+				bw = v.link.base
 			}
 			rtt := 2*lat.Seconds() + float64(m.pageSize)/bw
 			faults += f
