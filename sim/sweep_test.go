@@ -256,3 +256,13 @@ func TestSweepOmitRounds(t *testing.T) {
 		}
 	}
 }
+
+// TestRunCancelled: a cancelled context ends a run at once.
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec, err := Run(ctx, edge(t), models.MiGrror, 0)
+	if !errors.Is(err, context.Canceled) || rec.Error == "" {
+		t.Fatalf("err %v, record error %q", err, rec.Error)
+	}
+}
