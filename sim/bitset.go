@@ -41,9 +41,10 @@ func (b *bitMemory) page(rng *rand.Rand) int64 {
 	return b.base[i] + rng.Int64N(int64(b.pools[i].n))
 }
 
-// reset clears the dirty set, first applying the writes up to cumulative w.
+// reset clears the dirty set at cumulative write count w; the writes before
+// it are skipped (they are not drawn: nothing would remember them).
 func (b *bitMemory) reset(w float64) {
-	b.advance(w)
+	b.done = max(b.done, int64(math.Floor(w)))
 	clear(b.set)
 	b.count = 0
 }

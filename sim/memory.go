@@ -33,6 +33,7 @@ type Memory struct {
 	maxDirty float64 // pages (or bytes) the dirty set can reach
 	writes   rateFn  // page writes per second, or bytes per second (analytic)
 	since    time.Duration
+	tracking bool // Track was called
 	frozen   time.Duration
 	bits     *bitMemory
 	// memo caches the last occupancy evaluation (rounds and waits ask for the
@@ -95,11 +96,13 @@ func (m *Memory) Pages() int64 { return m.pages }
 // Track restarts dirty tracking at t (a round starts) and returns the pages and
 // bytes dirtied since the previous restart: what the round sends.
 func (m *Memory) Track(t time.Duration) (pages, bytes int64) {
-	pages, bytes = m.Dirty(t)
+	if m.tracking || m.bits == nil {
+		pages, bytes = m.Dirty(t)
+	}
 	if m.bits != nil {
 		m.bits.reset(m.writesUntil(t))
 	}
-	m.since = t
+	m.since, m.tracking = t, true
 	return pages, bytes
 }
 
