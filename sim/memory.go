@@ -94,9 +94,10 @@ func hotCold(wl models.Workload, w int64) []pool {
 func (m *Memory) Pages() int64 { return m.pages }
 
 // Track restarts dirty tracking at t (a round starts) and returns the pages and
-// bytes dirtied since the previous restart: what the round sends.
+// bytes dirtied since the previous restart: what the round sends. The first
+// call starts tracking and returns zero (the first round sends everything).
 func (m *Memory) Track(t time.Duration) (pages, bytes int64) {
-	if m.tracking || m.bits == nil {
+	if m.tracking {
 		pages, bytes = m.Dirty(t)
 	}
 	if m.bits != nil {
