@@ -3,9 +3,12 @@ package infra
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -264,5 +267,45 @@ func TestScriptLinesForwardsOnlyScriptMessages(t *testing.T) {
 	if strings.Count(got, "\n") != 2 || !strings.Contains(got, "testbed t: migrlab: booting vm1\n") ||
 		!strings.Contains(got, "testbed t: migrlab[vm1]: preflight ok\n") {
 		t.Errorf("forwarded:\n%s", got)
+	}
+}
+
+// TestDownKillsLeftoversWithoutTerraformState simulates a crash during Up:
+// a "VM" process recorded by a pidfile, no Terraform state. Down must kill
+// it and remove the testbed directory.
+func TestDownKillsLeftoversWithoutTerraformState(t *testing.T) {
+	l, _ := newLayout(t.TempDir(), "crashed")
+	vmDir := filepath.Join(l.runDir(), "vm1")
+	if err := os.MkdirAll(vmDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// $0 names the run dir, as QEMU's -drive file=... does.
+	cmd := exec.Command("sh", "-c", "sleep 300", filepath.Join(vmDir, "disk.qcow2"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+	os.WriteFile(filepath.Join(vmDir, "qemu.pid"), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600)
+	// An unrelated process in an unrelated pidfile must survive.
+	other := exec.Command("sleep", "300")
+	other.Start()
+	defer other.Process.Kill()
+	os.WriteFile(filepath.Join(vmDir, "other.pid"), []byte(strconv.Itoa(other.Process.Pid)), 0o600)
+
+	if err := Down(t.Context(), "crashed", WithStateDir(l.root)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("leftover VM process still running after Down")
+	}
+	if fileExists(l.dir()) {
+		t.Error("testbed directory left after Down")
+	}
+	if err := other.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Errorf("Down killed an unrelated process: %v", err)
 	}
 }
