@@ -182,7 +182,8 @@ func (v *Env) WaitDirty(ctx context.Context, atLeast int64, notBefore, deadline 
 }
 
 // StopAndCopy implements models.Env: freeze (Costs.Freeze), dump what the
-// target lacks (all memory on a cold migration) and send it.
+// target lacks (all memory on a cold migration; RoundSetup + FinalSetup +
+// DumpPerPage per page) and send it.
 func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 	p, err := v.enter(ctx)
 	if err != nil {
@@ -203,9 +204,15 @@ func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 	if v.trace != nil {
 		v.tracef("freeze")
 	}
-	v.send(p, &r, v.s.Costs.Freeze.Duration())
+	v.send(p, &r, v.frozenExtra())
 	v.lastPages = r.Pages
 	return r, nil
+}
+
+// frozenExtra is what a frozen dump costs beyond a live round's: the freeze
+// and Costs.FinalSetup (Podman's checkpoint overhead around CRIU's dump).
+func (v *Env) frozenExtra() time.Duration {
+	return v.s.Costs.Freeze.Duration() + v.s.Costs.FinalSetup.Duration()
 }
 
 // Resume implements models.Env: restore on the target (RestoreBase plus

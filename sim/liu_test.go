@@ -131,11 +131,11 @@ func TestLiuGrid(t *testing.T) {
 
 // TestAgreesWithModelsAnalytic: with every cost set, the DES under the analytic
 // memory model agrees with models.AnalyticMigration (the lead's fluid model)
-// for cold, pre-copy and MiGrror.
+// for cold, pre-copy, MiGrror and post-copy.
 func TestAgreesWithModelsAnalytic(t *testing.T) {
 	base := liuScenario(1000*mb, 100*mb, 20*mb, 1*mb, 30, 0)
 	base.Costs = models.Costs{Freeze: models.Duration(2 * time.Millisecond), DumpPerPage: models.Duration(time.Microsecond),
-		RoundSetup: models.Duration(20 * time.Millisecond), TransferSetup: models.Duration(time.Millisecond),
+		RoundSetup: models.Duration(20 * time.Millisecond), FinalSetup: models.Duration(150 * time.Millisecond), TransferSetup: models.Duration(time.Millisecond),
 		RestoreBase: models.Duration(30 * time.Millisecond), RestorePerPage: models.Duration(500), Resume: models.Duration(time.Millisecond)}
 	base.Network.Latency = models.Duration(time.Millisecond)
 	base.MiGrror = models.MiGrrorParams{SyncThreshold: 4 << 20, MinInterval: models.Duration(50 * time.Millisecond), Trigger: models.Duration(30 * time.Second)}
@@ -144,7 +144,7 @@ func TestAgreesWithModelsAnalytic(t *testing.T) {
 			for _, all := range []bool{false, true} {
 				s := base
 				s.Workload.DirtyRate, s.Workload.WWS, s.Costs.RestoreAllPages = models.Rate(d), wws, all
-				for _, tech := range []string{models.Cold, models.PreCopy, models.MiGrror} {
+				for _, tech := range models.TechniqueNames {
 					name := fmt.Sprintf("%s D=%g wws=%d all=%v", tech, d, wws, all)
 					rec, err := Run(context.Background(), s, tech, 0)
 					if err != nil {

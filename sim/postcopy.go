@@ -10,7 +10,8 @@ import (
 )
 
 // Handover implements models.PostCopyEnv: freeze (Costs.Freeze), dump the
-// minimal state (RoundSetup + DumpPerPage per page of it) and send it.
+// minimal state (RoundSetup + FinalSetup + DumpPerPage per page of it) and
+// send it.
 func (v *Env) Handover(ctx context.Context, minimal int64) (models.Round, error) {
 	p, err := v.enter(ctx)
 	if err != nil {
@@ -26,7 +27,7 @@ func (v *Env) Handover(ctx context.Context, minimal int64) (models.Round, error)
 	if v.trace != nil {
 		v.tracef("freeze for handover")
 	}
-	v.send(p, &r, v.s.Costs.Freeze.Duration())
+	v.send(p, &r, v.frozenExtra())
 	v.lastPages = r.Pages
 	return r, nil
 }

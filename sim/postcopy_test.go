@@ -67,6 +67,9 @@ func TestPostCopy(t *testing.T) {
 		// Downtime = freeze + handover transfer (10 pages: 10 ms, plus latency)
 		// + restore (base + 10 handover pages, not all memory) + resume.
 		wantDown := 2*time.Millisecond + 10*time.Millisecond + lat + 5*time.Millisecond + time.Millisecond + time.Millisecond
+		if r.Rounds[0].DumpTime != 2*time.Millisecond { // no dump costs: the freeze only
+			t.Errorf("%s: handover dump %v", c.name, r.Rounds[0].DumpTime)
+		}
 		if r.Downtime() != wantDown || r.Resume.Pages != 10 {
 			t.Errorf("%s: downtime %v (restored %d pages), want %v (10 pages)", c.name, r.Downtime(), r.Resume.Pages, wantDown)
 		}
