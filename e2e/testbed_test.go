@@ -141,3 +141,21 @@ func TestUpIsIdempotent(t *testing.T) {
 		}
 	}
 }
+
+func TestSameImageIDOnEveryHost(t *testing.T) {
+	tb := requireTestbed(t)
+	var first string
+	for _, h := range tb.Hosts {
+		out := sshRun(t, h, 2*time.Minute, "podman image inspect --format '{{.Id}}' "+testImage)
+		id := strings.TrimSpace(out)
+		if id == "" {
+			t.Fatalf("%s: no image %s", h.Name, testImage)
+		}
+		if first == "" {
+			first = id
+		} else if id != first {
+			t.Errorf("%s: image ID %s, first host has %s", h.Name, id, first)
+		}
+	}
+	t.Logf("%s: %s on all %d hosts", testImage, first, len(tb.Hosts))
+}
