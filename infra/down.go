@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
 )
 
 // Option adjusts Status and Down.
@@ -112,10 +114,17 @@ func (l layout) destroy(ctx context.Context, b Backend, bin string, p *progress)
 			return l.tfError("init", err)
 		}
 	}
-	if err := tf.Destroy(ctx); err != nil {
+	if err := tf.Destroy(ctx, destroyOptions()...); err != nil {
 		return l.tfError("destroy", err)
 	}
 	return nil
+}
+
+// destroyOptions drop the local files a destroy does not need (image
+// archives, agent binary): they may be gone since Up, and the modules check
+// that they exist.
+func destroyOptions() []tfexec.DestroyOption {
+	return []tfexec.DestroyOption{tfexec.Var("image_archives=[]"), tfexec.Var("agent_binary=")}
 }
 
 // killLeftovers stops every process recorded by a pidfile under run/ (VMs and
