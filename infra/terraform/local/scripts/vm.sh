@@ -63,6 +63,9 @@ boot() {
 	if alive "$d/qemu.pid" "migrlab-$NAME-$vm"; then log "$vm already running"; else
 		accel=$ACCEL
 		if [ "$accel" = kvm ] && ! [ -r /dev/kvm -a -w /dev/kvm ]; then die "accel=kvm but /dev/kvm is not usable"; fi
+		if [ "$accel" = kvm ] && [ -d /sys/module/kvm_pvm ]; then
+			die "accel=kvm but /dev/kvm is PVM (kvm_pvm), which cannot boot stock kernels: use accel=tcg or auto"
+		fi
 		local cpu=max
 		[ "$accel" = kvm ] && cpu=host
 		rm -f "$d/disk.qcow2" "$d/console.log"
