@@ -309,3 +309,23 @@ func TestDownKillsLeftoversWithoutTerraformState(t *testing.T) {
 		t.Errorf("Down killed an unrelated process: %v", err)
 	}
 }
+
+func TestUpWithoutTerraformSaysHowToGetIt(t *testing.T) {
+	t.Setenv("MIGRLAB_TERRAFORM", "")
+	t.Setenv("PATH", t.TempDir())
+	_, err := Up(t.Context(), Spec{StateDir: t.TempDir(), SkipDeps: true})
+	if err != ErrNoTerraform {
+		t.Fatalf("Up without terraform: %v, want ErrNoTerraform", err)
+	}
+	for _, hint := range []string{"go install github.com/hashicorp/terraform@", "MIGRLAB_TERRAFORM", "apt-get"} {
+		if !strings.Contains(err.Error(), hint) {
+			t.Errorf("error lacks %q: %v", hint, err)
+		}
+	}
+}
+
+func TestDestroyDoesNotNeedLocalFiles(t *testing.T) {
+	if n := len(destroyOptions()); n != 2 {
+		t.Fatalf("destroyOptions: %d options, want -var image_archives=[] and -var agent_binary=", n)
+	}
+}
