@@ -1,16 +1,16 @@
 //go:build e2e
 
-// Package e2e runs end-to-end tests on a real local testbed: TestMain brings
-// up ONE testbed (two QEMU VMs with podman, runc and CRIU, provisioned by
-// Terraform through package infra) for the whole package, shares it with
-// every test through requireTestbed, and tears it down afterwards, failing
-// the run if any VM process or testbed file is left.
+// TestMain brings up ONE local testbed (two QEMU VMs with podman, runc and
+// CRIU, provisioned by Terraform through package infra) for the whole
+// package, shares it with every test through requireTestbed, and tears it
+// down afterwards, failing the run if any VM process or testbed file is left.
 //
 // Run with scripts/e2e.sh. Environment:
 //
 //	MIGRLAB_E2E_UP_TIMEOUT   bring-up timeout (Go duration, default 25m)
 //	MIGRLAB_E2E_ACCEL        auto|kvm|tcg (default auto)
 //	MIGRLAB_E2E_IMAGE_CACHE  guest image cache (default ~/.cache/migrlab/images)
+
 package e2e
 
 import (
