@@ -1,0 +1,221 @@
+// Package agent is migrlab's per-host migration agent and its client.
+//
+// The agent runs on every testbed host (`migrlab agent`, a systemd service
+// installed by the host Terraform module). It drives the local Podman through
+// its API socket and runc directly for chained CRIU pre-dumps, measures the
+// container's soft-dirty pages, sends checkpoint data straight to the peer
+// agent over the private link, restores on the target, and probes workloads.
+// The orchestrator (package real) only sends commands and collects results.
+//
+// # Listeners
+//
+// A listener on a loopback address serves the whole API; the orchestrator
+// reaches it through an SSH tunnel, so the control API is never exposed on a
+// network. A listener on any other address (the host's private-link address)
+// serves only the transfer endpoints that a peer agent pushes checkpoint
+// data to, and only for a migration the orchestrator announced to this agent
+// (POST /v1/incoming) with a random token that the sender must present.
+//
+// # Checkpoint layout (see TESTBED.md)
+//
+// Pre-dump round K of container ID is written by
+// `runc checkpoint --pre-dump --image-path U/chain/rK --work-path U/chain/wK
+// [--parent-path ../rK-1] ID`, U being the container's userdata directory,
+// and copied to the same path U/chain/rK on the target. The final dump is
+// podman's `checkpoint --with-previous --export` after `U/pre-checkpoint ->
+// chain/rN`; the archive goes to the target with that symlink added and is
+// restored there with podman's import. Checkpoint data is kept in 0600 files
+// in 0700 directories and never logged.
+package agent
+
+import (
+	"time"
+
+	"github.com/migrlab/migrlab/real/probe"
+)
+
+// DefaultPort is the agent's TCP port.
+const DefaultPort = 7070
+
+// DefaultImage is the image of the migrlab workload.
+const DefaultImage = "localhost/migrlab-workload:latest"
+
+// TokenHeader carries a migration's token on transfer requests.
+const TokenHeader = "X-Migrlab-Token"
+
+// Info describes the agent's host.
+type Info struct {
+	Hostname string `json:"hostname"`
+	Kernel   string `json:"kernel"`
+	// Podman is the server version of the local Podman API.
+	Podman string `json:"podman"`
+	CRIU   string `json:"criu"`
+	Runc   string `json:"runc"`
+	// THP is the transparent huge page mode in force.
+	THP string `json:"thp"`
+	// SoftDirty reports whether the kernel tracks soft-dirty bits.
+	SoftDirty bool `json:"soft_dirty"`
+	// Version is the agent's migrlab version.
+	Version string `json:"version"`
+	// Now is the agent's clock when it answered.
+	Now time.Time `json:"now"`
+}
+
+// WorkloadSpec asks for a workload container.
+type WorkloadSpec struct {
+	// Name of the container (required).
+	Name string `json:"name"`
+	// Image (default DefaultImage).
+	Image string `json:"image,omitempty"`
+	// Args are the workload's arguments (see real/workload.ParseArgs), for
+	// example --mem 64MiB --rate 4MiB/s.
+	Args []string `json:"args,omitempty"`
+	// ContainerPort is the workload's probe port inside the container
+	// (default probe.DefaultPort); it must match the --port argument.
+	ContainerPort int `json:"container_port,omitempty"`
+	// HostPort publishes ContainerPort (UDP and TCP) on every host address,
+	// so that a client reaches the workload at host:HostPort on whichever host
+	// it runs; after a migration the restored container publishes it again.
+	HostPort int `json:"host_port"`
+}
+
+// Container is what the agent reports about a container.
+type Container struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	State string `json:"state"`
+	// Running reports the container's process runs.
+	Running bool `json:"running"`
+	// Checkpointed reports that the container was checkpointed and not restored.
+	Checkpointed bool `json:"checkpointed,omitempty"`
+	// PID is the container's init process in the host's PID namespace.
+	PID int `json:"pid,omitempty"`
+	// UserData is the container's userdata directory in Podman's storage.
+	UserData string `json:"userdata"`
+	// ImageID is the ID of the container's image.
+	ImageID string `json:"image_id"`
+}
+
+// Dirty is a soft-dirty measurement of a container's memory.
+type Dirty struct {
+	// Pages is the number of resident pages dirtied since CRIU last cleared
+	// the soft-dirty bits (or since the pages were mapped): what the next
+	// pre-dump would write.
+	Pages uint64 `json:"pages"`
+	// Resident is the number of resident pages of the writable private mappings.
+	Resident uint64 `json:"resident"`
+	// PageSize is the host's page size.
+	PageSize int `json:"page_size"`
+	// Took is how long the scan took.
+	Took time.Duration `json:"took_ns"`
+}
+
+// Bytes returns the dirty memory in bytes.
+func (d Dirty) Bytes() int64 { return int64(d.Pages) * int64(d.PageSize) }
+
+// Incoming announces a migration to its target agent.
+type Incoming struct {
+	// ID of the container that will arrive.
+	ID string `json:"id"`
+	// Name of the container (it must not exist on the target).
+	Name string `json:"name"`
+	// Token the sending agent must present.
+	Token string `json:"token"`
+}
+
+// Send tells a source agent where to send a migration's data.
+type Send struct {
+	// Target is the target agent's private-link address (host:port).
+	Target string `json:"target"`
+	// Token is the migration's token announced to the target.
+	Token string `json:"token"`
+}
+
+// RoundRequest asks for pre-dump round Round (1, 2, ...) and its transfer.
+type RoundRequest struct {
+	Send
+	Round int `json:"round"`
+}
+
+// Transfer is what sending one round or archive to the target did.
+type Transfer struct {
+	// Bytes is what went over the wire (a tar stream).
+	Bytes int64 `json:"bytes"`
+	// Files is the number of files sent.
+	Files int `json:"files"`
+	// Time is from the first byte sent to the target's acknowledgement.
+	Time time.Duration `json:"time_ns"`
+}
+
+// Throughput returns Bytes per second of Time.
+func (t Transfer) Throughput() float64 {
+	if t.Time <= 0 {
+		return 0
+	}
+	return float64(t.Bytes) / t.Time.Seconds()
+}
+
+// RoundReport is what a pre-dump round and its transfer did, measured on the
+// source agent's clock.
+type RoundReport struct {
+	Round int `json:"round"`
+	// Queued is the time from receiving the request to starting the dump.
+	Queued time.Duration `json:"queued_ns"`
+	// DumpTime is the wall time of runc's pre-dump.
+	DumpTime time.Duration `json:"dump_ns"`
+	// Stats are CRIU's statistics of the pre-dump.
+	Stats DumpStats `json:"stats"`
+	// PagesBytes is the size of the round's pages-*.img files.
+	PagesBytes int64    `json:"pages_bytes"`
+	Transfer   Transfer `json:"transfer"`
+}
+
+// CheckpointRequest asks for the final dump: a podman checkpoint chained to
+// pre-dump round Rounds (0: no pre-dump, a cold checkpoint) and its transfer.
+type CheckpointRequest struct {
+	Send
+	Rounds int `json:"rounds"`
+}
+
+// CheckpointReport is what the final dump and its transfer did.
+type CheckpointReport struct {
+	// Queued is the time from receiving the request to calling podman.
+	Queued time.Duration `json:"queued_ns"`
+	// DumpTime is the wall time of podman's checkpoint (freeze, dump, export).
+	DumpTime time.Duration `json:"dump_ns"`
+	// Stats are CRIU's statistics of the final dump.
+	Stats DumpStats `json:"stats"`
+	// ArchiveBytes is the size of podman's export.
+	ArchiveBytes int64    `json:"archive_bytes"`
+	Transfer     Transfer `json:"transfer"`
+}
+
+// RestoreReport is what the restore on the target did.
+type RestoreReport struct {
+	// RestoreTime is the wall time of podman's restore.
+	RestoreTime time.Duration `json:"restore_ns"`
+	// Stats are CRIU's restore statistics (zero when podman kept none).
+	Stats RestoreStats `json:"stats"`
+	// Container is the restored container, confirmed running.
+	Container Container `json:"container"`
+}
+
+// ProbeRequest starts a probe monitor on the agent.
+type ProbeRequest struct {
+	// Addrs to probe (host:port, UDP).
+	Addrs []string `json:"addrs"`
+	// Interval and Timeout of the monitor (zero: probe's defaults).
+	Interval time.Duration `json:"interval_ns,omitempty"`
+	Timeout  time.Duration `json:"timeout_ns,omitempty"`
+}
+
+// ProbeResult is what a probe monitor recorded.
+type ProbeResult struct {
+	Answers []probe.Answer    `json:"answers"`
+	Stats   []probe.AddrStats `json:"stats"`
+}
+
+// errorBody is the JSON body of a failed request.
+type errorBody struct {
+	Error string `json:"error"`
+}

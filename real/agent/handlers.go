@@ -1,0 +1,278 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/migrlab/migrlab/real/softdirty"
+)
+
+func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
+	info := Info{Version: s.cfg.Version}
+	info.Hostname, _ = os.Hostname()
+	var u syscall.Utsname
+	if syscall.Uname(&u) == nil {
+		info.Kernel = utsString(u.Release[:])
+	}
+	var err error
+	if info.Podman, err = s.pod.version(r.Context()); err != nil {
+		writeErr(w, err)
+		return
+	}
+	info.CRIU = firstLineOf(r.Context(), "criu", "--version")
+	info.Runc = firstLineOf(r.Context(), s.cfg.Runc, "--version")
+	if b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled"); err == nil {
+		if i, j := strings.IndexByte(string(b), '['), strings.IndexByte(string(b), ']'); i >= 0 && j > i {
+			info.THP = string(b)[i+1 : j]
+		}
+	}
+	info.SoftDirty, _ = softdirty.Supported()
+	info.Now = time.Now()
+	writeJSON(w, info)
+}
+
+func utsString(b []int8) string {
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		out = append(out, byte(c))
+	}
+	return string(out)
+}
+
+// firstLineOf runs a version command and returns its first line ("" on error).
+func firstLineOf(ctx context.Context, name string, args ...string) string {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, name, args...).Output()
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	return strings.TrimSpace(line)
+}
+
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
+	var spec WorkloadSpec
+	if err := readJSON(r, &spec); err != nil {
+		writeErr(w, err)
+		return
+	}
+	c, err := s.pod.create(r.Context(), spec)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, c)
+}
+
+// container inspects the request's {id}, failing with 404 when it is absent.
+func (s *Server) container(r *http.Request) (Container, error) {
+	c, ok, err := s.pod.inspect(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return c, err
+	}
+	if !ok {
+		return c, statusErr(http.StatusNotFound, fmt.Errorf("no container %s on this host", r.PathValue("id")))
+	}
+	return c, nil
+}
+
+func (s *Server) handleInspect(w http.ResponseWriter, r *http.Request) {
+	c, err := s.container(r)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, c)
+}
+
+// handleRemove removes a container and the migration files on this host.
+func (s *Server) handleRemove(w http.ResponseWriter, r *http.Request) {
+	c, ok, err := s.pod.inspect(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	if ok {
+		defer s.lock(c.ID)()
+		if err := s.cleanSource(c); err != nil {
+			writeErr(w, err)
+			return
+		}
+		if err := s.pod.remove(r.Context(), c.ID); err != nil {
+			writeErr(w, err)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleDirty(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	pid, _ := strconv.Atoi(r.URL.Query().Get("pid"))
+	if pid <= 0 || !pidInContainer(pid, id) {
+		c, err := s.container(r)
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		if !c.Running || c.PID == 0 {
+			writeErr(w, statusErr(http.StatusConflict, fmt.Errorf("container %s is %s, not running", c.Name, c.State)))
+			return
+		}
+		pid = c.PID
+	}
+	start := time.Now()
+	res, err := softdirty.Scan(pid)
+	if err != nil {
+		writeErr(w, fmt.Errorf("soft-dirty scan of pid %d: %w", pid, err))
+		return
+	}
+	writeJSON(w, Dirty{Pages: res.Total.Dirty + res.Total.DirtySwapped, Resident: res.Total.Present + res.Total.Swapped,
+		PageSize: os.Getpagesize(), Took: time.Since(start)})
+}
+
+// pidInContainer checks that pid belongs to container id (by its cgroup), so
+// a cached PID is not used after it was reused by another process.
+func pidInContainer(pid int, id string) bool {
+	if len(id) < 12 {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	return err == nil && strings.Contains(string(b), id)
+}
+
+func (s *Server) handleRound(w http.ResponseWriter, r *http.Request) {
+	var req RoundRequest
+	if err := readJSON(r, &req); err != nil {
+		writeErr(w, err)
+		return
+	}
+	queued := time.Now()
+	c, err := s.container(r)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	defer s.lock(c.ID)()
+	q := time.Since(queued)
+	rep, err := s.preDump(r.Context(), c, req)
+	rep.Queued = q
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, rep)
+}
+
+func (s *Server) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
+	queued := time.Now()
+	var req CheckpointRequest
+	if err := readJSON(r, &req); err != nil {
+		writeErr(w, err)
+		return
+	}
+	c, err := s.container(r)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	defer s.lock(c.ID)()
+	rep, err := s.finalDump(r.Context(), c, req, queued)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, rep)
+}
+
+func (s *Server) handleRollback(w http.ResponseWriter, r *http.Request) {
+	c, err := s.container(r)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	defer s.lock(c.ID)()
+	c, err = s.rollback(r.Context(), c)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, c)
+}
+
+func (s *Server) handleAnnounce(w http.ResponseWriter, r *http.Request) {
+	var in Incoming
+	if err := readJSON(r, &in); err != nil {
+		writeErr(w, err)
+		return
+	}
+	if err := s.announce(r.Context(), in); err != nil {
+		writeErr(w, statusErr(http.StatusConflict, err))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleReceiveRound(w http.ResponseWriter, r *http.Request) {
+	ss, err := s.session(r.PathValue("id"), r.Header.Get(TokenHeader))
+	if err != nil {
+		writeErr(w, statusErr(http.StatusForbidden, err))
+		return
+	}
+	k, err := strconv.Atoi(r.PathValue("k"))
+	if err != nil {
+		writeErr(w, statusErr(http.StatusBadRequest, fmt.Errorf("round %q: %w", r.PathValue("k"), err)))
+		return
+	}
+	if _, err := s.receiveRound(ss, k, r.Body); err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleReceiveArchive(w http.ResponseWriter, r *http.Request) {
+	ss, err := s.session(r.PathValue("id"), r.Header.Get(TokenHeader))
+	if err != nil {
+		writeErr(w, statusErr(http.StatusForbidden, err))
+		return
+	}
+	if _, err := s.receiveArchive(ss, r.Body); err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	defer s.lock(id)()
+	rep, err := s.restore(r.Context(), id)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, rep)
+}
+
+func (s *Server) handleForget(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	defer s.lock(id)()
+	if err := s.forget(r.Context(), id, r.URL.Query().Get("remove") == "true"); err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+

@@ -1,0 +1,310 @@
+package real
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real/agent"
+)
+
+// DefaultPollInterval is how often WaitDirty measures the dirty memory.
+const DefaultPollInterval = 100 * time.Millisecond
+
+// Env migrates one container from a source host to a target host. It
+// implements models.Env on wall-clock time (since NewEnv). It does not
+// implement models.PostCopyEnv: Podman and CRIU restore whole images, so
+// post-copy is refused by the policy with models.ErrUnsupported.
+type Env struct {
+	src, dst  *Host
+	c         agent.Container
+	token     string
+	memory    int64
+	poll      time.Duration
+	timeout   time.Duration
+	progress  io.Writer
+	start     time.Time
+	pageBytes int64
+
+	mu       sync.Mutex
+	rounds   []agent.RoundReport
+	final    *agent.CheckpointReport
+	restored *agent.RestoreReport
+	// predicted[k] is the last Dirty measured after round k+1 (what round k+2,
+	// or the final dump, was expected to send).
+	predicted map[int]int64
+	resumed   bool
+}
+
+var _ models.Env = (*Env)(nil)
+
+// EnvOptions tune an Env. Zero values mean defaults.
+type EnvOptions struct {
+	// Memory is the container's memory size in bytes, what Dirty reports
+	// before the first round.
+	Memory int64
+	// PollInterval of WaitDirty (default DefaultPollInterval).
+	PollInterval time.Duration
+	// StepTimeout bounds each agent operation (default DefaultStepTimeout).
+	StepTimeout time.Duration
+	// Progress receives one line per step (nil: none).
+	Progress io.Writer
+}
+
+// NewEnv prepares the migration of container c (running on src) to dst: it
+// announces the migration to dst's agent with a fresh token. The Env's clock
+// starts now.
+func NewEnv(ctx context.Context, src, dst *Host, c agent.Container, opt EnvOptions) (*Env, error) {
+	if src == dst || src.Name == dst.Name {
+		return nil, fmt.Errorf("source and target are the same host %s", src.Name)
+	}
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	e := &Env{src: src, dst: dst, c: c, token: hex.EncodeToString(b[:]), memory: opt.Memory,
+		poll: opt.PollInterval, progress: opt.Progress, pageBytes: 4096, predicted: map[int]int64{}}
+	if e.poll <= 0 {
+		e.poll = DefaultPollInterval
+	}
+	if e.timeout = opt.StepTimeout; e.timeout <= 0 {
+		e.timeout = DefaultStepTimeout
+	}
+	if err := dst.Agent.Announce(ctx, agent.Incoming{ID: c.ID, Name: c.Name, Token: e.token}); err != nil {
+		return nil, err
+	}
+	e.start = time.Now()
+	return e, nil
+}
+
+// StartClock sets the time origin of Now to t. The members of a group share
+// one origin, so that their freeze and resume instants compare (group
+// downtime); Run starts the clock right before the technique runs.
+func (e *Env) StartClock(t time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.start = t
+}
+
+// Container returns the migrated container as it was on the source.
+func (e *Env) Container() agent.Container { return e.c }
+
+// Source and Target return the hosts.
+func (e *Env) Source() *Host { return e.src }
+
+// Target returns the target host.
+func (e *Env) Target() *Host { return e.dst }
+
+func (e *Env) logf(format string, a ...any) {
+	if e.progress != nil {
+		fmt.Fprintf(e.progress, "[%7.2fs] %s: "+format+"\n", append([]any{e.Now().Seconds(), e.c.Name}, a...)...)
+	}
+}
+
+// step bounds one agent operation.
+func (e *Env) step(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, e.timeout)
+}
+
+func (e *Env) send() agent.Send { return agent.Send{Target: e.dst.TransferAddr(), Token: e.token} }
+
+// Now implements models.Env: the wall-clock time since NewEnv.
+func (e *Env) Now() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return time.Since(e.start)
+}
+
+// Round implements models.Env: CRIU pre-dump round K on the source (chained
+// to round K-1), sent by the source agent to the target agent.
+func (e *Env) Round(ctx context.Context) (models.Round, error) {
+	e.mu.Lock()
+	k := len(e.rounds) + 1
+	e.mu.Unlock()
+	ctx, cancel := e.step(ctx)
+	defer cancel()
+	start := e.Now()
+	rep, err := e.src.Agent.Round(ctx, e.c.ID, agent.RoundRequest{Send: e.send(), Round: k})
+	end := e.Now()
+	if err != nil {
+		return models.Round{}, err
+	}
+	if want := int64(rep.Stats.PagesWritten) * e.pageBytes; rep.PagesBytes != want {
+		return models.Round{}, fmt.Errorf("round %d: CRIU reports %d pages written (%d bytes) but the images hold %d bytes of pages",
+			k, rep.Stats.PagesWritten, want, rep.PagesBytes)
+	}
+	e.mu.Lock()
+	e.rounds = append(e.rounds, rep)
+	e.mu.Unlock()
+	kind := models.RoundDelta
+	if k == 1 {
+		kind = models.RoundFull
+	}
+	e.logf("round %d: %d pages (%.1f MiB) dumped in %.2fs (frozen %.3fs), %d bytes sent in %.2fs (%.1f MB/s)",
+		k, rep.Stats.PagesWritten, float64(rep.PagesBytes)/(1<<20), rep.DumpTime.Seconds(), rep.Stats.FrozenTime.Seconds(),
+		rep.Transfer.Bytes, rep.Transfer.Time.Seconds(), rep.Transfer.Throughput()/1e6)
+	return models.Round{Kind: kind, Start: start, End: end, Bytes: rep.Transfer.Bytes, Pages: int64(rep.Stats.PagesWritten),
+		DumpTime: rep.DumpTime, TransferTime: rep.Transfer.Time}, nil
+}
+
+// Dirty implements models.Env: the container's resident soft-dirty pages on
+// the source (CRIU's pre-dump clears the bits), times the page size; before
+// the first round, the container's memory size.
+func (e *Env) Dirty(ctx context.Context) (int64, error) {
+	e.mu.Lock()
+	k := len(e.rounds)
+	e.mu.Unlock()
+	if k == 0 && e.memory > 0 {
+		return e.memory, nil
+	}
+	ctx, cancel := e.step(ctx)
+	defer cancel()
+	d, err := e.src.Agent.Dirty(ctx, e.c.ID, e.c.PID)
+	if err != nil {
+		return 0, err
+	}
+	if d.PageSize > 0 {
+		e.pageBytes = int64(d.PageSize)
+	}
+	if k > 0 {
+		e.mu.Lock()
+		e.predicted[k] = d.Bytes()
+		e.mu.Unlock()
+	}
+	return d.Bytes(), nil
+}
+
+// WaitDirty implements models.Env by polling Dirty every PollInterval.
+func (e *Env) WaitDirty(ctx context.Context, atLeast int64, notBefore, deadline time.Duration) (models.WaitResult, error) {
+	for {
+		d, err := e.Dirty(ctx)
+		if err != nil {
+			return models.WaitResult{}, err
+		}
+		now := e.Now()
+		if d >= atLeast && now >= notBefore {
+			return models.WaitResult{Dirty: d}, nil
+		}
+		if now >= deadline {
+			return models.WaitResult{Dirty: d, Deadline: true}, nil
+		}
+		wait := min(e.poll, deadline-now)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return models.WaitResult{Dirty: d}, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// StopAndCopy implements models.Env: podman's checkpoint on the source
+// (freeze, final dump chained to the last pre-dump round, export), sent with
+// the pre-checkpoint link to the target. The round starts when the source
+// agent calls podman (the freeze follows within CRIU's freezing time).
+func (e *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
+	e.mu.Lock()
+	n := len(e.rounds)
+	e.mu.Unlock()
+	ctx, cancel := e.step(ctx)
+	defer cancel()
+	t0 := e.Now()
+	rep, err := e.src.Agent.Checkpoint(ctx, e.c.ID, agent.CheckpointRequest{Send: e.send(), Rounds: n})
+	end := e.Now()
+	if err != nil {
+		return models.Round{}, err
+	}
+	e.mu.Lock()
+	e.final = &rep
+	e.mu.Unlock()
+	e.logf("final dump after %d rounds: %d pages, checkpoint %.2fs (frozen %.3fs), archive %.1f MiB sent in %.2fs (%.1f MB/s)",
+		n, rep.Stats.PagesWritten, rep.DumpTime.Seconds(), rep.Stats.FrozenTime.Seconds(),
+		float64(rep.Transfer.Bytes)/(1<<20), rep.Transfer.Time.Seconds(), rep.Transfer.Throughput()/1e6)
+	return models.Round{Kind: models.RoundFinal, Frozen: true, Start: t0 + rep.Queued, End: end,
+		Bytes: rep.Transfer.Bytes, Pages: int64(rep.Stats.PagesWritten), DumpTime: rep.DumpTime,
+		TransferTime: rep.Transfer.Time}, nil
+}
+
+// Resume implements models.Env: podman's restore (import) on the target,
+// confirmed running by the target agent.
+func (e *Env) Resume(ctx context.Context) (models.ResumeInfo, error) {
+	ctx, cancel := e.step(ctx)
+	defer cancel()
+	start := e.Now()
+	rep, err := e.dst.Agent.Restore(ctx, e.c.ID)
+	end := e.Now()
+	if err != nil {
+		return models.ResumeInfo{}, err
+	}
+	e.mu.Lock()
+	e.restored, e.resumed = &rep, true
+	e.mu.Unlock()
+	pages := int64(rep.Stats.PagesRestored)
+	if pages == 0 {
+		for _, r := range e.rounds {
+			pages += int64(r.Stats.PagesWritten)
+		}
+		if e.final != nil {
+			pages += int64(e.final.Stats.PagesWritten)
+		}
+	}
+	e.logf("restored on %s in %.2fs (pid %d)", e.dst.Name, rep.RestoreTime.Seconds(), rep.Container.PID)
+	return models.ResumeInfo{Start: start, End: end, Pages: pages}, nil
+}
+
+// Resumed reports whether the container was confirmed running on the target.
+func (e *Env) Resumed() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.resumed
+}
+
+// Finish ends a migration that resumed on the target: only then is the
+// source's copy (stopped, checkpointed) removed, with the chain and archives
+// on both hosts.
+func (e *Env) Finish(ctx context.Context) error {
+	if !e.Resumed() {
+		return errors.New("finish: the container was not confirmed running on the target")
+	}
+	ctx, cancel := e.step(ctx)
+	defer cancel()
+	var errs []error
+	if err := e.src.Agent.Remove(ctx, e.c.ID); err != nil {
+		errs = append(errs, fmt.Errorf("removing the source copy: %w", err))
+	}
+	if err := e.dst.Agent.Forget(ctx, e.c.ID, false); err != nil {
+		errs = append(errs, fmt.Errorf("cleaning the target: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// Abort rolls back a migration that did not resume on the target, so that
+// exactly one copy runs: the target's partial state (received rounds, a
+// Created or failed container) is removed and the container runs on the
+// source again (restored from its kept checkpoint if it was frozen).
+// After a resume on the target it is Finish.
+func (e *Env) Abort(ctx context.Context) error {
+	if e.Resumed() {
+		return e.Finish(ctx)
+	}
+	ctx, cancel := e.step(ctx)
+	defer cancel()
+	var errs []error
+	if err := e.dst.Agent.Forget(ctx, e.c.ID, true); err != nil {
+		errs = append(errs, fmt.Errorf("cleaning the target: %w", err))
+	}
+	c, err := e.src.Agent.Rollback(ctx, e.c.ID)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("rollback on the source: %w", err))
+	} else {
+		e.logf("rolled back: running on %s again (pid %d)", e.src.Name, c.PID)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,161 @@
+// Package real is migrlab's real backend: it implements models.Env on live
+// Podman hosts, so the same technique policies that run in the simulator
+// migrate real containers.
+//
+// The orchestrator (this package) only sends commands to the per-host agents
+// (package real/agent) and collects their measurements; checkpoint data goes
+// from the source agent to the target agent directly over the hosts' private
+// link. Each agent is reached through an SSH connection to its host (package
+// infra verifies the recorded host key), so the agents listen on loopback
+// and on the private link only.
+package real
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/migrlab/migrlab/infra"
+	"github.com/migrlab/migrlab/real/agent"
+	"golang.org/x/crypto/ssh"
+)
+
+// Host is a testbed host with a connection to its agent.
+type Host struct {
+	// Name is the host's name in the testbed (vm1, ...).
+	Name string
+	// PrivateAddr is the host's private-link address: the peer agents send
+	// checkpoint data to it, and workloads are probed at it.
+	PrivateAddr string
+	// AgentPort is the agent's port (on loopback and the private link).
+	AgentPort int
+	// Facts are the host's versions and settings.
+	Facts infra.Facts
+	// Agent is the client of the host's agent.
+	Agent *agent.Client
+
+	ssh *ssh.Client
+}
+
+// TransferAddr is the address peer agents send checkpoint data to.
+func (h *Host) TransferAddr() string {
+	return net.JoinHostPort(h.PrivateAddr, strconv.Itoa(h.AgentPort))
+}
+
+// Close closes the host's SSH connection.
+func (h *Host) Close() error {
+	if h.Agent != nil {
+		h.Agent.Close()
+	}
+	if h.ssh != nil {
+		return h.ssh.Close()
+	}
+	return nil
+}
+
+// Connect opens an SSH connection to h (verifying its recorded host key)
+// and checks that its agent answers through it.
+func Connect(ctx context.Context, h infra.Host) (*Host, error) {
+	c, err := h.Dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	port := h.AgentPort
+	if port == 0 {
+		port = agent.DefaultPort
+	}
+	local := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return dialSSH(ctx, c, network, local)
+	}
+	host := &Host{Name: h.Name, PrivateAddr: h.PrivateAddr, AgentPort: port, Facts: h.Facts,
+		Agent: agent.NewClient(h.Name, local, dial), ssh: c}
+	ictx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := host.Agent.Info(ictx); err != nil {
+		host.Close()
+		return nil, fmt.Errorf("%s: the migrlab agent does not answer (is migrlab-agent.service installed and running? "+
+			"bring the testbed up with an agent binary): %w", h.Name, err)
+	}
+	return host, nil
+}
+
+// dialSSH is ssh.Client.Dial bounded by ctx.
+func dialSSH(ctx context.Context, c *ssh.Client, network, addr string) (net.Conn, error) {
+	type res struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		conn, err := c.Dial(network, addr)
+		ch <- res{conn, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.c, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.c != nil {
+				r.c.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+// Testbed is a connected set of hosts.
+type Testbed struct {
+	Name string
+	// Accel is the VMs' accelerator (kvm, tcg) or "none".
+	Accel string
+	Hosts []*Host
+}
+
+// Open connects to every host of tb and its agent.
+func Open(ctx context.Context, tb *infra.Testbed) (*Testbed, error) {
+	if len(tb.Hosts) < 2 {
+		return nil, fmt.Errorf("testbed %s has %d hosts; a migration needs 2", tb.Name, len(tb.Hosts))
+	}
+	out := &Testbed{Name: tb.Name, Accel: tb.Accel, Hosts: make([]*Host, len(tb.Hosts))}
+	errs := make([]error, len(tb.Hosts))
+	var wg sync.WaitGroup
+	for i, h := range tb.Hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out.Hosts[i], errs[i] = Connect(ctx, h)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		out.Close()
+		return nil, err
+	}
+	return out, nil
+}
+
+// Close closes every host connection.
+func (t *Testbed) Close() error {
+	var errs []error
+	for _, h := range t.Hosts {
+		if h != nil {
+			errs = append(errs, h.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Host returns the host named name.
+func (t *Testbed) Host(name string) (*Host, error) {
+	for _, h := range t.Hosts {
+		if h.Name == name {
+			return h, nil
+		}
+	}
+	return nil, fmt.Errorf("testbed %s has no host %q", t.Name, name)
+}

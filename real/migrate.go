@@ -1,0 +1,277 @@
+package real
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real/probe"
+)
+
+// migrate runs the technique over the Envs; on failure it rolls every
+// container that did not resume on the target back onto the source.
+func (r *runner) migrate(ctx context.Context, t models.Technique) error {
+	r.logf("migrating %d container(s) %s -> %s with %s", len(r.envs), r.src.Name, r.dst.Name, t.Name())
+	epoch := time.Now()
+	for _, e := range r.envs {
+		e.StartClock(epoch)
+	}
+	var err error
+	if len(r.envs) == 1 {
+		var res models.Result
+		res, err = t.Migrate(ctx, r.envs[0])
+		r.out.Group.Members = []models.Result{res}
+	} else {
+		envs := make([]models.Env, len(r.envs))
+		for i, e := range r.envs {
+			envs[i] = e
+		}
+		r.out.Group, err = models.MigrateGroup(ctx, t, envs, r.s.Group.Mode, Parallel{})
+	}
+	for i := range r.out.Members {
+		if i < len(r.out.Group.Members) {
+			r.out.Members[i].Result = r.out.Group.Members[i]
+		}
+		r.out.Members[i].Extra = r.envs[i].Extra()
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opt.StepTimeout)
+	defer cancel()
+	if err != nil {
+		r.logf("migration failed: %v", err)
+		for _, e := range r.envs {
+			if aerr := e.Abort(actx); aerr != nil {
+				err = errors.Join(err, fmt.Errorf("%s: %w", e.c.Name, aerr))
+			}
+		}
+		return err
+	}
+	r.migrated = true
+	for _, e := range r.envs {
+		if ferr := e.Finish(actx); ferr != nil {
+			err = errors.Join(err, fmt.Errorf("%s: %w", e.c.Name, ferr))
+		}
+	}
+	return err
+}
+
+// check analyses the probes (client-side downtime, same nonce, counters
+// continued), verifies the workloads' memory on the target, and checks that
+// exactly one copy of each container runs: on the target.
+func (r *runner) check(ctx context.Context) error {
+	// Wait for the target's answers, then a little more.
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for {
+		res, err := r.src.Agent.ProbeAnswers(wctx, r.probeID)
+		if err != nil {
+			return err
+		}
+		ok := true
+		for _, m := range r.out.Members {
+			if _, err := probe.Analyze(res.Answers, m.SourceAddr, m.TargetAddr); err != nil {
+				ok = false
+			}
+		}
+		if ok {
+			break
+		}
+		if !sleepCtx(wctx, 500*time.Millisecond) {
+			return fmt.Errorf("the workload did not answer on the target (%s) after the migration: %w", r.dst.Name, wctx.Err())
+		}
+	}
+	sleepCtx(ctx, time.Second)
+	sctx, scancel := r.step(ctx)
+	defer scancel()
+	res, err := r.src.Agent.StopProbe(sctx, r.probeID)
+	r.probeID = ""
+	if err != nil {
+		return err
+	}
+	r.probes = res
+	var errs []error
+	for i := range r.out.Members {
+		m := &r.out.Members[i]
+		if m.Probe, err = probe.Analyze(res.Answers, m.SourceAddr, m.TargetAddr); err != nil {
+			errs = append(errs, fmt.Errorf("%s: probe: %w", m.Name, err))
+			continue
+		}
+		if err := m.Probe.Err(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", m.Name, err))
+		}
+		r.logf("%s: client-side downtime %.3fs (last answer from %s, first from %s; nonce same: %v, counters continued: %v)",
+			m.Name, m.Probe.Downtime.Seconds(), m.SourceAddr, m.TargetAddr, m.Probe.NonceUnchanged, m.Probe.CounterContinued)
+		vctx, vcancel := r.step(ctx)
+		m.Verify, err = r.src.Agent.Verify(vctx, m.TargetAddr)
+		vcancel()
+		if err == nil {
+			err = m.Probe.CheckVerify(m.Verify)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: memory verification on the target: %w", m.Name, err))
+		} else {
+			r.logf("%s: memory verified on %s after %d writes", m.Name, r.dst.Name, m.Verify.Verify.Writes)
+		}
+		ictx, icancel := r.step(ctx)
+		sc, onSrc, serr := r.src.Agent.Inspect(ictx, m.ID)
+		tc, onDst, terr := r.dst.Agent.Inspect(ictx, m.ID)
+		icancel()
+		switch {
+		case serr != nil || terr != nil:
+			errs = append(errs, serr, terr)
+		case onSrc:
+			errs = append(errs, fmt.Errorf("%s: a copy is still on the source %s (%s)", m.Name, r.src.Name, sc.State))
+		case !onDst || !tc.Running:
+			errs = append(errs, fmt.Errorf("%s: not running on the target %s (%s)", m.Name, r.dst.Name, tc.State))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// record fills the run's record: like the simulator's (sim.RecordOf) for one
+// container or a group, plus the client-side downtime and the agents'
+// measurements.
+func (r *runner) record() {
+	rec := &r.out.Record
+	ms := r.out.Group.Members
+	if len(ms) == 0 {
+		return
+	}
+	rec.Metrics = models.MetricsOf(ms[0])
+	for i, m := range ms {
+		rounds := models.RoundsOf(m)
+		for k := range rounds {
+			if p, ok := r.envs[i].Predicted(k); ok && !rounds[k].Frozen {
+				rounds[k].PredictedNext = p
+			}
+		}
+		rec.Rounds = append(rec.Rounds, rounds...)
+	}
+	extra := map[string]float64{}
+	if len(ms) == 1 {
+		maps.Copy(extra, r.out.Members[0].Extra)
+	} else {
+		m := &rec.Metrics
+		m.Converged = true
+		sum := 0.0
+		trigger := ms[0].TriggerAt
+		for i, res := range ms {
+			x := models.MetricsOf(res)
+			if i > 0 {
+				m.BytesSent += x.BytesSent
+				m.PagesSent += x.PagesSent
+				m.DowntimeS = max(m.DowntimeS, x.DowntimeS)
+				m.LiveRounds = max(m.LiveRounds, x.LiveRounds)
+			}
+			if !x.Converged && m.Converged {
+				m.Converged, m.StopReason = false, x.StopReason
+			}
+			trigger = min(trigger, res.TriggerAt)
+			sum += x.DowntimeS
+			for k, v := range r.out.Members[i].Extra {
+				extra[fmt.Sprintf("c%d_%s", i+1, k)] = v
+			}
+		}
+		m.TotalTimeS = r.out.Group.End().Seconds()
+		m.TimeAfterTriggerS = (r.out.Group.End() - trigger).Seconds()
+		m.GroupDowntimeS = r.out.Group.Downtime().Seconds()
+		extra["members"] = float64(len(ms))
+		extra["mean_member_downtime_s"] = sum / float64(len(ms))
+	}
+	var probeMax float64
+	for i, m := range r.out.Members {
+		if m.Probe.FirstTarget.Addr == "" {
+			continue
+		}
+		d := m.Probe.Downtime.Seconds()
+		probeMax = max(probeMax, d)
+		if len(ms) > 1 {
+			extra[fmt.Sprintf("c%d_probe_downtime_s", i+1)] = d
+		}
+	}
+	if len(ms) > 1 && r.probes.Answers != nil {
+		if d, ok := groupProbeDowntime(r.out.Members, r.probes); ok {
+			extra["group_probe_downtime_s"] = d
+		}
+	}
+	rec.Metrics.ProbeDowntimeS = probeMax
+	for _, st := range r.probes.Stats {
+		extra["probes_sent"] += float64(st.Sent)
+		extra["probes_lost"] += float64(st.Lost)
+	}
+	rec.Metrics.Extra = extra
+}
+
+// groupProbeDowntime is the client-side group downtime: from the first
+// member's last answer on the source to the last member's first answer on
+// the target.
+func groupProbeDowntime(ms []Member, _ probeResult) (float64, bool) {
+	var first, last time.Time
+	for i, m := range ms {
+		if m.Probe.FirstTarget.Addr == "" {
+			return 0, false
+		}
+		if i == 0 || m.Probe.LastSource.At.Before(first) {
+			first = m.Probe.LastSource.At
+		}
+		if i == 0 || m.Probe.FirstTarget.At.After(last) {
+			last = m.Probe.FirstTarget.At
+		}
+	}
+	return last.Sub(first).Seconds(), true
+}
+
+// cleanup stops the probe and, unless Keep, removes the run's containers
+// from both hosts.
+func (r *runner) cleanup() {
+	ctx, cancel := context.WithTimeout(context.Background(), r.opt.StepTimeout)
+	defer cancel()
+	if r.probeID != "" {
+		r.src.Agent.StopProbe(ctx, r.probeID)
+	}
+	if r.opt.Keep {
+		return
+	}
+	for _, m := range r.out.Members {
+		for _, h := range []*Host{r.src, r.dst} {
+			if err := h.Agent.Remove(ctx, m.Name); err != nil {
+				r.logf("cleanup: %s on %s: %v", m.Name, h.Name, err)
+			}
+		}
+	}
+}
+
+// provenance adds the testbed's facts to base: the orchestrator's own host
+// entries are renamed orchestrator_*, the source's facts are the host facts,
+// and the target's are added as target_* where they differ.
+func provenance(base models.Provenance, tb *Testbed, src, dst *Host) models.Provenance {
+	p := base
+	p.Host = map[string]string{}
+	for k, v := range base.Host {
+		if !strings.HasPrefix(k, "orchestrator_") {
+			k = "orchestrator_" + k
+		}
+		p.Host[k] = v
+	}
+	facts := func(h *Host) map[string]string {
+		f := h.Facts
+		accel := f.Accel
+		if accel == "" {
+			accel = tb.Accel
+		}
+		return map[string]string{"kernel": f.Kernel, "podman": f.Podman, "criu": f.CRIU, "runtime": f.Runtime,
+			"runtime_version": f.RuntimeVersion, "thp": f.THP, "accel": accel}
+	}
+	sf, tf := facts(src), facts(dst)
+	for k, v := range sf {
+		p.Host[k] = v
+		if tf[k] != v {
+			p.Host["target_"+k] = tf[k]
+		}
+	}
+	p.Host["testbed"], p.Host["source"], p.Host["target"] = tb.Name, src.Name, dst.Name
+	return p
+}

@@ -1,0 +1,326 @@
+package real
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real/agent"
+	"github.com/migrlab/migrlab/real/probe"
+)
+
+// Defaults of Options.
+const (
+	// DefaultHostPort is the host port the first container's probe port is
+	// published on (the i-th container uses DefaultHostPort+i).
+	DefaultHostPort = 17000
+	// DefaultProbeInterval is the probe monitor's interval.
+	DefaultProbeInterval = 20 * time.Millisecond
+	// DefaultWarmup is how long the workload runs on the source before the
+	// migration starts (after it first answered).
+	DefaultWarmup = 5 * time.Second
+	// DefaultStepTimeout bounds every agent operation (podman under TCG
+	// takes 5-30 s per operation).
+	DefaultStepTimeout = 10 * time.Minute
+)
+
+// Options configure Run. Zero values mean defaults.
+type Options struct {
+	// Source and Target name the hosts (default: the testbed's first two).
+	Source, Target string
+	// Image of the workload (default agent.DefaultImage).
+	Image string
+	// HostPort of the first container (default DefaultHostPort).
+	HostPort int
+	// Warmup before the migration starts (default DefaultWarmup; negative: none).
+	Warmup time.Duration
+	// ProbeInterval of the client-side probe (default DefaultProbeInterval).
+	ProbeInterval time.Duration
+	// PollInterval of WaitDirty (default DefaultPollInterval).
+	PollInterval time.Duration
+	// StepTimeout bounds every step (default DefaultStepTimeout).
+	StepTimeout time.Duration
+	// Keep leaves the migrated containers running on the target (default:
+	// removed after the measurement).
+	Keep bool
+	// Progress receives one line per step (nil: none).
+	Progress io.Writer
+	// Provenance is the base provenance of the record (tool, version,
+	// commit); Run adds the hosts' facts.
+	Provenance models.Provenance
+}
+
+func (o Options) withDefaults(tb *Testbed) Options {
+	if o.Source == "" {
+		o.Source = tb.Hosts[0].Name
+	}
+	if o.Target == "" {
+		o.Target = tb.Hosts[1].Name
+	}
+	if o.Image == "" {
+		o.Image = agent.DefaultImage
+	}
+	if o.HostPort == 0 {
+		o.HostPort = DefaultHostPort
+	}
+	if o.Warmup == 0 {
+		o.Warmup = DefaultWarmup
+	}
+	if o.ProbeInterval == 0 {
+		o.ProbeInterval = DefaultProbeInterval
+	}
+	if o.PollInterval == 0 {
+		o.PollInterval = DefaultPollInterval
+	}
+	if o.StepTimeout == 0 {
+		o.StepTimeout = DefaultStepTimeout
+	}
+	return o
+}
+
+// Member is one migrated container of a run.
+type Member struct {
+	// Name and ID of the container.
+	Name, ID string
+	// SourceAddr and TargetAddr are the workload's probe addresses on the
+	// source's and the target's private-link address.
+	SourceAddr, TargetAddr string
+	// Result is what the technique did.
+	Result models.Result
+	// Probe is the client-side view of the migration.
+	Probe probe.Migration
+	// Verify is the workload's memory verification on the target.
+	Verify probe.Reply
+	// Extra are the agents' measurements (see Env.Extra).
+	Extra map[string]float64
+	// Predicted holds the dirty bytes measured after each live round.
+	Predicted map[int]int64
+}
+
+// Outcome is the result of Run.
+type Outcome struct {
+	// Record is the run's record (backend real).
+	Record models.Record
+	// Group holds the members' results.
+	Group models.GroupResult
+	// Members in order.
+	Members []Member
+	// Source and Target are the hosts.
+	Source, Target *Host
+}
+
+// Run migrates repetition rep of scenario s with the named technique on the
+// testbed: it starts Group.Containers workload containers on the source
+// (memory, dirty rate, WWS, hot split and a derived seed from the scenario),
+// probes them from the source host over the private link, migrates them with
+// the technique's policy over Env (in parallel through Parallel for a
+// parallel group), removes the source copies once the target confirms,
+// checks the workloads' continuity (same nonce, counters continued, memory
+// verified) and returns the record. On a failure before the target confirmed,
+// every container is rolled back to run on the source (and then removed).
+func Run(ctx context.Context, tb *Testbed, s models.Scenario, technique string, rep int, opt Options) (*Outcome, error) {
+	s = s.WithDefaults()
+	opt = opt.withDefaults(tb)
+	out := &Outcome{Record: models.Record{Schema: models.RecordSchema, Scenario: s.Name, Technique: technique,
+		Backend: models.BackendReal, Repetition: rep, Seed: models.DeriveSeed(s, rep), Params: s}}
+	fail := func(err error) (*Outcome, error) {
+		out.Record.Error = err.Error()
+		return out, err
+	}
+	if err := s.Validate(); err != nil {
+		return fail(err)
+	}
+	t, err := models.NewTechnique(technique, s)
+	if err != nil {
+		return fail(err)
+	}
+	out.Record.Technique = t.Name()
+	if out.Source, err = tb.Host(opt.Source); err != nil {
+		return fail(err)
+	}
+	if out.Target, err = tb.Host(opt.Target); err != nil {
+		return fail(err)
+	}
+	out.Record.Provenance = provenance(opt.Provenance, tb, out.Source, out.Target)
+	r := &runner{s: s, opt: opt, src: out.Source, dst: out.Target, out: out}
+	defer r.cleanup()
+	if err := r.start(ctx, t.Name(), rep); err != nil {
+		return fail(err)
+	}
+	if err := r.migrate(ctx, t); err != nil {
+		return fail(err)
+	}
+	if err := r.check(ctx); err != nil {
+		r.record()
+		return fail(err)
+	}
+	r.record()
+	return out, nil
+}
+
+// runner holds the state of one Run.
+type runner struct {
+	s        models.Scenario
+	opt      Options
+	src, dst *Host
+	out      *Outcome
+	envs     []*Env
+	probeID  string
+	probes   probeResult
+	migrated bool
+}
+
+type probeResult = agent.ProbeResult
+
+func (r *runner) logf(format string, a ...any) {
+	if r.opt.Progress != nil {
+		fmt.Fprintf(r.opt.Progress, format+"\n", a...)
+	}
+}
+
+func (r *runner) step(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, r.opt.StepTimeout)
+}
+
+var nameUnsafe = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)
+
+// containerName names the i-th container of a run.
+func containerName(scenario, technique string, rep, i int) string {
+	n := strings.Trim(nameUnsafe.ReplaceAllString(strings.ToLower(scenario), "-"), "-.")
+	if len(n) > 40 {
+		n = n[:40]
+	}
+	return fmt.Sprintf("migrlab-%s-%s-r%d-c%d", n, technique, rep, i+1)
+}
+
+// WorkloadArgs maps a scenario's memory and workload onto the workload's
+// arguments (see real/workload.ParseArgs).
+func WorkloadArgs(s models.Scenario, seed uint64, port int) []string {
+	w := s.Workload
+	args := []string{
+		"--mem", strconv.FormatInt(int64(s.Memory.Size), 10),
+		"--rate", strconv.FormatFloat(float64(w.DirtyRate), 'f', -1, 64),
+		"--seed", strconv.FormatUint(seed, 10),
+		"--port", strconv.Itoa(port),
+	}
+	if w.WWS > 0 {
+		args = append(args, "--wws", strconv.FormatInt(int64(w.WWS), 10))
+	}
+	if w.HotFraction > 0 {
+		args = append(args, "--hot-fraction", strconv.FormatFloat(w.HotFraction, 'f', -1, 64),
+			"--hot-share", strconv.FormatFloat(w.HotShare, 'f', -1, 64))
+	}
+	if len(w.RateTrace.Points) > 0 {
+		parts := make([]string, len(w.RateTrace.Points))
+		for i, p := range w.RateTrace.Points {
+			parts[i] = fmt.Sprintf("%gs=%g", p.At.Duration().Seconds(), p.Factor)
+		}
+		args = append(args, "--rate-trace", strings.Join(parts, ","))
+	}
+	return args
+}
+
+// memberSeed derives the seed of the i-th container like the simulator does.
+func memberSeed(seed uint64, i int) uint64 {
+	if i == 0 {
+		return seed
+	}
+	x := seed + uint64(i) + 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+// start creates the containers on the source, waits until they answer,
+// starts the probe monitor and prepares one Env per container.
+func (r *runner) start(ctx context.Context, technique string, rep int) error {
+	n := max(r.s.Group.Containers, 1)
+	for i := 0; i < n; i++ {
+		name := containerName(r.s.Name, technique, rep, i)
+		port := r.opt.HostPort + i
+		m := Member{Name: name,
+			SourceAddr: net.JoinHostPort(r.src.PrivateAddr, strconv.Itoa(port)),
+			TargetAddr: net.JoinHostPort(r.dst.PrivateAddr, strconv.Itoa(port))}
+		sctx, cancel := r.step(ctx)
+		// Leftovers of an interrupted run with the same name.
+		err := errors.Join(r.src.Agent.Remove(sctx, name), r.dst.Agent.Remove(sctx, name))
+		cancel()
+		if err != nil {
+			return err
+		}
+		r.logf("%s: starting %s on %s (%s)", name, r.opt.Image, r.src.Name, strings.Join(WorkloadArgs(r.s, memberSeed(r.out.Record.Seed, i), probe.DefaultPort), " "))
+		sctx, cancel = r.step(ctx)
+		c, err := r.src.Agent.Create(sctx, agent.WorkloadSpec{Name: name, Image: r.opt.Image,
+			Args: WorkloadArgs(r.s, memberSeed(r.out.Record.Seed, i), probe.DefaultPort), HostPort: port})
+		cancel()
+		if err != nil {
+			return err
+		}
+		m.ID = c.ID
+		r.out.Members = append(r.out.Members, m)
+		if err := r.waitAnswer(ctx, r.src, m.SourceAddr, 2*time.Minute); err != nil {
+			return fmt.Errorf("%s: the workload does not answer at %s: %w", name, m.SourceAddr, err)
+		}
+		sctx, cancel = r.step(ctx)
+		env, err := NewEnv(sctx, r.src, r.dst, c, EnvOptions{Memory: int64(r.s.Memory.Size),
+			PollInterval: r.opt.PollInterval, Progress: r.opt.Progress})
+		cancel()
+		if err != nil {
+			return err
+		}
+		r.envs = append(r.envs, env)
+	}
+	if r.opt.Warmup > 0 {
+		r.logf("warming up for %s", r.opt.Warmup)
+		if !sleepCtx(ctx, r.opt.Warmup) {
+			return ctx.Err()
+		}
+	}
+	var addrs []string
+	for _, m := range r.out.Members {
+		addrs = append(addrs, m.SourceAddr, m.TargetAddr)
+	}
+	sctx, cancel := r.step(ctx)
+	defer cancel()
+	id, err := r.src.Agent.StartProbe(sctx, agent.ProbeRequest{Addrs: addrs, Interval: r.opt.ProbeInterval})
+	if err != nil {
+		return err
+	}
+	r.probeID = id
+	return nil
+}
+
+// waitAnswer waits until the workload at addr answers a probe sent by h's agent.
+func (r *runner) waitAnswer(ctx context.Context, h *Host, addr string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var last error
+	for {
+		if _, err := h.Agent.Probe(ctx, addr); err == nil {
+			return nil
+		} else {
+			last = err
+		}
+		if !sleepCtx(ctx, 500*time.Millisecond) {
+			return fmt.Errorf("%w (last: %v)", ctx.Err(), last)
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
