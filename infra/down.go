@@ -148,9 +148,9 @@ func (l layout) killLeftovers(p *progress) error {
 			errs = append(errs, err)
 		}
 	}
-	// Belt and braces: any process whose command line names our run dir
-	// (e.g. a VM whose pidfile was lost) goes too.
-	for _, pid := range processesMentioning(l.runDir()) {
+	// Belt and braces: any process whose command line names the testbed dir
+	// (a VM whose pidfile was lost, a boot script of an interrupted up) goes too.
+	for _, pid := range processesMentioning(l.dir() + string(filepath.Separator)) {
 		p.printf("killing leftover process %d (no pidfile)", pid)
 		if err := stopProcess(pid, 15*time.Second); err != nil {
 			errs = append(errs, err)
