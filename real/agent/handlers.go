@@ -275,4 +275,3 @@ func (s *Server) handleForget(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
-

@@ -92,14 +92,14 @@ func TestExtractRoundRefuses(t *testing.T) {
 		return b.Bytes()
 	}
 	for name, tarball := range map[string][]byte{
-		"outside":      entry(&tar.Header{Name: "r1/../../etc/x", Typeflag: tar.TypeReg}, "x"),
-		"other round":  entry(&tar.Header{Name: "r2/pages-1.img", Typeflag: tar.TypeReg}, "x"),
-		"absolute":     entry(&tar.Header{Name: "/r3/x", Typeflag: tar.TypeReg}, "x"),
-		"symlink":      entry(&tar.Header{Name: "r3/parent", Typeflag: tar.TypeSymlink, Linkname: "/etc"}, ""),
-		"other link":   entry(&tar.Header{Name: "r3/x", Typeflag: tar.TypeSymlink, Linkname: "../r2"}, ""),
-		"hard link":    entry(&tar.Header{Name: "r3/x", Typeflag: tar.TypeLink, Linkname: "r3/y"}, ""),
-		"device":       entry(&tar.Header{Name: "r3/x", Typeflag: tar.TypeChar}, ""),
-		"not a tar":    []byte("garbage that is not a tar stream at all, long enough to fill a header block........"),
+		"outside":     entry(&tar.Header{Name: "r1/../../etc/x", Typeflag: tar.TypeReg}, "x"),
+		"other round": entry(&tar.Header{Name: "r2/pages-1.img", Typeflag: tar.TypeReg}, "x"),
+		"absolute":    entry(&tar.Header{Name: "/r3/x", Typeflag: tar.TypeReg}, "x"),
+		"symlink":     entry(&tar.Header{Name: "r3/parent", Typeflag: tar.TypeSymlink, Linkname: "/etc"}, ""),
+		"other link":  entry(&tar.Header{Name: "r3/x", Typeflag: tar.TypeSymlink, Linkname: "../r2"}, ""),
+		"hard link":   entry(&tar.Header{Name: "r3/x", Typeflag: tar.TypeLink, Linkname: "r3/y"}, ""),
+		"device":      entry(&tar.Header{Name: "r3/x", Typeflag: tar.TypeChar}, ""),
+		"not a tar":   []byte("garbage that is not a tar stream at all, long enough to fill a header block........"),
 	} {
 		dir := t.TempDir()
 		if _, err := extractRound(bytes.NewReader(tarball), dir, 3); err == nil {

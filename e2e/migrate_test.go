@@ -1,0 +1,294 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/migrlab/migrlab/infra"
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real"
+	"github.com/migrlab/migrlab/real/image"
+)
+
+// podmanTags are the build tags of anything that imports the podman bindings.
+const podmanTags = "remote exclude_graphdriver_btrfs btrfs_noversion exclude_graphdriver_devicemapper containers_image_openpgp"
+
+// agents is the shared testbed with the migrlab agent and the workload image
+// installed on every host (once, by infra.Up with AgentBinary and ImageArchives).
+var agents struct {
+	once sync.Once
+	tb   *real.Testbed
+	err  error
+}
+
+// requireAgents returns the shared testbed, connected to its agents.
+func requireAgents(t *testing.T) *real.Testbed {
+	t.Helper()
+	tb := requireTestbed(t)
+	agents.once.Do(func() { agents.tb, agents.err = installAgents(tb) })
+	if agents.err != nil {
+		t.Fatalf("installing the migrlab agent and the workload image: %v", agents.err)
+	}
+	return agents.tb
+}
+
+// installAgents builds migrlab (static) and the workload image archive and
+// applies the testbed's spec again with them: the host module installs
+// migrlab-agent.service and podman-loads the image on every host.
+func installAgents(tb *infra.Testbed) (*real.Testbed, error) {
+	ctx, cancel := context.WithTimeout(testCtx, 20*time.Minute)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "migrlab-e2e-agent-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "migrlab")
+	logf("building migrlab (static, podman tags) for the agent")
+	build := exec.CommandContext(ctx, "go", "build", "-tags", podmanTags, "-o", bin, "./cmd/migrlab")
+	build.Dir = ".."
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build ./cmd/migrlab: %v\n%s", err, out)
+	}
+	if out, err := exec.CommandContext(ctx, bin, "agent", "--help").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("migrlab has no agent command (register cli.AgentCommand in internal/cli/app.go): %v\n%s", err, out)
+	}
+	logf("building the workload image")
+	wbin := filepath.Join(dir, "migrlab-workload")
+	if err := image.BuildWorkloadBinary(ctx, wbin); err != nil {
+		return nil, err
+	}
+	archive := filepath.Join(dir, "workload.tar")
+	f, err := os.Create(archive)
+	if err != nil {
+		return nil, err
+	}
+	id, err := image.BuildArchive(f, wbin, image.DefaultName)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	spec := testbedSpec
+	spec.AgentBinary = bin
+	spec.AgentArgs = []string{"--listen", "127.0.0.1:7070", "--listen", "private:7070"}
+	spec.ImageArchives = append(append([]string(nil), spec.ImageArchives...), archive)
+	logf("installing the agent and the workload image %s (infra.Up)", id[:19])
+	start := time.Now()
+	up, err := infra.Up(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	logf("agent and image installed in %.0fs", time.Since(start).Seconds())
+	return real.Open(ctx, up)
+}
+
+// logWriter sends progress lines to the test log.
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+// scenario is the small workload every migration test uses: 64 MiB, 64 page
+// writes per second over a 4 MiB writable working set.
+func scenario(t *testing.T, name string, yaml string) models.Scenario {
+	t.Helper()
+	s, err := models.ParseScenario(strings.NewReader("name: " + name + `
+memory: {size: 64MiB}
+workload: {dirty_rate: 256KiB/s, wws: 4MiB}
+network: {bandwidth: 1Gbit/s}
+` + yaml))
+	if err != nil {
+		t.Fatalf("scenario: %v", err)
+	}
+	return s
+}
+
+// migrate runs one real migration and checks what every migration must
+// show: the record's basics, the probe's continuity checks, the memory
+// verification, and exactly one copy running (on the target).
+func migrate(t *testing.T, tb *real.Testbed, s models.Scenario, technique string) *real.Outcome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(testCtx, 25*time.Minute)
+	defer cancel()
+	out, err := real.Run(ctx, tb, s, technique, 0, real.Options{Keep: true, StepTimeout: 8 * time.Minute,
+		Progress: logWriter{t}, Provenance: models.Provenance{Tool: "migrlab", Version: "e2e"}})
+	if out != nil {
+		t.Cleanup(func() { removeAll(t, out) })
+	}
+	if err != nil {
+		t.Fatalf("%s migration: %v", technique, err)
+	}
+	rec := out.Record
+	m := rec.Metrics
+	if rec.Backend != models.BackendReal || rec.Technique != technique || rec.Error != "" {
+		t.Errorf("record: backend %q, technique %q, error %q", rec.Backend, rec.Technique, rec.Error)
+	}
+	if m.BytesSent <= 0 || m.PagesSent <= 0 || m.DowntimeS <= 0 || m.ProbeDowntimeS <= 0 || m.TotalTimeS < m.DowntimeS {
+		t.Errorf("metrics: bytes %d, pages %d, downtime %.2fs, probe downtime %.2fs, total %.2fs",
+			m.BytesSent, m.PagesSent, m.DowntimeS, m.ProbeDowntimeS, m.TotalTimeS)
+	}
+	for _, k := range []string{"final_pages_written", "final_frozen_s", "restore_s", "throughput_bytes_per_s"} {
+		if _, ok := m.Extra[k]; !ok && len(out.Members) == 1 {
+			t.Errorf("metrics.extra has no %s: %v", k, m.Extra)
+		}
+	}
+	for _, k := range []string{"kernel", "podman", "criu", "runtime_version", "accel"} {
+		if rec.Provenance.Host[k] == "" {
+			t.Errorf("provenance.host has no %s: %v", k, rec.Provenance.Host)
+		}
+	}
+	for _, mb := range out.Members {
+		if !mb.Probe.NonceUnchanged || !mb.Probe.CounterContinued {
+			t.Errorf("%s: probe: nonce unchanged %v, counters continued %v (seq %d -> %d)", mb.Name,
+				mb.Probe.NonceUnchanged, mb.Probe.CounterContinued, mb.Probe.LastSource.Reply.Seq, mb.Probe.FirstTarget.Reply.Seq)
+		}
+		if mb.Verify.Verify == nil || !mb.Verify.Verify.Match {
+			t.Errorf("%s: memory not verified on the target: %+v", mb.Name, mb.Verify.Verify)
+		}
+		if mb.Probe.Downtime <= 0 {
+			t.Errorf("%s: client-side downtime %v", mb.Name, mb.Probe.Downtime)
+		}
+		ictx, icancel := context.WithTimeout(ctx, 3*time.Minute)
+		_, onSrc, serr := out.Source.Agent.Inspect(ictx, mb.ID)
+		c, onDst, terr := out.Target.Agent.Inspect(ictx, mb.ID)
+		icancel()
+		if serr != nil || terr != nil {
+			t.Fatalf("%s: inspect: %v, %v", mb.Name, serr, terr)
+		}
+		if onSrc || !onDst || !c.Running {
+			t.Errorf("%s: on source %v, on target %v (running %v): want exactly one copy, running on the target", mb.Name, onSrc, onDst, c.Running)
+		}
+		t.Logf("%s: downtime %.2fs (client-side %.2fs), rounds %d, %d bytes", mb.Name,
+			mb.Result.Downtime().Seconds(), mb.Probe.Downtime.Seconds(), len(mb.Result.Rounds), mb.Result.BytesSent())
+	}
+	t.Logf("record metrics: %+v", m)
+	return out
+}
+
+// removeAll removes the run's containers from both hosts.
+func removeAll(t *testing.T, out *real.Outcome) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for _, mb := range out.Members {
+		for _, h := range []*real.Host{out.Source, out.Target} {
+			if h == nil {
+				continue
+			}
+			if err := h.Agent.Remove(ctx, mb.Name); err != nil {
+				t.Errorf("cleanup: removing %s on %s: %v", mb.Name, h.Name, err)
+			}
+		}
+	}
+}
+
+func TestMigrateCold(t *testing.T) {
+	tb := requireAgents(t)
+	out := migrate(t, tb, scenario(t, "e2e-cold", ""), models.Cold)
+	m := out.Record.Metrics
+	if m.LiveRounds != 0 || m.StopReason != string(models.StopNoRounds) || len(out.Record.Rounds) != 1 || !out.Record.Rounds[0].Frozen {
+		t.Errorf("cold: live rounds %d, stop %q, rounds %+v", m.LiveRounds, m.StopReason, out.Record.Rounds)
+	}
+	// A cold dump sends all memory: at least the 64 MiB the workload holds.
+	if m.PagesSent < 64<<20/4096 {
+		t.Errorf("cold: %d pages sent, want >= %d", m.PagesSent, 64<<20/4096)
+	}
+}
+
+func TestMigratePreCopy(t *testing.T) {
+	tb := requireAgents(t)
+	s := scenario(t, "e2e-precopy", "precopy: {stop: {threshold: 4KiB, max_rounds: 3}}\n")
+	out := migrate(t, tb, s, models.PreCopy)
+	rec := out.Record
+	if rec.Metrics.LiveRounds != 3 || rec.Metrics.StopReason != string(models.StopMaxRounds) {
+		t.Fatalf("pre-copy: %d live rounds, stop %q; want 3, max_rounds", rec.Metrics.LiveRounds, rec.Metrics.StopReason)
+	}
+	for i, r := range rec.Rounds[:3] {
+		if r.Frozen || r.Bytes <= 0 || r.Pages <= 0 {
+			t.Errorf("round %d: %+v", i, r)
+		}
+		if i > 0 && r.Pages >= rec.Rounds[i-1].Pages {
+			t.Errorf("round %d sent %d pages, not fewer than round %d (%d): the rounds do not shrink", i, r.Pages, i-1, rec.Rounds[i-1].Pages)
+		}
+	}
+	// The first round is the full memory; the chained rounds only the dirtied pages.
+	if rec.Rounds[0].Pages < 64<<20/4096 || rec.Rounds[1].Pages > 4<<20/4096*2 {
+		t.Errorf("round pages %d, %d: want the full 64 MiB, then at most about the 4 MiB WWS", rec.Rounds[0].Pages, rec.Rounds[1].Pages)
+	}
+	final := rec.Rounds[3]
+	if !final.Frozen || final.Pages >= rec.Rounds[0].Pages/4 {
+		t.Errorf("final round %+v: want frozen and much smaller than the first", final)
+	}
+}
+
+func TestMigrateMiGrror(t *testing.T) {
+	tb := requireAgents(t)
+	const threshold = 512 << 10
+	s := scenario(t, "e2e-migrror", "migrror: {sync_threshold: 512KiB, trigger: 60s}\n")
+	out := migrate(t, tb, s, models.MiGrror)
+	rec := out.Record
+	if rec.Metrics.StopReason != string(models.StopTrigger) || rec.Metrics.LiveRounds < 2 {
+		t.Fatalf("MiGrror: %d live rounds, stop %q; want >= 2 and trigger", rec.Metrics.LiveRounds, rec.Metrics.StopReason)
+	}
+	// Every sync round after the first fired because soft-dirty counted at
+	// least sync_threshold dirty bytes: it dumps at least about that much.
+	for i, r := range rec.Rounds {
+		if i == 0 || r.Frozen {
+			continue
+		}
+		if r.Pages*4096 < threshold*9/10 {
+			t.Errorf("sync round %d dumped %d pages (%d bytes) < sync threshold %d", i, r.Pages, r.Pages*4096, threshold)
+		}
+	}
+	if trig := out.Group.Members[0].TriggerAt; out.Group.Members[0].FreezeAt < trig {
+		t.Errorf("froze at %v before the trigger %v", out.Group.Members[0].FreezeAt, trig)
+	}
+}
+
+func TestMigrateGroup(t *testing.T) {
+	tb := requireAgents(t)
+	for _, tc := range []struct {
+		mode      models.GroupMode
+		technique string
+		yaml      string
+	}{
+		{models.GroupSequential, models.Cold, ""},
+		{models.GroupParallel, models.PreCopy, "precopy: {stop: {threshold: 4KiB, max_rounds: 2}}\n"},
+	} {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			s := scenario(t, "e2e-group-"+string(tc.mode), tc.yaml+"group: {containers: 2, mode: "+string(tc.mode)+"}\n")
+			out := migrate(t, tb, s, tc.technique)
+			m := out.Record.Metrics
+			if len(out.Members) != 2 || m.Extra["members"] != 2 {
+				t.Fatalf("%d members, extra %v", len(out.Members), m.Extra)
+			}
+			gd := out.Group.Downtime()
+			if m.GroupDowntimeS <= 0 || m.GroupDowntimeS != gd.Seconds() || gd < out.Group.Members[0].Downtime() || gd < out.Group.Members[1].Downtime() {
+				t.Errorf("group downtime %.2fs (record %.2fs), member downtimes %v, %v", gd.Seconds(), m.GroupDowntimeS,
+					out.Group.Members[0].Downtime(), out.Group.Members[1].Downtime())
+			}
+			a, b := out.Group.Members[0], out.Group.Members[1]
+			overlap := a.FreezeAt < b.Resume.End && b.FreezeAt < a.Resume.End
+			if tc.mode == models.GroupSequential && (overlap || b.FreezeAt < a.Resume.End) {
+				t.Errorf("sequential: member 2 froze at %v, before member 1 resumed at %v", b.FreezeAt, a.Resume.End)
+			}
+			if tc.mode == models.GroupParallel && a.Rounds[0].Start > b.Rounds[0].End {
+				t.Errorf("parallel: member 2 started at %v, after member 1's first round ended at %v", b.Rounds[0].Start, a.Rounds[0].End)
+			}
+			t.Logf("group %s: group downtime %.2fs, client-side %.2fs", tc.mode, m.GroupDowntimeS, m.Extra["group_probe_downtime_s"])
+		})
+	}
+}

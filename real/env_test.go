@@ -1,0 +1,242 @@
+package real
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real/agent"
+)
+
+// fakeAgent is an agent that answers from canned values and logs the calls.
+type fakeAgent struct {
+	mu    sync.Mutex
+	calls []string
+	dirty []uint64 // successive soft-dirty page counts (the last one repeats)
+	fail  string   // path suffix to fail
+	pages uint64   // pages per round
+}
+
+func (f *fakeAgent) handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.calls = append(f.calls, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
+		fail := f.fail != "" && strings.HasSuffix(r.URL.Path, f.fail)
+		var v any
+		switch {
+		case fail:
+			w.WriteHeader(http.StatusInternalServerError)
+			v = map[string]string{"error": "injected failure"}
+		case strings.HasSuffix(r.URL.Path, "/dirty"):
+			d := f.dirty[0]
+			if len(f.dirty) > 1 {
+				f.dirty = f.dirty[1:]
+			}
+			v = agent.Dirty{Pages: d, Resident: 16384, PageSize: 4096}
+		case strings.HasSuffix(r.URL.Path, "/rounds"):
+			var req agent.RoundRequest
+			json.NewDecoder(r.Body).Decode(&req)
+			v = agent.RoundReport{Round: req.Round, DumpTime: time.Millisecond, PagesBytes: int64(f.pages) * 4096,
+				Stats:    agent.DumpStats{PagesWritten: f.pages, FrozenTime: time.Millisecond},
+				Transfer: agent.Transfer{Bytes: int64(f.pages)*4096 + 2048, Files: 3, Time: 2 * time.Millisecond}}
+			f.pages /= 4
+		case strings.HasSuffix(r.URL.Path, "/checkpoint"):
+			v = agent.CheckpointReport{DumpTime: 5 * time.Millisecond, ArchiveBytes: 50000,
+				Stats:    agent.DumpStats{PagesWritten: 10, FrozenTime: 4 * time.Millisecond},
+				Transfer: agent.Transfer{Bytes: 51200, Time: time.Millisecond}}
+		case strings.HasSuffix(r.URL.Path, "/restore"):
+			v = agent.RestoreReport{RestoreTime: 7 * time.Millisecond, Stats: agent.RestoreStats{PagesRestored: 16400},
+				Container: agent.Container{Running: true, PID: 42}}
+		case strings.HasSuffix(r.URL.Path, "/rollback"):
+			v = agent.Container{Running: true, PID: 7}
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
+		f.mu.Unlock()
+		if v != nil {
+			json.NewEncoder(w).Encode(v)
+		}
+	})
+}
+
+func (f *fakeAgent) log() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return strings.Join(f.calls, "\n")
+}
+
+const testID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func fakeHosts(t *testing.T, src, dst *fakeAgent) (*Host, *Host) {
+	s1, s2 := httptest.NewServer(src.handler()), httptest.NewServer(dst.handler())
+	t.Cleanup(s1.Close)
+	t.Cleanup(s2.Close)
+	h1 := &Host{Name: "vm1", PrivateAddr: "10.10.0.1", AgentPort: 7070, Agent: agent.NewClient("vm1", strings.TrimPrefix(s1.URL, "http://"), nil)}
+	h2 := &Host{Name: "vm2", PrivateAddr: "10.10.0.2", AgentPort: 7070, Agent: agent.NewClient("vm2", strings.TrimPrefix(s2.URL, "http://"), nil)}
+	return h1, h2
+}
+
+func newTestEnv(t *testing.T, src, dst *fakeAgent) *Env {
+	h1, h2 := fakeHosts(t, src, dst)
+	e, err := NewEnv(context.Background(), h1, h2, agent.Container{ID: testID, Name: "c", PID: 99, Running: true},
+		EnvOptions{Memory: 64 << 20, PollInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestPreCopyOverEnv(t *testing.T) {
+	src, dst := &fakeAgent{dirty: []uint64{300, 40, 2}, pages: 16384}, &fakeAgent{}
+	e := newTestEnv(t, src, dst)
+	if d, _ := e.Dirty(context.Background()); d != 64<<20 {
+		t.Errorf("Dirty before the first round = %d, want the memory size", d)
+	}
+	tech := models.PreCopyTechnique{Stop: models.StopRules{Threshold: 16 << 10, MaxRounds: 10}, Memory: 64 << 20}
+	res, err := tech.Migrate(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.LiveRounds() != 3 || res.StopReason != models.StopThreshold {
+		t.Fatalf("live rounds %d, stop %q", res.LiveRounds(), res.StopReason)
+	}
+	r0 := res.Rounds[0]
+	if r0.Kind != models.RoundFull || r0.Pages != 16384 || r0.Bytes != 16384*4096+2048 || r0.DumpTime != time.Millisecond ||
+		r0.TransferTime != 2*time.Millisecond || r0.End < r0.Start {
+		t.Errorf("round 0 = %+v", r0)
+	}
+	if res.Rounds[1].Kind != models.RoundDelta || res.Rounds[1].Pages != 4096 {
+		t.Errorf("round 1 = %+v", res.Rounds[1])
+	}
+	fin := res.Rounds[3]
+	if !fin.Frozen || fin.Kind != models.RoundFinal || fin.Pages != 10 || fin.Bytes != 51200 {
+		t.Errorf("final = %+v", fin)
+	}
+	if res.Resume.Pages != 16400 || res.Downtime() <= 0 {
+		t.Errorf("resume %+v, downtime %v", res.Resume, res.Downtime())
+	}
+	if p, ok := e.Predicted(0); !ok || p != 300*4096 {
+		t.Errorf("Predicted(0) = %d, %v", p, ok)
+	}
+	x := e.Extra()
+	for k, want := range map[string]float64{"round1_pages_written": 16384, "final_pages_written": 10, "restore_pages_restored": 16400, "final_archive_bytes": 50000} {
+		if x[k] != want {
+			t.Errorf("extra %s = %v, want %v", k, x[k], want)
+		}
+	}
+	if x["throughput_bytes_per_s"] <= 0 {
+		t.Errorf("no throughput: %v", x)
+	}
+	// Rounds are chained 1, 2, 3 and the final dump names the last one.
+	log := src.log()
+	for _, want := range []string{`POST /v1/containers/` + testID + `/rounds`, `/dirty?pid=99`, `/checkpoint`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("source calls lack %q:\n%s", want, log)
+		}
+	}
+	if err := e.Finish(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(src.log(), "DELETE /v1/containers/"+testID) || !strings.Contains(dst.log(), "DELETE /v1/incoming/"+testID+"?remove=false") {
+		t.Errorf("Finish: source %s\ntarget %s", src.log(), dst.log())
+	}
+}
+
+func TestWaitDirty(t *testing.T) {
+	e := newTestEnv(t, &fakeAgent{dirty: []uint64{1, 2, 3, 200}, pages: 100}, &fakeAgent{})
+	ctx := context.Background()
+	e.Round(ctx)
+	w, err := e.WaitDirty(ctx, 100*4096, 0, time.Hour)
+	if err != nil || w.Deadline || w.Dirty != 200*4096 {
+		t.Errorf("WaitDirty = %+v, %v; want 200 pages", w, err)
+	}
+	w, err = e.WaitDirty(ctx, 1<<40, 0, e.Now()+20*time.Millisecond)
+	if err != nil || !w.Deadline {
+		t.Errorf("WaitDirty to a deadline = %+v, %v", w, err)
+	}
+	start := e.Now()
+	w, _ = e.WaitDirty(ctx, 1, start+30*time.Millisecond, time.Hour)
+	if e.Now()-start < 30*time.Millisecond || w.Deadline {
+		t.Errorf("WaitDirty returned before notBefore: %+v after %v", w, e.Now()-start)
+	}
+}
+
+func TestAbortRollsBack(t *testing.T) {
+	src, dst := &fakeAgent{dirty: []uint64{5}, pages: 100, fail: "/checkpoint"}, &fakeAgent{}
+	e := newTestEnv(t, src, dst)
+	_, err := models.PreCopyTechnique{Stop: models.StopRules{MaxRounds: 1}}.Migrate(context.Background(), e)
+	if err == nil || !strings.Contains(err.Error(), "injected failure") {
+		t.Fatalf("Migrate error = %v", err)
+	}
+	if err := e.Finish(context.Background()); err == nil {
+		t.Error("Finish after a failed migration succeeded")
+	}
+	if err := e.Abort(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(dst.log(), "DELETE /v1/incoming/"+testID+"?remove=true") || !strings.Contains(src.log(), "/rollback") {
+		t.Errorf("Abort: target %s\nsource %s", dst.log(), src.log())
+	}
+	if strings.Contains(src.log(), "DELETE /v1/containers/") {
+		t.Error("Abort removed the source copy")
+	}
+}
+
+func TestPagesCrossCheck(t *testing.T) {
+	src := &fakeAgent{dirty: []uint64{1}, pages: 100}
+	h1, h2 := fakeHosts(t, src, &fakeAgent{})
+	e, _ := NewEnv(context.Background(), h1, h2, agent.Container{ID: testID}, EnvOptions{})
+	e.pageBytes = 8192 // the images would hold half of what CRIU claims
+	if _, err := e.Round(context.Background()); err == nil || !strings.Contains(err.Error(), "pages written") {
+		t.Errorf("Round with inconsistent CRIU stats: %v", err)
+	}
+}
+
+func TestPostCopyUnsupported(t *testing.T) {
+	e := newTestEnv(t, &fakeAgent{dirty: []uint64{1}}, &fakeAgent{})
+	_, err := models.PostCopyTechnique{}.Migrate(context.Background(), e)
+	if err == nil || !strings.Contains(err.Error(), models.ErrUnsupported.Error()) {
+		t.Errorf("post-copy: %v", err)
+	}
+}
+
+func TestWorkloadArgs(t *testing.T) {
+	s, err := models.ParseScenario(strings.NewReader(`name: x
+memory: {size: 64MiB}
+workload: {dirty_rate: 1MiB/s, wws: 8MiB, hot_fraction: 0.25, hot_share: 0.9, rate_trace: {points: [{at: 0s, factor: 1}, {at: 30s, factor: 2}]}}
+network: {bandwidth: 1Gbit/s}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(WorkloadArgs(s, 7, 7000), " ")
+	want := "--mem 67108864 --rate 1048576 --seed 7 --port 7000 --wws 8388608 --hot-fraction 0.25 --hot-share 0.9 --rate-trace 0s=1,30s=2"
+	if got != want {
+		t.Errorf("WorkloadArgs =\n%s\nwant\n%s", got, want)
+	}
+	if n := containerName("Edge 1G / test!", "precopy", 2, 0); n != "migrlab-edge-1g-test-precopy-r2-c1" {
+		t.Errorf("containerName = %q", n)
+	}
+}
+
+func TestParallelRunsConcurrently(t *testing.T) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	fn := func(ctx context.Context) error { wg.Done(); wg.Wait(); return nil }
+	done := make(chan []error)
+	go func() { done <- Parallel{}.Run(context.Background(), []func(context.Context) error{fn, fn}) }()
+	select {
+	case errs := <-done:
+		if len(errs) != 2 || errs[0] != nil || errs[1] != nil {
+			t.Errorf("errs = %v", errs)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Parallel.Run did not run its functions concurrently")
+	}
+}
