@@ -225,6 +225,7 @@ func (s *Server) Handler(full bool) http.Handler {
 		mux.HandleFunc("POST /v1/probe", s.handleProbeOnce)
 		mux.HandleFunc("POST /v1/verify", s.handleVerify)
 	}
+	s.calibRoutes(mux, full)
 	return s.logged(mux)
 }
 
