@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -54,7 +55,11 @@ func installAgents(tb *infra.Testbed) (*real.Testbed, error) {
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "migrlab")
 	logf("building migrlab (static, podman tags) for the agent")
-	build := exec.CommandContext(ctx, "go", "build", "-tags", podmanTags, "-o", bin, "./cmd/migrlab")
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	build := exec.CommandContext(ctx, goBin, "build", "-tags", podmanTags, "-o", bin, "./cmd/migrlab")
 	build.Dir = ".."
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -237,7 +242,7 @@ func TestMigratePreCopy(t *testing.T) {
 func TestMigrateMiGrror(t *testing.T) {
 	tb := requireAgents(t)
 	const threshold = 512 << 10
-	s := scenario(t, "e2e-migrror", "migrror: {sync_threshold: 512KiB, trigger: 60s}\n")
+	s := scenario(t, "e2e-migrror", "migrror: {sync_threshold: 512KiB, trigger: 45s}\n")
 	out := migrate(t, tb, s, models.MiGrror)
 	rec := out.Record
 	if rec.Metrics.StopReason != string(models.StopTrigger) || rec.Metrics.LiveRounds < 2 {
