@@ -1,0 +1,252 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/migrlab/migrlab/infra"
+	"github.com/migrlab/migrlab/internal/buildinfo"
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real"
+	"github.com/migrlab/migrlab/real/agent"
+	"github.com/migrlab/migrlab/real/calibrate"
+	"github.com/urfave/cli/v2"
+)
+
+func init() { extraCommands = append(extraCommands, CalibrateCommand()) }
+
+// testbedFlags are the flags of commands that migrate on a testbed.
+func testbedFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "testbed", Required: true, Usage: "testbed `NAME` (see migrlab testbed up)"},
+		&cli.StringFlag{Name: "state-dir", Usage: "testbed state root (default $MIGRLAB_STATE_DIR, $XDG_STATE_HOME/migrlab or ~/.local/state/migrlab)", EnvVars: []string{"MIGRLAB_STATE_DIR"}},
+		&cli.StringFlag{Name: "source", Usage: "source `HOST` (default: the testbed's first host)"},
+		&cli.StringFlag{Name: "target", Usage: "target `HOST` (default: the testbed's second host)"},
+		&cli.DurationFlag{Name: "warmup", Value: 3 * time.Second, Usage: "how long each workload runs before its migration starts"},
+		&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
+	}
+}
+
+// CalibrateCommand is `migrlab calibrate`: measure a testbed for the simulator.
+func CalibrateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "calibrate",
+		Usage: "measure a testbed (link, checkpoint/restore costs, memory, dirtying) for the simulator",
+		Description: "Measures the link between the testbed's agents (round trips and a bulk transfer over the\n" +
+			"private link) and runs three small real migrations (pre-copy of 16 MiB and 64 MiB containers at\n" +
+			"two dirty rates, a cold migration of the 64 MiB one); from their per-phase timings it fits the\n" +
+			"simulator's costs (models.FitLine, R² and n kept), the container's base memory and how the\n" +
+			"workload really dirties memory, and writes a calibration file (JSON) for `migrlab compare`.\n" +
+			"About five minutes on TCG-emulated local VMs.",
+		Flags: append(testbedFlags(),
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "calibration.json", Usage: "write the calibration to `FILE` (- for stdout)"},
+			&cli.StringFlag{Name: "records", Usage: "also write the calibration migrations' records (JSON Lines) to `FILE`"},
+			&cli.Int64Flag{Name: "link-bytes", Value: 64 << 20, Usage: "size of the bulk link transfer in bytes"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("calibrate: unexpected arguments %q", c.Args().Slice())
+			}
+			ctx := c.Context
+			stderr := c.App.ErrWriter
+			itb, tb, err := openTestbed(ctx, c.String("testbed"), c.String("state-dir"))
+			if err != nil {
+				return err
+			}
+			defer tb.Close()
+			r := newRealRunner(tb, c)
+			res, err := calibrateTestbed(ctx, itb, tb, r, c.Int64("link-bytes"), stderr)
+			if res != nil && c.String("records") != "" {
+				if werr := writeRecordsFile(c.String("records"), res.Records); werr != nil {
+					return werr
+				}
+			}
+			if err != nil {
+				return interrupted(ctx, err)
+			}
+			fmt.Fprint(stderr, calibrate.Describe(res.Calibration))
+			var buf bytes.Buffer
+			if err := models.WriteCalibration(&buf, res.Calibration); err != nil {
+				return err
+			}
+			if p := c.String("out"); p == "-" {
+				_, err = c.App.Writer.Write(buf.Bytes())
+			} else {
+				if err = os.MkdirAll(dirOf(p), 0o755); err == nil {
+					err = os.WriteFile(p, buf.Bytes(), 0o644)
+				}
+				fmt.Fprintf(stderr, "calibration written to %s (%s)\n", p, res.Took.Round(time.Second))
+			}
+			return err
+		},
+	}
+}
+
+// calibrateTestbed runs the calibration and fills in the testbed's name,
+// the time and every host's facts.
+func calibrateTestbed(ctx context.Context, itb *infra.Testbed, tb *real.Testbed, r *realRunner, linkBytes int64, progress io.Writer) (*calibrate.Result, error) {
+	res, err := calibrate.Run(ctx, r, r.link(linkBytes), calibrate.Options{Progress: progress})
+	if res != nil {
+		c := &res.Calibration
+		c.Testbed = tb.Name
+		c.Created = time.Now().UTC().Format(time.RFC3339)
+		c.Hosts = map[string]map[string]string{}
+		for _, h := range itb.Hosts {
+			c.Hosts[h.Name] = factsMap(h.Facts, itb.Accel)
+		}
+	}
+	return res, err
+}
+
+// openTestbed loads a testbed's state and connects to its agents.
+func openTestbed(ctx context.Context, name, stateDir string) (*infra.Testbed, *real.Testbed, error) {
+	var opts []infra.Option
+	if stateDir != "" {
+		opts = append(opts, infra.WithStateDir(stateDir))
+	}
+	itb, err := infra.Load(name, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	octx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	tb, err := real.Open(octx, itb)
+	if err != nil {
+		return nil, nil, err
+	}
+	return itb, tb, nil
+}
+
+// realRunner runs migrations with real.Run: calibrate.Runner over a testbed.
+type realRunner struct {
+	tb  *real.Testbed
+	opt real.Options
+}
+
+func newRealRunner(tb *real.Testbed, c *cli.Context) *realRunner {
+	return &realRunner{tb: tb, opt: real.Options{
+		Source: c.String("source"), Target: c.String("target"),
+		Warmup: c.Duration("warmup"), StepTimeout: c.Duration("step-timeout"),
+		Progress: c.App.ErrWriter, Provenance: buildinfo.Provenance(),
+	}}
+}
+
+// Run implements calibrate.Runner.
+func (r *realRunner) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
+	out, err := real.Run(ctx, r.tb, s, technique, rep, r.opt)
+	if out == nil {
+		return models.Record{}, err
+	}
+	return out.Record, err
+}
+
+// hosts returns the source and target hosts of the runner's migrations.
+func (r *realRunner) hosts() (src, dst *real.Host, err error) {
+	sn, dn := r.opt.Source, r.opt.Target
+	if sn == "" {
+		sn = r.tb.Hosts[0].Name
+	}
+	if dn == "" {
+		dn = r.tb.Hosts[1].Name
+	}
+	if src, err = r.tb.Host(sn); err != nil {
+		return nil, nil, err
+	}
+	dst, err = r.tb.Host(dn)
+	return src, dst, err
+}
+
+// link returns a calibrate.LinkProber from the source to the target agent.
+func (r *realRunner) link(bytes int64) calibrate.LinkProber {
+	return linkProber{r: r, bytes: bytes}
+}
+
+type linkProber struct {
+	r     *realRunner
+	bytes int64
+}
+
+// Link implements calibrate.LinkProber over the agents' link measurement.
+func (p linkProber) Link(ctx context.Context) (calibrate.Link, error) {
+	src, dst, err := p.r.hosts()
+	if err != nil {
+		return calibrate.Link{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.r.opt.StepTimeout)
+	defer cancel()
+	tok, err := dst.Agent.NewSink(ctx)
+	if err != nil {
+		return calibrate.Link{}, err
+	}
+	rep, err := src.Agent.MeasureLink(ctx, agent.LinkRequest{Send: agent.Send{Target: dst.TransferAddr(), Token: tok},
+		Pings: 20, Bytes: p.bytes})
+	if err != nil {
+		return calibrate.Link{}, err
+	}
+	return calibrate.Link{RTTs: rep.RTTs, Bytes: rep.Transfer.Bytes, Time: rep.Transfer.Time}, nil
+}
+
+// factsMap turns a host's facts into the calibration's host map.
+func factsMap(f infra.Facts, accel string) map[string]string {
+	if f.Accel == "" {
+		f.Accel = accel
+	}
+	return map[string]string{"kernel": f.Kernel, "podman": f.Podman, "criu": f.CRIU, "runtime": f.Runtime,
+		"runtime_version": f.RuntimeVersion, "thp": f.THP, "accel": f.Accel}
+}
+
+// versions are the report's versions: migrlab's and every host's (one entry
+// when all hosts agree, else one per host).
+func versions(itb *infra.Testbed) map[string]string {
+	p := buildinfo.Provenance()
+	v := map[string]string{"migrlab": p.Version, "commit": p.Commit, "go": runtime.Version(),
+		"orchestrator": runtime.GOOS + "/" + runtime.GOARCH}
+	if itb == nil {
+		return v
+	}
+	v["testbed"] = itb.Name + " (" + string(itb.Backend) + ")"
+	per := map[string][]string{}
+	for _, h := range itb.Hosts {
+		for k, x := range factsMap(h.Facts, itb.Accel) {
+			per[k] = append(per[k], x)
+		}
+	}
+	for k, xs := range per {
+		same := true
+		for _, x := range xs {
+			same = same && x == xs[0]
+		}
+		if same {
+			v[k] = xs[0]
+			continue
+		}
+		for i, x := range xs {
+			v[k+" ("+itb.Hosts[i].Name+")"] = x
+		}
+	}
+	return v
+}
+
+// writeRecordsFile writes records as JSON Lines to path.
+func writeRecordsFile(path string, recs []models.Record) error {
+	if err := os.MkdirAll(dirOf(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := models.NewRecordWriter(f)
+	for _, r := range recs {
+		if err := w.Write(r); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}

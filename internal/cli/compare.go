@@ -1,0 +1,220 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/migrlab/migrlab/internal/buildinfo"
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real/calibrate"
+	"github.com/migrlab/migrlab/reports"
+	"github.com/migrlab/migrlab/reports/bundle"
+	"github.com/urfave/cli/v2"
+	"gopkg.in/yaml.v3"
+)
+
+func init() { extraCommands = append(extraCommands, CompareCommand()) }
+
+// CompareCommand is `migrlab compare`: real migrations against calibrated
+// predictions, with a report directory.
+func CompareCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "compare",
+		Usage:     "migrate for real and predict with the calibrated simulator; report the prediction error",
+		ArgsUsage: "SCENARIO.yaml|SWEEP.yaml...",
+		Description: "For every scenario (a sweep file expands to its scenarios), technique and repetition: one\n" +
+			"real migration on the testbed (post-copy is skipped: Podman restores whole images), and the\n" +
+			"prediction of the simulator (and of the closed-form model where it applies) for the scenario\n" +
+			"with the calibration applied. Scenarios the calibration was derived from get the role\n" +
+			"calibration and are not scored; all others are validation. Progress goes to stderr; the\n" +
+			"comparison and the error summary to stdout; the report directory (records.jsonl,\n" +
+			"calibration.json, report.md, plots/, command.txt, versions.json) to --out.",
+		Flags: append(testbedFlags(), formatFlag,
+			&cli.StringFlag{Name: "calibration", Required: true, Usage: "calibration `FILE` written by migrlab calibrate"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "out/compare", Usage: "report `DIR`"},
+			&cli.StringFlag{Name: "techniques", Aliases: []string{"t"}, Usage: "comma-separated techniques (overrides the scenarios')"},
+			&cli.IntFlag{Name: "reps", Usage: "repetitions per technique (overrides the scenarios')"},
+			&cli.BoolFlag{Name: "no-analytic", Usage: "skip the closed-form model"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return usagef("compare: give at least one scenario or sweep file (see examples/compare-*.yaml)")
+			}
+			calib, err := readCalibrationFile(c.String("calibration"))
+			if err != nil {
+				return UsageError{err}
+			}
+			scenarios, err := loadScenarioFiles(c.Args().Slice(), c.String("techniques"), c.Int("reps"))
+			if err != nil {
+				return err
+			}
+			ctx := c.Context
+			itb, tb, err := openTestbed(ctx, c.String("testbed"), c.String("state-dir"))
+			if err != nil {
+				return err
+			}
+			defer tb.Close()
+			if calib.Testbed != tb.Name {
+				fmt.Fprintf(c.App.ErrWriter, "warning: the calibration was made on testbed %q, comparing on %q\n", calib.Testbed, tb.Name)
+			}
+			run := compareRun{
+				runner: newRealRunner(tb, c), calib: calib, scenarios: scenarios, dir: c.String("out"),
+				title:    "migrlab compare on testbed " + tb.Name,
+				command:  os.Args, versions: versions(itb), analytic: !c.Bool("no-analytic"),
+				progress: c.App.ErrWriter, format: c.String("format"), stdout: c.App.Writer,
+			}
+			_, err = run.do(ctx)
+			return interrupted(ctx, err)
+		},
+	}
+}
+
+// compareRun is one comparison and its report directory.
+type compareRun struct {
+	runner    calibrate.Runner
+	calib     models.Calibration
+	scenarios []models.Scenario
+	// extra records (for example the calibration's own) go into the report
+	// before the comparison's.
+	extra    []models.Record
+	dir      string
+	title    string
+	command  []string
+	versions map[string]string
+	analytic bool
+	progress io.Writer
+	format   string
+	stdout   io.Writer
+}
+
+// do runs the comparison, streaming the records to DIR/records.jsonl, then
+// writes the report directory (also after a failure or an interrupt, with
+// what was measured) and prints the tables.
+func (r compareRun) do(ctx context.Context) ([]models.Record, error) {
+	format, err := reports.ParseFormat(r.format)
+	if err != nil {
+		return nil, UsageError{err}
+	}
+	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		return nil, err
+	}
+	sink, err := newRecordSink(filepath.Join(r.dir, bundle.RecordsFile), buildinfo.Provenance(), false)
+	if err != nil {
+		return nil, err
+	}
+	defer sink.close()
+	for _, x := range r.extra {
+		sink.prov = x.Provenance
+		if err := sink.write(x); err != nil {
+			return nil, err
+		}
+	}
+	recs, cerr := calibrate.Compare(ctx, r.runner, r.scenarios, calibrate.CompareOptions{
+		Calibration: r.calib, Predictor: calibrate.SimPredictor{NoAnalytic: !r.analytic},
+		Provenance: buildinfo.Provenance(), Progress: r.progress,
+		Emit: func(rec models.Record) error {
+			sink.prov = rec.Provenance
+			return sink.write(rec)
+		},
+	})
+	sink.close()
+	all := append(append([]models.Record(nil), r.extra...), recs...)
+	calib := r.calib
+	if _, err := bundle.Write(r.dir, bundle.Input{Title: r.title, Records: all, Calibration: &calib,
+		Command: r.command, Versions: r.versions}); err != nil {
+		return all, errors.Join(cerr, fmt.Errorf("report directory: %w", err))
+	}
+	ct, summary := reports.Compare(all)
+	if err := reports.Render(r.stdout, format, ct.Table()); err != nil {
+		return all, err
+	}
+	if err := reports.Render(r.stdout, format, summary.Table()); err != nil {
+		return all, err
+	}
+	fmt.Fprintf(r.progress, "report: %s (report.md, records.jsonl, plots/)\n", r.dir)
+	return all, cerr
+}
+
+// readCalibrationFile reads and validates a calibration file.
+func readCalibrationFile(path string) (models.Calibration, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return models.Calibration{}, fmt.Errorf("calibration: %w", err)
+	}
+	defer f.Close()
+	c, err := models.ReadCalibration(f)
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// loadScenarioFiles reads scenario and sweep files (a sweep expands to its
+// scenarios) and applies the techniques and repetitions overrides; errors
+// are usage errors.
+func loadScenarioFiles(paths []string, techniques string, reps int) ([]models.Scenario, error) {
+	var out []models.Scenario
+	seen := map[string]string{}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, usagef("scenario: %v", err)
+		}
+		ss, err := parseScenarioOrSweep(data)
+		if err != nil {
+			return nil, usagef("%s: %v", p, err)
+		}
+		for _, s := range ss {
+			if techniques != "" {
+				s.Techniques = strings.Split(techniques, ",")
+			}
+			if reps != 0 {
+				s.Repetitions = reps
+			}
+			if err := s.Validate(); err != nil {
+				return nil, usagef("%s: scenario %q: %v", p, s.Name, err)
+			}
+			if prev, dup := seen[s.Name]; dup {
+				return nil, usagef("%s: scenario name %q is also in %s; records pair by name, rename one", p, s.Name, prev)
+			}
+			seen[s.Name] = p
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// parseScenarioOrSweep parses a scenario, or a sweep (a file with `grid` or
+// `base`) into its scenarios.
+func parseScenarioOrSweep(data []byte) ([]models.Scenario, error) {
+	var top map[string]yaml.Node
+	if err := yaml.Unmarshal(data, &top); err != nil {
+		return nil, err
+	}
+	_, grid := top["grid"]
+	_, base := top["base"]
+	if !grid && !base {
+		s, err := models.ParseScenario(bytes.NewReader(data))
+		if err != nil {
+			return nil, err
+		}
+		return []models.Scenario{s}, nil
+	}
+	sw, err := models.ParseSweep(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]models.Scenario, sw.Size())
+	for i := range out {
+		if out[i], err = sw.Scenario(i); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

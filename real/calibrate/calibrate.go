@@ -1,0 +1,202 @@
+// Package calibrate measures what the simulator needs to know about a real
+// testbed (models.Calibration) and compares simulated predictions with real
+// measurements.
+//
+// Calibration runs a few small real migrations (the Plan: pre-copy at two
+// container sizes and two dirty rates, one cold migration) and derives every
+// parameter from the per-phase timings in their records, so that it costs few
+// podman operations beyond the migrations themselves:
+//
+//   - live round: start to next start minus the transfer, against pages:
+//     RoundSetup + DumpPerPage (the soft-dirty scan between pre-copy rounds
+//     is in RoundSetup, as the simulator starts the next round right away);
+//   - final dump: duration minus transfer against pages; FinalSetup is what it
+//     costs beyond Freeze (CRIU's freezing time) and a live round;
+//   - transfer: time against bytes: 1/slope is the bandwidth the migration
+//     achieves, the intercept beyond the link's latency is TransferSetup;
+//   - link: round trips of empty requests and one bulk transfer between the
+//     agents over the private link: the one-way latency (half the median
+//     round trip);
+//   - restore: podman's restore time against the pages restored
+//     (RestoreBase + RestorePerPage; RestoreAllPages since CRIU restores every
+//     page from the images); Resume is the rest of the resume step;
+//   - base memory: pages of a full dump beyond the workload's buffer;
+//   - dirtying: the write rate that, in the simulator's occupancy model,
+//     dirties the pages each delta round dumped in its window, fitted against
+//     the configured rate: DirtyRateFactor (slope) and BaseDirtyRate
+//     (intercept).
+//
+// Every fit is kept in Calibration.Fits with its R² and n. The package is
+// pure: it drives real migrations and the link measurement through the
+// narrow interfaces Runner and LinkProber.
+package calibrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+)
+
+// Runner migrates a scenario for real and returns the record (backend real).
+type Runner interface {
+	Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error)
+}
+
+// LinkProber measures the link between the source and the target agent.
+type LinkProber interface {
+	Link(ctx context.Context) (Link, error)
+}
+
+// Step is one calibration migration.
+type Step struct {
+	Scenario  models.Scenario
+	Technique string
+}
+
+// PlanScenarioPrefix starts the names of the default plan's scenarios.
+const PlanScenarioPrefix = "calibration-"
+
+// DefaultPlan is three migrations: pre-copy of a 16 MiB container at
+// 256 KiB/s and of a 64 MiB container at 1 MiB/s (live rounds at both sizes,
+// delta rounds at two rates, restores at two sizes), and a cold migration of
+// the 64 MiB one (a final dump of every page). Under TCG it takes about
+// five minutes.
+func DefaultPlan() []Step {
+	mk := func(name string, size, wws models.ByteSize, rate models.Rate) models.Scenario {
+		s := models.Scenario{Name: PlanScenarioPrefix + name,
+			Memory:   models.Memory{Size: size, PageSize: 4096},
+			Workload: models.Workload{DirtyRate: rate, WWS: wws},
+			Network:  models.Network{Bandwidth: 125e6},
+		}
+		s.PreCopy.Stop = models.StopRules{Threshold: 4096, MaxRounds: 3}
+		return s.WithDefaults()
+	}
+	small := mk("16MiB", 16<<20, 4<<20, 256<<10)
+	large := mk("64MiB", 64<<20, 16<<20, 1<<20)
+	return []Step{{small, models.PreCopy}, {large, models.PreCopy}, {large, models.Cold}}
+}
+
+// Options configure Run.
+type Options struct {
+	// Plan is the migrations to run (default DefaultPlan()).
+	Plan []Step
+	// Progress receives one line per step (nil: none).
+	Progress io.Writer
+	// Emit, when set, receives every calibration record as soon as it exists.
+	Emit func(models.Record) error
+}
+
+// Result is a calibration and what it was derived from.
+type Result struct {
+	Calibration models.Calibration
+	// Records are the calibration migrations' records (Role calibration).
+	Records []models.Record
+	Samples Samples
+	Link    *Link
+	// Took is the wall time of the calibration.
+	Took time.Duration
+}
+
+// Run measures the link, runs the plan's migrations and fits the
+// calibration. A failed migration is reported and left out; the fit needs
+// the samples of the others to be enough (it says what is missing).
+func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, error) {
+	start := time.Now()
+	plan := opt.Plan
+	if len(plan) == 0 {
+		plan = DefaultPlan()
+	}
+	logf := func(format string, a ...any) {
+		if opt.Progress != nil {
+			fmt.Fprintf(opt.Progress, "[calibrate %5.0fs] "+format+"\n", append([]any{time.Since(start).Seconds()}, a...)...)
+		}
+	}
+	res := &Result{}
+	if lp != nil {
+		logf("measuring the link between the agents")
+		l, err := lp.Link(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, err
+			}
+			logf("link measurement failed (latency will be 0): %v", err)
+		} else {
+			res.Link = &l
+			logf("link: median round trip %s, %.1f MB/s bulk", medianDur(l.RTTs), float64(l.Bytes)/max(l.Time.Seconds(), 1e-9)/1e6)
+		}
+	}
+	var failed []error
+	names := map[string]bool{}
+	for i, st := range plan {
+		logf("migration %d/%d: %s, %s (%s, %s/s over %s)", i+1, len(plan), st.Scenario.Name, st.Technique,
+			st.Scenario.Memory.Size, models.ByteSize(st.Scenario.Workload.DirtyRate), models.ByteSize(st.Scenario.Workload.WWSBytes(st.Scenario.Memory)))
+		rec, err := r.Run(ctx, st.Scenario, st.Technique, 0)
+		rec.Role = RoleCalibration
+		if rec.Scenario != "" {
+			res.Records = append(res.Records, rec)
+			if opt.Emit != nil {
+				if eerr := opt.Emit(rec); eerr != nil {
+					return res, eerr
+				}
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, err
+			}
+			logf("  FAILED: %v", err)
+			failed = append(failed, fmt.Errorf("%s %s: %w", st.Scenario.Name, st.Technique, err))
+			continue
+		}
+		if !names[st.Scenario.Name] {
+			names[st.Scenario.Name] = true
+			res.Calibration.Scenarios = append(res.Calibration.Scenarios, st.Scenario.Name)
+		}
+		m := rec.Metrics
+		logf("  downtime %.2fs, total %.2fs, %d live rounds, %.1f MiB", m.DowntimeS, m.TotalTimeS, m.LiveRounds, float64(m.BytesSent)/(1<<20))
+	}
+	res.Samples.Extract(res.Records...)
+	scen := res.Calibration.Scenarios
+	c, err := Fit(res.Samples, res.Link)
+	c.Scenarios = scen
+	res.Calibration = c
+	res.Took = time.Since(start)
+	if err != nil {
+		return res, errors.Join(append(failed, fmt.Errorf("calibration fit: %w", err))...)
+	}
+	logf("done in %s", res.Took.Round(time.Second))
+	return res, nil
+}
+
+// Describe renders a calibration for a terminal: the parameters and every fit.
+func Describe(c models.Calibration) string {
+	var b strings.Builder
+	co := c.Costs
+	fmt.Fprintf(&b, "testbed %s (%s)\n", c.Testbed, c.Created)
+	fmt.Fprintf(&b, "  network:   bandwidth %.2f MB/s, latency %s\n", float64(c.Network.Bandwidth)/1e6, c.Network.Latency)
+	fmt.Fprintf(&b, "  live round: setup %s + %s/page\n", co.RoundSetup, co.DumpPerPage)
+	fmt.Fprintf(&b, "  final dump: freeze %s + final setup %s (+ live round cost)\n", co.Freeze, co.FinalSetup)
+	fmt.Fprintf(&b, "  transfer:  setup %s\n", co.TransferSetup)
+	fmt.Fprintf(&b, "  restore:   %s + %s/page (all pages), resume %s\n", co.RestoreBase, co.RestorePerPage, co.Resume)
+	fmt.Fprintf(&b, "  memory:    base %s; dirtying: x%.3f of the configured rate + %.0f B/s\n", c.BaseMemory, c.DirtyRateFactor, float64(c.BaseDirtyRate))
+	for _, f := range c.Fits {
+		fmt.Fprintf(&b, "  fit %-11s %s = %.4g + %.4g x %s  (R² %.3f, n %d)\n", f.Name+":", f.Y, f.Intercept, f.Slope, f.X, f.R2, f.N)
+	}
+	if len(c.Scenarios) > 0 {
+		fmt.Fprintf(&b, "  calibration scenarios: %s\n", strings.Join(c.Scenarios, ", "))
+	}
+	return b.String()
+}
+
+func medianDur(v []time.Duration) time.Duration {
+	f := make([]float64, len(v))
+	for i, d := range v {
+		f[i] = d.Seconds()
+	}
+	return models.Seconds(median(f)).Round(10 * time.Microsecond)
+}

@@ -1,0 +1,192 @@
+package calibrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/reports"
+	"github.com/migrlab/migrlab/sim"
+)
+
+// Roles of scenarios in a comparison (as reports uses them).
+const (
+	RoleCalibration = reports.RoleCalibration
+	RoleValidation  = reports.RoleValidation
+)
+
+// RoleOf returns the role of a scenario in a comparison under calibration c:
+// calibration if c was derived from it, validation otherwise.
+func RoleOf(c models.Calibration, scenario string) string {
+	if slices.Contains(c.Scenarios, scenario) {
+		return RoleCalibration
+	}
+	return RoleValidation
+}
+
+// Predictor predicts a migration from a scenario: the simulator (and the
+// closed-form model where it applies) by default.
+type Predictor interface {
+	// Predict returns the predictions of repetition rep of s with the
+	// technique: sim first, then analytic if it applies.
+	Predict(ctx context.Context, s models.Scenario, technique string, rep int) ([]models.Record, error)
+}
+
+// SimPredictor predicts with package sim: the discrete-event simulator and,
+// unless NoAnalytic, the closed-form model.
+type SimPredictor struct {
+	NoAnalytic bool
+}
+
+// Predict implements Predictor.
+func (p SimPredictor) Predict(ctx context.Context, s models.Scenario, technique string, rep int) ([]models.Record, error) {
+	rec, err := sim.Run(ctx, s, technique, rep)
+	out := []models.Record{rec}
+	if err != nil || p.NoAnalytic {
+		return out, err
+	}
+	a, ok, aerr := sim.AnalyticRecord(s, technique, rep)
+	if ok {
+		out = append(out, a)
+	}
+	return out, aerr
+}
+
+// CompareOptions configure Compare.
+type CompareOptions struct {
+	// Calibration is applied to every scenario before it is predicted.
+	Calibration models.Calibration
+	// Predictor (default SimPredictor{}).
+	Predictor Predictor
+	// Provenance is set on the prediction records.
+	Provenance models.Provenance
+	// Progress receives one line per migration (nil: none).
+	Progress io.Writer
+	// Emit receives every record as soon as it exists (nil: none).
+	Emit func(models.Record) error
+}
+
+// Techniques returns the scenario's techniques that run on a real testbed:
+// post-copy is left out (Podman and CRIU restore whole images).
+func Techniques(s models.Scenario) (run, skipped []string) {
+	for _, t := range s.WithDefaults().Techniques {
+		if tn, err := models.NewTechnique(t, s); err == nil && tn.Name() == models.PostCopy {
+			skipped = append(skipped, t)
+			continue
+		}
+		run = append(run, t)
+	}
+	return run, skipped
+}
+
+// Compare runs every scenario's techniques and repetitions for real and
+// predicts them with the calibration applied (same scenario name, technique
+// and repetition, so reports.Compare pairs them). Records get the role of
+// their scenario (RoleOf). A failed real migration is kept as a record with
+// Error set and the comparison goes on; Compare returns all records and the
+// failures joined.
+func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt CompareOptions) ([]models.Record, error) {
+	pred := opt.Predictor
+	if pred == nil {
+		pred = SimPredictor{}
+	}
+	start := time.Now()
+	total := 0
+	for _, s := range scenarios {
+		run, _ := Techniques(s)
+		total += len(run) * s.WithDefaults().Repetitions
+	}
+	logf := func(format string, a ...any) {
+		if opt.Progress != nil {
+			fmt.Fprintf(opt.Progress, "[compare %5.0fs] "+format+"\n", append([]any{time.Since(start).Seconds()}, a...)...)
+		}
+	}
+	var out []models.Record
+	emit := func(rec models.Record) error {
+		out = append(out, rec)
+		if opt.Emit != nil {
+			return opt.Emit(rec)
+		}
+		return nil
+	}
+	var failed []error
+	n := 0
+	for _, s := range scenarios {
+		s = s.WithDefaults()
+		role := RoleOf(opt.Calibration, s.Name)
+		run, skipped := Techniques(s)
+		if len(skipped) > 0 {
+			logf("%s: skipping %s (not supported on Podman hosts)", s.Name, strings.Join(skipped, ", "))
+		}
+		applied := opt.Calibration.Apply(s)
+		for rep := 0; rep < s.Repetitions; rep++ {
+			for _, t := range run {
+				n++
+				logf("%d/%d %s [%s] %s rep %d: real migration", n, total, s.Name, role, t, rep)
+				rec, err := r.Run(ctx, s, t, rep)
+				if rec.Scenario == "" { // the runner failed before it had a record
+					rec = models.Record{Schema: models.RecordSchema, Scenario: s.Name, Technique: t,
+						Backend: models.BackendReal, Repetition: rep, Seed: models.DeriveSeed(s, rep), Params: s}
+					if err == nil {
+						err = errors.New("the runner returned no record")
+					}
+				}
+				if err != nil && rec.Error == "" {
+					rec.Error = err.Error()
+				}
+				rec.Role = role
+				if err := emit(rec); err != nil {
+					return out, err
+				}
+				if err != nil {
+					if ctx.Err() != nil {
+						return out, err
+					}
+					logf("  real migration FAILED: %v", err)
+					failed = append(failed, fmt.Errorf("%s %s rep %d: %w", s.Name, t, rep, err))
+				}
+				preds, perr := pred.Predict(ctx, applied, t, rep)
+				for _, p := range preds {
+					p.Role = role
+					p.Provenance = opt.Provenance
+					if err := emit(p); err != nil {
+						return out, err
+					}
+				}
+				if perr != nil {
+					if ctx.Err() != nil {
+						return out, perr
+					}
+					failed = append(failed, fmt.Errorf("%s %s rep %d: prediction: %w", s.Name, t, rep, perr))
+				}
+				logf("  %s", summaryLine(rec, preds))
+			}
+		}
+	}
+	return out, errors.Join(failed...)
+}
+
+// summaryLine is one progress line: measured and predicted downtime and bytes.
+func summaryLine(real models.Record, preds []models.Record) string {
+	var b strings.Builder
+	if real.Error == "" {
+		fmt.Fprintf(&b, "real: downtime %.2fs, %.2f MiB, %d live rounds", real.Metrics.DowntimeS,
+			float64(real.Metrics.BytesSent)/(1<<20), real.Metrics.LiveRounds)
+	} else {
+		b.WriteString("real: failed")
+	}
+	for _, p := range preds {
+		if p.Error != "" {
+			fmt.Fprintf(&b, "; %s: failed (%s)", p.Backend, p.Error)
+			continue
+		}
+		fmt.Fprintf(&b, "; %s: downtime %.2fs, %.2f MiB, %d live rounds", p.Backend, p.Metrics.DowntimeS,
+			float64(p.Metrics.BytesSent)/(1<<20), p.Metrics.LiveRounds)
+	}
+	return b.String()
+}

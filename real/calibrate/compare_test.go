@@ -1,0 +1,141 @@
+package calibrate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/reports"
+)
+
+func TestRoleOf(t *testing.T) {
+	c := models.Calibration{Scenarios: []string{"calibration-16MiB", "calibration-64MiB"}}
+	for _, tc := range []struct{ scenario, want string }{
+		{"calibration-16MiB", RoleCalibration},
+		{"calibration-64MiB", RoleCalibration},
+		{"calibration-16MiB/x", RoleValidation},
+		{"demo/dirty_rate=1MiB/s", RoleValidation},
+		{"", RoleValidation},
+	} {
+		if got := RoleOf(c, tc.scenario); got != tc.want {
+			t.Errorf("RoleOf(%q) = %q, want %q", tc.scenario, got, tc.want)
+		}
+	}
+	if got := RoleOf(models.Calibration{}, "x"); got != RoleValidation {
+		t.Errorf("no calibration scenarios: %q", got)
+	}
+}
+
+func TestTechniquesSkipsPostCopy(t *testing.T) {
+	s := models.Scenario{Name: "x", Techniques: []string{"cold", "post-copy", "migrror", "postcopy"}}
+	run, skipped := Techniques(s)
+	if strings.Join(run, ",") != "cold,migrror" || len(skipped) != 2 {
+		t.Errorf("run %v skipped %v", run, skipped)
+	}
+}
+
+func scenarioNamed(name string, techniques ...string) models.Scenario {
+	s := models.Scenario{Name: name, Techniques: techniques, Memory: models.Memory{Size: 16 << 20},
+		Workload: models.Workload{DirtyRate: 512 << 10, WWS: 4 << 20}, Network: models.Network{Bandwidth: 1e9}}
+	s.PreCopy.Stop = models.StopRules{Threshold: 4096, MaxRounds: 3}
+	s.MiGrror = models.MiGrrorParams{SyncThreshold: 512 << 10, Trigger: models.Duration(models.Seconds(20))}
+	return s.WithDefaults()
+}
+
+// TestComparePipeline runs a calibration scenario and a validation scenario
+// (two repetitions, one with post-copy) through Compare with a fake runner,
+// and checks roles, pairing, streaming, provenance and that the prediction
+// of the synthetic testbed's own migrations has no error.
+func TestComparePipeline(t *testing.T) {
+	calib := synthCalibration()
+	calib.Scenarios = []string{"cal"}
+	r := &fakeRunner{calib: calib}
+	val := scenarioNamed("val", "cold", "precopy", "migrror", "postcopy")
+	val.Repetitions = 2
+	scenarios := []models.Scenario{scenarioNamed("cal", "precopy"), val}
+	var streamed []models.Record
+	var progress bytes.Buffer
+	recs, err := Compare(context.Background(), r, scenarios, CompareOptions{Calibration: calib,
+		Provenance: models.Provenance{Tool: "migrlab", Version: "test"}, Progress: &progress,
+		Emit: func(rec models.Record) error { streamed = append(streamed, rec); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.runs) != 1+3*2 {
+		t.Fatalf("real runs %v", r.runs)
+	}
+	if len(streamed) != len(recs) {
+		t.Fatalf("streamed %d records, returned %d", len(streamed), len(recs))
+	}
+	backends := map[string]int{}
+	for _, rec := range recs {
+		backends[rec.Backend]++
+		want := RoleValidation
+		if rec.Scenario == "cal" {
+			want = RoleCalibration
+		}
+		if rec.Role != want {
+			t.Errorf("%s %s %s: role %q, want %q", rec.Scenario, rec.Technique, rec.Backend, rec.Role, want)
+		}
+		if rec.Backend != models.BackendReal && rec.Provenance.Version != "test" {
+			t.Errorf("prediction provenance %+v", rec.Provenance)
+		}
+		if rec.Technique == models.PostCopy {
+			t.Errorf("post-copy ran: %+v", rec)
+		}
+	}
+	if backends[models.BackendReal] != 7 || backends[models.BackendSim] != 7 || backends[models.BackendAnalytic] != 7 {
+		t.Fatalf("records per backend %v", backends)
+	}
+	ct, sum := reports.Compare(recs)
+	if len(ct.Pairs) != 14 || len(ct.Failed) != 0 {
+		t.Fatalf("pairs %d, failed %d, unpaired %d", len(ct.Pairs), len(ct.Failed), len(ct.Unpaired))
+	}
+	if sum.Scope != reports.ScopeValidation || sum.Pairs != 12 || sum.LeftOut != 2 {
+		t.Fatalf("summary scope %s pairs %d left out %d", sum.Scope, sum.Pairs, sum.LeftOut)
+	}
+	for _, st := range sum.Stats {
+		if st.Predictor == models.BackendSim && st.MAPE.Center > 1e-9 {
+			t.Errorf("sim %s %s: MAPE %g on its own testbed", st.Technique, st.Metric, st.MAPE.Center)
+		}
+	}
+	for _, want := range []string{"skipping postcopy", "[validation]", "[calibration]", "real: downtime"} {
+		if !strings.Contains(progress.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, progress.String())
+		}
+	}
+}
+
+// TestCompareKeepsGoing: a failed real migration is a record with an error
+// (not paired), the others still run, and the error is returned.
+func TestCompareKeepsGoing(t *testing.T) {
+	r := &fakeRunner{calib: synthCalibration(), fail: map[string]error{"val/cold": errors.New("restore failed")}}
+	recs, err := Compare(context.Background(), r, []models.Scenario{scenarioNamed("val", "cold", "precopy")},
+		CompareOptions{Calibration: synthCalibration(), Predictor: SimPredictor{NoAnalytic: true}})
+	if err == nil || !strings.Contains(err.Error(), "restore failed") {
+		t.Fatalf("error %v", err)
+	}
+	if len(r.runs) != 2 || len(recs) != 4 {
+		t.Fatalf("runs %v, %d records", r.runs, len(recs))
+	}
+	if recs[0].Error == "" || recs[0].Backend != models.BackendReal || recs[0].Role != RoleValidation {
+		t.Errorf("failed record %+v", recs[0])
+	}
+	ct, _ := reports.Compare(recs)
+	if len(ct.Failed) != 1 || len(ct.Pairs) != 1 {
+		t.Errorf("failed %d pairs %d", len(ct.Failed), len(ct.Pairs))
+	}
+}
+
+func TestCompareStopsOnEmitError(t *testing.T) {
+	r := &fakeRunner{calib: synthCalibration()}
+	boom := errors.New("disk full")
+	_, err := Compare(context.Background(), r, []models.Scenario{scenarioNamed("val", "cold", "precopy")},
+		CompareOptions{Calibration: synthCalibration(), Emit: func(models.Record) error { return boom }})
+	if !errors.Is(err, boom) || len(r.runs) != 1 {
+		t.Fatalf("err %v, runs %v", err, r.runs)
+	}
+}

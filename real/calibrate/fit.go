@@ -1,0 +1,218 @@
+package calibrate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+)
+
+// Link is a link measurement between the source and the target agent: empty
+// round trips and one bulk transfer over the private link.
+type Link struct {
+	RTTs  []time.Duration
+	Bytes int64
+	Time  time.Duration
+}
+
+// Names of the fits in models.Calibration.Fits.
+const (
+	FitLive     = "live round"
+	FitFinal    = "final dump"
+	FitTransfer = "transfer"
+	FitLink     = "link"
+	FitRestore  = "restore"
+	FitDirty    = "dirty rate"
+)
+
+// Fit derives the simulator's parameters from the samples (and the link
+// measurement, if any); see the package documentation for the model. The
+// result has Schema, Network, Costs, BaseMemory, BaseDirtyRate,
+// DirtyRateFactor and Fits set; the caller adds Testbed, Created, Hosts and
+// Scenarios.
+func Fit(s Samples, link *Link) (models.Calibration, error) {
+	c := models.Calibration{Schema: models.CalibrationSchema, DirtyRateFactor: 1}
+	var errs []error
+	fit := func(name, x, y string, pts []Point) (models.Fit, bool) {
+		f, err := FitPoints(name, x, y, pts)
+		if err != nil {
+			errs = append(errs, err)
+			return f, false
+		}
+		c.Fits = append(c.Fits, f)
+		return f, true
+	}
+	// Memory beyond the buffer: the runtime's pages (first, the dirtying model needs it).
+	if len(s.Base) == 0 {
+		errs = append(errs, errors.New("base memory: no full dump (a pre-copy first round or a cold dump) among the samples"))
+	}
+	c.BaseMemory = models.ByteSize(math.Max(0, median(s.Base)))
+
+	live, okLive := fit(FitLive, "pages", "seconds", s.Live)
+	if okLive {
+		c.Costs.RoundSetup = dur(live.Intercept)
+		c.Costs.DumpPerPage = dur(live.Slope)
+	}
+	c.Costs.Freeze = dur(median(s.Freeze))
+	if final, ok := fit(FitFinal, "pages", "seconds", s.Final); ok {
+		// The simulator's frozen dump costs Freeze + FinalSetup + RoundSetup +
+		// DumpPerPage per page: FinalSetup takes what the final dump's fit
+		// has beyond a live round at the final dump's typical size.
+		xm := mean(xs(s.Final))
+		want := final.Intercept + final.Slope*xm
+		have := c.Costs.Freeze.Duration().Seconds() + c.Costs.RoundSetup.Duration().Seconds() + c.Costs.DumpPerPage.Duration().Seconds()*xm
+		c.Costs.FinalSetup = dur(want - have)
+	}
+	tr, okTr := fit(FitTransfer, "bytes", "seconds", s.Transfer)
+	if link != nil && len(link.RTTs) > 0 {
+		pts := make([]Point, 0, len(link.RTTs)+1)
+		for _, r := range link.RTTs {
+			pts = append(pts, Point{0, r.Seconds()})
+		}
+		if link.Bytes > 0 {
+			pts = append(pts, Point{float64(link.Bytes), link.Time.Seconds()})
+		}
+		if lf, ok := fit(FitLink, "bytes", "seconds", pts); ok {
+			// One-way latency: half the median round trip of an empty request.
+			rtts := make([]float64, len(link.RTTs))
+			for i, r := range link.RTTs {
+				rtts[i] = r.Seconds()
+			}
+			c.Network.Latency = models.Duration(dur(median(rtts) / 2))
+			if !okTr && lf.Slope > 0 {
+				c.Network.Bandwidth = models.Rate(1 / lf.Slope)
+			}
+		}
+	}
+	if okTr {
+		// The migration's own transfers (disk reads and writes at both ends
+		// included) set the bandwidth the simulator sees; their fixed part
+		// beyond the link's latency is the transfer setup.
+		if tr.Slope > 0 {
+			c.Network.Bandwidth = models.Rate(1 / tr.Slope)
+		} else {
+			errs = append(errs, fmt.Errorf("transfer: time does not grow with bytes (slope %g s/byte)", tr.Slope))
+		}
+		c.Costs.TransferSetup = dur(tr.Intercept - c.Network.Latency.Duration().Seconds())
+	}
+	if rf, ok := fit(FitRestore, "pages", "seconds", s.Restore); ok {
+		c.Costs.RestoreBase = dur(rf.Intercept)
+		c.Costs.RestorePerPage = dur(rf.Slope)
+	}
+	c.Costs.Resume = dur(median(s.ResumeGap))
+	c.Costs.RestoreAllPages = true
+	if err := fitDirty(&c, s.Dirty); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// fitDirty sets DirtyRateFactor and BaseDirtyRate: for every delta round it
+// inverts the simulator's occupancy model (after Apply: writes spread over the
+// WWS plus the base memory) to the write rate that dumps the pages the round
+// dumped in its window, then fits that rate against the configured one.
+func fitDirty(c *models.Calibration, samples []DirtySample) error {
+	const page = 4096.0
+	var pts []Point
+	for _, d := range samples {
+		n := math.Floor((float64(d.WWS) + float64(c.BaseMemory)) / page)
+		n = math.Min(n, math.Floor((float64(d.Size)+float64(c.BaseMemory))/page))
+		if d.WindowS <= 0 || d.Pages <= 0 || n < 2 || float64(d.Pages) >= n {
+			continue // nothing to learn, or saturated: the rate cannot be told
+		}
+		writes := math.Log1p(-float64(d.Pages)/n) / math.Log1p(-1/n)
+		pts = append(pts, Point{d.Rate, writes * page / d.WindowS})
+	}
+	if len(pts) == 0 {
+		return errors.New("dirty rate: no unsaturated delta round among the samples (run pre-copy at a rate that does not dirty the whole working set in a round)")
+	}
+	if distinct(xs(pts)) >= 2 {
+		f, err := FitPoints(FitDirty, "configured bytes/s", "effective bytes/s", pts)
+		if err != nil {
+			return err
+		}
+		c.Fits = append(c.Fits, f)
+		if f.Slope > 0 && f.Intercept >= 0 {
+			c.DirtyRateFactor, c.BaseDirtyRate = f.Slope, models.Rate(f.Intercept)
+			return nil
+		}
+	}
+	// One configured rate (or a fit without meaning): a factor through the origin.
+	var sxy, sxx float64
+	for _, p := range pts {
+		sxy += p.X * p.Y
+		sxx += p.X * p.X
+	}
+	if sxx == 0 {
+		c.DirtyRateFactor, c.BaseDirtyRate = 1, models.Rate(mean(ys(pts)))
+		return nil
+	}
+	c.DirtyRateFactor, c.BaseDirtyRate = sxy/sxx, 0
+	return nil
+}
+
+// FitPoints is models.FitLine over points.
+func FitPoints(name, x, y string, pts []Point) (models.Fit, error) {
+	return models.FitLine(name, x, y, xs(pts), ys(pts))
+}
+
+func xs(pts []Point) []float64 {
+	out := make([]float64, len(pts))
+	for i, p := range pts {
+		out[i] = p.X
+	}
+	return out
+}
+
+func ys(pts []Point) []float64 {
+	out := make([]float64, len(pts))
+	for i, p := range pts {
+		out[i] = p.Y
+	}
+	return out
+}
+
+func distinct(v []float64) int {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return len(slices.Compact(s))
+}
+
+// dur converts seconds to a non-negative models.Duration (negative fits
+// clamp to zero: a cost is never negative).
+func dur(sec float64) models.Duration {
+	if !(sec > 0) {
+		return 0
+	}
+	return models.Duration(models.Seconds(sec))
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[n/2]
+}
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	t := 0.0
+	for _, x := range v {
+		t += x
+	}
+	return t / float64(len(v))
+}

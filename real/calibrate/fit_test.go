@@ -1,0 +1,190 @@
+package calibrate
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/sim"
+)
+
+// truth is a synthetic testbed: the parameters a calibration should recover.
+var truth = struct {
+	roundSetup, dumpPerPage, freeze, finalSetup float64 // seconds
+	bw, latency, transferSetup                  float64 // bytes/s, seconds
+	restoreBase, restorePerPage, resume         float64 // seconds
+	base                                        int64   // bytes
+	factor, baseRate                            float64 // dirtying
+}{
+	roundSetup: 2, dumpPerPage: 1e-4, freeze: 0.05, finalSetup: 6,
+	bw: 20e6, latency: 0.002, transferSetup: 0.3,
+	restoreBase: 9, restorePerPage: 2e-4, resume: 0.4,
+	base: 3 << 20, factor: 1.2, baseRate: 80e3,
+}
+
+// synthCalibration is the calibration the synthetic testbed should yield.
+func synthCalibration() models.Calibration {
+	t := truth
+	return models.Calibration{Schema: models.CalibrationSchema, Testbed: "synthetic",
+		Network: models.Network{Bandwidth: models.Rate(t.bw), Latency: models.Duration(models.Seconds(t.latency))},
+		Costs: models.Costs{RoundSetup: dur(t.roundSetup), DumpPerPage: dur(t.dumpPerPage), Freeze: dur(t.freeze),
+			FinalSetup: dur(t.finalSetup), TransferSetup: dur(t.transferSetup), RestoreBase: dur(t.restoreBase),
+			RestorePerPage: dur(t.restorePerPage), Resume: dur(t.resume), RestoreAllPages: true},
+		BaseMemory: models.ByteSize(t.base), BaseDirtyRate: models.Rate(t.baseRate), DirtyRateFactor: t.factor}
+}
+
+// fakeRunner "migrates" by simulating the scenario under the synthetic
+// testbed's calibration and dressing the result up as a real record, with
+// the agents' extra measurements a real record has.
+type fakeRunner struct {
+	calib models.Calibration
+	runs  []string
+	fail  map[string]error
+}
+
+func (f *fakeRunner) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
+	f.runs = append(f.runs, s.Name+"/"+technique)
+	if err := f.fail[s.Name+"/"+technique]; err != nil {
+		return models.Record{}, err
+	}
+	rec, err := sim.Run(ctx, f.calib.Apply(s), technique, rep)
+	if err != nil {
+		return rec, err
+	}
+	rec.Backend, rec.Params, rec.Seed = models.BackendReal, s.WithDefaults(), models.DeriveSeed(s.WithDefaults(), rep)
+	c := f.calib.Costs
+	final := rec.Rounds[len(rec.Rounds)-1]
+	pages := float64(f.calib.Apply(s).Memory.Pages())
+	restore := c.RestoreBase.Seconds() + c.RestorePerPage.Seconds()*pages
+	rec.Metrics.Extra = map[string]float64{
+		extraRestoreS: restore, extraPagesRestored: pages, extraFinalFreezing: c.Freeze.Seconds(),
+	}
+	if got := rec.Metrics.DowntimeS - final.DurationS; math.Abs(got-restore-c.Resume.Seconds()) > 1e-6 {
+		panic("resume step")
+	}
+	return rec, nil
+}
+
+type fakeLink struct{ l Link }
+
+func (f fakeLink) Link(context.Context) (Link, error) { return f.l, nil }
+
+func synthLink() Link {
+	rtt := models.Seconds(2 * truth.latency)
+	return Link{RTTs: []time.Duration{rtt, rtt + time.Microsecond, rtt - time.Microsecond}, Bytes: 64 << 20,
+		Time: rtt + models.Seconds(float64(64<<20)/truth.bw)}
+}
+
+func near(t *testing.T, what string, got, want, tol float64) {
+	t.Helper()
+	if math.Abs(got-want) > tol*math.Abs(want)+1e-12 {
+		t.Errorf("%s = %g, want %g (±%g%%)", what, got, want, tol*100)
+	}
+}
+
+// TestRunRecoversSyntheticTestbed runs the default plan against records the
+// simulator made under known parameters and checks that the fit recovers
+// them.
+func TestRunRecoversSyntheticTestbed(t *testing.T) {
+	want := synthCalibration()
+	r := &fakeRunner{calib: want}
+	res, err := Run(context.Background(), r, fakeLink{synthLink()}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.runs) != 3 || len(res.Records) != 3 {
+		t.Fatalf("runs %v, records %d", r.runs, len(res.Records))
+	}
+	for _, rec := range res.Records {
+		if rec.Role != RoleCalibration {
+			t.Errorf("%s: role %q", rec.Scenario, rec.Role)
+		}
+	}
+	c := res.Calibration
+	co := c.Costs
+	near(t, "bandwidth", float64(c.Network.Bandwidth), truth.bw, 1e-3)
+	near(t, "latency", c.Network.Latency.Seconds(), truth.latency, 1e-3)
+	near(t, "transfer setup", co.TransferSetup.Seconds(), truth.transferSetup, 1e-3)
+	near(t, "round setup", co.RoundSetup.Seconds(), truth.roundSetup, 1e-3)
+	near(t, "dump per page", co.DumpPerPage.Seconds(), truth.dumpPerPage, 1e-3)
+	near(t, "freeze", co.Freeze.Seconds(), truth.freeze, 1e-6)
+	near(t, "final setup", co.FinalSetup.Seconds(), truth.finalSetup, 1e-3)
+	near(t, "restore base", co.RestoreBase.Seconds(), truth.restoreBase, 1e-3)
+	near(t, "restore per page", co.RestorePerPage.Seconds(), truth.restorePerPage, 1e-3)
+	near(t, "resume", co.Resume.Seconds(), truth.resume, 1e-3)
+	near(t, "base memory", float64(c.BaseMemory), float64(truth.base), 1e-3)
+	// The occupancy model's pages are rounded to whole pages: a little slack.
+	near(t, "dirty rate factor", c.DirtyRateFactor, truth.factor, 0.02)
+	near(t, "base dirty rate", float64(c.BaseDirtyRate), truth.baseRate, 0.1)
+	if !co.RestoreAllPages {
+		t.Error("RestoreAllPages not set")
+	}
+	names := map[string]models.Fit{}
+	for _, f := range c.Fits {
+		names[f.Name] = f
+		if f.N < 2 || f.R2 < 0.99 {
+			t.Errorf("fit %s: n %d, R² %g", f.Name, f.N, f.R2)
+		}
+	}
+	for _, n := range []string{FitLive, FitFinal, FitTransfer, FitLink, FitRestore, FitDirty} {
+		if _, ok := names[n]; !ok {
+			t.Errorf("no fit %q in %v", n, c.Fits)
+		}
+	}
+	if len(c.Scenarios) != 2 || !strings.HasPrefix(c.Scenarios[0], PlanScenarioPrefix) {
+		t.Errorf("scenarios %v", c.Scenarios)
+	}
+	if !strings.Contains(Describe(c), "restore") {
+		t.Error("Describe lacks the restore line")
+	}
+	// The calibrated simulator predicts the synthetic testbed's migrations.
+	for _, rec := range res.Records {
+		p, err := sim.Run(context.Background(), c.Apply(rec.Params), rec.Technique, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		near(t, rec.Scenario+" "+rec.Technique+" downtime", p.Metrics.DowntimeS, rec.Metrics.DowntimeS, 0.01)
+		near(t, rec.Scenario+" "+rec.Technique+" bytes", float64(p.Metrics.BytesSent), float64(rec.Metrics.BytesSent), 0.01)
+	}
+}
+
+func TestRunReportsMissingSamples(t *testing.T) {
+	r := &fakeRunner{calib: synthCalibration(), fail: map[string]error{
+		PlanScenarioPrefix + "16MiB/precopy": context.DeadlineExceeded,
+		PlanScenarioPrefix + "64MiB/precopy": context.DeadlineExceeded,
+	}}
+	res, err := Run(context.Background(), r, nil, Options{})
+	if err == nil || !strings.Contains(err.Error(), "live round") || !strings.Contains(err.Error(), "dirty rate") {
+		t.Fatalf("error %v", err)
+	}
+	if len(r.runs) != 3 || res == nil {
+		t.Fatalf("runs %v", r.runs)
+	}
+}
+
+func TestFitDirtyOneRate(t *testing.T) {
+	c := models.Calibration{BaseMemory: 0}
+	// 100 pages of 4 KiB per second over 10,000 pages in 1 s: 100 writes, ~99.5 unique pages.
+	n := 10000.0
+	pages := n * -math.Expm1(100*math.Log1p(-1/n))
+	err := fitDirty(&c, []DirtySample{{Rate: 409600, WWS: 10000 * 4096, Size: 10000 * 4096, WindowS: 1, Pages: int64(math.Round(pages))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "factor", c.DirtyRateFactor, 1, 0.01)
+	if c.BaseDirtyRate != 0 {
+		t.Errorf("base dirty rate %g", float64(c.BaseDirtyRate))
+	}
+	if err := fitDirty(&c, []DirtySample{{Rate: 1, WWS: 4096 * 10, Size: 4096 * 10, WindowS: 1, Pages: 10}}); err == nil {
+		t.Error("a saturated sample alone was accepted")
+	}
+}
+
+func TestDurClampsNegative(t *testing.T) {
+	if dur(-1) != 0 || dur(math.NaN()) != 0 || dur(1.5).Seconds() != 1.5 {
+		t.Errorf("dur: %v %v %v", dur(-1), dur(math.NaN()), dur(1.5))
+	}
+}

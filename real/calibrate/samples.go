@@ -1,0 +1,130 @@
+package calibrate
+
+import (
+	"github.com/migrlab/migrlab/models"
+)
+
+// Point is one (x, y) observation of a fitted relation.
+type Point struct{ X, Y float64 }
+
+// DirtySample is one observation of how the workload dirtied memory: the
+// unique pages a delta round dumped and the time since the previous round
+// started (the window the simulator dirties a round's pages in), at a
+// configured rate over a configured working set.
+type DirtySample struct {
+	// Rate is the configured dirty rate (bytes/s), WWS and Size the configured
+	// writable working set and memory (bytes).
+	Rate       float64
+	WWS, Size  int64
+	WindowS    float64
+	Pages      int64
+	Scenario   string
+	RoundIndex int
+}
+
+// Samples are the per-phase observations of calibration migrations, taken
+// from their records (see Extract).
+type Samples struct {
+	// Live: pages of a live (pre-dump) round against the time it occupied
+	// besides its transfer: from its start to the next round's start (for
+	// pre-copy, which starts the next round right away: the soft-dirty scan
+	// between rounds is part of it), else its own duration.
+	Live []Point
+	// Final: pages of the frozen (final) dump against the final round's
+	// duration besides its transfer (podman's checkpoint, export, bookkeeping).
+	Final []Point
+	// Transfer: bytes sent by a round against its transfer time.
+	Transfer []Point
+	// Restore: pages restored on the target against podman's restore time.
+	Restore []Point
+	// ResumeGap: the resume step's time beyond podman's restore (confirming
+	// the container runs, the agent's answer), seconds.
+	ResumeGap []float64
+	// Freeze: CRIU's freezing time of the final dumps, seconds.
+	Freeze []float64
+	// Base: bytes a full dump held beyond the workload's configured memory.
+	Base []float64
+	// Dirty: delta rounds of pre-copy migrations.
+	Dirty []DirtySample
+}
+
+// Extra keys of real records that calibration reads (see real.Env.Extra).
+const (
+	extraRestoreS      = "restore_s"
+	extraPagesRestored = "restore_pages_restored"
+	extraFinalFreezing = "final_freezing_s"
+)
+
+// Extract adds the observations of successful real single-container
+// records to the samples; other records are skipped. It returns how many
+// records it used.
+func (s *Samples) Extract(recs ...models.Record) int {
+	used := 0
+	for _, r := range recs {
+		if r.Backend != models.BackendReal || r.Error != "" || len(r.Rounds) == 0 ||
+			r.Params.Group.Containers > 1 || r.Metrics.Extra["members"] > 1 {
+			continue
+		}
+		final := r.Rounds[len(r.Rounds)-1]
+		if !final.Frozen {
+			continue
+		}
+		used++
+		page := float64(r.Params.Memory.PageSize)
+		if page <= 0 {
+			page = 4096
+		}
+		live := r.Rounds[:len(r.Rounds)-1]
+		for i, x := range live {
+			span := x.DurationS
+			if r.Technique == models.PreCopy {
+				span = r.Rounds[i+1].StartS - x.StartS
+			}
+			s.Live = append(s.Live, Point{float64(x.Pages), span - x.TransferS})
+			if x.Kind == string(models.RoundFull) {
+				s.Base = append(s.Base, float64(x.Pages)*page-float64(r.Params.Memory.Size))
+			}
+			if i > 0 && r.Technique == models.PreCopy {
+				s.Dirty = append(s.Dirty, DirtySample{Rate: float64(r.Params.Workload.DirtyRate),
+					WWS: r.Params.Workload.WWSBytes(r.Params.Memory), Size: int64(r.Params.Memory.Size),
+					WindowS: x.StartS - live[i-1].StartS, Pages: x.Pages, Scenario: r.Scenario, RoundIndex: i})
+			}
+		}
+		s.Final = append(s.Final, Point{float64(final.Pages), final.DurationS - final.TransferS})
+		if len(live) == 0 {
+			s.Base = append(s.Base, float64(final.Pages)*page-float64(r.Params.Memory.Size))
+		}
+		for _, x := range r.Rounds {
+			if x.Bytes > 0 {
+				s.Transfer = append(s.Transfer, Point{float64(x.Bytes), x.TransferS})
+			}
+		}
+		ex := r.Metrics.Extra
+		if rs, ok := ex[extraRestoreS]; ok && rs > 0 {
+			pages := ex[extraPagesRestored]
+			if pages <= 0 {
+				// The pages of the container: what a restore from images loads.
+				pages = float64(r.Params.Memory.Size)/page + restoredEstimate(r, page)
+			}
+			s.Restore = append(s.Restore, Point{pages, rs})
+			if wall := r.Metrics.DowntimeS - final.DurationS; wall > 0 {
+				s.ResumeGap = append(s.ResumeGap, wall-rs)
+			}
+		}
+		if f, ok := ex[extraFinalFreezing]; ok {
+			s.Freeze = append(s.Freeze, f)
+		}
+	}
+	return used
+}
+
+// restoredEstimate is the runtime's pages beyond the buffer, from the full
+// dump of the record (0 when it has none).
+func restoredEstimate(r models.Record, page float64) float64 {
+	for _, x := range r.Rounds {
+		if x.Kind == string(models.RoundFull) || (x.Frozen && len(r.Rounds) == 1) {
+			return max(0, float64(x.Pages)-float64(r.Params.Memory.Size)/page)
+		}
+	}
+	return 0
+}
