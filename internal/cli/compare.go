@@ -65,8 +65,8 @@ func CompareCommand() *cli.Command {
 			}
 			run := compareRun{
 				runner: newRealRunner(tb, c), calib: calib, scenarios: scenarios, dir: c.String("out"),
-				title:    "migrlab compare on testbed " + tb.Name,
-				command:  os.Args, versions: versions(itb), analytic: !c.Bool("no-analytic"),
+				title:   "migrlab compare on testbed " + tb.Name,
+				command: os.Args, versions: versions(itb), analytic: !c.Bool("no-analytic"),
 				progress: c.App.ErrWriter, format: c.String("format"), stdout: c.App.Writer,
 			}
 			_, err = run.do(ctx)
