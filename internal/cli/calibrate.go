@@ -3,10 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/migrlab/migrlab/infra"
@@ -34,23 +36,38 @@ func testbedFlags() []cli.Flag {
 
 // CalibrateCommand is `migrlab calibrate`: measure a testbed for the simulator.
 func CalibrateCommand() *cli.Command {
+	flags := testbedFlags()
+	flags[0].(*cli.StringFlag).Required = false
 	return &cli.Command{
 		Name:  "calibrate",
 		Usage: "measure a testbed (link, checkpoint/restore costs, memory, dirtying) for the simulator",
 		Description: "Measures the link between the testbed's agents (round trips and a bulk transfer over the\n" +
-			"private link) and runs three small real migrations (pre-copy of 16 MiB and 64 MiB containers at\n" +
-			"two dirty rates, a cold migration of the 64 MiB one); from their per-phase timings it fits the\n" +
-			"simulator's costs (models.FitLine, R² and n kept), the container's base memory and how the\n" +
-			"workload really dirties memory, and writes a calibration file (JSON) for `migrlab compare`.\n" +
-			"About five minutes on TCG-emulated local VMs.",
-		Flags: append(testbedFlags(),
+			"private link) and runs two small real pre-copy migrations (--sizes, at two dirty rates); from\n" +
+			"their per-phase timings it fits the simulator's costs (models.FitLine, R² and n kept), the\n" +
+			"container's base memory and how the workload really dirties memory, and writes a calibration\n" +
+			"file (JSON) for `migrlab compare`. With --from-records it fits again from the records of an\n" +
+			"earlier calibration (--records) without a testbed.",
+		Flags: append(flags,
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "calibration.json", Usage: "write the calibration to `FILE` (- for stdout)"},
 			&cli.StringFlag{Name: "records", Usage: "also write the calibration migrations' records (JSON Lines) to `FILE`"},
+			&cli.StringFlag{Name: "sizes", Value: "8MiB,32MiB", Usage: "the two container `SIZES` of the calibration migrations"},
 			&cli.Int64Flag{Name: "link-bytes", Value: 64 << 20, Usage: "size of the bulk link transfer in bytes"},
+			&cli.StringFlag{Name: "from-records", Usage: "fit from these calibration records (JSON Lines) instead of migrating"},
+			&cli.StringFlag{Name: "previous", Usage: "with --from-records: an earlier calibration `FILE` whose link latency, testbed and hosts are kept"},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("calibrate: unexpected arguments %q", c.Args().Slice())
+			}
+			if p := c.String("from-records"); p != "" {
+				return calibrateFromRecords(c, p)
+			}
+			if c.String("testbed") == "" {
+				return usagef("calibrate: give --testbed NAME (or --from-records FILE)")
+			}
+			plan, err := planFromSizes(c.String("sizes"))
+			if err != nil {
+				return err
 			}
 			ctx := c.Context
 			stderr := c.App.ErrWriter
@@ -60,7 +77,7 @@ func CalibrateCommand() *cli.Command {
 			}
 			defer tb.Close()
 			r := newRealRunner(tb, c)
-			res, err := calibrateTestbed(ctx, itb, tb, r, c.Int64("link-bytes"), stderr)
+			res, err := calibrateTestbed(ctx, itb, tb, r, plan, c.Int64("link-bytes"), stderr)
 			if res != nil && c.String("records") != "" {
 				if werr := writeRecordsFile(c.String("records"), res.Records); werr != nil {
 					return werr
@@ -69,28 +86,103 @@ func CalibrateCommand() *cli.Command {
 			if err != nil {
 				return interrupted(ctx, err)
 			}
-			fmt.Fprint(stderr, calibrate.Describe(res.Calibration))
-			var buf bytes.Buffer
-			if err := models.WriteCalibration(&buf, res.Calibration); err != nil {
+			if err := writeCalibration(c, res.Calibration, res.Took); err != nil {
 				return err
 			}
-			if p := c.String("out"); p == "-" {
-				_, err = c.App.Writer.Write(buf.Bytes())
-			} else {
-				if err = os.MkdirAll(dirOf(p), 0o755); err == nil {
-					err = os.WriteFile(p, buf.Bytes(), 0o644)
-				}
-				fmt.Fprintf(stderr, "calibration written to %s (%s)\n", p, res.Took.Round(time.Second))
+			if len(res.Failed) > 0 {
+				return fmt.Errorf("%d calibration migration(s) failed, the calibration is from the others: %w", len(res.Failed), errors.Join(res.Failed...))
 			}
-			return err
+			return nil
 		},
 	}
 }
 
+// planFromSizes parses --sizes into the calibration plan.
+func planFromSizes(v string) ([]calibrate.Step, error) {
+	parts := strings.Split(v, ",")
+	if len(parts) != 2 {
+		return nil, usagef("--sizes: want two sizes, for example 8MiB,32MiB; got %q", v)
+	}
+	var sz [2]models.ByteSize
+	for i, p := range parts {
+		b, err := models.ParseByteSize(strings.TrimSpace(p))
+		if err != nil || b < 1<<20 || b > 1<<30 {
+			return nil, usagef("--sizes: %q is not a size between 1MiB and 1GiB", p)
+		}
+		sz[i] = b
+	}
+	if sz[0] >= sz[1] {
+		return nil, usagef("--sizes: the second size must be larger than the first (%s)", v)
+	}
+	return calibrate.PlanFor(sz[0], sz[1]), nil
+}
+
+// calibrateFromRecords fits a calibration from recorded calibration migrations.
+func calibrateFromRecords(c *cli.Context, path string) error {
+	recs, err := readRecordsFile(path)
+	if err != nil {
+		return UsageError{err}
+	}
+	var s calibrate.Samples
+	if s.Extract(recs...) == 0 {
+		return usagef("%s: no successful real single-container record to fit", path)
+	}
+	var link *calibrate.Link
+	var prev models.Calibration
+	if p := c.String("previous"); p != "" {
+		if prev, err = readCalibrationFile(p); err != nil {
+			return UsageError{err}
+		}
+		if rtt := 2 * prev.Network.Latency.Duration(); rtt > 0 {
+			link = &calibrate.Link{RTTs: []time.Duration{rtt}}
+		}
+	}
+	cal, err := calibrate.Fit(s, link)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if r.Backend == models.BackendReal && r.Error == "" && !seen[r.Scenario] {
+			seen[r.Scenario] = true
+			cal.Scenarios = append(cal.Scenarios, r.Scenario)
+		}
+	}
+	cal.Testbed, cal.Hosts = prev.Testbed, prev.Hosts
+	if cal.Testbed == "" && len(recs) > 0 {
+		cal.Testbed = recs[0].Provenance.Host["testbed"]
+	}
+	cal.Created = time.Now().UTC().Format(time.RFC3339)
+	return writeCalibration(c, cal, 0)
+}
+
+// writeCalibration describes the calibration on stderr and writes it to --out.
+func writeCalibration(c *cli.Context, cal models.Calibration, took time.Duration) error {
+	stderr := c.App.ErrWriter
+	fmt.Fprint(stderr, calibrate.Describe(cal))
+	var buf bytes.Buffer
+	if err := models.WriteCalibration(&buf, cal); err != nil {
+		return err
+	}
+	p := c.String("out")
+	if p == "-" {
+		_, err := c.App.Writer.Write(buf.Bytes())
+		return err
+	}
+	if err := os.MkdirAll(dirOf(p), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "calibration written to %s (%s)\n", p, took.Round(time.Second))
+	return nil
+}
+
 // calibrateTestbed runs the calibration and fills in the testbed's name,
 // the time and every host's facts.
-func calibrateTestbed(ctx context.Context, itb *infra.Testbed, tb *real.Testbed, r *realRunner, linkBytes int64, progress io.Writer) (*calibrate.Result, error) {
-	res, err := calibrate.Run(ctx, r, r.link(linkBytes), calibrate.Options{Progress: progress})
+func calibrateTestbed(ctx context.Context, itb *infra.Testbed, tb *real.Testbed, r *realRunner, plan []calibrate.Step, linkBytes int64, progress io.Writer) (*calibrate.Result, error) {
+	res, err := calibrate.Run(ctx, r, r.link(linkBytes), calibrate.Options{Plan: plan, Progress: progress})
 	if res != nil {
 		c := &res.Calibration
 		c.Testbed = tb.Name

@@ -35,7 +35,8 @@ func CompareCommand() *cli.Command {
 			"calibration and are not scored; all others are validation. Progress goes to stderr; the\n" +
 			"comparison and the error summary to stdout; the report directory (records.jsonl,\n" +
 			"calibration.json, report.md, plots/, command.txt, versions.json) to --out.",
-		Flags: append(testbedFlags(), formatFlag,
+		Flags: append(compareTestbedFlags(), formatFlag,
+			&cli.StringFlag{Name: "replay", Usage: "re-predict the real records of an earlier comparison (`RECORDS`.jsonl) instead of migrating (no testbed needed; the scenarios come from the records)"},
 			&cli.StringFlag{Name: "calibration", Required: true, Usage: "calibration `FILE` written by migrlab calibrate"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "out/compare", Usage: "report `DIR`"},
 			&cli.StringFlag{Name: "techniques", Aliases: []string{"t"}, Usage: "comma-separated techniques (overrides the scenarios')"},
@@ -43,12 +44,18 @@ func CompareCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-analytic", Usage: "skip the closed-form model"},
 		),
 		Action: func(c *cli.Context) error {
-			if c.NArg() == 0 {
-				return usagef("compare: give at least one scenario or sweep file (see examples/compare-*.yaml)")
-			}
 			calib, err := readCalibrationFile(c.String("calibration"))
 			if err != nil {
 				return UsageError{err}
+			}
+			if p := c.String("replay"); p != "" {
+				return compareReplay(c, calib, p)
+			}
+			if c.NArg() == 0 {
+				return usagef("compare: give at least one scenario or sweep file (see examples/compare-*.yaml)")
+			}
+			if c.String("testbed") == "" {
+				return usagef("compare: give --testbed NAME (or --replay RECORDS)")
 			}
 			scenarios, err := loadScenarioFiles(c.Args().Slice(), c.String("techniques"), c.Int("reps"))
 			if err != nil {
@@ -73,6 +80,34 @@ func CompareCommand() *cli.Command {
 			return interrupted(ctx, err)
 		},
 	}
+}
+
+// compareTestbedFlags are testbedFlags with --testbed optional (--replay needs none).
+func compareTestbedFlags() []cli.Flag {
+	f := testbedFlags()
+	f[0].(*cli.StringFlag).Required = false
+	return f
+}
+
+// compareReplay re-predicts recorded real migrations with the calibration.
+func compareReplay(c *cli.Context, calib models.Calibration, path string) error {
+	if c.NArg() > 0 {
+		return usagef("compare --replay: the scenarios come from the records; unexpected arguments %q", c.Args().Slice())
+	}
+	recs, err := readRecordsFile(path)
+	if err != nil {
+		return UsageError{err}
+	}
+	rp, scenarios := calibrate.NewReplay(recs)
+	if len(scenarios) == 0 {
+		return usagef("%s: no real records to replay", path)
+	}
+	run := compareRun{runner: rp, calib: calib, scenarios: scenarios, dir: c.String("out"),
+		title:   "migrlab compare (replayed from " + path + ")",
+		command: os.Args, versions: versionsFromRecords(recs), analytic: !c.Bool("no-analytic"),
+		progress: c.App.ErrWriter, format: c.String("format"), stdout: c.App.Writer}
+	_, err = run.do(c.Context)
+	return interrupted(c.Context, err)
 }
 
 // compareRun is one comparison and its report directory.
@@ -217,4 +252,24 @@ func parseScenarioOrSweep(data []byte) ([]models.Scenario, error) {
 		}
 	}
 	return out, nil
+}
+
+// versionsFromRecords are the report's versions taken from the provenance of
+// the first real record (a replay has no testbed to ask).
+func versionsFromRecords(recs []models.Record) map[string]string {
+	v := versions(nil)
+	for _, r := range recs {
+		if r.Backend != models.BackendReal {
+			continue
+		}
+		p := r.Provenance
+		v["recorded migrlab"], v["recorded commit"] = p.Version, p.Commit
+		for _, k := range []string{"kernel", "podman", "criu", "runtime", "runtime_version", "thp", "accel", "testbed"} {
+			if x := p.Host[k]; x != "" {
+				v[k] = x
+			}
+		}
+		break
+	}
+	return v
 }

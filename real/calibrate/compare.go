@@ -190,3 +190,22 @@ func summaryLine(real models.Record, preds []models.Record) string {
 	}
 	return b.String()
 }
+
+// PredictRecords predicts the migrations of successful real records (for
+// example a calibration's own) with the calibration applied to their
+// scenarios; the predictions take the real records' roles. Failed
+// predictions are returned as records with Error set.
+func PredictRecords(ctx context.Context, pred Predictor, c models.Calibration, recs []models.Record, prov models.Provenance) []models.Record {
+	var out []models.Record
+	for _, r := range recs {
+		if r.Backend != models.BackendReal || r.Error != "" {
+			continue
+		}
+		preds, _ := pred.Predict(ctx, c.Apply(r.Params), r.Technique, r.Repetition)
+		for _, p := range preds {
+			p.Role, p.Provenance = r.Role, prov
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -139,3 +139,38 @@ func TestCompareStopsOnEmitError(t *testing.T) {
 		t.Fatalf("err %v, runs %v", err, r.runs)
 	}
 }
+
+// TestReplay: a comparison replayed from its records gives the same real
+// records and pairs; missing records are failures.
+func TestReplay(t *testing.T) {
+	calib := synthCalibration()
+	s := scenarioNamed("val", "cold", "precopy")
+	s.Repetitions = 2
+	recs, err := Compare(context.Background(), &fakeRunner{calib: calib}, []models.Scenario{s}, CompareOptions{Calibration: calib})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, scenarios := NewReplay(recs)
+	if len(scenarios) != 1 || scenarios[0].Name != "val" || strings.Join(scenarios[0].Techniques, ",") != "cold,precopy" || scenarios[0].Repetitions != 2 {
+		t.Fatalf("scenarios %+v", scenarios)
+	}
+	calib.Scenarios = []string{"val"}
+	again, err := Compare(context.Background(), rp, scenarios, CompareOptions{Calibration: calib})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != len(recs) {
+		t.Fatalf("%d records replayed, %d recorded", len(again), len(recs))
+	}
+	for i := range again {
+		if again[i].Backend == models.BackendReal && again[i].Metrics.DowntimeS != recs[i].Metrics.DowntimeS {
+			t.Errorf("record %d differs", i)
+		}
+		if again[i].Role != RoleCalibration {
+			t.Errorf("record %d role %q", i, again[i].Role)
+		}
+	}
+	if _, err := rp.Run(context.Background(), s, "migrror", 0); err == nil {
+		t.Error("a missing record was replayed")
+	}
+}

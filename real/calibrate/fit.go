@@ -20,12 +20,13 @@ type Link struct {
 
 // Names of the fits in models.Calibration.Fits.
 const (
-	FitLive     = "live round"
-	FitFinal    = "final dump"
-	FitTransfer = "transfer"
-	FitLink     = "link"
-	FitRestore  = "restore"
-	FitDirty    = "dirty rate"
+	FitLive         = "live round"
+	FitFinal        = "final dump"
+	FitTransfer     = "transfer"
+	FitTransferLive = "transfer (live rounds)"
+	FitLink         = "link"
+	FitRestore      = "restore"
+	FitDirty        = "dirty rate"
 )
 
 // Fit derives the simulator's parameters from the samples (and the link
@@ -51,56 +52,121 @@ func Fit(s Samples, link *Link) (models.Calibration, error) {
 	}
 	c.BaseMemory = models.ByteSize(math.Max(0, median(s.Base)))
 
-	live, okLive := fit(FitLive, "pages", "seconds", s.Live)
-	if okLive {
-		c.Costs.RoundSetup = dur(live.Intercept)
-		c.Costs.DumpPerPage = dur(live.Slope)
-	}
-	c.Costs.Freeze = dur(median(s.Freeze))
-	if final, ok := fit(FitFinal, "pages", "seconds", s.Final); ok {
-		// The simulator's frozen dump costs Freeze + FinalSetup + RoundSetup +
-		// DumpPerPage per page: FinalSetup takes what the final dump's fit
-		// has beyond a live round at the final dump's typical size.
-		xm := mean(xs(s.Final))
-		want := final.Intercept + final.Slope*xm
-		have := c.Costs.Freeze.Duration().Seconds() + c.Costs.RoundSetup.Duration().Seconds() + c.Costs.DumpPerPage.Duration().Seconds()*xm
-		c.Costs.FinalSetup = dur(want - have)
-	}
-	tr, okTr := fit(FitTransfer, "bytes", "seconds", s.Transfer)
+	// The link: latency from the agents' round trips.
 	if link != nil && len(link.RTTs) > 0 {
 		pts := make([]Point, 0, len(link.RTTs)+1)
-		for _, r := range link.RTTs {
+		rtts := make([]float64, len(link.RTTs))
+		for i, r := range link.RTTs {
 			pts = append(pts, Point{0, r.Seconds()})
+			rtts[i] = r.Seconds()
 		}
 		if link.Bytes > 0 {
 			pts = append(pts, Point{float64(link.Bytes), link.Time.Seconds()})
 		}
-		if lf, ok := fit(FitLink, "bytes", "seconds", pts); ok {
-			// One-way latency: half the median round trip of an empty request.
-			rtts := make([]float64, len(link.RTTs))
-			for i, r := range link.RTTs {
-				rtts[i] = r.Seconds()
-			}
-			c.Network.Latency = models.Duration(dur(median(rtts) / 2))
-			if !okTr && lf.Slope > 0 {
-				c.Network.Bandwidth = models.Rate(1 / lf.Slope)
-			}
+		if lf, err := FitPoints(FitLink, "bytes", "seconds", pts); err == nil {
+			c.Fits = append(c.Fits, lf)
+		}
+		// One-way latency: half the median round trip of an empty request.
+		c.Network.Latency = models.Duration(dur(median(rtts) / 2))
+	}
+
+	// Transfers: the frozen (final) rounds' set the bandwidth, as they are
+	// what the downtime waits for; the live rounds' are documented (while the
+	// workload runs they may be slower; the live round's per-page cost takes
+	// the difference).
+	var frozenTr, liveTr, allTr []Point
+	for _, r := range s.Rounds {
+		if r.Bytes <= 0 {
+			continue
+		}
+		p := Point{float64(r.Bytes), r.TransferS}
+		allTr = append(allTr, p)
+		if r.Frozen {
+			frozenTr = append(frozenTr, p)
+		} else {
+			liveTr = append(liveTr, p)
 		}
 	}
-	if okTr {
-		// The migration's own transfers (disk reads and writes at both ends
-		// included) set the bandwidth the simulator sees; their fixed part
-		// beyond the link's latency is the transfer setup.
+	trPts, trX := frozenTr, "bytes (final rounds)"
+	if f, err := FitPoints(FitTransfer, trX, "seconds", frozenTr); err != nil || f.Slope <= 0 {
+		trPts, trX = allTr, "bytes (all rounds)"
+	}
+	if tr, ok := fit(FitTransfer, trX, "seconds", trPts); ok {
 		if tr.Slope > 0 {
 			c.Network.Bandwidth = models.Rate(1 / tr.Slope)
 		} else {
 			errs = append(errs, fmt.Errorf("transfer: time does not grow with bytes (slope %g s/byte)", tr.Slope))
 		}
-		c.Costs.TransferSetup = dur(tr.Intercept - c.Network.Latency.Duration().Seconds())
+		// The fixed part beyond the link's latency is the transfer setup.
+		c.Costs.TransferSetup = dur(tr.Intercept - c.Network.Latency.Seconds())
 	}
-	if rf, ok := fit(FitRestore, "pages", "seconds", s.Restore); ok {
+	if len(liveTr) >= 2 && trX != "bytes (all rounds)" {
+		if f, err := FitPoints(FitTransferLive, "bytes", "seconds", liveTr); err == nil {
+			c.Fits = append(c.Fits, f)
+		}
+	}
+	modeledTransfer := func(bytes int64) float64 {
+		if c.Network.Bandwidth <= 0 {
+			return 0
+		}
+		return c.Costs.TransferSetup.Seconds() + c.Network.Latency.Seconds() + float64(bytes)/float64(c.Network.Bandwidth)
+	}
+
+	// Dumps. The final (frozen) dump: its duration besides its transfer,
+	// against pages. A live round: its span besides the modelled transfer.
+	var finalPts, livePts []Point
+	for _, r := range s.Rounds {
+		if r.Frozen {
+			finalPts = append(finalPts, Point{float64(r.Pages), r.SpanS - r.TransferS})
+		} else {
+			livePts = append(livePts, Point{float64(r.Pages), r.SpanS - modeledTransfer(r.Bytes)})
+		}
+	}
+	if len(finalPts) == 0 {
+		errs = append(errs, errors.New("final dump: no completed migration among the samples"))
+	}
+	final, okFinal := models.Fit{}, false
+	if distinct(xs(finalPts)) >= 2 {
+		final, okFinal = fit(FitFinal, "pages", "seconds", finalPts)
+	}
+	live, okLive := models.Fit{}, false
+	if distinct(xs(livePts)) >= 2 {
+		live, okLive = fit(FitLive, "pages", "seconds", livePts)
+	}
+	// One per-page cost serves live and frozen dumps: the final dump's (the
+	// downtime's), else the live rounds'.
+	perPage := 0.0
+	switch {
+	case okFinal && final.Slope > 0:
+		perPage = final.Slope
+	case okLive && live.Slope > 0:
+		perPage = live.Slope
+	}
+	c.Costs.DumpPerPage = dur(perPage)
+	perPage = c.Costs.DumpPerPage.Seconds()
+	resid := func(pts []Point) []float64 {
+		out := make([]float64, len(pts))
+		for i, p := range pts {
+			out[i] = p.Y - perPage*p.X
+		}
+		return out
+	}
+	// The median is robust to the occasional slow podman call of a round.
+	c.Costs.RoundSetup = dur(median(resid(livePts)))
+	c.Costs.Freeze = dur(median(s.Freeze))
+	if len(finalPts) > 0 {
+		c.Costs.FinalSetup = dur(mean(resid(finalPts)) - c.Costs.Freeze.Seconds() - c.Costs.RoundSetup.Seconds())
+	}
+
+	if len(s.Restore) == 0 {
+		errs = append(errs, errors.New("restore: no completed restore among the samples"))
+	} else if rf, ok := fitIf(distinct(xs(s.Restore)) >= 2, fit, FitRestore, s.Restore); ok && rf.Slope > 0 {
 		c.Costs.RestoreBase = dur(rf.Intercept)
 		c.Costs.RestorePerPage = dur(rf.Slope)
+	} else {
+		// One restore size, or restores that do not grow with the pages:
+		// a fixed cost.
+		c.Costs.RestoreBase = dur(median(ys(s.Restore)))
 	}
 	c.Costs.Resume = dur(median(s.ResumeGap))
 	c.Costs.RestoreAllPages = true
@@ -111,6 +177,14 @@ func Fit(s Samples, link *Link) (models.Calibration, error) {
 		return c, err
 	}
 	return c, c.Validate()
+}
+
+// fitIf fits pts when cond holds.
+func fitIf(cond bool, fit func(name, x, y string, pts []Point) (models.Fit, bool), name string, pts []Point) (models.Fit, bool) {
+	if !cond {
+		return models.Fit{}, false
+	}
+	return fit(name, "pages", "seconds", pts)
 }
 
 // fitDirty sets DirtyRateFactor and BaseDirtyRate: for every delta round it

@@ -22,19 +22,26 @@ type DirtySample struct {
 	RoundIndex int
 }
 
+// RoundSample is one round of a calibration migration.
+type RoundSample struct {
+	Scenario, Technique string
+	Index               int
+	Frozen              bool
+	Pages, Bytes        int64
+	// SpanS is the time the round occupied: a frozen round's duration; a live
+	// pre-copy round's time from its start to the next round's start (the
+	// soft-dirty scan between rounds included, as the simulator starts the
+	// next round right away); another live round's duration.
+	SpanS float64
+	// TransferS is the measured transfer time of the round's bytes.
+	TransferS float64
+}
+
 // Samples are the per-phase observations of calibration migrations, taken
 // from their records (see Extract).
 type Samples struct {
-	// Live: pages of a live (pre-dump) round against the time it occupied
-	// besides its transfer: from its start to the next round's start (for
-	// pre-copy, which starts the next round right away: the soft-dirty scan
-	// between rounds is part of it), else its own duration.
-	Live []Point
-	// Final: pages of the frozen (final) dump against the final round's
-	// duration besides its transfer (podman's checkpoint, export, bookkeeping).
-	Final []Point
-	// Transfer: bytes sent by a round against its transfer time.
-	Transfer []Point
+	// Rounds are every round, live and frozen.
+	Rounds []RoundSample
 	// Restore: pages restored on the target against podman's restore time.
 	Restore []Point
 	// ResumeGap: the resume step's time beyond podman's restore (confirming
@@ -75,28 +82,20 @@ func (s *Samples) Extract(recs ...models.Record) int {
 			page = 4096
 		}
 		live := r.Rounds[:len(r.Rounds)-1]
-		for i, x := range live {
+		for i, x := range r.Rounds {
 			span := x.DurationS
-			if r.Technique == models.PreCopy {
+			if !x.Frozen && r.Technique == models.PreCopy {
 				span = r.Rounds[i+1].StartS - x.StartS
 			}
-			s.Live = append(s.Live, Point{float64(x.Pages), span - x.TransferS})
-			if x.Kind == string(models.RoundFull) {
+			s.Rounds = append(s.Rounds, RoundSample{Scenario: r.Scenario, Technique: r.Technique, Index: i,
+				Frozen: x.Frozen, Pages: x.Pages, Bytes: x.Bytes, SpanS: span, TransferS: x.TransferS})
+			if x.Kind == string(models.RoundFull) || (x.Frozen && len(live) == 0) {
 				s.Base = append(s.Base, float64(x.Pages)*page-float64(r.Params.Memory.Size))
 			}
-			if i > 0 && r.Technique == models.PreCopy {
+			if i > 0 && !x.Frozen && r.Technique == models.PreCopy {
 				s.Dirty = append(s.Dirty, DirtySample{Rate: float64(r.Params.Workload.DirtyRate),
 					WWS: r.Params.Workload.WWSBytes(r.Params.Memory), Size: int64(r.Params.Memory.Size),
 					WindowS: x.StartS - live[i-1].StartS, Pages: x.Pages, Scenario: r.Scenario, RoundIndex: i})
-			}
-		}
-		s.Final = append(s.Final, Point{float64(final.Pages), final.DurationS - final.TransferS})
-		if len(live) == 0 {
-			s.Base = append(s.Base, float64(final.Pages)*page-float64(r.Params.Memory.Size))
-		}
-		for _, x := range r.Rounds {
-			if x.Bytes > 0 {
-				s.Transfer = append(s.Transfer, Point{float64(x.Bytes), x.TransferS})
 			}
 		}
 		ex := r.Metrics.Extra

@@ -1,0 +1,270 @@
+package cli
+
+import (
+	"context"
+	"debug/elf"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/migrlab/migrlab/examples"
+	"github.com/migrlab/migrlab/infra"
+	"github.com/migrlab/migrlab/internal/buildinfo"
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real"
+	"github.com/migrlab/migrlab/real/agent"
+	"github.com/migrlab/migrlab/real/calibrate"
+	"github.com/migrlab/migrlab/real/image"
+	"github.com/urfave/cli/v2"
+)
+
+func init() { extraCommands = append(extraCommands, DemoCommand()) }
+
+// DemoScenario is the built-in comparison of `migrlab demo`.
+const DemoScenario = "compare-demo.yaml"
+
+// DemoCommand is `migrlab demo`: the whole real comparison on a local
+// testbed that it brings up and always tears down.
+func DemoCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "demo",
+		Usage: "bring up a local testbed, calibrate it, compare real and simulated migrations, tear it down",
+		Description: "Provisions a local testbed (two QEMU VMs with podman, runc, CRIU and the migrlab agent;\n" +
+			"infra.Up), calibrates it (migrlab calibrate), migrates the workload for real with cold,\n" +
+			"pre-copy and MiGrror at three dirty rates (examples/" + DemoScenario + ") and predicts each\n" +
+			"migration with the calibrated simulator and the closed-form model (migrlab compare), prints\n" +
+			"the comparison and the prediction error, and writes the report directory. The testbed is\n" +
+			"torn down at the end, also after a failure or Ctrl-C (unless --keep-testbed).",
+		Flags: []cli.Flag{formatFlag,
+			&cli.StringFlag{Name: "name", Value: "demo", Usage: "testbed `NAME`"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "out/demo", Usage: "report `DIR`"},
+			&cli.StringFlag{Name: "state-dir", Usage: "testbed state root (default $MIGRLAB_STATE_DIR, $XDG_STATE_HOME/migrlab or ~/.local/state/migrlab)", EnvVars: []string{"MIGRLAB_STATE_DIR"}},
+			&cli.StringFlag{Name: "accel", Value: "auto", Usage: "VM accelerator: auto, kvm or tcg"},
+			&cli.StringFlag{Name: "scenario", Aliases: []string{"s"}, Usage: "scenario or sweep `FILE` to compare (default: the built-in examples/" + DemoScenario + ")"},
+			&cli.StringFlag{Name: "workload-binary", Usage: "static migrlab-workload `BINARY` for the image (default: next to this binary, else built with go)"},
+			&cli.StringFlag{Name: "agent-binary", Usage: "migrlab `BINARY` installed as the agent (default: this binary)"},
+			&cli.DurationFlag{Name: "warmup", Value: 3 * time.Second, Usage: "how long each workload runs before its migration starts"},
+			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
+			&cli.BoolFlag{Name: "keep-testbed", Usage: "leave the testbed up at the end (tear it down with migrlab testbed down)"},
+		},
+		Action: runDemo,
+	}
+}
+
+// demoTimings are the durations of the demo's phases, in seconds.
+type demoTimings struct {
+	Image       float64 `json:"image_s"`
+	Up          float64 `json:"testbed_up_s"`
+	Calibration float64 `json:"calibration_s"`
+	Comparison  float64 `json:"comparison_s"`
+	Down        float64 `json:"testbed_down_s"`
+	Total       float64 `json:"total_s"`
+	Accel       string  `json:"accel"`
+}
+
+func runDemo(c *cli.Context) (err error) {
+	if c.NArg() > 0 {
+		return usagef("demo: unexpected arguments %q", c.Args().Slice())
+	}
+	accel := infra.Accel(c.String("accel"))
+	switch accel {
+	case infra.AccelAuto, infra.AccelKVM, infra.AccelTCG:
+	default:
+		return usagef("unknown --accel %q (want auto, kvm or tcg)", accel)
+	}
+	scenarioData, err := demoScenarioData(c.String("scenario"))
+	if err != nil {
+		return err
+	}
+	scenarios, err := parseScenarioOrSweep(scenarioData)
+	if err != nil {
+		return usagef("demo scenario: %v", err)
+	}
+	ctx := c.Context
+	stderr := c.App.ErrWriter
+	start := time.Now()
+	var tm demoTimings
+	phase := func(what string) { fmt.Fprintf(stderr, "== [demo %4.0fs] %s\n", time.Since(start).Seconds(), what) }
+	out := c.String("out")
+
+	phase("building the workload image")
+	tmp, err := os.MkdirTemp("", "migrlab-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	archive, err := demoImage(ctx, tmp, c.String("workload-binary"))
+	if err != nil {
+		return interrupted(ctx, err)
+	}
+	agentBin, err := demoAgentBinary(c.String("agent-binary"), stderr)
+	if err != nil {
+		return err
+	}
+	tm.Image = time.Since(start).Seconds()
+
+	spec := infra.Spec{Name: c.String("name"), Backend: infra.BackendLocal, Hosts: 2, Accel: accel,
+		StateDir: c.String("state-dir"), ImageArchives: []string{archive}, AgentBinary: agentBin,
+		AgentArgs: []string{"--listen", "127.0.0.1:" + strconv.Itoa(agent.DefaultPort), "--listen", "private:" + strconv.Itoa(agent.DefaultPort)},
+		Progress:  stderr}
+	phase("bringing up testbed " + spec.Name + " (two local VMs; several minutes under TCG)")
+	t0 := time.Now()
+	if !c.Bool("keep-testbed") {
+		// Always tear down: after success, failure or Ctrl-C (ctx is then
+		// cancelled; Down must still run to the end).
+		defer func() {
+			phase("tearing testbed " + spec.Name + " down")
+			t := time.Now()
+			derr := infra.Down(context.WithoutCancel(ctx), spec.Name, infra.WithStateDir(spec.StateDir), infra.WithProgress(stderr))
+			tm.Down = time.Since(t).Seconds()
+			tm.Total = time.Since(start).Seconds()
+			if derr != nil {
+				err = joinErr(err, fmt.Errorf("testbed down: %w", derr))
+			}
+			writeTimings(out, tm, stderr)
+		}()
+	} else {
+		defer func() {
+			tm.Total = time.Since(start).Seconds()
+			writeTimings(out, tm, stderr)
+			fmt.Fprintf(stderr, "testbed %s left up: migrlab testbed down --name %s\n", spec.Name, spec.Name)
+		}()
+	}
+	itb, err := infra.Up(ctx, spec)
+	tm.Up = time.Since(t0).Seconds()
+	if err != nil {
+		return interrupted(ctx, err)
+	}
+	tm.Accel = itb.Accel
+	octx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	tb, err := real.Open(octx, itb)
+	cancel()
+	if err != nil {
+		return interrupted(ctx, err)
+	}
+	defer tb.Close()
+	r := &realRunner{tb: tb, opt: real.Options{Warmup: c.Duration("warmup"), StepTimeout: c.Duration("step-timeout"),
+		Progress: stderr, Provenance: buildinfo.Provenance()}}
+
+	phase("calibrating the testbed")
+	t0 = time.Now()
+	res, err := calibrateTestbed(ctx, itb, tb, r, nil, 64<<20, stderr)
+	tm.Calibration = time.Since(t0).Seconds()
+	if err != nil {
+		if res != nil && len(res.Records) > 0 {
+			writeRecordsFile(filepath.Join(out, "calibration-records.jsonl"), res.Records)
+		}
+		return interrupted(ctx, err)
+	}
+	fmt.Fprint(stderr, calibrate.Describe(res.Calibration))
+	for _, f := range res.Failed {
+		fmt.Fprintf(stderr, "warning: a calibration migration failed, the calibration is from the others: %v\n", f)
+	}
+	// The calibration's own migrations, predicted with the calibration: how
+	// well it fits its data (role calibration, never scored).
+	extra := append([]models.Record(nil), res.Records...)
+	extra = append(extra, calibrate.PredictRecords(ctx, calibrate.SimPredictor{}, res.Calibration, res.Records, buildinfo.Provenance())...)
+
+	phase(fmt.Sprintf("comparing %d scenario(s) for real and in the calibrated simulator", len(scenarios)))
+	t0 = time.Now()
+	run := compareRun{runner: r, calib: res.Calibration, scenarios: scenarios, extra: extra, dir: out,
+		title:   "migrlab demo: real vs simulated migrations on a local testbed (" + itb.Accel + ")",
+		command: os.Args, versions: versions(itb), analytic: true, progress: stderr,
+		format: c.String("format"), stdout: c.App.Writer}
+	_, err = run.do(ctx)
+	tm.Comparison = time.Since(t0).Seconds()
+	return interrupted(ctx, err)
+}
+
+// demoScenarioData returns the comparison's scenario file: path, or the
+// built-in one.
+func demoScenarioData(path string) ([]byte, error) {
+	if path == "" {
+		return examples.FS.ReadFile(DemoScenario)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("scenario: %v", err)
+	}
+	return b, nil
+}
+
+// demoImage writes the workload image archive into dir: from bin, or from
+// migrlab-workload next to this executable, or built with go.
+func demoImage(ctx context.Context, dir, bin string) (string, error) {
+	if bin == "" {
+		if exe, err := os.Executable(); err == nil {
+			if p := filepath.Join(filepath.Dir(exe), "migrlab-workload"); isFile(p) {
+				bin = p
+			}
+		}
+	}
+	if bin == "" {
+		bin = filepath.Join(dir, "migrlab-workload")
+		if err := image.BuildWorkloadBinary(ctx, bin); err != nil {
+			return "", fmt.Errorf("building the workload (give --workload-binary to skip): %w", err)
+		}
+	}
+	archive := filepath.Join(dir, "workload.tar")
+	f, err := os.Create(archive)
+	if err != nil {
+		return "", err
+	}
+	_, err = image.BuildArchive(f, bin, image.DefaultName)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return archive, err
+}
+
+// demoAgentBinary returns the agent binary and warns when it is dynamically
+// linked (the hosts then need a C library compatible with this machine's).
+func demoAgentBinary(path string, w io.Writer) (string, error) {
+	if path == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return "", err
+		}
+		path = exe
+	}
+	if !isFile(path) {
+		return "", usagef("agent binary %s: not a file", path)
+	}
+	if f, err := elf.Open(path); err == nil {
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				fmt.Fprintf(w, "note: the agent binary %s is dynamically linked; the hosts need a compatible C library (build with CGO_ENABLED=0 for a static one)\n", path)
+				break
+			}
+		}
+		f.Close()
+	}
+	return path, nil
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+func joinErr(a, b error) error {
+	if a == nil {
+		return b
+	}
+	return fmt.Errorf("%w; %w", a, b)
+}
+
+// writeTimings prints the phases' durations and writes DIR/timings.json.
+func writeTimings(dir string, tm demoTimings, w io.Writer) {
+	fmt.Fprintf(w, "demo timings (%s): image %.0fs, testbed up %.0fs, calibration %.0fs, comparison %.0fs, testbed down %.0fs, total %.0fs\n",
+		tm.Accel, tm.Image, tm.Up, tm.Calibration, tm.Comparison, tm.Down, tm.Total)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return
+	}
+	b, _ := json.MarshalIndent(tm, "", "  ")
+	os.WriteFile(filepath.Join(dir, "timings.json"), append(b, '\n'), 0o644)
+}
