@@ -24,8 +24,9 @@ import (
 
 func init() { extraCommands = append(extraCommands, DemoCommand()) }
 
-// DemoScenario is the built-in comparison of `migrlab demo`.
-const DemoScenario = "compare-demo.yaml"
+// DemoScenarios are the built-in comparisons of `migrlab demo`: one workload
+// at three dirty rates.
+var DemoScenarios = []string{"compare-rate-128k.yaml", "compare-rate-512k.yaml", "compare-rate-2m.yaml"}
 
 // DemoCommand is `migrlab demo`: the whole real comparison on a local
 // testbed that it brings up and always tears down.
@@ -35,7 +36,7 @@ func DemoCommand() *cli.Command {
 		Usage: "bring up a local testbed, calibrate it, compare real and simulated migrations, tear it down",
 		Description: "Provisions a local testbed (two QEMU VMs with podman, runc, CRIU and the migrlab agent;\n" +
 			"infra.Up), calibrates it (migrlab calibrate), migrates the workload for real with cold,\n" +
-			"pre-copy and MiGrror at three dirty rates (examples/" + DemoScenario + ") and predicts each\n" +
+			"pre-copy and MiGrror at three dirty rates (examples/compare-rate-*.yaml) and predicts each\n" +
 			"migration with the calibrated simulator and the closed-form model (migrlab compare), prints\n" +
 			"the comparison and the prediction error, and writes the report directory. The testbed is\n" +
 			"torn down at the end, also after a failure or Ctrl-C (unless --keep-testbed).",
@@ -44,7 +45,7 @@ func DemoCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "out/demo", Usage: "report `DIR`"},
 			&cli.StringFlag{Name: "state-dir", Usage: "testbed state root (default $MIGRLAB_STATE_DIR, $XDG_STATE_HOME/migrlab or ~/.local/state/migrlab)", EnvVars: []string{"MIGRLAB_STATE_DIR"}},
 			&cli.StringFlag{Name: "accel", Value: "auto", Usage: "VM accelerator: auto, kvm or tcg"},
-			&cli.StringFlag{Name: "scenario", Aliases: []string{"s"}, Usage: "scenario or sweep `FILE` to compare (default: the built-in examples/" + DemoScenario + ")"},
+			&cli.StringSliceFlag{Name: "scenario", Aliases: []string{"s"}, Usage: "scenario or sweep `FILE` to compare (repeatable; default: the built-in examples/compare-rate-*.yaml)"},
 			&cli.StringFlag{Name: "workload-binary", Usage: "static migrlab-workload `BINARY` for the image (default: next to this binary, else built with go)"},
 			&cli.StringFlag{Name: "agent-binary", Usage: "migrlab `BINARY` installed as the agent (default: this binary)"},
 			&cli.DurationFlag{Name: "warmup", Value: 3 * time.Second, Usage: "how long each workload runs before its migration starts"},
@@ -76,13 +77,9 @@ func runDemo(c *cli.Context) (err error) {
 	default:
 		return usagef("unknown --accel %q (want auto, kvm or tcg)", accel)
 	}
-	scenarioData, err := demoScenarioData(c.String("scenario"))
+	scenarios, err := demoScenarios(c.StringSlice("scenario"))
 	if err != nil {
 		return err
-	}
-	scenarios, err := parseScenarioOrSweep(scenarioData)
-	if err != nil {
-		return usagef("demo scenario: %v", err)
 	}
 	ctx := c.Context
 	stderr := c.App.ErrWriter
@@ -180,17 +177,24 @@ func runDemo(c *cli.Context) (err error) {
 	return interrupted(ctx, err)
 }
 
-// demoScenarioData returns the comparison's scenario file: path, or the
-// built-in one.
-func demoScenarioData(path string) ([]byte, error) {
-	if path == "" {
-		return examples.FS.ReadFile(DemoScenario)
+// demoScenarios reads the comparison's scenario files, or the built-in ones.
+func demoScenarios(paths []string) ([]models.Scenario, error) {
+	if len(paths) > 0 {
+		return loadScenarioFiles(paths, "", 0)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, usagef("scenario: %v", err)
+	var out []models.Scenario
+	for _, name := range DemoScenarios {
+		b, err := examples.FS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		ss, err := parseScenarioOrSweep(b)
+		if err != nil {
+			return nil, fmt.Errorf("examples/%s: %w", name, err)
+		}
+		out = append(out, ss...)
 	}
-	return b, nil
+	return out, nil
 }
 
 // demoImage writes the workload image archive into dir: from bin, or from
