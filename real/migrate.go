@@ -49,7 +49,6 @@ func (r *runner) migrate(ctx context.Context, t models.Technique) error {
 		}
 		return err
 	}
-	r.migrated = true
 	for _, e := range r.envs {
 		if ferr := e.Finish(actx); ferr != nil {
 			err = errors.Join(err, fmt.Errorf("%s: %w", e.c.Name, ferr))
@@ -62,25 +61,11 @@ func (r *runner) migrate(ctx context.Context, t models.Technique) error {
 // continued), verifies the workloads' memory on the target, and checks that
 // exactly one copy of each container runs: on the target.
 func (r *runner) check(ctx context.Context) error {
-	// Wait for the target's answers, then a little more.
-	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	for {
-		res, err := r.src.Agent.ProbeAnswers(wctx, r.probeID)
-		if err != nil {
-			return err
-		}
-		ok := true
-		for _, m := range r.out.Members {
-			if _, err := probe.Analyze(res.Answers, m.SourceAddr, m.TargetAddr); err != nil {
-				ok = false
-			}
-		}
-		if ok {
-			break
-		}
-		if !sleepCtx(wctx, 500*time.Millisecond) {
-			return fmt.Errorf("the workload did not answer on the target (%s) after the migration: %w", r.dst.Name, wctx.Err())
+	// Wait until every workload answers on the target, then a little more
+	// so that the monitor has recorded the first answers.
+	for _, m := range r.out.Members {
+		if err := r.waitAnswer(ctx, r.src, m.TargetAddr, 2*time.Minute); err != nil {
+			return fmt.Errorf("%s: the workload does not answer on the target at %s after the migration: %w", m.Name, m.TargetAddr, err)
 		}
 	}
 	sleepCtx(ctx, time.Second)
@@ -192,8 +177,8 @@ func (r *runner) record() {
 			extra[fmt.Sprintf("c%d_probe_downtime_s", i+1)] = d
 		}
 	}
-	if len(ms) > 1 && r.probes.Answers != nil {
-		if d, ok := groupProbeDowntime(r.out.Members, r.probes); ok {
+	if len(ms) > 1 {
+		if d, ok := groupProbeDowntime(r.out.Members); ok {
 			extra["group_probe_downtime_s"] = d
 		}
 	}
@@ -208,7 +193,7 @@ func (r *runner) record() {
 // groupProbeDowntime is the client-side group downtime: from the first
 // member's last answer on the source to the last member's first answer on
 // the target.
-func groupProbeDowntime(ms []Member, _ probeResult) (float64, bool) {
+func groupProbeDowntime(ms []Member) (float64, bool) {
 	var first, last time.Time
 	for i, m := range ms {
 		if m.Probe.FirstTarget.Addr == "" {

@@ -173,11 +173,8 @@ type runner struct {
 	out      *Outcome
 	envs     []*Env
 	probeID  string
-	probes   probeResult
-	migrated bool
+	probes   agent.ProbeResult
 }
-
-type probeResult = agent.ProbeResult
 
 func (r *runner) logf(format string, a ...any) {
 	if r.opt.Progress != nil {
