@@ -73,7 +73,7 @@ func CompareCommand() *cli.Command {
 			run := compareRun{
 				runner: newRealRunner(tb, c), calib: calib, scenarios: scenarios, dir: c.String("out"),
 				title:   "migrlab compare on testbed " + tb.Name,
-				command: os.Args, versions: versions(itb), analytic: !c.Bool("no-analytic"),
+				command: commandLine(c), versions: versions(itb), analytic: !c.Bool("no-analytic"),
 				progress: c.App.ErrWriter, format: c.String("format"), stdout: c.App.Writer,
 			}
 			_, err = run.do(ctx)
@@ -104,7 +104,7 @@ func compareReplay(c *cli.Context, calib models.Calibration, path string) error 
 	}
 	run := compareRun{runner: rp, calib: calib, scenarios: scenarios, dir: c.String("out"),
 		title:   "migrlab compare (replayed from " + path + ")",
-		command: os.Args, versions: versionsFromRecords(recs), analytic: !c.Bool("no-analytic"),
+		command: commandLine(c), versions: versionsFromRecords(recs), analytic: !c.Bool("no-analytic"),
 		progress: c.App.ErrWriter, format: c.String("format"), stdout: c.App.Writer}
 	_, err = run.do(c.Context)
 	return interrupted(c.Context, err)
@@ -272,4 +272,13 @@ func versionsFromRecords(recs []models.Record) map[string]string {
 		break
 	}
 	return v
+}
+
+// commandLine is the command line that runs: App.Metadata["command"] when
+// the caller set it (an in-process run), else os.Args.
+func commandLine(c *cli.Context) []string {
+	if v, ok := c.App.Metadata["command"].([]string); ok {
+		return v
+	}
+	return os.Args
 }

@@ -170,7 +170,7 @@ func runDemo(c *cli.Context) (err error) {
 	t0 = time.Now()
 	run := compareRun{runner: r, calib: res.Calibration, scenarios: scenarios, extra: extra, dir: out,
 		title:   "migrlab demo: real vs simulated migrations on a local testbed (" + itb.Accel + ")",
-		command: os.Args, versions: versions(itb), analytic: true, progress: stderr,
+		command: commandLine(c), versions: versions(itb), analytic: true, progress: stderr,
 		format: c.String("format"), stdout: c.App.Writer}
 	_, err = run.do(ctx)
 	tm.Comparison = time.Since(t0).Seconds()

@@ -1,0 +1,126 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/migrlab/migrlab/internal/cli"
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/reports"
+	"github.com/migrlab/migrlab/reports/bundle"
+	ucli "github.com/urfave/cli/v2"
+)
+
+// migrlab runs the migrlab CLI in-process against the shared testbed's state.
+func migrlab(t *testing.T, ctx context.Context, args ...string) (stdout string) {
+	t.Helper()
+	var out bytes.Buffer
+	app := cli.App()
+	app.Writer, app.ErrWriter = &out, logWriter{t}
+	app.ExitErrHandler = func(*ucli.Context, error) {}
+	app.Metadata = map[string]any{"command": append([]string{"migrlab"}, args...)}
+	t.Logf("migrlab %s", strings.Join(args, " "))
+	if err := app.RunContext(ctx, append([]string{"migrlab"}, args...)); err != nil {
+		t.Fatalf("migrlab %s: exit %d: %v\n%s", args[0], cli.ExitCode(err), err, out.String())
+	}
+	return out.String()
+}
+
+// TestCalibrateAndCompare calibrates the shared testbed with the smallest
+// plan (pre-copy of an 8 MiB and a 16 MiB container) and compares one small
+// validation scenario (examples/compare-small.yaml) migrated cold: the
+// calibration must hold every fit, and the report directory every file,
+// with the real record paired with its sim and analytic predictions.
+func TestCalibrateAndCompare(t *testing.T) {
+	requireAgents(t)
+	ctx, cancel := context.WithTimeout(testCtx, 20*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	calib := filepath.Join(dir, "calibration.json")
+	start := time.Now()
+	migrlab(t, ctx, "calibrate", "--testbed", testbedName, "--state-dir", testbedSpec.StateDir,
+		"--sizes", "8MiB,16MiB", "--warmup", "2s", "--step-timeout", "8m", "-o", calib,
+		"--records", filepath.Join(dir, "calibration-records.jsonl"))
+	t.Logf("calibration took %s", time.Since(start).Round(time.Second))
+	f, err := os.Open(calib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := models.ReadCalibration(f)
+	f.Close()
+	if err != nil {
+		t.Fatalf("calibration file: %v", err)
+	}
+	if c.Testbed != testbedName || len(c.Scenarios) != 2 || len(c.Hosts) != 2 || c.BaseMemory <= 0 || c.Network.Latency <= 0 {
+		t.Errorf("calibration: testbed %q, scenarios %v, hosts %d, base %s, latency %s", c.Testbed, c.Scenarios, len(c.Hosts), c.BaseMemory, c.Network.Latency)
+	}
+	if c.Costs.FinalSetup+c.Costs.RoundSetup <= 0 || c.Costs.RestoreBase <= 0 || !c.Costs.RestoreAllPages {
+		t.Errorf("calibration costs: %+v", c.Costs)
+	}
+	fits := map[string]models.Fit{}
+	for _, fit := range c.Fits {
+		fits[fit.Name] = fit
+		if fit.N < 2 {
+			t.Errorf("fit %s from %d samples", fit.Name, fit.N)
+		}
+	}
+	for _, name := range []string{"link", "transfer", "final dump", "live round", "restore", "dirty rate"} {
+		if _, ok := fits[name]; !ok {
+			t.Errorf("no %q fit among %v", name, c.Fits)
+		}
+	}
+	t.Logf("calibration: %+v", c)
+
+	report := filepath.Join(dir, "report")
+	start = time.Now()
+	out := migrlab(t, ctx, "compare", "--testbed", testbedName, "--state-dir", testbedSpec.StateDir,
+		"--calibration", calib, "-o", report, "-t", "cold", "--warmup", "2s", "--step-timeout", "8m",
+		"../examples/compare-small.yaml")
+	t.Logf("comparison took %s:\n%s", time.Since(start).Round(time.Second), out)
+	for _, name := range []string{bundle.RecordsFile, bundle.CalibrationFile, bundle.ReportFile, bundle.CommandFile, bundle.VersionsFile} {
+		if st, err := os.Stat(filepath.Join(report, name)); err != nil || st.Size() == 0 {
+			t.Errorf("report directory: %s: %v", name, err)
+		}
+	}
+	if plots, _ := filepath.Glob(filepath.Join(report, bundle.PlotsDir, "*")); len(plots) == 0 {
+		t.Errorf("report directory: no plots")
+	}
+	rf, err := os.Open(filepath.Join(report, bundle.RecordsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := models.ReadRecords(rf)
+	rf.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, summary := reports.Compare(recs)
+	if len(ct.Pairs) != 2 || len(ct.Failed) != 0 {
+		t.Fatalf("pairs %d (want sim and analytic with the real record), failed %d, unpaired %d", len(ct.Pairs), len(ct.Failed), len(ct.Unpaired))
+	}
+	for _, p := range ct.Pairs {
+		if p.Measured.Backend != models.BackendReal || p.Measured.Scenario != "compare-small" || p.Measured.Technique != models.Cold ||
+			p.Role() != reports.RoleValidation || p.Predicted.Params.Memory.Size <= p.Measured.Params.Memory.Size {
+			t.Errorf("pair: %s %s %s %s role %q; predicted memory %s (calibrated), measured %s", p.Predicted.Backend,
+				p.Measured.Backend, p.Measured.Scenario, p.Measured.Technique, p.Role(), p.Predicted.Params.Memory.Size, p.Measured.Params.Memory.Size)
+		}
+		_, rel, _ := p.Error(reports.MetricBytes)
+		t.Logf("%s: downtime predicted %.1fs, measured %.1fs; bytes error %+.1f%%", p.Predicted.Backend,
+			p.Predicted.Metrics.DowntimeS, p.Measured.Metrics.DowntimeS, rel*100)
+	}
+	if summary.Scope != reports.ScopeValidation || summary.Pairs != 2 {
+		t.Errorf("summary scope %s over %d pairs", summary.Scope, summary.Pairs)
+	}
+	cmd, _ := os.ReadFile(filepath.Join(report, bundle.CommandFile))
+	md, _ := os.ReadFile(filepath.Join(report, bundle.ReportFile))
+	if !strings.Contains(string(cmd), "compare") || !strings.Contains(string(md), "compare-small") || !strings.Contains(out, "Prediction error") {
+		t.Errorf("command.txt %q, report.md without the scenario, or no summary on stdout", cmd)
+	}
+}
