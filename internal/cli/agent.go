@@ -22,8 +22,8 @@ func AgentCommand() *cli.Command {
 			"addresses (the private link to the other hosts). --listen private:7070 listens on the\n" +
 			"address written in --private-addr-file by the host Terraform module.",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "listen", Value: cli.NewStringSlice("127.0.0.1:7070"),
-				Usage: "`ADDR:PORT` to listen on (repeatable); host \"private\" = the private-link address"},
+			&cli.StringSliceFlag{Name: "listen", Value: cli.NewStringSlice("127.0.0.1:7070", "private:7070"),
+				Usage: "`ADDR:PORT` to listen on (repeatable); host \"private\" = the address in --private-addr-file (skipped if that file does not exist)"},
 			&cli.StringFlag{Name: "podman", Value: "unix:///run/podman/podman.sock", Usage: "Podman API `URI`"},
 			&cli.StringFlag{Name: "runc", Value: "runc", Usage: "runc `BINARY` (Podman's OCI runtime)"},
 			&cli.StringFlag{Name: "runc-root", Value: "/run/runc", Usage: "runc state `DIR` Podman uses"},

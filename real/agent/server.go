@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,7 +23,9 @@ import (
 // Config configures an agent. Zero values mean the defaults.
 type Config struct {
 	// Listen are the addresses to listen on (host:port). The host "private"
-	// stands for the address in PrivateAddrFile. Default: 127.0.0.1:7070.
+	// stands for the address in PrivateAddrFile; when that file does not
+	// exist and other addresses are given, it is skipped with a warning.
+	// Default: 127.0.0.1:7070 and private:7070.
 	Listen []string
 	// PodmanURI is the local Podman API (default unix:///run/podman/podman.sock).
 	PodmanURI string
@@ -46,7 +49,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if len(c.Listen) == 0 {
-		c.Listen = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(DefaultPort))}
+		c.Listen = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(DefaultPort)), net.JoinHostPort("private", strconv.Itoa(DefaultPort))}
 	}
 	if c.PodmanURI == "" {
 		c.PodmanURI = "unix:///run/podman/podman.sock"
@@ -116,6 +119,12 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 	}()
 	for _, a := range s.cfg.Listen {
+		if host, _, _ := net.SplitHostPort(a); host == "private" && len(s.cfg.Listen) > 1 {
+			if _, err := os.Stat(s.cfg.PrivateAddrFile); errors.Is(err, fs.ErrNotExist) {
+				s.cfg.Log.Warn("no private-link address on this host: not listening on it", "listen", a, "file", s.cfg.PrivateAddrFile)
+				continue
+			}
+		}
 		l, err := s.listen(ctx, a)
 		if err != nil {
 			return err

@@ -1,0 +1,60 @@
+package agent
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestPrivateHandlerServesOnlyTransfers(t *testing.T) {
+	s, err := New(Config{StateDir: t.TempDir(), PodmanURI: "unix:///nonexistent/podman.sock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.Repeat("ab", 32)
+	for _, tc := range []struct {
+		full         bool
+		method, path string
+		body         string
+		want         int
+	}{
+		{false, "GET", "/v1/info", "", http.StatusNotFound},
+		{false, "POST", "/v1/containers", "{}", http.StatusNotFound},
+		{false, "POST", "/v1/incoming", "{}", http.StatusNotFound},
+		{false, "POST", "/v1/incoming/" + id + "/restore", "", http.StatusNotFound},
+		{false, "DELETE", "/v1/containers/" + id, "", http.StatusNotFound},
+		{false, "POST", "/v1/probes", "{}", http.StatusNotFound},
+		// Transfers for a migration nobody announced are refused.
+		{false, "PUT", "/v1/incoming/" + id + "/archive", "x", http.StatusForbidden},
+		{false, "PUT", "/v1/incoming/" + id + "/rounds/1", "x", http.StatusForbidden},
+		{true, "PUT", "/v1/incoming/" + id + "/rounds/1", "x", http.StatusForbidden},
+		// Malformed announcements are refused before Podman is asked.
+		{true, "POST", "/v1/incoming", `{"id":"../../etc","token":"` + strings.Repeat("t", 40) + `"}`, http.StatusConflict},
+		{true, "POST", "/v1/incoming", `{"id":"` + id + `","token":"short"}`, http.StatusConflict},
+		{true, "POST", "/v1/incoming", `{"id":"` + id + `","unknown":1}`, http.StatusBadRequest},
+		{true, "POST", "/v1/probes", `{"addrs":[]}`, http.StatusBadRequest},
+		{true, "POST", "/v1/probes", `{"addrs":["no-port"]}`, http.StatusBadRequest},
+	} {
+		rec := httptest.NewRecorder()
+		s.Handler(tc.full).ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body)))
+		if rec.Code != tc.want {
+			t.Errorf("full=%v %s %s: %d %s, want %d", tc.full, tc.method, tc.path, rec.Code, strings.TrimSpace(rec.Body.String()), tc.want)
+		}
+	}
+}
+
+func TestSessionToken(t *testing.T) {
+	s, _ := New(Config{StateDir: t.TempDir()})
+	id := strings.Repeat("cd", 32)
+	s.incoming[id] = &session{id: id, token: strings.Repeat("k", 48)}
+	if _, err := s.session(id, strings.Repeat("k", 48)); err != nil {
+		t.Errorf("right token refused: %v", err)
+	}
+	if _, err := s.session(id, strings.Repeat("k", 47)+"x"); err == nil {
+		t.Error("wrong token accepted")
+	}
+	if _, err := s.session(strings.Repeat("ef", 32), strings.Repeat("k", 48)); err == nil {
+		t.Error("token of another migration accepted")
+	}
+}
