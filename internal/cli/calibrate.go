@@ -304,7 +304,12 @@ func versions(itb *infra.Testbed) map[string]string {
 	v["testbed"] = itb.Name + " (" + string(itb.Backend) + ")"
 	per := map[string][]string{}
 	for _, h := range itb.Hosts {
-		for k, x := range factsMap(h.Facts, itb.Accel) {
+		f := factsMap(h.Facts, itb.Accel)
+		if f["runtime"] != "" {
+			// For example "runc": "1.1.5+ds1".
+			f[f["runtime"]] = f["runtime_version"]
+		}
+		for k, x := range f {
 			per[k] = append(per[k], x)
 		}
 	}

@@ -181,7 +181,7 @@ func TestVersionsCollapseEqualHosts(t *testing.T) {
 	g.Kernel = "6.6"
 	v := versions(&infra.Testbed{Name: "t", Backend: infra.BackendLocal, Accel: "tcg",
 		Hosts: []infra.Host{{Name: "vm1", Facts: f}, {Name: "vm2", Facts: g}}})
-	if v["migrlab"] == "" || v["go"] == "" || v["podman"] != "4.3.1" || v["accel"] != "tcg" ||
+	if v["migrlab"] == "" || v["go"] == "" || v["podman"] != "4.3.1" || v["accel"] != "tcg" || v["runc"] != "1.1.5" ||
 		v["kernel (vm1)"] != "6.1" || v["kernel (vm2)"] != "6.6" || v["kernel"] != "" || v["testbed"] != "t (local)" {
 		t.Errorf("versions %v", v)
 	}
