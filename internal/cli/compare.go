@@ -82,6 +82,9 @@ func CompareCommand() *cli.Command {
 	}
 }
 
+// PhasesFile is the per-phase error breakdown compare adds to the report directory.
+const PhasesFile = "phases.md"
+
 // compareTestbedFlags are testbedFlags with --testbed optional (--replay needs none).
 func compareTestbedFlags() []cli.Flag {
 	f := testbedFlags()
@@ -172,7 +175,23 @@ func (r compareRun) do(ctx context.Context) ([]models.Record, error) {
 	if err := reports.Render(r.stdout, format, summary.Table()); err != nil {
 		return all, err
 	}
-	fmt.Fprintf(r.progress, "report: %s (report.md, records.jsonl, plots/)\n", r.dir)
+	detail, phases := calibrate.PhaseTables(all)
+	if err := reports.Render(r.stdout, format, phases); err != nil {
+		return all, err
+	}
+	var md bytes.Buffer
+	md.WriteString("# Where the prediction error comes from\n\n")
+	if err := reports.Render(&md, reports.FormatMarkdown, phases); err != nil {
+		return all, err
+	}
+	md.WriteString("\n")
+	if err := reports.Render(&md, reports.FormatMarkdown, detail); err != nil {
+		return all, err
+	}
+	if err := os.WriteFile(filepath.Join(r.dir, PhasesFile), md.Bytes(), 0o644); err != nil {
+		return all, err
+	}
+	fmt.Fprintf(r.progress, "report: %s (report.md, %s, records.jsonl, plots/)\n", r.dir, PhasesFile)
 	return all, cerr
 }
 

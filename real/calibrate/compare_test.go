@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -172,5 +173,43 @@ func TestReplay(t *testing.T) {
 	}
 	if _, err := rp.Run(context.Background(), s, "migrror", 0); err == nil {
 		t.Error("a missing record was replayed")
+	}
+}
+
+// TestPhaseTables: the per-phase breakdown covers the validation pairs of
+// the simulator only, and its downtime phases add up to the downtime.
+func TestPhaseTables(t *testing.T) {
+	calib := synthCalibration()
+	calib.Scenarios = []string{"cal"}
+	recs, err := Compare(context.Background(), &fakeRunner{calib: calib},
+		[]models.Scenario{scenarioNamed("cal", "cold"), scenarioNamed("val", "cold", "precopy")}, CompareOptions{Calibration: calib})
+	if err != nil {
+		t.Fatal(err)
+	}
+	detail, summary := PhaseTables(recs)
+	// cold: 3 downtime phases + final bytes; precopy: all 7.
+	if len(detail.Rows) != 4+7 || len(summary.Rows) != 4+7 {
+		t.Fatalf("detail %d rows, summary %d rows", len(detail.Rows), len(summary.Rows))
+	}
+	for _, row := range detail.Rows {
+		if row[0].Text != "val" || row[6].Value != 0 {
+			t.Errorf("row %+v", row)
+		}
+	}
+	for _, r := range recs {
+		if r.Backend != models.BackendReal || r.Scenario != "val" {
+			continue
+		}
+		sum := 0.0
+		for _, ph := range Phases[:3] {
+			v, ok := ph.Of(r)
+			if !ok {
+				t.Fatalf("%s: no %s", r.Technique, ph.Name)
+			}
+			sum += v
+		}
+		if math.Abs(sum-r.Metrics.DowntimeS) > 1e-9 {
+			t.Errorf("%s: downtime phases add up to %g, downtime %g", r.Technique, sum, r.Metrics.DowntimeS)
+		}
 	}
 }
