@@ -51,7 +51,7 @@ func CalibrateCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "calibration.json", Usage: "write the calibration to `FILE` (- for stdout)"},
 			&cli.StringFlag{Name: "records", Usage: "also write the calibration migrations' records (JSON Lines) to `FILE`"},
 			&cli.StringFlag{Name: "sizes", Value: "8MiB,32MiB", Usage: "the two container `SIZES` of the calibration migrations"},
-			&cli.Int64Flag{Name: "link-bytes", Value: 64 << 20, Usage: "size of the bulk link transfer in bytes"},
+			&cli.Int64Flag{Name: "link-bytes", Value: 16 << 20, Usage: "size of the bulk link transfer in bytes"},
 			&cli.StringFlag{Name: "from-records", Usage: "fit from these calibration records (JSON Lines) instead of migrating"},
 			&cli.StringFlag{Name: "previous", Usage: "with --from-records: an earlier calibration `FILE` whose link latency, testbed and hosts are kept"},
 		),

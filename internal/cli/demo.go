@@ -149,7 +149,7 @@ func runDemo(c *cli.Context) (err error) {
 
 	phase("calibrating the testbed")
 	t0 = time.Now()
-	res, err := calibrateTestbed(ctx, itb, tb, r, nil, 64<<20, stderr)
+	res, err := calibrateTestbed(ctx, itb, tb, r, nil, 16<<20, stderr)
 	tm.Calibration = time.Since(t0).Seconds()
 	if err != nil {
 		if res != nil && len(res.Records) > 0 {
