@@ -99,6 +99,31 @@ func installAgents(tb *infra.Testbed) (*real.Testbed, error) {
 	return real.Open(ctx, up)
 }
 
+// fullRound is how long the longest full 64 MiB dump and transfer took on
+// this testbed so far (set by the cold and pre-copy tests); MiGrror's trigger
+// is chosen after it, so that sync rounds follow the first one even on a
+// slow (emulated, shared) testbed.
+var fullRound struct {
+	sync.Mutex
+	d time.Duration
+}
+
+func noteFullRound(r models.Round) {
+	fullRound.Lock()
+	defer fullRound.Unlock()
+	fullRound.d = max(fullRound.d, r.Duration())
+}
+
+// migrrorTrigger returns 1.5 x the measured full round + 30 s, within [60 s, 6 min].
+func migrrorTrigger() time.Duration {
+	fullRound.Lock()
+	defer fullRound.Unlock()
+	if fullRound.d == 0 {
+		return 2 * time.Minute
+	}
+	return min(max(fullRound.d*3/2+30*time.Second, time.Minute), 6*time.Minute).Round(time.Second)
+}
+
 // logWriter sends progress lines to the test log.
 type logWriter struct{ t *testing.T }
 
@@ -129,7 +154,7 @@ func migrate(t *testing.T, tb *real.Testbed, s models.Scenario, technique string
 	t.Helper()
 	ctx, cancel := context.WithTimeout(testCtx, 25*time.Minute)
 	defer cancel()
-	out, err := real.Run(ctx, tb, s, technique, 0, real.Options{Keep: true, StepTimeout: 8 * time.Minute,
+	out, err := real.Run(ctx, tb, s, technique, 0, real.Options{Keep: true, StepTimeout: 8 * time.Minute, Warmup: 2 * time.Second,
 		Progress: logWriter{t}, Provenance: models.Provenance{Tool: "migrlab", Version: "e2e"}})
 	if out != nil {
 		t.Cleanup(func() { removeAll(t, out) })
@@ -207,6 +232,7 @@ func TestMigrateCold(t *testing.T) {
 	if m.LiveRounds != 0 || m.StopReason != string(models.StopNoRounds) || len(out.Record.Rounds) != 1 || !out.Record.Rounds[0].Frozen {
 		t.Errorf("cold: live rounds %d, stop %q, rounds %+v", m.LiveRounds, m.StopReason, out.Record.Rounds)
 	}
+	noteFullRound(out.Group.Members[0].Rounds[0])
 	// A cold dump sends all memory: at least the 64 MiB the workload holds.
 	if m.PagesSent < 64<<20/4096 {
 		t.Errorf("cold: %d pages sent, want >= %d", m.PagesSent, 64<<20/4096)
@@ -221,6 +247,7 @@ func TestMigratePreCopy(t *testing.T) {
 	if rec.Metrics.LiveRounds != 3 || rec.Metrics.StopReason != string(models.StopMaxRounds) {
 		t.Fatalf("pre-copy: %d live rounds, stop %q; want 3, max_rounds", rec.Metrics.LiveRounds, rec.Metrics.StopReason)
 	}
+	noteFullRound(out.Group.Members[0].Rounds[0])
 	for i, r := range rec.Rounds[:3] {
 		if r.Frozen || r.Bytes <= 0 || r.Pages <= 0 {
 			t.Errorf("round %d: %+v", i, r)
@@ -243,7 +270,9 @@ func TestMigratePreCopy(t *testing.T) {
 func TestMigrateMiGrror(t *testing.T) {
 	tb := requireAgents(t)
 	const threshold = 512 << 10
-	s := scenario(t, "e2e-migrror", "migrror: {sync_threshold: 512KiB, trigger: 60s}\n")
+	trigger := migrrorTrigger()
+	t.Logf("MiGrror trigger %v (after the full rounds measured so far)", trigger)
+	s := scenario(t, "e2e-migrror", fmt.Sprintf("migrror: {sync_threshold: 512KiB, trigger: %gs}\n", trigger.Seconds()))
 	out := migrate(t, tb, s, models.MiGrror)
 	rec := out.Record
 	if rec.Metrics.StopReason != string(models.StopTrigger) || rec.Metrics.LiveRounds < 2 {
