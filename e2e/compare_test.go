@@ -34,7 +34,7 @@ func migrlab(t *testing.T, ctx context.Context, args ...string) (stdout string) 
 }
 
 // TestCalibrateAndCompare calibrates the shared testbed with the smallest
-// plan (pre-copy of an 8 MiB and a 16 MiB container) and compares one small
+// plan (pre-copy of an 8 MiB container, cold migration of a 16 MiB one) and compares one small
 // validation scenario (examples/compare-small.yaml) migrated cold: the
 // calibration must hold every fit, and the report directory every file,
 // with the real record paired with its sim and analytic predictions.

@@ -2,8 +2,8 @@
 // testbed (models.Calibration) and compares simulated predictions with real
 // measurements.
 //
-// Calibration runs a few small real migrations (the plan: pre-copy at two
-// container sizes and two dirty rates) and derives every
+// Calibration runs a few small real migrations (the plan: pre-copy of a
+// small container, a cold migration of a large one) and derives every
 // parameter from the per-phase timings in their records, so that it costs few
 // podman operations beyond the migrations themselves:
 //
@@ -22,9 +22,9 @@
 //     page from the images); Resume is the rest of the resume step;
 //   - base memory: pages of a full dump beyond the workload's buffer;
 //   - dirtying: the write rate that, in the simulator's occupancy model,
-//     dirties the pages each delta round dumped in its window, fitted against
-//     the configured rate: DirtyRateFactor (slope) and BaseDirtyRate
-//     (intercept).
+//     dirties the pages each delta round dumped in its window, against the
+//     configured rate: DirtyRateFactor (slope) and BaseDirtyRate (intercept)
+//     when the samples have two rates or more, else a factor alone.
 //
 // Every fit is kept in Calibration.Fits with its R² and n. The package is
 // pure: it drives real migrations and the link measurement through the
@@ -61,15 +61,17 @@ type Step struct {
 // PlanScenarioPrefix starts the names of the default plan's scenarios.
 const PlanScenarioPrefix = "calibration-"
 
-// DefaultPlan is PlanFor(8 MiB, 32 MiB): two pre-copy migrations, about
-// five minutes on TCG-emulated local VMs of an idle machine.
+// DefaultPlan is PlanFor(8 MiB, 32 MiB): about five minutes on
+// TCG-emulated local VMs of an otherwise idle machine.
 func DefaultPlan() []Step { return PlanFor(8<<20, 32<<20) }
 
-// PlanFor is two pre-copy migrations (three live rounds at most): of a small
-// container at 128 KiB/s over a quarter of its memory, and of a large one at
-// 512 KiB/s over half of it. Together they give live rounds of many sizes
-// (full and delta), final dumps and restores at two sizes, and delta rounds
-// at two dirty rates, none of which dirties the whole working set.
+// PlanFor is two migrations: pre-copy of a small container (three live
+// rounds at most, 256 KiB/s over a quarter of its memory) and a cold
+// migration of a large one. Together they give live rounds (full and delta),
+// delta rounds at a known dirty rate that do not dirty the whole working
+// set, and final dumps, transfers and restores at two sizes far apart, so
+// that the per-page costs stand out from the testbed's drift between the
+// two migrations.
 func PlanFor(small, large models.ByteSize) []Step {
 	mk := func(size, wws models.ByteSize, rate models.Rate) models.Scenario {
 		s := models.Scenario{Name: PlanScenarioPrefix + strings.ReplaceAll(size.String(), ".00", ""),
@@ -80,7 +82,7 @@ func PlanFor(small, large models.ByteSize) []Step {
 		s.PreCopy.Stop = models.StopRules{Threshold: 4096, MaxRounds: 3}
 		return s.WithDefaults()
 	}
-	return []Step{{mk(small, small/4, 128<<10), models.PreCopy}, {mk(large, large/2, 512<<10), models.PreCopy}}
+	return []Step{{mk(small, small/4, 256<<10), models.PreCopy}, {mk(large, large/4, 256<<10), models.Cold}}
 }
 
 // Options configure Run.

@@ -228,6 +228,20 @@ func fitDirty(c *models.Calibration, samples []DirtySample) error {
 		return nil
 	}
 	c.DirtyRateFactor, c.BaseDirtyRate = sxy/sxx, 0
+	// Documented as a line through the origin; R² against the samples' mean
+	// (0 when every sample has the same configured rate).
+	var ssRes, ssTot float64
+	m := mean(ys(pts))
+	for _, p := range pts {
+		ssRes += (p.Y - c.DirtyRateFactor*p.X) * (p.Y - c.DirtyRateFactor*p.X)
+		ssTot += (p.Y - m) * (p.Y - m)
+	}
+	r2 := 1.0
+	if ssTot > 0 {
+		r2 = 1 - ssRes/ssTot
+	}
+	c.Fits = append(c.Fits, models.Fit{Name: FitDirty, X: "configured bytes/s (through 0)", Y: "effective bytes/s",
+		Slope: c.DirtyRateFactor, R2: r2, N: len(pts)})
 	return nil
 }
 
