@@ -90,3 +90,42 @@ func MigrateGroup(ctx context.Context, t Technique, envs []Env, mode GroupMode, 
 	}
 	return out, errors.Join(par.Run(ctx, fns)...)
 }
+
+// Metrics aggregates a group's members into one record's metrics: bytes and
+// pages summed; downtime, live rounds and degraded time the worst member's;
+// converged only if every member converged (StopReason: the first member's that
+// did not, else the first member's); total time to the last member's end; time
+// after the earliest trigger; GroupDowntimeS first freeze to last resume; Extra
+// members and mean_member_downtime_s. A single member gives MetricsOf.
+func (g GroupResult) Metrics() Metrics {
+	ms := g.Members
+	if len(ms) == 0 {
+		return Metrics{}
+	}
+	m := MetricsOf(ms[0])
+	if len(ms) == 1 {
+		return m
+	}
+	m.Converged = true
+	sum, trigger := 0.0, ms[0].TriggerAt
+	for i, r := range ms {
+		x := MetricsOf(r)
+		if i > 0 {
+			m.BytesSent += x.BytesSent
+			m.PagesSent += x.PagesSent
+			m.DowntimeS = max(m.DowntimeS, x.DowntimeS)
+			m.LiveRounds = max(m.LiveRounds, x.LiveRounds)
+			m.DegradedS = max(m.DegradedS, x.DegradedS)
+		}
+		if !x.Converged && m.Converged {
+			m.Converged, m.StopReason = false, x.StopReason
+		}
+		trigger = min(trigger, r.TriggerAt)
+		sum += x.DowntimeS
+	}
+	m.TotalTimeS = g.End().Seconds()
+	m.TimeAfterTriggerS = (g.End() - trigger).Seconds()
+	m.GroupDowntimeS = g.Downtime().Seconds()
+	m.Extra = map[string]float64{"members": float64(len(ms)), "mean_member_downtime_s": sum / float64(len(ms))}
+	return m
+}

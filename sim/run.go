@@ -202,33 +202,12 @@ func recordOf(s models.Scenario, technique string, rep int, out Outcome, rounds 
 		}
 		return rec
 	}
-	m := models.MetricsOf(ms[0])
-	m.Converged = true
-	sum := 0.0
-	trigger := ms[0].TriggerAt
-	for i, r := range ms {
-		x := models.MetricsOf(r)
-		if i > 0 {
-			m.BytesSent += x.BytesSent
-			m.PagesSent += x.PagesSent
-			m.DowntimeS = max(m.DowntimeS, x.DowntimeS)
-			m.LiveRounds = max(m.LiveRounds, x.LiveRounds)
-			m.DegradedS = max(m.DegradedS, x.DegradedS)
-		}
-		if !x.Converged && m.Converged {
-			m.Converged, m.StopReason = false, x.StopReason
-		}
-		trigger = min(trigger, r.TriggerAt)
-		sum += x.DowntimeS
-		if rounds {
+	rec.Metrics = out.Group.Metrics()
+	if rounds {
+		for _, r := range ms {
 			rec.Rounds = append(rec.Rounds, models.RoundsOf(r)...)
 		}
 	}
-	m.TotalTimeS = out.Group.End().Seconds()
-	m.TimeAfterTriggerS = (out.Group.End() - trigger).Seconds()
-	m.GroupDowntimeS = out.Group.Downtime().Seconds()
-	m.Extra = map[string]float64{"members": float64(len(ms)), "mean_member_downtime_s": sum / float64(len(ms))}
-	rec.Metrics = m
 	return rec
 }
 
