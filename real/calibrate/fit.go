@@ -211,11 +211,12 @@ func fitDirty(c *models.Calibration, samples []DirtySample) error {
 		if err != nil {
 			return err
 		}
-		c.Fits = append(c.Fits, f)
 		if f.Slope > 0 && f.Intercept >= 0 {
+			c.Fits = append(c.Fits, f)
 			c.DirtyRateFactor, c.BaseDirtyRate = f.Slope, models.Rate(f.Intercept)
 			return nil
 		}
+		// A negative base rate (or factor) has no meaning: fall back.
 	}
 	// One configured rate (or a fit without meaning): a factor through the origin.
 	var sxy, sxx float64
