@@ -35,106 +35,139 @@ const (
 // DirtyRateFactor and Fits set; the caller adds Testbed, Created, Hosts and
 // Scenarios.
 func Fit(s Samples, link *Link) (models.Calibration, error) {
-	c := models.Calibration{Schema: models.CalibrationSchema, DirtyRateFactor: 1}
-	var errs []error
-	fit := func(name, x, y string, pts []Point) (models.Fit, bool) {
-		f, err := FitPoints(name, x, y, pts)
-		if err != nil {
-			errs = append(errs, err)
-			return f, false
-		}
-		c.Fits = append(c.Fits, f)
-		return f, true
-	}
+	f := &fitter{s: s, c: models.Calibration{Schema: models.CalibrationSchema, DirtyRateFactor: 1}}
+	c := &f.c
 	// Memory beyond the buffer: the runtime's pages (first, the dirtying model needs it).
 	if len(s.Base) == 0 {
-		errs = append(errs, errors.New("base memory: no full dump (a pre-copy first round or a cold dump) among the samples"))
+		f.errs = append(f.errs, errors.New("base memory: no full dump (a pre-copy first round or a cold dump) among the samples"))
 	}
 	c.BaseMemory = models.ByteSize(math.Max(0, median(s.Base)))
-
-	// The link: latency from the agents' round trips.
-	if link != nil && len(link.RTTs) > 0 {
-		pts := make([]Point, 0, len(link.RTTs)+1)
-		rtts := make([]float64, len(link.RTTs))
-		for i, r := range link.RTTs {
-			pts = append(pts, Point{0, r.Seconds()})
-			rtts[i] = r.Seconds()
-		}
-		if link.Bytes > 0 {
-			pts = append(pts, Point{float64(link.Bytes), link.Time.Seconds()})
-		}
-		if lf, err := FitPoints(FitLink, "bytes", "seconds", pts); err == nil {
-			c.Fits = append(c.Fits, lf)
-		}
-		// One-way latency: half the median round trip of an empty request.
-		c.Network.Latency = models.Duration(dur(median(rtts) / 2))
+	f.link(link)
+	f.transfer()
+	f.dumps()
+	f.restore()
+	if err := fitDirty(c, s.Dirty); err != nil {
+		f.errs = append(f.errs, err)
 	}
+	if err := errors.Join(f.errs...); err != nil {
+		return *c, err
+	}
+	return *c, c.Validate()
+}
 
-	// Transfers: the frozen (final) rounds' set the bandwidth, as they are
-	// what the downtime waits for; the live rounds' are documented (while the
-	// workload runs they may be slower; the live round's per-page cost takes
-	// the difference).
-	var frozenTr, liveTr, allTr []Point
-	for _, r := range s.Rounds {
+// fitter is one Fit: the calibration so far and what went wrong.
+type fitter struct {
+	s    Samples
+	c    models.Calibration
+	errs []error
+}
+
+// fit fits pts and keeps the fit, or the error.
+func (f *fitter) fit(name, x, y string, pts []Point) (models.Fit, bool) {
+	fit, err := FitPoints(name, x, y, pts)
+	if err != nil {
+		f.errs = append(f.errs, err)
+		return fit, false
+	}
+	f.c.Fits = append(f.c.Fits, fit)
+	return fit, true
+}
+
+// link sets the latency: half the median round trip of an empty request.
+func (f *fitter) link(l *Link) {
+	if l == nil || len(l.RTTs) == 0 {
+		return
+	}
+	pts := make([]Point, 0, len(l.RTTs)+1)
+	rtts := make([]float64, len(l.RTTs))
+	for i, r := range l.RTTs {
+		pts = append(pts, Point{0, r.Seconds()})
+		rtts[i] = r.Seconds()
+	}
+	if l.Bytes > 0 {
+		pts = append(pts, Point{float64(l.Bytes), l.Time.Seconds()})
+	}
+	if lf, err := FitPoints(FitLink, "bytes", "seconds", pts); err == nil {
+		f.c.Fits = append(f.c.Fits, lf)
+	}
+	f.c.Network.Latency = models.Duration(dur(median(rtts) / 2))
+}
+
+// transfer sets the bandwidth and the transfer setup from the frozen
+// (final) rounds' transfers, which the downtime waits for (all rounds' when
+// the final rounds cannot tell); the live rounds' are documented: while the
+// workload runs they may be slower, and the live rounds' per-page cost takes
+// the difference.
+func (f *fitter) transfer() {
+	var frozen, live, all []Point
+	for _, r := range f.s.Rounds {
 		if r.Bytes <= 0 {
 			continue
 		}
 		p := Point{float64(r.Bytes), r.TransferS}
-		allTr = append(allTr, p)
+		all = append(all, p)
 		if r.Frozen {
-			frozenTr = append(frozenTr, p)
+			frozen = append(frozen, p)
 		} else {
-			liveTr = append(liveTr, p)
+			live = append(live, p)
 		}
 	}
-	trPts, trX := frozenTr, "bytes (final rounds)"
-	if f, err := FitPoints(FitTransfer, trX, "seconds", frozenTr); err != nil || f.Slope <= 0 {
-		trPts, trX = allTr, "bytes (all rounds)"
+	pts, x := frozen, "bytes (final rounds)"
+	if fit, err := FitPoints(FitTransfer, x, "seconds", frozen); err != nil || fit.Slope <= 0 {
+		pts, x = all, "bytes (all rounds)"
 	}
-	if tr, ok := fit(FitTransfer, trX, "seconds", trPts); ok {
-		if tr.Slope > 0 {
-			c.Network.Bandwidth = models.Rate(1 / tr.Slope)
-		} else {
-			errs = append(errs, fmt.Errorf("transfer: time does not grow with bytes (slope %g s/byte)", tr.Slope))
+	tr, ok := f.fit(FitTransfer, x, "seconds", pts)
+	if !ok {
+		return
+	}
+	if tr.Slope > 0 {
+		f.c.Network.Bandwidth = models.Rate(1 / tr.Slope)
+	} else {
+		f.errs = append(f.errs, fmt.Errorf("transfer: time does not grow with bytes (slope %g s/byte)", tr.Slope))
+	}
+	// The fixed part beyond the link's latency is the transfer setup.
+	f.c.Costs.TransferSetup = dur(tr.Intercept - f.c.Network.Latency.Seconds())
+	if len(live) >= 2 && len(pts) == len(frozen) {
+		if fit, err := FitPoints(FitTransferLive, "bytes", "seconds", live); err == nil {
+			f.c.Fits = append(f.c.Fits, fit)
 		}
-		// The fixed part beyond the link's latency is the transfer setup.
-		c.Costs.TransferSetup = dur(tr.Intercept - c.Network.Latency.Seconds())
 	}
-	if len(liveTr) >= 2 && trX != "bytes (all rounds)" {
-		if f, err := FitPoints(FitTransferLive, "bytes", "seconds", liveTr); err == nil {
-			c.Fits = append(c.Fits, f)
-		}
-	}
-	modeledTransfer := func(bytes int64) float64 {
-		if c.Network.Bandwidth <= 0 {
-			return 0
-		}
-		return c.Costs.TransferSetup.Seconds() + c.Network.Latency.Seconds() + float64(bytes)/float64(c.Network.Bandwidth)
-	}
+}
 
-	// Dumps. The final (frozen) dump: its duration besides its transfer,
-	// against pages. A live round: its span besides the modelled transfer.
+// modeledTransfer is the simulator's transfer time of bytes.
+func (f *fitter) modeledTransfer(bytes int64) float64 {
+	c := &f.c
+	if c.Network.Bandwidth <= 0 {
+		return 0
+	}
+	return c.Costs.TransferSetup.Seconds() + c.Network.Latency.Seconds() + float64(bytes)/float64(c.Network.Bandwidth)
+}
+
+// dumps sets the dump costs. The final (frozen) dump: its duration besides
+// its transfer, against pages. A live round: its span besides the modelled
+// transfer. One per-page cost serves both: the final dump's (the
+// downtime's), else the live rounds'; the fixed costs are what is left.
+func (f *fitter) dumps() {
+	c := &f.c
 	var finalPts, livePts []Point
-	for _, r := range s.Rounds {
+	for _, r := range f.s.Rounds {
 		if r.Frozen {
 			finalPts = append(finalPts, Point{float64(r.Pages), r.SpanS - r.TransferS})
 		} else {
-			livePts = append(livePts, Point{float64(r.Pages), r.SpanS - modeledTransfer(r.Bytes)})
+			livePts = append(livePts, Point{float64(r.Pages), r.SpanS - f.modeledTransfer(r.Bytes)})
 		}
 	}
 	if len(finalPts) == 0 {
-		errs = append(errs, errors.New("final dump: no completed migration among the samples"))
+		f.errs = append(f.errs, errors.New("final dump: no completed migration among the samples"))
 	}
 	final, okFinal := models.Fit{}, false
 	if distinct(xs(finalPts)) >= 2 {
-		final, okFinal = fit(FitFinal, "pages", "seconds", finalPts)
+		final, okFinal = f.fit(FitFinal, "pages", "seconds", finalPts)
 	}
 	live, okLive := models.Fit{}, false
 	if distinct(xs(livePts)) >= 2 {
-		live, okLive = fit(FitLive, "pages", "seconds", livePts)
+		live, okLive = f.fit(FitLive, "pages", "seconds", livePts)
 	}
-	// One per-page cost serves live and frozen dumps: the final dump's (the
-	// downtime's), else the live rounds'.
 	perPage := 0.0
 	switch {
 	case okFinal && final.Slope > 0:
@@ -153,38 +186,30 @@ func Fit(s Samples, link *Link) (models.Calibration, error) {
 	}
 	// The median is robust to the occasional slow podman call of a round.
 	c.Costs.RoundSetup = dur(median(resid(livePts)))
-	c.Costs.Freeze = dur(median(s.Freeze))
+	c.Costs.Freeze = dur(median(f.s.Freeze))
 	if len(finalPts) > 0 {
 		c.Costs.FinalSetup = dur(mean(resid(finalPts)) - c.Costs.Freeze.Seconds() - c.Costs.RoundSetup.Seconds())
 	}
-
-	if len(s.Restore) == 0 {
-		errs = append(errs, errors.New("restore: no completed restore among the samples"))
-	} else if rf, ok := fitIf(distinct(xs(s.Restore)) >= 2, fit, FitRestore, s.Restore); ok && rf.Slope > 0 {
-		c.Costs.RestoreBase = dur(rf.Intercept)
-		c.Costs.RestorePerPage = dur(rf.Slope)
-	} else {
-		// One restore size, or restores that do not grow with the pages:
-		// a fixed cost.
-		c.Costs.RestoreBase = dur(median(ys(s.Restore)))
-	}
-	c.Costs.Resume = dur(median(s.ResumeGap))
-	c.Costs.RestoreAllPages = true
-	if err := fitDirty(&c, s.Dirty); err != nil {
-		errs = append(errs, err)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return c, err
-	}
-	return c, c.Validate()
 }
 
-// fitIf fits pts when cond holds.
-func fitIf(cond bool, fit func(name, x, y string, pts []Point) (models.Fit, bool), name string, pts []Point) (models.Fit, bool) {
-	if !cond {
-		return models.Fit{}, false
+// restore sets the restore costs: a line against the pages restored, or a
+// fixed cost for one size or restores that do not grow with the pages.
+func (f *fitter) restore() {
+	c := &f.c
+	c.Costs.RestoreAllPages = true
+	c.Costs.Resume = dur(median(f.s.ResumeGap))
+	if len(f.s.Restore) == 0 {
+		f.errs = append(f.errs, errors.New("restore: no completed restore among the samples"))
+		return
 	}
-	return fit(name, "pages", "seconds", pts)
+	if distinct(xs(f.s.Restore)) >= 2 {
+		if rf, ok := f.fit(FitRestore, "pages", "seconds", f.s.Restore); ok && rf.Slope > 0 {
+			c.Costs.RestoreBase = dur(rf.Intercept)
+			c.Costs.RestorePerPage = dur(rf.Slope)
+			return
+		}
+	}
+	c.Costs.RestoreBase = dur(median(ys(f.s.Restore)))
 }
 
 // fitDirty sets DirtyRateFactor and BaseDirtyRate: for every delta round it
