@@ -114,14 +114,14 @@ func noteFullRound(r models.Round) {
 	fullRound.d = max(fullRound.d, r.Duration())
 }
 
-// migrrorTrigger returns 1.5 x the measured full round + 30 s, within [60 s, 6 min].
+// migrrorTrigger returns 1.2 x the measured full round + 30 s, within [60 s, 5 min].
 func migrrorTrigger() time.Duration {
 	fullRound.Lock()
 	defer fullRound.Unlock()
 	if fullRound.d == 0 {
 		return 2 * time.Minute
 	}
-	return min(max(fullRound.d*3/2+30*time.Second, time.Minute), 6*time.Minute).Round(time.Second)
+	return min(max(fullRound.d*6/5+30*time.Second, time.Minute), 5*time.Minute).Round(time.Second)
 }
 
 // logWriter sends progress lines to the test log.
@@ -136,8 +136,14 @@ func (w logWriter) Write(b []byte) (int, error) {
 // writes per second over a 4 MiB writable working set.
 func scenario(t *testing.T, name string, yaml string) models.Scenario {
 	t.Helper()
+	return scenarioMem(t, name, "64MiB", yaml)
+}
+
+// scenarioMem is scenario with another memory size.
+func scenarioMem(t *testing.T, name, mem, yaml string) models.Scenario {
+	t.Helper()
 	s, err := models.ParseScenario(strings.NewReader("name: " + name + `
-memory: {size: 64MiB}
+memory: {size: ` + mem + `}
 workload: {dirty_rate: 256KiB/s, wws: 4MiB}
 network: {bandwidth: 1Gbit/s}
 ` + yaml))
@@ -304,7 +310,8 @@ func TestMigrateGroup(t *testing.T) {
 		{models.GroupParallel, models.PreCopy, "precopy: {stop: {threshold: 4KiB, max_rounds: 2}}\n"},
 	} {
 		t.Run(string(tc.mode), func(t *testing.T) {
-			s := scenario(t, "e2e-group-"+string(tc.mode), tc.yaml+"group: {containers: 2, mode: "+string(tc.mode)+"}\n")
+			// Two 32 MiB containers: 64 MiB in all, like the single-container tests.
+			s := scenarioMem(t, "e2e-group-"+string(tc.mode), "32MiB", tc.yaml+"group: {containers: 2, mode: "+string(tc.mode)+"}\n")
 			out := migrate(t, tb, s, tc.technique)
 			m := out.Record.Metrics
 			if len(out.Members) != 2 || m.Extra["members"] != 2 {
