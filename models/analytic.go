@@ -60,15 +60,25 @@ func LiuPreCopy(m, r, d, vthd float64, nmax int, tr time.Duration) (LiuResult, e
 // model that the simulator's analytic memory model also follows.
 type analyticCosts struct {
 	s Scenario
-	// r is the bandwidth, d the dirty rate, w the writable working set, p the page size.
-	r, d, w, p float64
+	// r is the bandwidth (rl of live rounds), d the dirty rate, w the writable
+	// working set, p the page size.
+	r, rl, d, w, p float64
 }
 
-func (c analyticCosts) round(v float64) (dump, transfer time.Duration) {
+// round is the dump and transfer of v bytes of pages: a live round's
+// (DumpPerPage, RoundOverhead, the live bandwidth) or a frozen one's
+// (FinalPerPage, FinalOverhead, the bandwidth; Freeze and FinalSetup are the
+// caller's). sent is what goes on the wire.
+func (c analyticCosts) round(v float64, frozen bool) (dump, transfer time.Duration, sent float64) {
 	co := c.s.Costs
-	dump = co.RoundSetup.Duration() + time.Duration(v/c.p*float64(co.DumpPerPage))
-	transfer = co.TransferSetup.Duration() + c.s.Network.Latency.Duration() + Seconds(v/c.r)
-	return dump, transfer
+	per, over, r := co.DumpPerPage, co.RoundOverhead, c.rl
+	if frozen {
+		per, over, r = co.FinalPerPage(), co.FinalOverhead, c.r
+	}
+	sent = v + float64(over)
+	dump = co.RoundSetup.Duration() + time.Duration(v/c.p*float64(per))
+	transfer = co.TransferSetup.Duration() + c.s.Network.Latency.Duration() + Seconds(sent/r)
+	return dump, transfer, sent
 }
 
 func (c analyticCosts) dirty(dt time.Duration) float64 { return math.Min(c.d*dt.Seconds(), c.w) }
@@ -84,15 +94,15 @@ func AnalyticMigration(s Scenario, technique string) (Result, error) {
 	if s.Group.Containers > 1 {
 		return Result{}, fmt.Errorf("%w: scenario %q migrates a group", ErrNotApplicable, s.Name)
 	}
-	c := analyticCosts{s: s, r: float64(s.Network.Bandwidth), d: float64(s.Workload.DirtyRate),
+	c := analyticCosts{s: s, r: float64(s.Network.Bandwidth), rl: float64(s.Network.LiveRate()), d: float64(s.Workload.DirtyRate),
 		w: float64(s.Workload.WWSBytes(s.Memory)), p: float64(s.Memory.PageSize)}
 	m := float64(s.Memory.Size)
 	var res Result
 	var pending float64
 	var t time.Duration
 	live := func(v float64, kind RoundKind) Round {
-		dump, tr := c.round(v)
-		r := Round{Index: len(res.Rounds), Kind: kind, Start: t, Bytes: int64(math.Round(v)),
+		dump, tr, sent := c.round(v, false)
+		r := Round{Index: len(res.Rounds), Kind: kind, Start: t, Bytes: int64(math.Round(sent)),
 			Pages: int64(math.Ceil(v / c.p)), DumpTime: dump, TransferTime: tr}
 		r.End = t + dump + tr
 		pending = c.dirty(r.End - r.Start)
@@ -164,9 +174,9 @@ func kindFor(i int) RoundKind {
 }
 
 func frozenRound(s Scenario, c analyticCosts, t time.Duration, v float64, idx int, kind RoundKind) Round {
-	dump, tr := c.round(v)
+	dump, tr, sent := c.round(v, true)
 	dump += s.Costs.Freeze.Duration() + s.Costs.FinalSetup.Duration()
-	return Round{Index: idx, Kind: kind, Start: t, End: t + dump + tr, Bytes: int64(math.Round(v)),
+	return Round{Index: idx, Kind: kind, Start: t, End: t + dump + tr, Bytes: int64(math.Round(sent)),
 		Pages: int64(math.Ceil(v / c.p)), DumpTime: dump, TransferTime: tr, Frozen: true}
 }
 
@@ -184,7 +194,7 @@ func analyticPostCopy(s Scenario, c analyticCosts) (Result, error) {
 	res.FreezeAt = 0
 	res.Resume = resumeAt(s, h.End, h.Pages)
 	rest := float64(s.Memory.Size)
-	_, tr := c.round(rest)
+	tr := s.Costs.TransferSetup.Duration() + s.Network.Latency.Duration() + Seconds(rest/c.r)
 	res.PostCopy = &PostCopyStats{Degraded: tr, Bytes: int64(rest), Pages: s.Memory.Pages(), End: res.Resume.End + tr}
 	return res, nil
 }

@@ -48,3 +48,82 @@ func TestCalibrationApplyAndRoundTrip(t *testing.T) {
 		t.Fatalf("old schema: %v", err)
 	}
 }
+
+// TestNewCostFieldsValidate: each new parameter is checked and named.
+func TestNewCostFieldsValidate(t *testing.T) {
+	for _, c := range []struct {
+		mut  func(*Costs, *Network)
+		want string
+	}{
+		{func(c *Costs, _ *Network) { c.FinalDumpPerPage = -1 }, "costs.final_dump_per_page"},
+		{func(c *Costs, _ *Network) { c.RoundOverhead = -1 }, "costs.round_overhead"},
+		{func(c *Costs, _ *Network) { c.FinalOverhead = 2 << 40 }, "costs.final_overhead"},
+		{func(_ *Costs, n *Network) { n.LiveBandwidth = -1 }, "network.live_bandwidth"},
+	} {
+		co, n := Costs{}, Network{Bandwidth: 1e6}
+		c.mut(&co, &n)
+		err := co.Validate()
+		if err == nil {
+			err = n.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v", c.want, err)
+		}
+	}
+	co := Costs{DumpPerPage: Duration(time.Millisecond)}
+	n := Network{Bandwidth: 1e6}
+	if co.FinalPerPage() != co.DumpPerPage || n.LiveRate() != n.Bandwidth {
+		t.Errorf("zero must mean the old parameter: %v %v", co.FinalPerPage(), n.LiveRate())
+	}
+	co.FinalDumpPerPage, n.LiveBandwidth = Duration(3*time.Millisecond), 4e5
+	if co.FinalPerPage() != co.FinalDumpPerPage || n.LiveRate() != 4e5 {
+		t.Errorf("set: %v %v", co.FinalPerPage(), n.LiveRate())
+	}
+}
+
+// oldCalibration is a schema-1 calibration file written before the frozen
+// dump, the live bandwidth and the overheads had parameters of their own.
+const oldCalibration = `{
+  "schema": 1, "testbed": "old", "created": "2026-11-25T16:19:00Z", "hosts": null,
+  "network": {"bandwidth_bytes_per_s": 1740000, "latency_s": 0.0128, "bandwidth_trace": {"points": null}},
+  "costs": {"freeze_s": 0.31, "dump_per_page_s": 0.00379, "round_setup_s": 10.3,
+    "final_setup_s": 17, "transfer_setup_s": 0, "restore_base_s": 60.8,
+    "restore_per_page_s": 0.00039, "restore_all_pages": true, "resume_s": 2.75},
+  "base_memory_bytes": 1404928, "base_dirty_rate_bytes_per_s": 4300, "dirty_rate_factor": 0.708,
+  "fits": [], "scenarios": ["calibration-16MiB"]
+}`
+
+// TestOldCalibrationMeansTheSame: a calibration without the new fields still
+// loads, and the scenario it applies has the old model's meaning (the frozen
+// dump at dump_per_page, live rounds at the bandwidth, no overheads).
+func TestOldCalibrationMeansTheSame(t *testing.T) {
+	c, err := ReadCalibration(strings.NewReader(oldCalibration))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Apply(Scenario{Name: "x", Memory: Memory{Size: 16 << 20, PageSize: 4096}, Network: Network{Bandwidth: 1}}.WithDefaults())
+	if s.Costs.FinalPerPage() != Duration(3790*time.Microsecond) || s.Network.LiveRate() != 1740000 ||
+		s.Costs.RoundOverhead != 0 || s.Costs.FinalOverhead != 0 {
+		t.Fatalf("applied old calibration: %+v %+v", s.Costs, s.Network)
+	}
+	// Written again, it has no new field (so an older migrlab reads it too).
+	var buf bytes.Buffer
+	if err := WriteCalibration(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"final_dump_per_page", "live_bandwidth", "overhead"} {
+		if strings.Contains(buf.String(), f) {
+			t.Errorf("rewritten old calibration has %q:\n%s", f, buf.String())
+		}
+	}
+	// The new fields round-trip.
+	c.Costs.FinalDumpPerPage, c.Network.LiveBandwidth, c.Costs.FinalOverhead = Duration(3*time.Millisecond), 7e5, 100<<10
+	buf.Reset()
+	if err := WriteCalibration(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadCalibration(&buf)
+	if err != nil || back.Costs != c.Costs || back.Network.LiveBandwidth != 7e5 {
+		t.Fatalf("round trip: %v %+v", err, back)
+	}
+}

@@ -76,28 +76,39 @@ func (v *Env) all() (int64, int64) {
 	return v.mem.pages, v.mem.pages * v.mem.pageSize
 }
 
-// dump returns the cost of dumping a round: RoundSetup plus DumpPerPage per
-// page (per fractional page in the byte-granular analytic model).
-func (v *Env) dump(pages, bytes int64) time.Duration {
+// dump returns the cost of dumping a round of pages (pageBytes in the
+// byte-granular analytic model): RoundSetup plus DumpPerPage per page, or
+// Costs.FinalPerPage for a frozen round (per fractional page in the analytic
+// model).
+func (v *Env) dump(pages, pageBytes int64, frozen bool) time.Duration {
 	c := v.s.Costs
-	n := float64(pages)
-	if v.mem.analytic {
-		n = float64(bytes) / float64(v.mem.pageSize)
-		return c.RoundSetup.Duration() + time.Duration(n*float64(c.DumpPerPage))
+	per := c.DumpPerPage
+	if frozen {
+		per = c.FinalPerPage()
 	}
-	return c.RoundSetup.Duration() + perPage(pages, c.DumpPerPage.Duration())
+	if v.mem.analytic {
+		n := float64(pageBytes) / float64(v.mem.pageSize)
+		return c.RoundSetup.Duration() + time.Duration(n*float64(per))
+	}
+	return c.RoundSetup.Duration() + perPage(pages, per.Duration())
 }
 
 func perPage(n int64, d time.Duration) time.Duration {
 	return time.Duration(float64(n)*float64(d) + 0.5)
 }
 
-// send dumps and transfers one round's data, filling in its times.
-func (v *Env) send(p *Process, r *models.Round, extra time.Duration) {
-	r.DumpTime = extra + v.dump(r.Pages, r.Bytes)
+// send dumps and transfers one round's data, filling in its times. r.Bytes
+// is what goes on the wire (the pages' pageBytes plus the round's overhead);
+// a live round's transfer goes at the live bandwidth.
+func (v *Env) send(p *Process, r *models.Round, pageBytes int64, extra time.Duration) {
+	r.DumpTime = extra + v.dump(r.Pages, pageBytes, r.Frozen)
 	p.Sleep(r.DumpTime)
 	t0 := v.e.now
-	v.link.Transfer(p, r.Bytes)
+	if r.Frozen {
+		v.link.Transfer(p, r.Bytes)
+	} else {
+		v.link.TransferLive(p, r.Bytes)
+	}
 	r.TransferTime = v.e.now - t0
 	r.End = v.e.now
 	if v.trace != nil {
@@ -106,7 +117,8 @@ func (v *Env) send(p *Process, r *models.Round, extra time.Duration) {
 }
 
 // Round implements models.Env: a live round of the dirty set (all memory the
-// first time), dumped (RoundSetup + DumpPerPage per page) then sent.
+// first time), dumped (RoundSetup + DumpPerPage per page) then sent with
+// Costs.RoundOverhead at the live bandwidth (Network.LiveRate).
 func (v *Env) Round(ctx context.Context) (models.Round, error) {
 	p, err := v.enter(ctx)
 	if err != nil {
@@ -127,7 +139,9 @@ func (v *Env) Round(ctx context.Context) (models.Round, error) {
 	if v.trace != nil {
 		v.tracef("%s round start", r.Kind)
 	}
-	v.send(p, &r, 0)
+	pageBytes := r.Bytes
+	r.Bytes += int64(v.s.Costs.RoundOverhead)
+	v.send(p, &r, pageBytes, 0)
 	return r, nil
 }
 
@@ -183,7 +197,8 @@ func (v *Env) WaitDirty(ctx context.Context, atLeast int64, notBefore, deadline 
 
 // StopAndCopy implements models.Env: freeze (Costs.Freeze), dump what the
 // target lacks (all memory on a cold migration; RoundSetup + FinalSetup +
-// DumpPerPage per page) and send it.
+// Costs.FinalPerPage per page) and send it with Costs.FinalOverhead at the
+// link's bandwidth.
 func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 	p, err := v.enter(ctx)
 	if err != nil {
@@ -204,7 +219,9 @@ func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 	if v.trace != nil {
 		v.tracef("freeze")
 	}
-	v.send(p, &r, v.frozenExtra())
+	pageBytes := r.Bytes
+	r.Bytes += int64(v.s.Costs.FinalOverhead)
+	v.send(p, &r, pageBytes, v.frozenExtra())
 	v.lastPages = r.Pages
 	return r, nil
 }

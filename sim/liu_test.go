@@ -139,32 +139,41 @@ func TestAgreesWithModelsAnalytic(t *testing.T) {
 		RestoreBase: models.Duration(30 * time.Millisecond), RestorePerPage: models.Duration(500), Resume: models.Duration(time.Millisecond)}
 	base.Network.Latency = models.Duration(time.Millisecond)
 	base.MiGrror = models.MiGrrorParams{SyncThreshold: 4 << 20, MinInterval: models.Duration(50 * time.Millisecond), Trigger: models.Duration(30 * time.Second)}
-	for _, d := range []float64{5 * mb, 20 * mb, 60 * mb} {
-		for _, wws := range []models.ByteSize{0, 100e6} {
-			for _, all := range []bool{false, true} {
-				s := base
-				s.Workload.DirtyRate, s.Workload.WWS, s.Costs.RestoreAllPages = models.Rate(d), wws, all
-				for _, tech := range models.TechniqueNames {
-					name := fmt.Sprintf("%s D=%g wws=%d all=%v", tech, d, wws, all)
-					rec, err := Run(context.Background(), s, tech, 0)
-					if err != nil {
-						t.Fatalf("%s: %v", name, err)
+	// split: the frozen dump's own per-page cost, a slower live bandwidth and
+	// per-round byte overheads (zero in the first pass: the old model).
+	for _, split := range []bool{false, true} {
+		for _, d := range []float64{5 * mb, 20 * mb, 60 * mb} {
+			for _, wws := range []models.ByteSize{0, 100e6} {
+				for _, all := range []bool{false, true} {
+					s := base
+					s.Workload.DirtyRate, s.Workload.WWS, s.Costs.RestoreAllPages = models.Rate(d), wws, all
+					if split {
+						s.Costs.FinalDumpPerPage = models.Duration(5 * time.Microsecond)
+						s.Costs.RoundOverhead, s.Costs.FinalOverhead = 5<<10, 100<<10
+						s.Network.LiveBandwidth = 45 * mb
 					}
-					ana, ok, err := AnalyticRecord(s, tech, 0)
-					if !ok || err != nil {
-						t.Fatalf("%s: analytic: ok %v err %v", name, ok, err)
-					}
-					g, w := rec.Metrics, ana.Metrics
-					if g.LiveRounds != w.LiveRounds || g.StopReason != w.StopReason {
-						t.Errorf("%s: %d rounds (%s), analytic %d (%s)", name, g.LiveRounds, g.StopReason, w.LiveRounds, w.StopReason)
-						continue
-					}
-					for _, c := range []struct {
-						what      string
-						got, want float64
-					}{{"bytes", float64(g.BytesSent), float64(w.BytesSent)}, {"downtime", g.DowntimeS, w.DowntimeS}, {"total", g.TotalTimeS, w.TotalTimeS}} {
-						if relErr(c.got, c.want) > 1e-3 {
-							t.Errorf("%s: %s %g, analytic %g", name, c.what, c.got, c.want)
+					for _, tech := range models.TechniqueNames {
+						name := fmt.Sprintf("%s D=%g wws=%d all=%v split=%v", tech, d, wws, all, split)
+						rec, err := Run(context.Background(), s, tech, 0)
+						if err != nil {
+							t.Fatalf("%s: %v", name, err)
+						}
+						ana, ok, err := AnalyticRecord(s, tech, 0)
+						if !ok || err != nil {
+							t.Fatalf("%s: analytic: ok %v err %v", name, ok, err)
+						}
+						g, w := rec.Metrics, ana.Metrics
+						if g.LiveRounds != w.LiveRounds || g.StopReason != w.StopReason {
+							t.Errorf("%s: %d rounds (%s), analytic %d (%s)", name, g.LiveRounds, g.StopReason, w.LiveRounds, w.StopReason)
+							continue
+						}
+						for _, c := range []struct {
+							what      string
+							got, want float64
+						}{{"bytes", float64(g.BytesSent), float64(w.BytesSent)}, {"downtime", g.DowntimeS, w.DowntimeS}, {"total", g.TotalTimeS, w.TotalTimeS}} {
+							if relErr(c.got, c.want) > 1e-3 {
+								t.Errorf("%s: %s %g, analytic %g", name, c.what, c.got, c.want)
+							}
 						}
 					}
 				}

@@ -17,6 +17,9 @@ type Link struct {
 	cap     rateFn  // bytes per second over time
 	latency time.Duration
 	setup   time.Duration
+	// live is Bandwidth / LiveBandwidth: a live round's byte costs the link
+	// this many bytes of capacity.
+	live    float64
 	flows   []*flow
 	last    time.Duration // when the flows' remaining bytes were last updated
 	version uint64        // invalidates a scheduled completion after a change
@@ -43,7 +46,7 @@ type progress struct {
 // setup (models.Costs.TransferSetup) before its first byte.
 func NewLink(e *Engine, n models.Network, setup time.Duration) *Link {
 	return &Link{e: e, base: float64(n.Bandwidth), cap: newRateFn(float64(n.Bandwidth), n.BandwidthTrace),
-		latency: n.Latency.Duration(), setup: setup}
+		latency: n.Latency.Duration(), setup: setup, live: float64(n.Bandwidth) / float64(n.LiveRate())}
 }
 
 // Active returns the number of transfers currently sending.
@@ -59,29 +62,38 @@ func (l *Link) Latency() time.Duration { return l.latency }
 // when the last byte has arrived: TransferSetup, then the bytes at the fair
 // share of the link, then the one-way latency.
 func (l *Link) Transfer(p *Process, bytes int64) {
-	l.transfer(p, bytes, nil)
+	l.transfer(p, float64(bytes), nil)
 }
 
-func (l *Link) transfer(p *Process, bytes int64, log *[]progress) {
+// TransferLive is Transfer for a live round: the bytes go at
+// models.Network.LiveBandwidth (alone on the link; on a shared link the fair
+// share scaled by LiveBandwidth / Bandwidth).
+func (l *Link) TransferLive(p *Process, bytes int64) {
+	l.transfer(p, float64(bytes)*l.live, nil)
+}
+
+// transfer sends amount bytes of link capacity (a live round's bytes are
+// scaled by l.live); log, when given, records the progress in those units.
+func (l *Link) transfer(p *Process, amount float64, log *[]progress) {
 	p.Sleep(l.setup)
-	if bytes > 0 {
+	if amount > 0 {
 		e := l.e
 		now := e.now
 		c := l.cap.rateAt(now)
 		// Fast path: alone on the link and nothing else happens until the last
 		// byte is out, so the completion time is known now.
 		if len(l.flows) == 0 && c > 0 {
-			end := now + roundDur(float64(bytes)/c)
+			end := now + roundDur(amount/c)
 			if end <= l.cap.next(now) && e.idleUntil(end) {
 				if log != nil {
-					*log = append(*log, progress{now, 0}, progress{end, float64(bytes)})
+					*log = append(*log, progress{now, 0}, progress{end, amount})
 				}
 				p.SleepUntil(end)
 				p.Sleep(l.latency)
 				return
 			}
 		}
-		f := &flow{rem: float64(bytes), size: float64(bytes), done: e.NewSignal(), log: log}
+		f := &flow{rem: amount, size: amount, done: e.NewSignal(), log: log}
 		l.update()
 		l.flows = append(l.flows, f)
 		f.mark(now)

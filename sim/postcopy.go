@@ -10,8 +10,8 @@ import (
 )
 
 // Handover implements models.PostCopyEnv: freeze (Costs.Freeze), dump the
-// minimal state (RoundSetup + FinalSetup + DumpPerPage per page of it) and
-// send it.
+// minimal state (RoundSetup + FinalSetup + Costs.FinalPerPage per page of it)
+// and send it with Costs.FinalOverhead.
 func (v *Env) Handover(ctx context.Context, minimal int64) (models.Round, error) {
 	p, err := v.enter(ctx)
 	if err != nil {
@@ -22,12 +22,14 @@ func (v *Env) Handover(ctx context.Context, minimal int64) (models.Round, error)
 	}
 	r := models.Round{Kind: models.RoundHandover, Start: v.e.now, Frozen: true,
 		Bytes: minimal, Pages: (minimal + v.mem.pageSize - 1) / v.mem.pageSize}
+	pageBytes := r.Bytes
+	r.Bytes += int64(v.s.Costs.FinalOverhead)
 	v.frozen, v.started, v.postcopy = true, true, true
 	v.mem.Freeze(r.Start)
 	if v.trace != nil {
 		v.tracef("freeze for handover")
 	}
-	v.send(p, &r, v.frozenExtra())
+	v.send(p, &r, pageBytes, v.frozenExtra())
 	v.lastPages = r.Pages
 	return r, nil
 }
@@ -52,7 +54,7 @@ func (v *Env) PushRemaining(ctx context.Context) (models.PostCopyStats, error) {
 	}
 	pages, bytes := v.all()
 	var log []progress
-	v.link.transfer(p, bytes, &log)
+	v.link.transfer(p, float64(bytes), &log)
 	st := models.PostCopyStats{Bytes: bytes, Pages: pages, End: v.e.now, Degraded: v.e.now - v.resumeEnd}
 	faults, stall := v.faults(log, float64(bytes))
 	st.Faults = int64(math.Floor(faults + 0.5))
