@@ -109,8 +109,8 @@ func (c Costs) FinalPerPage() Duration {
 
 // Validate checks every field; errors name the field and the valid range.
 func (m Memory) Validate() error {
-	if m.PageSize <= 0 {
-		return fmt.Errorf("memory.page_size: must be positive (for example 4KiB), got %d", m.PageSize)
+	if m.PageSize <= 0 || m.PageSize > 1<<30 {
+		return fmt.Errorf("memory.page_size: must be between 1 and 1GiB (for example 4KiB), got %d", m.PageSize)
 	}
 	if m.Size <= 0 {
 		return fmt.Errorf("memory.size: must be positive (for example 1GiB), got %d", m.Size)
