@@ -7,13 +7,21 @@
 // parameter from the per-phase timings in their records, so that it costs few
 // podman operations beyond the migrations themselves:
 //
-//   - live round: start to next start minus the transfer, against pages:
-//     RoundSetup + DumpPerPage (the soft-dirty scan between pre-copy rounds
-//     is in RoundSetup, as the simulator starts the next round right away);
-//   - final dump: duration minus transfer against pages; FinalSetup is what it
-//     costs beyond Freeze (CRIU's freezing time) and a live round;
-//   - transfer: time against bytes: 1/slope is the bandwidth the migration
-//     achieves, the intercept beyond the link's latency is TransferSetup;
+//   - live round: start to next start minus the modelled transfer, against
+//     pages: RoundSetup + DumpPerPage (the soft-dirty scan between pre-copy
+//     rounds is in RoundSetup, as the simulator starts the next round right
+//     away);
+//   - final dump: duration minus transfer against pages: FinalDumpPerPage
+//     (Podman's checkpoint exports an archive, which costs per page too);
+//     FinalSetup is what it costs beyond Freeze (CRIU's freezing time) and
+//     RoundSetup. With fewer than three live rounds one per-page cost, the
+//     final dump's, serves both (DumpPerPage, FinalDumpPerPage zero);
+//   - transfer: time against bytes of the final rounds: 1/slope is the
+//     bandwidth the migration achieves, the intercept beyond the link's
+//     latency is TransferSetup; of the live rounds: 1/slope is
+//     LiveBandwidth (the workload runs and competes);
+//   - overheads: the median of bytes beyond pages x page size of the live
+//     rounds (RoundOverhead) and of the final rounds (FinalOverhead);
 //   - link: round trips of empty requests and one bulk transfer between the
 //     agents over the private link: the one-way latency (half the median
 //     round trip);
@@ -184,9 +192,11 @@ func Describe(c models.Calibration) string {
 	var b strings.Builder
 	co := c.Costs
 	fmt.Fprintf(&b, "testbed %s (%s)\n", c.Testbed, c.Created)
-	fmt.Fprintf(&b, "  network:   bandwidth %.2f MB/s, latency %s\n", float64(c.Network.Bandwidth)/1e6, c.Network.Latency)
-	fmt.Fprintf(&b, "  live round: setup %s + %s/page\n", co.RoundSetup, co.DumpPerPage)
-	fmt.Fprintf(&b, "  final dump: freeze %s + final setup %s (+ live round cost)\n", co.Freeze, co.FinalSetup)
+	fmt.Fprintf(&b, "  network:   bandwidth %.2f MB/s (live rounds %.2f MB/s), latency %s\n", float64(c.Network.Bandwidth)/1e6,
+		float64(c.Network.LiveRate())/1e6, c.Network.Latency)
+	fmt.Fprintf(&b, "  live round: setup %s + %s/page, %s beyond the pages\n", co.RoundSetup, co.DumpPerPage, co.RoundOverhead)
+	fmt.Fprintf(&b, "  final dump: freeze %s + final setup %s + round setup + %s/page, %s beyond the pages\n",
+		co.Freeze, co.FinalSetup, co.FinalPerPage(), co.FinalOverhead)
 	fmt.Fprintf(&b, "  transfer:  setup %s\n", co.TransferSetup)
 	fmt.Fprintf(&b, "  restore:   %s + %s/page (all pages), resume %s\n", co.RestoreBase, co.RestorePerPage, co.Resume)
 	fmt.Fprintf(&b, "  memory:    base %s; dirtying: x%.3f of the configured rate + %.0f B/s\n", c.BaseMemory, c.DirtyRateFactor, float64(c.BaseDirtyRate))

@@ -45,6 +45,7 @@ func Fit(s Samples, link *Link) (models.Calibration, error) {
 	f.link(link)
 	f.transfer()
 	f.dumps()
+	f.overheads()
 	f.restore()
 	if err := fitDirty(c, s.Dirty); err != nil {
 		f.errs = append(f.errs, err)
@@ -95,9 +96,9 @@ func (f *fitter) link(l *Link) {
 
 // transfer sets the bandwidth and the transfer setup from the frozen
 // (final) rounds' transfers, which the downtime waits for (all rounds' when
-// the final rounds cannot tell); the live rounds' are documented: while the
-// workload runs they may be slower, and the live rounds' per-page cost takes
-// the difference.
+// the final rounds cannot tell), and the live bandwidth from the live
+// rounds' transfers (slower while the workload runs; fit "transfer (live
+// rounds)", two rounds of different sizes or more, else the bandwidth).
 func (f *fitter) transfer() {
 	var frozen, live, all []Point
 	for _, r := range f.s.Rounds {
@@ -127,26 +128,42 @@ func (f *fitter) transfer() {
 	}
 	// The fixed part beyond the link's latency is the transfer setup.
 	f.c.Costs.TransferSetup = dur(tr.Intercept - f.c.Network.Latency.Seconds())
-	if len(live) >= 2 && len(pts) == len(frozen) {
-		if fit, err := FitPoints(FitTransferLive, "bytes", "seconds", live); err == nil {
+	if len(pts) == len(frozen) && distinct(xs(live)) >= 2 {
+		if fit, err := FitPoints(FitTransferLive, "bytes (live rounds)", "seconds", live); err == nil {
 			f.c.Fits = append(f.c.Fits, fit)
+			if fit.Slope > 0 {
+				f.c.Network.LiveBandwidth = models.Rate(1 / fit.Slope)
+			}
 		}
 	}
 }
 
-// modeledTransfer is the simulator's transfer time of bytes.
-func (f *fitter) modeledTransfer(bytes int64) float64 {
+// modeledTransfer is the simulator's transfer time of bytes (of a live
+// round at the live bandwidth).
+func (f *fitter) modeledTransfer(bytes int64, live bool) float64 {
 	c := &f.c
-	if c.Network.Bandwidth <= 0 {
+	bw := c.Network.Bandwidth
+	if live {
+		bw = c.Network.LiveRate()
+	}
+	if bw <= 0 {
 		return 0
 	}
-	return c.Costs.TransferSetup.Seconds() + c.Network.Latency.Seconds() + float64(bytes)/float64(c.Network.Bandwidth)
+	return c.Costs.TransferSetup.Seconds() + c.Network.Latency.Seconds() + float64(bytes)/float64(bw)
 }
+
+// minLiveRounds is how many live rounds (of two sizes at least) give the
+// live rounds a per-page cost of their own.
+const minLiveRounds = 3
 
 // dumps sets the dump costs. The final (frozen) dump: its duration besides
 // its transfer, against pages. A live round: its span besides the modelled
-// transfer. One per-page cost serves both: the final dump's (the
-// downtime's), else the live rounds'; the fixed costs are what is left.
+// transfer, against pages. With a final dump that grows with pages and
+// minLiveRounds live rounds or more, each has its own per-page cost:
+// DumpPerPage from the live rounds (zero when they do not grow with pages),
+// FinalDumpPerPage from the final dumps. Else one per-page cost serves both
+// (FinalDumpPerPage stays zero): the final dump's, else the live rounds'.
+// The fixed costs are what is left.
 func (f *fitter) dumps() {
 	c := &f.c
 	var finalPts, livePts []Point
@@ -154,7 +171,7 @@ func (f *fitter) dumps() {
 		if r.Frozen {
 			finalPts = append(finalPts, Point{float64(r.Pages), r.SpanS - r.TransferS})
 		} else {
-			livePts = append(livePts, Point{float64(r.Pages), r.SpanS - f.modeledTransfer(r.Bytes)})
+			livePts = append(livePts, Point{float64(r.Pages), r.SpanS - f.modeledTransfer(r.Bytes, true)})
 		}
 	}
 	if len(finalPts) == 0 {
@@ -168,28 +185,43 @@ func (f *fitter) dumps() {
 	if distinct(xs(livePts)) >= 2 {
 		live, okLive = f.fit(FitLive, "pages", "seconds", livePts)
 	}
-	perPage := 0.0
 	switch {
+	case okFinal && final.Slope > 0 && okLive && len(livePts) >= minLiveRounds:
+		c.Costs.DumpPerPage = dur(live.Slope) // zero when the live rounds do not grow with pages
+		c.Costs.FinalDumpPerPage = dur(final.Slope)
 	case okFinal && final.Slope > 0:
-		perPage = final.Slope
+		c.Costs.DumpPerPage = dur(final.Slope)
 	case okLive && live.Slope > 0:
-		perPage = live.Slope
+		c.Costs.DumpPerPage = dur(live.Slope)
 	}
-	c.Costs.DumpPerPage = dur(perPage)
-	perPage = c.Costs.DumpPerPage.Seconds()
-	resid := func(pts []Point) []float64 {
+	resid := func(pts []Point, per models.Duration) []float64 {
 		out := make([]float64, len(pts))
 		for i, p := range pts {
-			out[i] = p.Y - perPage*p.X
+			out[i] = p.Y - per.Seconds()*p.X
 		}
 		return out
 	}
 	// The median is robust to the occasional slow podman call of a round.
-	c.Costs.RoundSetup = dur(median(resid(livePts)))
+	c.Costs.RoundSetup = dur(median(resid(livePts, c.Costs.DumpPerPage)))
 	c.Costs.Freeze = dur(median(f.s.Freeze))
 	if len(finalPts) > 0 {
-		c.Costs.FinalSetup = dur(mean(resid(finalPts)) - c.Costs.Freeze.Seconds() - c.Costs.RoundSetup.Seconds())
+		c.Costs.FinalSetup = dur(mean(resid(finalPts, c.Costs.FinalPerPage())) - c.Costs.Freeze.Seconds() - c.Costs.RoundSetup.Seconds())
 	}
+}
+
+// overheads sets the bytes a round sends beyond its pages: the median over
+// the live rounds and over the final rounds.
+func (f *fitter) overheads() {
+	var live, final []float64
+	for _, r := range f.s.Rounds {
+		if r.Frozen {
+			final = append(final, float64(r.Overhead))
+		} else {
+			live = append(live, float64(r.Overhead))
+		}
+	}
+	f.c.Costs.RoundOverhead = models.ByteSize(math.Max(0, math.Round(median(live))))
+	f.c.Costs.FinalOverhead = models.ByteSize(math.Max(0, math.Round(median(final))))
 }
 
 // restore sets the restore costs: a line against the pages restored, or a

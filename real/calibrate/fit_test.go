@@ -12,27 +12,33 @@ import (
 )
 
 // truth is a synthetic testbed: the parameters a calibration should recover.
+// As on Podman, the frozen dump costs more per page than a live round, live
+// rounds send slower than the frozen one, and every round sends a little
+// more than its pages.
 var truth = struct {
-	roundSetup, dumpPerPage, freeze, finalSetup float64 // seconds
-	bw, latency, transferSetup                  float64 // bytes/s, seconds
-	restoreBase, restorePerPage, resume         float64 // seconds
-	base                                        int64   // bytes
-	factor, baseRate                            float64 // dirtying
+	roundSetup, dumpPerPage, finalDumpPerPage float64 // seconds
+	freeze, finalSetup                        float64 // seconds
+	bw, liveBW, latency, transferSetup        float64 // bytes/s, seconds
+	restoreBase, restorePerPage, resume       float64 // seconds
+	base, roundOverhead, finalOverhead        int64   // bytes
+	factor, baseRate                          float64 // dirtying
 }{
-	roundSetup: 2, dumpPerPage: 1e-4, freeze: 0.05, finalSetup: 6,
-	bw: 20e6, latency: 0.002, transferSetup: 0.3,
+	roundSetup: 2, dumpPerPage: 1e-4, finalDumpPerPage: 3e-3, freeze: 0.05, finalSetup: 6,
+	bw: 20e6, liveBW: 8e6, latency: 0.002, transferSetup: 0.3,
 	restoreBase: 9, restorePerPage: 2e-4, resume: 0.4,
-	base: 3 << 20, factor: 1.2, baseRate: 0,
+	base: 3 << 20, roundOverhead: 5 << 10, finalOverhead: 100 << 10, factor: 1.2, baseRate: 0,
 }
 
 // synthCalibration is the calibration the synthetic testbed should yield.
 func synthCalibration() models.Calibration {
 	t := truth
 	return models.Calibration{Schema: models.CalibrationSchema, Testbed: "synthetic",
-		Network: models.Network{Bandwidth: models.Rate(t.bw), Latency: models.Duration(models.Seconds(t.latency))},
-		Costs: models.Costs{RoundSetup: dur(t.roundSetup), DumpPerPage: dur(t.dumpPerPage), Freeze: dur(t.freeze),
-			FinalSetup: dur(t.finalSetup), TransferSetup: dur(t.transferSetup), RestoreBase: dur(t.restoreBase),
-			RestorePerPage: dur(t.restorePerPage), Resume: dur(t.resume), RestoreAllPages: true},
+		Network: models.Network{Bandwidth: models.Rate(t.bw), LiveBandwidth: models.Rate(t.liveBW),
+			Latency: models.Duration(models.Seconds(t.latency))},
+		Costs: models.Costs{RoundSetup: dur(t.roundSetup), DumpPerPage: dur(t.dumpPerPage), FinalDumpPerPage: dur(t.finalDumpPerPage),
+			Freeze: dur(t.freeze), FinalSetup: dur(t.finalSetup), TransferSetup: dur(t.transferSetup), RestoreBase: dur(t.restoreBase),
+			RestorePerPage: dur(t.restorePerPage), Resume: dur(t.resume), RestoreAllPages: true,
+			RoundOverhead: models.ByteSize(t.roundOverhead), FinalOverhead: models.ByteSize(t.finalOverhead)},
 		BaseMemory: models.ByteSize(t.base), BaseDirtyRate: models.Rate(t.baseRate), DirtyRateFactor: t.factor}
 }
 
@@ -106,6 +112,11 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 	c := res.Calibration
 	co := c.Costs
 	near(t, "bandwidth", float64(c.Network.Bandwidth), truth.bw, 1e-3)
+	near(t, "live bandwidth", float64(c.Network.LiveBandwidth), truth.liveBW, 1e-3)
+	near(t, "final dump per page", co.FinalDumpPerPage.Seconds(), truth.finalDumpPerPage, 1e-3)
+	if co.RoundOverhead != models.ByteSize(truth.roundOverhead) || co.FinalOverhead != models.ByteSize(truth.finalOverhead) {
+		t.Errorf("overheads %d (live), %d (final), want %d, %d", co.RoundOverhead, co.FinalOverhead, truth.roundOverhead, truth.finalOverhead)
+	}
 	near(t, "latency", c.Network.Latency.Seconds(), truth.latency, 1e-3)
 	near(t, "transfer setup", co.TransferSetup.Seconds(), truth.transferSetup, 1e-3)
 	near(t, "round setup", co.RoundSetup.Seconds(), truth.roundSetup, 1e-3)
@@ -131,7 +142,7 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 			t.Errorf("fit %s: n %d, R² %g", f.Name, f.N, f.R2)
 		}
 	}
-	for _, n := range []string{FitLive, FitFinal, FitTransfer, FitLink, FitRestore, FitDirty} {
+	for _, n := range []string{FitLive, FitFinal, FitTransfer, FitTransferLive, FitLink, FitRestore, FitDirty} {
 		if _, ok := names[n]; !ok {
 			t.Errorf("no fit %q in %v", n, c.Fits)
 		}
@@ -150,6 +161,50 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 		}
 		near(t, rec.Scenario+" "+rec.Technique+" downtime", p.Metrics.DowntimeS, rec.Metrics.DowntimeS, 0.01)
 		near(t, rec.Scenario+" "+rec.Technique+" bytes", float64(p.Metrics.BytesSent), float64(rec.Metrics.BytesSent), 0.01)
+	}
+}
+
+// TestFitWithFewLiveRounds: with fewer than three live rounds the live rounds
+// get no per-page cost of their own: the final dump's serves both (the
+// behaviour before FinalDumpPerPage), and the fit explains the final dumps.
+func TestFitWithFewLiveRounds(t *testing.T) {
+	var s Samples
+	r := &fakeRunner{calib: synthCalibration()}
+	for _, st := range DefaultPlan() {
+		rec, err := r.Run(context.Background(), st.Scenario, st.Technique, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Extract(rec)
+	}
+	kept := s.Rounds[:0]
+	live := 0
+	for _, x := range s.Rounds {
+		if !x.Frozen {
+			if live++; live > 2 {
+				continue
+			}
+		}
+		kept = append(kept, x)
+	}
+	s.Rounds = kept
+	c, err := Fit(s, &Link{RTTs: synthLink().RTTs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	co := c.Costs
+	near(t, "dump per page", co.DumpPerPage.Seconds(), truth.finalDumpPerPage, 1e-3)
+	if co.FinalDumpPerPage != 0 {
+		t.Errorf("final dump per page %s, want 0 (= dump per page)", co.FinalDumpPerPage)
+	}
+	// Two live transfers of different sizes still give the live bandwidth.
+	near(t, "live bandwidth", float64(c.Network.LiveBandwidth), truth.liveBW, 1e-3)
+	// The final dumps: freeze + final setup + round setup + pages x per page.
+	for _, x := range s.Rounds {
+		if x.Frozen {
+			got := co.Freeze.Seconds() + co.FinalSetup.Seconds() + co.RoundSetup.Seconds() + co.FinalPerPage().Seconds()*float64(x.Pages)
+			near(t, "final dump", got, x.SpanS-x.TransferS, 1e-3)
+		}
 	}
 }
 

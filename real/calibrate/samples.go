@@ -35,6 +35,10 @@ type RoundSample struct {
 	SpanS float64
 	// TransferS is the measured transfer time of the round's bytes.
 	TransferS float64
+	// Overhead is what the round sent beyond its pages (bytes minus pages x
+	// page size): CRIU's non-page images, and for the final round Podman's
+	// checkpoint archive.
+	Overhead int64
 }
 
 // Samples are the per-phase observations of calibration migrations, taken
@@ -88,7 +92,8 @@ func (s *Samples) Extract(recs ...models.Record) int {
 				span = r.Rounds[i+1].StartS - x.StartS
 			}
 			s.Rounds = append(s.Rounds, RoundSample{Scenario: r.Scenario, Technique: r.Technique, Index: i,
-				Frozen: x.Frozen, Pages: x.Pages, Bytes: x.Bytes, SpanS: span, TransferS: x.TransferS})
+				Frozen: x.Frozen, Pages: x.Pages, Bytes: x.Bytes, SpanS: span, TransferS: x.TransferS,
+				Overhead: x.Bytes - x.Pages*int64(page)})
 			if x.Kind == string(models.RoundFull) || (x.Frozen && len(live) == 0) {
 				s.Base = append(s.Base, float64(x.Pages)*page-float64(r.Params.Memory.Size))
 			}
