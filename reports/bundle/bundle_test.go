@@ -30,7 +30,7 @@ func TestWriteReportDirectory(t *testing.T) {
 		}
 	}
 	cal := &models.Calibration{Schema: models.CalibrationSchema, Testbed: "local", DirtyRateFactor: 1,
-		Network: models.Network{Bandwidth: 1e8}, Fits: []models.Fit{{Name: "restore", N: 3, R2: 0.99}}}
+		Network: models.Network{Bandwidth: 1e8, LiveBandwidth: 4e7}, Fits: []models.Fit{{Name: "restore", N: 3, R2: 0.99}}}
 	dir := t.TempDir()
 	files, err := Write(dir, Input{Title: "demo", Records: recs, Calibration: cal,
 		Command: []string{"migrlab", "compare", "--testbed", "local", "a b.yaml"}, Versions: map[string]string{"criu": "3.17.1"}})
@@ -51,7 +51,8 @@ func TestWriteReportDirectory(t *testing.T) {
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, ReportFile))
 	for _, want := range []string{"# demo", "Calibration scenarios (not judged): r1", "Validation scenarios (judged): r4, r16",
-		"'a b.yaml'", "| criu | 3.17.1 |", "![downtime_vs_dirty_rate](plots/downtime_vs_dirty_rate.png)", "| restore |"} {
+		"'a b.yaml'", "| criu | 3.17.1 |", "![downtime_vs_dirty_rate](plots/downtime_vs_dirty_rate.png)", "| restore |",
+		"(live rounds " + models.Rate(4e7).String() + ")"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
 		}
