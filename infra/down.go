@@ -121,10 +121,10 @@ func (l layout) destroy(ctx context.Context, b Backend, bin string, p *progress)
 }
 
 // destroyOptions drop the local files a destroy does not need (image
-// archives, agent binary): they may be gone since Up, and the modules check
-// that they exist.
+// archives, agent binary, agent certificates): they may be gone since Up,
+// and the modules check that they exist.
 func destroyOptions() []tfexec.DestroyOption {
-	return []tfexec.DestroyOption{tfexec.Var("image_archives=[]"), tfexec.Var("agent_binary=")}
+	return []tfexec.DestroyOption{tfexec.Var("image_archives=[]"), tfexec.Var("agent_binary="), tfexec.Var("agent_tls_dir=")}
 }
 
 // killLeftovers stops every process recorded by a pidfile under run/ (VMs and

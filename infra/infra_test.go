@@ -325,7 +325,7 @@ func TestUpWithoutTerraformSaysHowToGetIt(t *testing.T) {
 }
 
 func TestDestroyDoesNotNeedLocalFiles(t *testing.T) {
-	if n := len(destroyOptions()); n != 2 {
-		t.Fatalf("destroyOptions: %d options, want -var image_archives=[] and -var agent_binary=", n)
+	if n := len(destroyOptions()); n != 3 {
+		t.Fatalf("destroyOptions: %d options, want -var image_archives=[], -var agent_binary= and -var agent_tls_dir=", n)
 	}
 }

@@ -132,6 +132,10 @@ func tfVars(s Spec, l layout, portBase int) (map[string]any, error) {
 		"agent_args":     nonNil(s.AgentArgs),
 		"agent_port":     s.AgentPort,
 	}
+	if s.AgentBinary != "" {
+		// Made by ensureAgentTLS: ca.crt, NAME.crt and NAME.key per host.
+		common["agent_tls_dir"] = l.tlsDir()
+	}
 	switch s.Backend {
 	case BackendLocal:
 		common["name"] = s.Name

@@ -123,8 +123,12 @@ type Host struct {
 	// PodmanSocket is the path of the Podman API socket on the host.
 	PodmanSocket string `json:"podman_socket"`
 	// AgentPort is the agent/migration port.
-	AgentPort int   `json:"agent_port,omitempty"`
-	Facts     Facts `json:"facts"`
+	AgentPort int `json:"agent_port,omitempty"`
+	// AgentTLS is the orchestrator's client certificate for the agent
+	// (nil: the testbed was brought up without an agent, or by a migrlab
+	// older than mutual TLS).
+	AgentTLS *AgentTLS `json:"agent_tls,omitempty"`
+	Facts    Facts     `json:"facts"`
 	// State is filled by Status: "up" or why the host is unreachable.
 	State string `json:"state,omitempty"`
 }

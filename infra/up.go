@@ -57,6 +57,11 @@ func Up(ctx context.Context, spec Spec) (*Testbed, error) {
 			return nil, fmt.Errorf("infra: keys: %w", err)
 		}
 	}
+	if s.AgentBinary != "" {
+		if err := l.ensureAgentTLS(certHosts(s)); err != nil {
+			return nil, fmt.Errorf("infra: agent certificates: %w", err)
+		}
+	}
 	portBase, err := l.portBase(s)
 	if err != nil {
 		return nil, err
@@ -156,6 +161,12 @@ func (l layout) collect(ctx context.Context, s Spec, o outputs, p *progress) (*T
 			return nil, fmt.Errorf("infra: facts of %s: %w", h.Name, err)
 		}
 		h.Facts.Accel = o.Accel
+		if s.AgentBinary != "" {
+			if err := l.checkAgentCert(certHost{th.Name, th.PrivateAddr}); err != nil {
+				return nil, err
+			}
+			h.AgentTLS = l.agentTLSFor(h.Name)
+		}
 		p.printf("%s: kernel %s, podman %s, criu %s, %s %s, thp %s", h.Name, h.Facts.Kernel, h.Facts.Podman,
 			h.Facts.CRIU, h.Facts.Runtime, h.Facts.RuntimeVersion, h.Facts.THP)
 		tb.Hosts = append(tb.Hosts, h)

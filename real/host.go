@@ -7,11 +7,14 @@
 // from the source agent to the target agent directly over the hosts' private
 // link. Each agent is reached through an SSH connection to its host (package
 // infra verifies the recorded host key), so the agents listen on loopback
-// and on the private link only.
+// and on the private link only; on both they require mutual TLS with the
+// testbed's certificates (package internal/mtls), the orchestrator
+// presenting its own client certificate.
 package real
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -20,6 +23,7 @@ import (
 	"time"
 
 	"github.com/migrlab/migrlab/infra"
+	"github.com/migrlab/migrlab/internal/mtls"
 	"github.com/migrlab/migrlab/real/agent"
 	"golang.org/x/crypto/ssh"
 )
@@ -57,9 +61,19 @@ func (h *Host) Close() error {
 	return nil
 }
 
+// ErrNoAgentTLS means the testbed state has no agent certificates.
+var ErrNoAgentTLS = errors.New("the testbed state has no agent certificates (it was brought up without an agent " +
+	"or by an older migrlab): bring the testbed up again with this migrlab version: " +
+	"`migrlab testbed up --name NAME --agent-binary PATH` (or down, then up)")
+
 // Connect opens an SSH connection to h (verifying its recorded host key)
-// and checks that its agent answers through it.
+// and checks that its agent answers through it, over HTTPS with the
+// orchestrator's certificate from the testbed state (h.AgentTLS).
 func Connect(ctx context.Context, h infra.Host) (*Host, error) {
+	tlsCfg, err := agentTLS(h)
+	if err != nil {
+		return nil, err
+	}
 	c, err := h.Dial(ctx)
 	if err != nil {
 		return nil, err
@@ -73,7 +87,7 @@ func Connect(ctx context.Context, h infra.Host) (*Host, error) {
 		return dialSSH(ctx, c, network, local)
 	}
 	host := &Host{Name: h.Name, PrivateAddr: h.PrivateAddr, AgentPort: port, Facts: h.Facts,
-		Agent: agent.NewClient(h.Name, local, dial), ssh: c}
+		Agent: agent.NewClientTLS(h.Name, local, dial, tlsCfg), ssh: c}
 	ictx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	if _, err := host.Agent.Info(ictx); err != nil {
@@ -82,6 +96,24 @@ func Connect(ctx context.Context, h infra.Host) (*Host, error) {
 			"bring the testbed up with an agent binary): %w", h.Name, err)
 	}
 	return host, nil
+}
+
+// agentTLS is the client TLS configuration for h's agent: the orchestrator's
+// certificate, the testbed CA, and h's name as the server name.
+func agentTLS(h infra.Host) (*tls.Config, error) {
+	t := h.AgentTLS
+	if t == nil {
+		return nil, fmt.Errorf("%s: %w", h.Name, ErrNoAgentTLS)
+	}
+	id, err := mtls.LoadIdentity(t.CAFile, t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("%s: agent certificates: %w (bring the testbed up again: `migrlab testbed up --name NAME --agent-binary PATH`)", h.Name, err)
+	}
+	name := t.ServerName
+	if name == "" {
+		name = h.Name
+	}
+	return id.ClientConfig(name), nil
 }
 
 // dialSSH is ssh.Client.Dial bounded by ctx.

@@ -129,7 +129,7 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, statusErr(http.StatusBadRequest, fmt.Errorf("link: pings must be in [0, %d] and bytes in [0, %d]", MaxLinkPings, MaxLinkBytes)))
 		return
 	}
-	rep, err := measureLink(r.Context(), s.peer, req)
+	rep, err := measureLink(r.Context(), s.peer, s.peerScheme(), req)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -138,9 +138,9 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 }
 
 // measureLink does the round trips, then the bulk transfer, to the sink.
-func measureLink(ctx context.Context, client *http.Client, req LinkRequest) (LinkReport, error) {
+func measureLink(ctx context.Context, client *http.Client, scheme string, req LinkRequest) (LinkReport, error) {
 	var rep LinkReport
-	url := "http://" + req.Target + "/v1/calib/sink"
+	url := scheme + "://" + req.Target + "/v1/calib/sink"
 	put := func(body io.Reader, n int64) (time.Duration, error) {
 		hr, err := http.NewRequestWithContext(ctx, http.MethodPut, url, body)
 		if err != nil {

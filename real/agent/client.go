@@ -3,6 +3,7 @@ package agent
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,15 +29,28 @@ type Client struct {
 }
 
 // NewClient returns a client of the agent at addr (host:port as seen by dial,
-// typically 127.0.0.1:7070 through an SSH tunnel). dial nil: a plain TCP dial.
+// typically 127.0.0.1:7070 through an SSH tunnel) over plain HTTP, for an
+// agent run with --insecure-no-tls (and tests). dial nil: a plain TCP dial.
 func NewClient(host, addr string, dial DialFunc) *Client {
-	tr := &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}
+	return NewClientTLS(host, addr, dial, nil)
+}
+
+// NewClientTLS is NewClient over HTTPS with cfg (nil: plain HTTP): cfg
+// presents the orchestrator's certificate and verifies the agent's against
+// the testbed CA (mtls.Identity.ClientConfig).
+func NewClientTLS(host, addr string, dial DialFunc, cfg *tls.Config) *Client {
+	tr := &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute,
+		TLSClientConfig: cfg}
 	if dial != nil {
 		tr.DialContext = dial
 	} else {
 		tr.DialContext = (&net.Dialer{Timeout: 10 * time.Second}).DialContext
 	}
-	return &Client{Host: host, base: "http://" + addr, http: &http.Client{Transport: tr}}
+	scheme := "http://"
+	if cfg != nil {
+		scheme = "https://"
+	}
+	return &Client{Host: host, base: scheme + addr, http: &http.Client{Transport: tr}}
 }
 
 // Close closes idle connections.

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/migrlab/migrlab/internal/mtls"
 )
 
 // Config configures an agent. Zero values mean the defaults.
@@ -45,7 +47,23 @@ type Config struct {
 	Version string
 	// Log receives one line per request (default: discard).
 	Log *slog.Logger
+	// TLS is the agent's mutual-TLS identity (the testbed CA and this host's
+	// certificate, from --tls-dir). Set, every listener serves HTTPS and
+	// requires a client certificate issued by the testbed CA; the full API
+	// is served only to the orchestrator's certificate on a loopback
+	// listener, peer agents (host certificates) get the transfer and
+	// calibration-sink endpoints. The agent presents the same certificate
+	// to the peer agents it sends checkpoint data to and verifies theirs.
+	TLS *mtls.Identity
+	// Insecure allows Serve without TLS: plain HTTP, no authentication
+	// besides the per-migration tokens. For local debugging only.
+	Insecure bool
 }
+
+// ErrNoTLS is returned by Serve when neither TLS nor Insecure is configured.
+var ErrNoTLS = errors.New("agent: no TLS configured: run it with --tls-dir DIR (ca.crt, agent.crt, agent.key; " +
+	"`migrlab testbed up --agent-binary ...` installs them in /etc/migrlab/tls), " +
+	"or --insecure-no-tls for local debugging only")
 
 func (c Config) withDefaults() Config {
 	if len(c.Listen) == 0 {
@@ -96,22 +114,39 @@ func New(cfg Config) (*Server, error) {
 	if err := os.Chmod(cfg.StateDir, dirMode); err != nil {
 		return nil, err
 	}
+	tr := &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+		ResponseHeaderTimeout: 10 * time.Minute,
+		DisableCompression:    true,
+	}
+	if cfg.TLS != nil {
+		// The peer's private address is an IP SAN of its certificate.
+		tr.TLSClientConfig = cfg.TLS.ClientConfig("")
+	}
 	return &Server{
-		cfg: cfg,
-		pod: &podman{uri: cfg.PodmanURI},
-		peer: &http.Client{Transport: &http.Transport{
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-			ResponseHeaderTimeout: 10 * time.Minute,
-			DisableCompression:    true,
-		}},
+		cfg:      cfg,
+		pod:      &podman{uri: cfg.PodmanURI},
+		peer:     &http.Client{Transport: tr},
 		incoming: map[string]*session{},
 		probes:   map[string]*probeRun{},
 		locks:    map[string]*sync.Mutex{},
 	}, nil
 }
 
-// Serve listens on every configured address until ctx is done.
+// peerScheme is the URL scheme of the peer agents' listeners.
+func (s *Server) peerScheme() string {
+	if s.cfg.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// Serve listens on every configured address until ctx is done. Without
+// Config.TLS it refuses to run (ErrNoTLS) unless Config.Insecure is set.
 func (s *Server) Serve(ctx context.Context) error {
+	if s.cfg.TLS == nil && !s.cfg.Insecure {
+		return ErrNoTLS
+	}
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
@@ -134,15 +169,16 @@ func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, len(ls))
 	var srvs []*http.Server
 	for _, l := range ls {
-		full := isLoopback(l.Addr())
-		srv := &http.Server{Handler: s.Handler(full), ReadHeaderTimeout: 30 * time.Second}
+		srv, what := s.server(isLoopback(l.Addr()))
 		srvs = append(srvs, srv)
-		what := "transfer endpoints only"
-		if full {
-			what = "full API"
-		}
 		s.cfg.Log.Info("listening", "addr", l.Addr().String(), "serves", what)
-		go func() { errc <- srv.Serve(l) }()
+		go func() {
+			if srv.TLSConfig != nil {
+				errc <- srv.ServeTLS(l, "", "")
+			} else {
+				errc <- srv.Serve(l)
+			}
+		}()
 	}
 	select {
 	case <-ctx.Done():
@@ -210,9 +246,66 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// Handler returns the agent's HTTP API: all of it when full, else only the
-// transfer endpoints a peer agent pushes checkpoint data to.
-func (s *Server) Handler(full bool) http.Handler {
+// server is the HTTP server of one listener (loopback or not) and what it serves.
+func (s *Server) server(loopback bool) (*http.Server, string) {
+	srv := &http.Server{ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelWarn)}
+	if s.cfg.TLS == nil {
+		srv.Handler = s.Handler(loopback)
+		if loopback {
+			return srv, "full API, plain HTTP (--insecure-no-tls)"
+		}
+		return srv, "transfer endpoints only, plain HTTP (--insecure-no-tls)"
+	}
+	srv.TLSConfig = s.cfg.TLS.ServerConfig()
+	srv.Handler = s.AuthHandler(loopback)
+	if loopback {
+		return srv, "HTTPS, client certificate required: full API for the orchestrator, transfer endpoints for peers"
+	}
+	return srv, "HTTPS, client certificate required: transfer endpoints only"
+}
+
+// AuthHandler is the API of a TLS listener: requests are routed by the role
+// of the client certificate (package mtls). The orchestrator's certificate
+// gets the full API when loopback; a host certificate (a peer agent), or the
+// orchestrator's on another listener, gets only the endpoints that
+// Handler(false) serves; anything else is refused with 403.
+func (s *Server) AuthHandler(loopback bool) http.Handler {
+	full, peer := s.routes(true), s.routes(false)
+	return s.logged(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		role := clientRole(r)
+		switch {
+		case role == mtls.RoleOrchestrator && loopback:
+			full.ServeHTTP(w, r)
+		case role == mtls.RoleOrchestrator || role == mtls.RoleHost:
+			if _, pattern := peer.Handler(r); pattern == "" {
+				writeErr(w, statusErr(http.StatusForbidden, fmt.Errorf("%s %s is not open to a %s certificate on this listener "+
+					"(the full API needs the orchestrator's certificate on loopback)", r.Method, r.URL.Path, role)))
+				return
+			}
+			peer.ServeHTTP(w, r)
+		default:
+			writeErr(w, statusErr(http.StatusForbidden, errors.New("the client certificate has no migrlab role")))
+		}
+	}))
+}
+
+// clientRole is the role of the request's verified client certificate ("" without one).
+func clientRole(r *http.Request) string {
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		return ""
+	}
+	return mtls.Role(r.TLS.PeerCertificates[0])
+}
+
+// Handler returns the agent's HTTP API without authentication: all of it
+// when full, else only the transfer endpoints a peer agent pushes checkpoint
+// data to. Serve uses it only with Config.Insecure; with TLS it serves
+// AuthHandler.
+func (s *Server) Handler(full bool) http.Handler { return s.logged(s.routes(full)) }
+
+// routes is the API: all of it when full, else only the transfer endpoints.
+func (s *Server) routes(full bool) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /v1/incoming/{id}/rounds/{k}", s.handleReceiveRound)
 	mux.HandleFunc("PUT /v1/incoming/{id}/archive", s.handleReceiveArchive)
@@ -235,7 +328,7 @@ func (s *Server) Handler(full bool) http.Handler {
 		mux.HandleFunc("POST /v1/verify", s.handleVerify)
 	}
 	s.calibRoutes(mux, full)
-	return s.logged(mux)
+	return mux
 }
 
 // logged logs method, path, status and duration of every request (never bodies).
@@ -244,8 +337,13 @@ func (s *Server) logged(h http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(sw, r)
-		s.cfg.Log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"took", time.Since(start).Round(time.Millisecond).String(), "from", r.RemoteAddr)
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"took", time.Since(start).Round(time.Millisecond).String(), "from", r.RemoteAddr}
+		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			c := r.TLS.PeerCertificates[0]
+			attrs = append(attrs, "client", c.Subject.CommonName, "role", mtls.Role(c))
+		}
+		s.cfg.Log.Info("request", attrs...)
 	})
 }
 

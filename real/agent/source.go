@@ -66,7 +66,7 @@ func (s *Server) preDump(ctx context.Context, c Container, req RoundRequest) (Ro
 	if rep.PagesBytes, err = pagesBytes(img); err != nil {
 		return rep, err
 	}
-	url := "http://" + req.Target + "/v1/incoming/" + c.ID + "/rounds/" + fmt.Sprint(k)
+	url := s.peerScheme() + "://" + req.Target + "/v1/incoming/" + c.ID + "/rounds/" + fmt.Sprint(k)
 	rep.Transfer, err = push(ctx, s.peer, url, req.Token, func(tw *tar.Writer) (int, error) {
 		return addTree(tw, img, roundName(k))
 	})
@@ -120,7 +120,7 @@ func (s *Server) finalDump(ctx context.Context, c Container, req CheckpointReque
 	if rep.Stats, err = ReadDumpStats(filepath.Join(c.UserData, StatsDumpFile)); err != nil {
 		return rep, fmt.Errorf("final dump: CRIU statistics: %w", err)
 	}
-	url := "http://" + req.Target + "/v1/incoming/" + c.ID + "/archive"
+	url := s.peerScheme() + "://" + req.Target + "/v1/incoming/" + c.ID + "/archive"
 	rep.Transfer, err = push(ctx, s.peer, url, req.Token, func(tw *tar.Writer) (int, error) {
 		n, err := copyTar(tw, archive)
 		if err != nil || req.Rounds == 0 {

@@ -103,6 +103,9 @@ module "host" {
   image_archives     = var.image_archives
   agent_binary       = var.agent_binary
   agent_args         = var.agent_args
+  agent_tls_ca       = var.agent_tls_dir == "" ? "" : "${var.agent_tls_dir}/ca.crt"
+  agent_tls_cert     = var.agent_tls_dir == "" ? "" : "${var.agent_tls_dir}/${local.vm_names[count.index]}.crt"
+  agent_tls_key      = var.agent_tls_dir == "" ? "" : "${var.agent_tls_dir}/${local.vm_names[count.index]}.key"
   agent_port         = var.agent_port
   replace_trigger    = terraform_data.vm[count.index].id
 }

@@ -47,6 +47,12 @@ variable "agent_binary" {
   default     = ""
 }
 
+variable "agent_tls_dir" {
+  description = "Local directory with the agents' mutual-TLS files: ca.crt and, per host, NAME.crt and NAME.key (made by migrlab testbed up). Empty: none."
+  type        = string
+  default     = ""
+}
+
 variable "agent_args" {
   description = "Arguments of `migrlab agent` in migrlab-agent.service."
   type        = list(string)

@@ -9,8 +9,10 @@ locals {
   host_key = join(" ", slice(split(" ", trimspace(var.host_key)), 0, 2))
   sudo     = var.user == "root" ? "" : "sudo -n "
   remote   = "/var/tmp/migrlab"
+  tls      = var.agent_tls_cert != ""
+  tls_dir  = "/etc/migrlab/tls"
   unit = templatefile("${path.module}/scripts/migrlab-agent.service.tftpl", {
-    args = join(" ", var.agent_args)
+    args = join(" ", concat(var.agent_args, local.tls ? ["--tls-dir", local.tls_dir] : []))
   })
 }
 
@@ -82,10 +84,76 @@ resource "terraform_data" "image" {
   }
 }
 
+# The agent's mutual-TLS files: the testbed CA, this host's certificate and
+# key, in /etc/migrlab/tls (0700, key 0600, root).
+resource "terraform_data" "agent_tls" {
+  count = var.agent_binary != "" && local.tls ? 1 : 0
+
+  triggers_replace = [
+    terraform_data.configure.id,
+    filesha256(var.agent_tls_ca),
+    filesha256(var.agent_tls_cert),
+    filesha256(var.agent_tls_key),
+  ]
+
+  connection {
+    type        = "ssh"
+    host        = var.address
+    port        = var.port
+    user        = var.user
+    private_key = file(var.private_key_path)
+    host_key    = local.host_key
+    timeout     = var.connect_timeout
+  }
+
+  provisioner "remote-exec" {
+    inline = ["umask 077 && mkdir -p ${local.remote}/tls && chmod 0700 ${local.remote}/tls"]
+  }
+
+  provisioner "file" {
+    source      = var.agent_tls_ca
+    destination = "${local.remote}/tls/ca.crt"
+  }
+
+  provisioner "file" {
+    source      = var.agent_tls_cert
+    destination = "${local.remote}/tls/agent.crt"
+  }
+
+  provisioner "file" {
+    source      = var.agent_tls_key
+    destination = "${local.remote}/tls/agent.key"
+  }
+
+  provisioner "remote-exec" {
+    inline = [
+      "set -e",
+      "${local.sudo}install -d -m 0700 -o root -g root ${local.tls_dir}",
+      "${local.sudo}install -m 0644 -o root -g root ${local.remote}/tls/ca.crt ${local.tls_dir}/ca.crt",
+      "${local.sudo}install -m 0644 -o root -g root ${local.remote}/tls/agent.crt ${local.tls_dir}/agent.crt",
+      "${local.sudo}install -m 0600 -o root -g root ${local.remote}/tls/agent.key ${local.tls_dir}/agent.key",
+      "rm -rf ${local.remote}/tls",
+      "echo 'migrlab[${var.name}]: agent certificates installed in ${local.tls_dir}'",
+    ]
+  }
+}
+
 resource "terraform_data" "agent" {
   count = var.agent_binary == "" ? 0 : 1
 
-  triggers_replace = [terraform_data.configure.id, filesha256(var.agent_binary), local.unit]
+  triggers_replace = [
+    terraform_data.configure.id,
+    filesha256(var.agent_binary),
+    local.unit,
+    [for t in terraform_data.agent_tls : t.id],
+  ]
+
+  lifecycle {
+    precondition {
+      condition     = local.tls || contains(var.agent_args, "--insecure-no-tls")
+      error_message = "The agent needs agent_tls_ca, agent_tls_cert and agent_tls_key (migrlab testbed up makes them), or --insecure-no-tls in agent_args (local debugging only)."
+    }
+  }
 
   connection {
     type        = "ssh"

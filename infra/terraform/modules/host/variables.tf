@@ -117,6 +117,36 @@ variable "agent_args" {
   default     = []
 }
 
+variable "agent_tls_ca" {
+  description = "Local path of the testbed CA certificate (PEM) the agent verifies its callers with. Empty: no TLS files are installed."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.agent_tls_ca == "" || can(filesha256(var.agent_tls_ca))
+    error_message = "agent_tls_ca must be empty or an existing local file."
+  }
+}
+
+variable "agent_tls_cert" {
+  description = "Local path of this host's agent certificate (PEM, issued by agent_tls_ca). Set: installed with the CA and key in /etc/migrlab/tls and the agent runs with --tls-dir /etc/migrlab/tls."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.agent_tls_cert == "" || can(filesha256(var.agent_tls_cert))
+    error_message = "agent_tls_cert must be empty or an existing local file."
+  }
+}
+
+variable "agent_tls_key" {
+  description = "Local path of the private key of agent_tls_cert (installed 0600, root)."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.agent_tls_key == "" || can(filesha256(var.agent_tls_key))
+    error_message = "agent_tls_key must be empty or an existing local file."
+  }
+}
+
 variable "agent_port" {
   description = "TCP port the agent listens on (reported in outputs; pass it in agent_args too)."
   type        = number
