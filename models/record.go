@@ -33,9 +33,11 @@ type Record struct {
 	Metrics Metrics       `json:"metrics"`
 	Rounds  []RoundRecord `json:"rounds,omitempty"`
 	// Error is set when the migration failed; Metrics then hold what was measured.
-	Error      string     `json:"error,omitempty"`
-	Params     Scenario   `json:"params"`
-	Provenance Provenance `json:"provenance"`
+	Error string `json:"error,omitempty"`
+	// Fault describes a fault injected into a real migration and what it did.
+	Fault      *FaultReport `json:"fault,omitempty"`
+	Params     Scenario     `json:"params"`
+	Provenance Provenance   `json:"provenance"`
 }
 
 // Metrics are a migration's headline numbers, in base units.

@@ -297,7 +297,7 @@ func (e *Env) Abort(ctx context.Context) error {
 	ctx, cancel := e.step(ctx)
 	defer cancel()
 	var errs []error
-	if err := e.dst.Agent.Forget(ctx, e.c.ID, true); err != nil {
+	if err := e.forgetTarget(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("cleaning the target: %w", err))
 	}
 	c, err := e.src.Agent.Rollback(ctx, e.c.ID)
@@ -307,4 +307,31 @@ func (e *Env) Abort(ctx context.Context) error {
 		e.logf("rolled back: running on %s again (pid %d)", e.src.Name, c.PID)
 	}
 	return errors.Join(errs...)
+}
+
+// AgentRestartWait is how long Abort waits for a target agent that does not
+// answer (killed, restarting) before it gives up cleaning the target.
+var AgentRestartWait = 90 * time.Second
+
+// forgetTarget removes the migration's state and any restored copy from the
+// target. A target agent that is down (killed mid-migration; systemd
+// restarts it) is waited for, because a restore it started may have left a
+// copy running there: the source must not restart before it is gone.
+func (e *Env) forgetTarget(ctx context.Context) error {
+	deadline := time.Now().Add(AgentRestartWait)
+	for {
+		err := e.dst.Agent.Forget(ctx, e.c.ID, true)
+		var ae *agent.AgentError
+		if err == nil || errors.As(err, &ae) || time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		e.logf("the target's agent does not answer (%v); retrying", err)
+		t := time.NewTimer(2 * time.Second)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
 }

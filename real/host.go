@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,7 +43,36 @@ type Host struct {
 	// Agent is the client of the host's agent.
 	Agent *agent.Client
 
-	ssh *ssh.Client
+	ssh  *ssh.Client
+	sudo string
+}
+
+// Exec runs a shell script on the host as root (through sudo -n when the
+// SSH user is not root) and returns its standard output. Cancelling ctx
+// closes the session; the script must end by itself (it is not killed).
+func (h *Host) Exec(ctx context.Context, script string) (string, error) {
+	if h.ssh == nil {
+		return "", fmt.Errorf("%s: no SSH connection", h.Name)
+	}
+	s, err := h.ssh.NewSession()
+	if err != nil {
+		return "", fmt.Errorf("%s: ssh session: %w", h.Name, err)
+	}
+	defer s.Close()
+	var out, errb strings.Builder
+	s.Stdin, s.Stdout, s.Stderr = strings.NewReader(script), &out, &errb
+	done := make(chan error, 1)
+	go func() { done <- s.Run(h.sudo + "sh -s") }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		s.Close()
+		return out.String(), ctx.Err()
+	}
+	if err != nil {
+		return out.String(), fmt.Errorf("%s: %w: %s", h.Name, err, strings.TrimSpace(errb.String()))
+	}
+	return out.String(), nil
 }
 
 // TransferAddr is the address peer agents send checkpoint data to.
@@ -88,6 +118,9 @@ func Connect(ctx context.Context, h infra.Host) (*Host, error) {
 	}
 	host := &Host{Name: h.Name, PrivateAddr: h.PrivateAddr, AgentPort: port, Facts: h.Facts,
 		Agent: agent.NewClientTLS(h.Name, local, dial, tlsCfg), ssh: c}
+	if h.SSHUser != "" && h.SSHUser != "root" {
+		host.sudo = "sudo -n "
+	}
 	ictx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	if _, err := host.Agent.Info(ictx); err != nil {
@@ -143,6 +176,9 @@ func dialSSH(ctx context.Context, c *ssh.Client, network, addr string) (net.Conn
 // Testbed is a connected set of hosts.
 type Testbed struct {
 	Name string
+	// Dir is the testbed's state directory (journal of migrations in
+	// progress: see Recover).
+	Dir string
 	// Accel is the VMs' accelerator (kvm, tcg) or "none".
 	Accel string
 	Hosts []*Host
@@ -153,7 +189,7 @@ func Open(ctx context.Context, tb *infra.Testbed) (*Testbed, error) {
 	if len(tb.Hosts) < 2 {
 		return nil, fmt.Errorf("testbed %s has %d hosts; a migration needs 2", tb.Name, len(tb.Hosts))
 	}
-	out := &Testbed{Name: tb.Name, Accel: tb.Accel, Hosts: make([]*Host, len(tb.Hosts))}
+	out := &Testbed{Name: tb.Name, Dir: tb.Dir, Accel: tb.Accel, Hosts: make([]*Host, len(tb.Hosts))}
 	errs := make([]error, len(tb.Hosts))
 	var wg sync.WaitGroup
 	for i, h := range tb.Hosts {

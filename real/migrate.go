@@ -14,22 +14,24 @@ import (
 
 // migrate runs the technique over the Envs; on failure it rolls every
 // container that did not resume on the target back onto the source.
-func (r *runner) migrate(ctx context.Context, t models.Technique) error {
+func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) error {
 	r.logf("migrating %d container(s) %s -> %s with %s", len(r.envs), r.src.Name, r.dst.Name, t.Name())
+	unjournal := r.journal()
 	epoch := time.Now()
-	for _, e := range r.envs {
+	envs := make([]models.Env, len(r.envs))
+	for i, e := range r.envs {
 		e.StartClock(epoch)
+		envs[i] = e
+	}
+	if in != nil {
+		envs[0] = faultEnv{Env: r.envs[0], in: in}
 	}
 	var err error
 	if len(r.envs) == 1 {
 		var res models.Result
-		res, err = t.Migrate(ctx, r.envs[0])
+		res, err = t.Migrate(ctx, envs[0])
 		r.out.Group.Members = []models.Result{res}
 	} else {
-		envs := make([]models.Env, len(r.envs))
-		for i, e := range r.envs {
-			envs[i] = e
-		}
 		r.out.Group, err = models.MigrateGroup(ctx, t, envs, r.s.Group.Mode, Parallel{})
 	}
 	for i := range r.out.Members {
@@ -40,19 +42,28 @@ func (r *runner) migrate(ctx context.Context, t models.Technique) error {
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opt.StepTimeout)
 	defer cancel()
+	r.abortErr = nil
 	if err != nil {
 		r.logf("migration failed: %v", err)
 		for _, e := range r.envs {
 			if aerr := e.Abort(actx); aerr != nil {
-				err = errors.Join(err, fmt.Errorf("%s: %w", e.c.Name, aerr))
+				r.abortErr = errors.Join(r.abortErr, fmt.Errorf("%s: %w", e.c.Name, aerr))
 			}
 		}
+		if r.abortErr != nil {
+			r.logf("the rollback failed: the journal in %s keeps the migration for `migrlab testbed recover %s`", journalDir(r.tb), r.tb.Name)
+			return errors.Join(err, fmt.Errorf("rollback failed: %w", r.abortErr))
+		}
+		unjournal()
 		return err
 	}
 	for _, e := range r.envs {
 		if ferr := e.Finish(actx); ferr != nil {
 			err = errors.Join(err, fmt.Errorf("%s: %w", e.c.Name, ferr))
 		}
+	}
+	if err == nil {
+		unjournal()
 	}
 	return err
 }
@@ -125,7 +136,7 @@ func (r *runner) record() {
 	if len(ms) == 0 {
 		return
 	}
-	rec.Metrics = models.MetricsOf(ms[0])
+	rec.Metrics = r.out.Group.Metrics()
 	for i, m := range ms {
 		rounds := models.RoundsOf(m)
 		for k := range rounds {
@@ -136,35 +147,15 @@ func (r *runner) record() {
 		rec.Rounds = append(rec.Rounds, rounds...)
 	}
 	extra := map[string]float64{}
+	maps.Copy(extra, rec.Metrics.Extra)
 	if len(ms) == 1 {
 		maps.Copy(extra, r.out.Members[0].Extra)
 	} else {
-		m := &rec.Metrics
-		m.Converged = true
-		sum := 0.0
-		trigger := ms[0].TriggerAt
-		for i, res := range ms {
-			x := models.MetricsOf(res)
-			if i > 0 {
-				m.BytesSent += x.BytesSent
-				m.PagesSent += x.PagesSent
-				m.DowntimeS = max(m.DowntimeS, x.DowntimeS)
-				m.LiveRounds = max(m.LiveRounds, x.LiveRounds)
-			}
-			if !x.Converged && m.Converged {
-				m.Converged, m.StopReason = false, x.StopReason
-			}
-			trigger = min(trigger, res.TriggerAt)
-			sum += x.DowntimeS
+		for i := range ms {
 			for k, v := range r.out.Members[i].Extra {
 				extra[fmt.Sprintf("c%d_%s", i+1, k)] = v
 			}
 		}
-		m.TotalTimeS = r.out.Group.End().Seconds()
-		m.TimeAfterTriggerS = (r.out.Group.End() - trigger).Seconds()
-		m.GroupDowntimeS = r.out.Group.Downtime().Seconds()
-		extra["members"] = float64(len(ms))
-		extra["mean_member_downtime_s"] = sum / float64(len(ms))
 	}
 	var probeMax float64
 	for i, m := range r.out.Members {

@@ -55,6 +55,16 @@ type Options struct {
 	// Provenance is the base provenance of the record (tool, version,
 	// commit); Run adds the hosts' facts.
 	Provenance models.Provenance
+	// Inject, when set, injects a fault into the first container's
+	// migration (see Fault); the record's Fault says what happened.
+	Inject *Fault
+	// Retries is how many times a migration that failed and was rolled
+	// back is run again (not after an interruption).
+	Retries int
+	// Interrupt is the action of the sigint and kill faults (the CLI sends
+	// itself SIGINT or SIGKILL); nil: Run cancels its own context (sigint;
+	// kill needs an Interrupt).
+	Interrupt func()
 }
 
 func (o Options) withDefaults(tb *Testbed) Options {
@@ -149,12 +159,18 @@ func Run(ctx context.Context, tb *Testbed, s models.Scenario, technique string, 
 		return fail(err)
 	}
 	out.Record.Provenance = provenance(opt.Provenance, tb, out.Source, out.Target)
-	r := &runner{s: s, opt: opt, src: out.Source, dst: out.Target, out: out}
+	if f := opt.Inject; f != nil && f.Kind == FaultKill && opt.Interrupt == nil {
+		return fail(fmt.Errorf("--inject %s: killing the orchestrator is done by `migrlab run` itself; the library cannot kill its caller", f))
+	}
+	r := &runner{s: s, opt: opt, tb: tb, src: out.Source, dst: out.Target, out: out}
 	defer r.cleanup()
 	if err := r.start(ctx, t.Name(), rep); err != nil {
 		return fail(err)
 	}
-	if err := r.migrate(ctx, t); err != nil {
+	if opt.Inject != nil {
+		return r.faulted(ctx, t)
+	}
+	if err := r.migrate(ctx, t, nil); err != nil {
 		return fail(err)
 	}
 	if err := r.check(ctx); err != nil {
@@ -169,11 +185,14 @@ func Run(ctx context.Context, tb *Testbed, s models.Scenario, technique string, 
 type runner struct {
 	s        models.Scenario
 	opt      Options
+	tb       *Testbed
 	src, dst *Host
 	out      *Outcome
 	envs     []*Env
 	probeID  string
 	probes   agent.ProbeResult
+	// abortErr is the error of the last rollback (nil: it worked).
+	abortErr error
 }
 
 func (r *runner) logf(format string, a ...any) {
@@ -265,14 +284,9 @@ func (r *runner) start(ctx context.Context, technique string, rep int) error {
 		if err := r.waitAnswer(ctx, r.src, m.SourceAddr, 2*time.Minute); err != nil {
 			return fmt.Errorf("%s: the workload does not answer at %s: %w", name, m.SourceAddr, err)
 		}
-		sctx, cancel = r.step(ctx)
-		env, err := NewEnv(sctx, r.src, r.dst, c, EnvOptions{Memory: int64(r.s.Memory.Size),
-			PollInterval: r.opt.PollInterval, Progress: r.opt.Progress})
-		cancel()
-		if err != nil {
-			return err
-		}
-		r.envs = append(r.envs, env)
+	}
+	if err := r.prepare(ctx); err != nil {
+		return err
 	}
 	if r.opt.Warmup > 0 {
 		r.logf("warming up for %s", r.opt.Warmup)
@@ -280,6 +294,35 @@ func (r *runner) start(ctx context.Context, technique string, rep int) error {
 			return ctx.Err()
 		}
 	}
+	return r.startProbe(ctx)
+}
+
+// prepare makes one Env per container (a fresh migration token each).
+func (r *runner) prepare(ctx context.Context) error {
+	r.envs = nil
+	for _, m := range r.out.Members {
+		sctx, cancel := r.step(ctx)
+		c, ok, err := r.src.Agent.Inspect(sctx, m.ID)
+		if err == nil && !ok {
+			err = fmt.Errorf("%s: not on the source %s", m.Name, r.src.Name)
+		}
+		if err == nil {
+			var env *Env
+			env, err = NewEnv(sctx, r.src, r.dst, c, EnvOptions{Memory: int64(r.s.Memory.Size),
+				PollInterval: r.opt.PollInterval, Progress: r.opt.Progress})
+			r.envs = append(r.envs, env)
+		}
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startProbe starts the probe monitor on the source over every member's
+// source and target address.
+func (r *runner) startProbe(ctx context.Context) error {
 	var addrs []string
 	for _, m := range r.out.Members {
 		addrs = append(addrs, m.SourceAddr, m.TargetAddr)

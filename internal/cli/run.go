@@ -1,12 +1,12 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"time"
+	"os"
+	"strings"
+	"syscall"
 
-	"github.com/migrlab/migrlab/infra"
 	"github.com/migrlab/migrlab/internal/buildinfo"
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real"
@@ -41,6 +41,9 @@ func RunCommand() *cli.Command {
 			&cli.DurationFlag{Name: "warmup", Value: real.DefaultWarmup, Usage: "how long the workload runs before the migration starts"},
 			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
 			&cli.BoolFlag{Name: "keep", Usage: "leave the migrated containers running on the target"},
+			&cli.StringFlag{Name: "inject", Usage: "inject `FAULT@PHASE` into each migration (faults: " + faultKinds() +
+				"; phases: round, final-dump, final-transfer, restore); the record's fault field says what happened; see docs/faults.md"},
+			&cli.IntFlag{Name: "retries", Value: 1, Usage: "with --inject: run a migration that failed and was rolled back again up to `N` times"},
 		),
 		Action: runReal,
 	}
@@ -60,23 +63,28 @@ func runReal(c *cli.Context) error {
 			return usagef("techniques: post-copy is not supported on Podman hosts (CRIU restores whole images); use the simulator, or cold, precopy, migrror")
 		}
 	}
-	var opts []infra.Option
-	if d := c.String("state-dir"); d != "" {
-		opts = append(opts, infra.WithStateDir(d))
-	}
-	itb, err := infra.Load(c.String("testbed"), opts...)
-	if err != nil {
-		return err
+	var fault *real.Fault
+	if spec := c.String("inject"); spec != "" {
+		f, err := real.ParseFault(spec)
+		if err != nil {
+			return UsageError{err}
+		}
+		fault = &f
 	}
 	stderr := c.App.ErrWriter
 	ctx := c.Context
-	octx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	tb, err := real.Open(octx, itb)
-	cancel()
+	_, tb, err := openTestbed(ctx, c.String("testbed"), c.String("state-dir"))
 	if err != nil {
 		return err
 	}
 	defer tb.Close()
+	if _, err := recoverTestbed(ctx, c, tb); err != nil {
+		return fmt.Errorf("%w; run `migrlab recover --testbed %s` once the hosts are fixed", err, tb.Name)
+	}
+	interrupt := interruptSelf
+	if fault != nil && fault.Kind == real.FaultKill {
+		interrupt = killSelf
+	}
 	sink, err := newRecordSink(c.String("out"), buildinfo.Provenance(), true)
 	if err != nil {
 		return err
@@ -86,6 +94,7 @@ func runReal(c *cli.Context) error {
 		Source: c.String("source"), Target: c.String("target"), Image: c.String("image"),
 		HostPort: c.Int("host-port"), Warmup: c.Duration("warmup"), StepTimeout: c.Duration("step-timeout"),
 		Keep: c.Bool("keep"), Progress: stderr, Provenance: buildinfo.Provenance(),
+		Inject: fault, Retries: c.Int("retries"), Interrupt: interrupt,
 	}
 	fmt.Fprintf(stderr, "testbed %s (accel %s): %d hosts; scenario %s: %s x %d\n",
 		tb.Name, tb.Accel, len(tb.Hosts), s.Name, s.Techniques, s.Repetitions)
@@ -108,6 +117,10 @@ func runReal(c *cli.Context) error {
 				failed = append(failed, fmt.Errorf("%s rep %d: %w", t, rep, err))
 				continue
 			}
+			if f := out.Record.Fault; f != nil {
+				fmt.Fprintf(stderr, "fault %s: injected %v, outcome %s, verified %v, cleaned %v, retried %v\n",
+					f.Spec, f.Injected, f.Outcome, f.Verified, f.Cleaned, f.Retried)
+			}
 			m := out.Record.Metrics
 			fmt.Fprintf(stderr, "%s: downtime %.2fs (client-side %.2fs), %d live rounds, %.1f MiB sent, stop: %s\n",
 				t, m.DowntimeS, m.ProbeDowntimeS, m.LiveRounds, float64(m.BytesSent)/(1<<20), m.StopReason)
@@ -120,4 +133,20 @@ func runReal(c *cli.Context) error {
 		return err
 	}
 	return errors.Join(failed...)
+}
+
+// interruptSelf is the sigint fault's action: the process sends itself
+// SIGINT, which takes the same path as a user's Ctrl-C.
+func interruptSelf() { syscall.Kill(os.Getpid(), syscall.SIGINT) }
+
+// killSelf is the kill fault's action: SIGKILL, nothing runs afterwards;
+// the journal lets `migrlab recover` (or the next run) repair the testbed.
+func killSelf() { syscall.Kill(os.Getpid(), syscall.SIGKILL) }
+
+func faultKinds() string {
+	s := make([]string, len(real.FaultKinds))
+	for i, k := range real.FaultKinds {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
 }

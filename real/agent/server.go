@@ -166,6 +166,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 		ls = append(ls, l)
 	}
+	s.cleanStale(ctx)
 	errc := make(chan error, len(ls))
 	var srvs []*http.Server
 	for _, l := range ls {

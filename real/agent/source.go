@@ -138,9 +138,16 @@ func (s *Server) finalDump(ctx context.Context, c Container, req CheckpointReque
 
 // rollback makes the container run on this host again after a migration that
 // did not complete: it restores a checkpointed container from its kept
-// checkpoint (chained to U/pre-checkpoint) and cleans the migration's files.
+// checkpoint (chained to U/pre-checkpoint), thaws a running one that a dying
+// CRIU left frozen, and cleans the migration's files.
 func (s *Server) rollback(ctx context.Context, c Container) (Container, error) {
-	if !c.Running {
+	if c.Running {
+		if thawed, err := s.thaw(ctx, c); err != nil {
+			return c, err
+		} else if thawed {
+			s.cfg.Log.Warn("thawed a container a failed checkpoint left frozen", "container", c.Name)
+		}
+	} else {
 		if err := s.pod.restoreLocal(ctx, c.ID); err != nil {
 			return c, fmt.Errorf("rollback of %s: %w%s", c.Name, err, criuErrors(filepath.Join(c.UserData, "restore.log")))
 		}

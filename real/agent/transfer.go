@@ -34,11 +34,20 @@ func (c *countWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// StallTimeout is how long a transfer to the peer may make no progress (no
+// byte accepted, or no answer after the last byte) before it is abandoned: a
+// cut or black-holed private link fails the migration step within this time
+// instead of waiting for TCP's retransmissions to give up (~15 minutes).
+var StallTimeout = 30 * time.Second
+
 // push streams a tar written by fill to url on the peer agent (a PUT with the
-// migration's token) and returns what went over the wire.
+// migration's token) and returns what went over the wire. A transfer that
+// makes no progress for StallTimeout fails with an error that says so.
 func push(ctx context.Context, client *http.Client, url, token string, fill func(*tar.Writer) (int, error)) (Transfer, error) {
+	ctx, stalled := watchStall(ctx, StallTimeout)
+	defer stalled.stop()
 	pr, pw := io.Pipe()
-	cw := &countWriter{w: pw}
+	cw := &countWriter{w: progressWriter{pw, stalled}}
 	type filled struct {
 		files int
 		err   error
@@ -64,6 +73,9 @@ func push(ctx context.Context, client *http.Client, url, token string, fill func
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
+		if stalled.fired() {
+			err = fmt.Errorf("no progress for %s after %d bytes: is the private link to the peer up? (%w)", StallTimeout, cw.n, err)
+		}
 		pr.CloseWithError(err)
 		f := <-done
 		if f.err != nil {

@@ -1,0 +1,332 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real"
+)
+
+// faultCells returns the fault x phase cells to run: MIGRLAB_E2E_FAULTS=all
+// runs the whole matrix (real.Matrix, about 40 minutes on the local TCG
+// testbed); by default a set that covers every fault and every phase at
+// least once, within CI's time.
+func faultCells(t *testing.T) []real.Fault {
+	if os.Getenv("MIGRLAB_E2E_FAULTS") == "all" {
+		return real.Matrix()
+	}
+	var out []real.Fault
+	for _, s := range []string{
+		"checkpoint-fail@round", "checkpoint-fail@final-dump", "restore-fail@restore",
+		"agent-kill@final-transfer", "agent-kill@restore", "link-cut@round", "link-cut@final-transfer",
+		"sigint@final-dump", "kill@restore",
+	} {
+		f, err := real.ParseFault(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// faultScenario is the small workload of the fault suite: 8 MiB, pre-copy
+// with one live round, so that every phase is short but present.
+func faultScenario(t *testing.T, name string) models.Scenario {
+	return scenarioMem(t, name, "8MiB", "precopy: {stop: {threshold: 4KiB, max_rounds: 1}}\n")
+}
+
+// faultRow is one line of the fault x phase x outcome table.
+type faultRow struct {
+	Fault    real.Fault
+	Injected bool
+	Outcome  string
+	Verified bool
+	Cleaned  bool
+	Retry    string
+	Rollback float64
+	Error    string
+	Took     time.Duration
+}
+
+var faultTable struct {
+	sync.Mutex
+	rows []faultRow
+}
+
+// TestFaultMatrix injects each fault into each phase of a real pre-copy
+// migration and asserts what must hold afterwards: the fault happened,
+// exactly one copy runs with its counter continued, the same nonce and
+// intact memory, no checkpoint data is left on either host, the record
+// states the failure and its cause, and a retry of the same migration
+// succeeds. The table goes to $MIGRLAB_E2E_OUT/faults.md when set (see
+// docs/faults.md).
+func TestFaultMatrix(t *testing.T) {
+	tb := requireAgents(t)
+	defer writeFaultTable(t)
+	for _, f := range faultCells(t) {
+		t.Run(strings.ReplaceAll(f.String(), "@", "_at_"), func(t *testing.T) {
+			start := time.Now()
+			var row faultRow
+			if f.Kind == real.FaultKill {
+				row = killCase(t, tb, f)
+			} else {
+				row = faultCase(t, tb, f)
+			}
+			row.Fault, row.Took = f, time.Since(start)
+			faultTable.Lock()
+			faultTable.rows = append(faultTable.rows, row)
+			faultTable.Unlock()
+		})
+	}
+}
+
+func faultCase(t *testing.T, tb *real.Testbed, f real.Fault) faultRow {
+	ctx, cancel := context.WithTimeout(testCtx, 15*time.Minute)
+	defer cancel()
+	s := faultScenario(t, "e2e-fault")
+	out, err := real.Run(ctx, tb, s, models.PreCopy, 0, real.Options{Inject: &f, Retries: 1,
+		StepTimeout: 4 * time.Minute, Warmup: 2 * time.Second, Progress: logWriter{t},
+		Provenance: models.Provenance{Tool: "migrlab", Version: "e2e"}})
+	if out == nil || out.Record.Fault == nil {
+		t.Fatalf("%s: no fault report (err %v)", f, err)
+	}
+	fr := out.Record.Fault
+	row := faultRow{Injected: fr.Injected, Outcome: fr.Outcome, Verified: fr.Verified, Cleaned: fr.Cleaned,
+		Rollback: fr.RollbackS, Error: fr.Error}
+	t.Logf("fault report: %+v", *fr)
+	if !fr.Injected {
+		t.Errorf("%s was not injected", f)
+	}
+	if !fr.Verified || !fr.Cleaned {
+		t.Errorf("after %s: verified %v, cleaned %v: %s", f, fr.Verified, fr.Cleaned, fr.Check)
+	}
+	switch {
+	case fr.Outcome == "completed":
+		// A fault the migration survives (a link cut while restoring from
+		// data already received) must leave a complete, checked migration.
+		row.Retry = "not needed"
+		if err != nil {
+			t.Errorf("%s: completed but Run failed: %v", f, err)
+		}
+	case fr.Outcome != "rolled back":
+		t.Errorf("%s: outcome %q, want rolled back (or completed)", f, fr.Outcome)
+	case fr.Error == "" || !strings.Contains(fr.Error, "run the migration again"):
+		t.Errorf("%s: the record's error does not say what happened and what to do: %q", f, fr.Error)
+	case f.Kind == real.FaultSigint:
+		row.Retry = "not retried (interrupted)"
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: Run's error %v does not wrap context.Canceled", f, err)
+		}
+	default:
+		row.Retry = "succeeded"
+		if !fr.Retried || fr.RetryError != "" || err != nil {
+			row.Retry = "FAILED"
+			t.Errorf("%s: retry: retried %v, error %q, Run: %v", f, fr.Retried, fr.RetryError, err)
+		}
+		if err == nil {
+			mb := out.Members[0]
+			if !mb.Probe.NonceUnchanged || !mb.Probe.CounterContinued || mb.Verify.Verify == nil || !mb.Verify.Verify.Match {
+				t.Errorf("%s: the retried migration's checks: %+v, verify %+v", f, mb.Probe, mb.Verify.Verify)
+			}
+		}
+	}
+	exactlyOne(t, ctx, out)
+	removeAll(t, out)
+	return row
+}
+
+// exactlyOne asserts that each member runs on exactly one host.
+func exactlyOne(t *testing.T, ctx context.Context, out *real.Outcome) {
+	t.Helper()
+	for _, mb := range out.Members {
+		ictx, icancel := context.WithTimeout(ctx, 3*time.Minute)
+		s, onSrc, serr := out.Source.Agent.Inspect(ictx, mb.ID)
+		d, onDst, derr := out.Target.Agent.Inspect(ictx, mb.ID)
+		icancel()
+		if serr != nil || derr != nil {
+			t.Errorf("%s: inspect: %v %v", mb.Name, serr, derr)
+			continue
+		}
+		if n := b2i(onSrc && s.Running) + b2i(onDst && d.Running); n != 1 || onSrc && onDst {
+			t.Errorf("%s: running on source %v, on target %v: want exactly one copy", mb.Name, onSrc && s.Running, onDst && d.Running)
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// killCase kills the orchestrator (`migrlab run --inject kill@PHASE`, a
+// real SIGKILL), then `migrlab recover` must leave exactly one verified copy,
+// and `migrlab run` of the same migration must succeed.
+func killCase(t *testing.T, tb *real.Testbed, f real.Fault) faultRow {
+	ctx, cancel := context.WithTimeout(testCtx, 15*time.Minute)
+	defer cancel()
+	bin := migrlabBinary(t)
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "kill.yaml")
+	if err := os.WriteFile(scen, []byte(`name: e2e-kill
+memory: {size: 8MiB}
+workload: {dirty_rate: 256KiB/s, wws: 4MiB}
+network: {bandwidth: 1Gbit/s}
+techniques: [precopy]
+precopy: {stop: {threshold: 4KiB, max_rounds: 1}}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	migr := func(extra ...string) (string, error) {
+		args := append([]string{"run", "--testbed", testbedName, "--state-dir", testbedSpec.StateDir,
+			"--warmup", "2s", "--step-timeout", "4m", "--keep", "-o", filepath.Join(dir, "records.jsonl")}, extra...)
+		cmd := exec.CommandContext(ctx, bin, append(args, scen)...)
+		b, err := cmd.CombinedOutput()
+		t.Logf("migrlab %s:\n%s", strings.Join(args, " "), b)
+		return string(b), err
+	}
+	row := faultRow{Outcome: "recovered"}
+	defer cleanupByName(t, tb, "migrlab-e2e-kill-precopy-r0-c1")
+	out, err := migr("--inject", f.String())
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != -1 || !strings.Contains(out, "fault: injecting") {
+		t.Fatalf("migrlab run --inject %s: want the process killed by SIGKILL, got %v", f, err)
+	}
+	row.Injected = true
+	rec := exec.CommandContext(ctx, bin, "recover", "--testbed", testbedName, "--state-dir", testbedSpec.StateDir)
+	b, err := rec.CombinedOutput()
+	t.Logf("migrlab recover:\n%s", b)
+	if err != nil || !strings.Contains(string(b), "memory verified true") {
+		t.Fatalf("migrlab recover: %v", err)
+	}
+	row.Verified = true
+	row.Error = "orchestrator killed (SIGKILL); " + firstLine(string(b), "recovered ")
+	// Exactly one copy, and no checkpoint data left.
+	n := 0
+	for _, h := range tb.Hosts {
+		c, ok, err := h.Agent.Inspect(ctx, "migrlab-e2e-kill-precopy-r0-c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok && c.Running {
+			n++
+		}
+		left, err := h.Exec(ctx, "ls /var/lib/migrlab/agent/in /var/lib/migrlab/agent/out 2>/dev/null; true")
+		if err != nil || strings.TrimSpace(left) != "" {
+			t.Errorf("%s: checkpoint data left after recover: %q %v", h.Name, left, err)
+		}
+	}
+	if n != 1 {
+		t.Errorf("after recover: %d running copies, want 1", n)
+	}
+	row.Cleaned = true
+	ents, _ := os.ReadDir(filepath.Join(testbedSpec.StateDir, "testbeds", testbedName, "migrations"))
+	if len(ents) != 0 {
+		t.Errorf("journal not emptied by recover: %d entries", len(ents))
+	}
+	// The same migration again (after removing the recovered copy).
+	cleanupByName(t, tb, "migrlab-e2e-kill-precopy-r0-c1")
+	if out, err := migr(); err != nil {
+		row.Retry = "FAILED"
+		t.Errorf("retry after recover: %v\n%s", err, out)
+	} else {
+		row.Retry = "succeeded"
+	}
+	return row
+}
+
+func firstLine(s, prefix string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
+}
+
+func cleanupByName(t *testing.T, tb *real.Testbed, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for _, h := range tb.Hosts {
+		if err := h.Agent.Remove(ctx, name); err != nil {
+			t.Errorf("cleanup: %s on %s: %v", name, h.Name, err)
+		}
+	}
+}
+
+var cliBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// migrlabBinary builds bin/migrlab once for the tests that run the CLI.
+func migrlabBinary(t *testing.T) string {
+	cliBinary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "migrlab-e2e-cli-")
+		if err != nil {
+			cliBinary.err = err
+			return
+		}
+		cliBinary.path = filepath.Join(dir, "migrlab")
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		}
+		build := exec.Command(goBin, "build", "-tags", podmanTags, "-o", cliBinary.path, "./cmd/migrlab")
+		build.Dir = ".."
+		if out, err := build.CombinedOutput(); err != nil {
+			cliBinary.err = fmt.Errorf("go build ./cmd/migrlab: %v\n%s", err, out)
+		}
+	})
+	if cliBinary.err != nil {
+		t.Fatal(cliBinary.err)
+	}
+	return cliBinary.path
+}
+
+// writeFaultTable writes the suite's table to $MIGRLAB_E2E_OUT/faults.md.
+func writeFaultTable(t *testing.T) {
+	dir := os.Getenv("MIGRLAB_E2E_OUT")
+	faultTable.Lock()
+	defer faultTable.Unlock()
+	var b strings.Builder
+	fmt.Fprintf(&b, "| fault | phase | injected | outcome | one copy, counter continued, memory verified | checkpoint data removed | retry | rollback (s) | took (s) | what the record says |\n")
+	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- | ---: | ---: | --- |\n")
+	for _, r := range faultTable.rows {
+		msg := strings.ReplaceAll(r.Error, "|", "/")
+		if len(msg) > 160 {
+			msg = msg[:160] + "..."
+		}
+		fmt.Fprintf(&b, "| %s | %s | %v | %s | %v | %v | %s | %.1f | %.0f | %s |\n", r.Fault.Kind, r.Fault.Phase,
+			yes(r.Injected), r.Outcome, yes(r.Verified), yes(r.Cleaned), r.Retry, r.Rollback, r.Took.Seconds(), msg)
+	}
+	t.Logf("fault x phase x outcome:\n%s", b.String())
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		os.WriteFile(filepath.Join(dir, "faults.md"), []byte(b.String()), 0o644)
+	}
+}
+
+func yes(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "NO"
+}

@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/migrlab/migrlab/real"
+	"github.com/urfave/cli/v2"
+)
+
+func init() { extraCommands = append(extraCommands, RecoverCommand()) }
+
+// RecoverCommand is `migrlab recover`: repair the migrations a killed
+// orchestrator left half-done on a testbed.
+func RecoverCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "recover",
+		Usage: "finish or roll back migrations that a killed migrlab left half-done on a testbed",
+		Description: "`migrlab run` journals every migration in the testbed's state directory until it ends\n" +
+			"consistently. If the orchestrator is killed mid-migration (SIGKILL, a crash, a lost\n" +
+			"machine), its containers may be frozen, checkpointed or half-restored. recover reads the\n" +
+			"journal: a container already running on the target is finished there (the source copy\n" +
+			"and the checkpoint data are removed); any other is rolled back to run on the source. Each\n" +
+			"is then checked to answer with intact memory. `migrlab run` does this by itself first.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "testbed", Required: true, Usage: "testbed `NAME`"},
+			&cli.StringFlag{Name: "state-dir", Usage: "testbed state root (default $MIGRLAB_STATE_DIR, $XDG_STATE_HOME/migrlab or ~/.local/state/migrlab)", EnvVars: []string{"MIGRLAB_STATE_DIR"}},
+		},
+		Action: func(c *cli.Context) error {
+			_, tb, err := openTestbed(c.Context, c.String("testbed"), c.String("state-dir"))
+			if err != nil {
+				return err
+			}
+			defer tb.Close()
+			n, err := recoverTestbed(c.Context, c, tb)
+			if err == nil && n == 0 {
+				fmt.Fprintf(c.App.ErrWriter, "testbed %s: no interrupted migration to recover\n", tb.Name)
+			}
+			return err
+		},
+	}
+}
+
+// recoverTestbed recovers tb's interrupted migrations, printing what it did.
+func recoverTestbed(ctx context.Context, c *cli.Context, tb *real.Testbed) (int, error) {
+	w := c.App.ErrWriter
+	rs, err := real.Recover(ctx, tb, func(format string, a ...any) { fmt.Fprintf(w, "recover: "+format+"\n", a...) })
+	for _, r := range rs {
+		fmt.Fprintf(w, "recovered %s: %s, running on %s, memory verified %v\n", r.Name, r.Action, r.Host, r.Verified)
+	}
+	if err != nil {
+		return len(rs), fmt.Errorf("recover on testbed %s: %w", tb.Name, err)
+	}
+	return len(rs), nil
+}

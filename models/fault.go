@@ -1,0 +1,34 @@
+package models
+
+// FaultReport is what a fault injected into a real migration did (see
+// `migrlab run --inject`): the faulted attempt's failure, the rollback and
+// its verification, and whether the retry succeeded.
+type FaultReport struct {
+	// Spec is the fault as given: FAULT@PHASE.
+	Spec string `json:"spec"`
+	// Injected reports that the fault happened (its trigger was reached).
+	Injected bool `json:"injected"`
+	// Outcome of the faulted attempt: "rolled back" (the workload runs on the
+	// source again), "completed" (the migration succeeded despite the
+	// fault), "recovered" (an orchestrator killed mid-migration, recovered
+	// from its journal), or "lost" (no copy of the workload runs).
+	Outcome string `json:"outcome"`
+	// Error is the faulted attempt's error, in words a user can act on.
+	Error string `json:"error,omitempty"`
+	// Verified reports that, after the faulted attempt, exactly one copy
+	// runs, its probe counter continued with the same nonce, and its memory
+	// checksum matches.
+	Verified bool `json:"verified"`
+	// Check says what the verification found when it failed.
+	Check string `json:"check,omitempty"`
+	// Cleaned reports that no checkpoint data of the attempt is left on
+	// either host.
+	Cleaned bool `json:"cleaned"`
+	// Retried reports that the same migration was run again afterwards;
+	// RetryError is its error (empty: it succeeded).
+	Retried    bool   `json:"retried"`
+	RetryError string `json:"retry_error,omitempty"`
+	// RollbackS is the time from the failure to the workload answering on
+	// the source again, in seconds.
+	RollbackS float64 `json:"rollback_s,omitempty"`
+}

@@ -1,0 +1,63 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// thaw resumes container c's processes if they are frozen: CRIU freezes the
+// container's cgroup while it dumps and thaws it when done, but a CRIU that
+// dies mid-dump (killed, out of memory) leaves the cgroup frozen, and Podman
+// still reports the container as running. runc's state shows it as paused.
+func (s *Server) thaw(ctx context.Context, c Container) (bool, error) {
+	out, err := exec.CommandContext(ctx, s.cfg.Runc, "--root", s.cfg.RuncRoot, "state", c.ID).Output()
+	if err != nil {
+		return false, fmt.Errorf("runc state %s: %w", c.ID[:12], err)
+	}
+	var st struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(out, &st); err != nil {
+		return false, fmt.Errorf("runc state %s: %w", c.ID[:12], err)
+	}
+	if st.Status != "paused" {
+		return false, nil
+	}
+	if b, err := exec.CommandContext(ctx, s.cfg.Runc, "--root", s.cfg.RuncRoot, "resume", c.ID).CombinedOutput(); err != nil {
+		return false, fmt.Errorf("container %s was left frozen (a checkpoint died mid-dump) and runc resume failed: %v: %s",
+			c.Name, err, strings.TrimSpace(string(b)))
+	}
+	return true, nil
+}
+
+// cleanStale removes what interrupted migrations left in the state
+// directory: received rounds and archives of migrations announced to a
+// previous run of this agent (their sessions died with it) and exports of
+// final dumps. Containers are not touched: a container restored here stays
+// until the orchestrator decides (Forget with remove, or Finish).
+func (s *Server) cleanStale(ctx context.Context) {
+	for _, kind := range []string{"in", "out"} {
+		ents, err := os.ReadDir(filepath.Join(s.cfg.StateDir, kind))
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			id := e.Name()
+			if !idRE.MatchString(id) {
+				continue
+			}
+			var err error
+			if kind == "in" {
+				err = s.forget(ctx, id, false)
+			} else {
+				err = os.RemoveAll(filepath.Join(s.cfg.StateDir, kind, id))
+			}
+			s.cfg.Log.Info("removed the data of an interrupted migration", "container", id[:12], "kind", kind, "err", err)
+		}
+	}
+}

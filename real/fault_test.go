@@ -1,0 +1,78 @@
+package real
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseFault(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    Fault
+		wantErr string
+	}{
+		{in: "agent-kill@restore", want: Fault{FaultAgentKill, PhaseRestore}},
+		{in: " link-cut@final-transfer ", want: Fault{FaultLinkCut, PhaseFinalTransfer}},
+		{in: "checkpoint-fail@round", want: Fault{FaultCheckpointFail, PhaseRound}},
+		{in: "sigint@final-dump", want: Fault{FaultSigint, PhaseFinalDump}},
+		{in: "agent-kill", wantErr: "want FAULT@PHASE"},
+		{in: "disk-full@round", wantErr: `unknown fault "disk-full"; faults: agent-kill, link-cut`},
+		{in: "link-cut@boot", wantErr: `unknown phase "boot"; phases: round, final-dump, final-transfer, restore`},
+		{in: "restore-fail@round", wantErr: "restore-fail cannot happen during round (restore-fail only during restore)"},
+		{in: "checkpoint-fail@restore", wantErr: "only during round, final-dump"},
+	} {
+		got, err := ParseFault(tc.in)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("ParseFault(%q) = %v, %v; want error containing %q", tc.in, got, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ParseFault(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+		if back, err := ParseFault(got.String()); err != nil || back != got {
+			t.Errorf("round trip of %v: %v, %v", got, back, err)
+		}
+	}
+}
+
+func TestMatrix(t *testing.T) {
+	m := Matrix()
+	// 6 faults x 4 phases, minus checkpoint-fail's 2 and restore-fail's 3
+	// impossible phases.
+	if len(m) != 19 {
+		t.Fatalf("matrix has %d cells, want 19: %v", len(m), m)
+	}
+	seen := map[Fault]bool{}
+	for _, f := range m {
+		if !f.Applies() || seen[f] {
+			t.Errorf("cell %v: applies %v, duplicate %v", f, f.Applies(), seen[f])
+		}
+		seen[f] = true
+	}
+	if seen[Fault{FaultRestoreFail, PhaseRound}] || !seen[Fault{FaultRestoreFail, PhaseRestore}] {
+		t.Errorf("restore-fail cells wrong: %v", m)
+	}
+}
+
+func TestExplainNamesTheCauseAndTheFix(t *testing.T) {
+	for _, tc := range []struct {
+		f    Fault
+		err  error
+		want string
+	}{
+		{Fault{FaultLinkCut, PhaseRound}, errors.New("agent vm1: POST /v1/containers/x/rounds: round 1: sending to 10.0.0.2:7070: no progress for 30s after 65536 bytes"), "private link between the hosts stopped carrying data"},
+		{Fault{FaultAgentKill, PhaseRestore}, errors.New("agent vm2: POST /v1/incoming/x/restore: EOF"), "target's agent went away"},
+		{Fault{FaultRestoreFail, PhaseRestore}, errors.New("agent vm2: restore: podman restore: criu failed"), "restore on the target failed"},
+		{Fault{FaultCheckpointFail, PhaseRound}, errors.New("agent vm1: runc pre-dump round 1: exit status 1"), "checkpoint on the source failed"},
+		{Fault{FaultSigint, PhaseRound}, context.Canceled, "orchestrator was interrupted"},
+	} {
+		got := explain(tc.f, tc.err)
+		if !strings.Contains(got, tc.want) || !strings.Contains(got, "run the migration again") || !strings.Contains(got, tc.err.Error()) {
+			t.Errorf("explain(%v, %q) = %q; want the hint %q, the fix and the error", tc.f, tc.err, got, tc.want)
+		}
+	}
+}

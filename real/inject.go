@@ -1,0 +1,180 @@
+package real
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+)
+
+// agentStateDir is where the agents keep checkpoint data (agent.Config's default).
+const agentStateDir = "/var/lib/migrlab/agent"
+
+// stopFile ends a waiting trigger script on a host.
+const stopFile = "/run/migrlab-inject.stop"
+
+// injector injects one fault into the first Env operation of its phase: a
+// trigger script on one host waits for the phase to be under way (CRIU
+// running, the archive arriving), then the fault's action runs.
+type injector struct {
+	f         Fault
+	src, dst  *Host
+	interrupt func()
+	logf      func(format string, a ...any)
+
+	mu       sync.Mutex
+	used     bool
+	injected bool
+	at       time.Time
+	err      error
+}
+
+// Injected reports whether the fault happened, and why not.
+func (in *injector) result() (bool, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.injected, in.err
+}
+
+// trigger returns the host that shows the phase under way, and the shell
+// condition that is true then.
+func (in *injector) trigger(id string) (*Host, string) {
+	switch in.f.Phase {
+	case PhaseFinalTransfer:
+		return in.dst, "test -e " + agentStateDir + "/in/" + id + "/checkpoint.tar"
+	case PhaseRestore:
+		return in.dst, "pgrep -x criu >/dev/null"
+	default: // round, final dump: CRIU dumping on the source
+		return in.src, "pgrep -x criu >/dev/null"
+	}
+}
+
+// linkDev finds the target's private-link interface (by its address).
+func linkDev(addr string) string {
+	return fmt.Sprintf(`dev=$(ip -o -4 addr show | awk -v a=%q 'index($4, a "/") == 1 {print $2; exit}')
+[ -n "$dev" ] || { echo "no interface has the address %s" >&2; exit 4; }
+`, addr, addr)
+}
+
+// action returns the host and script of the fault's action (nil host: the
+// orchestrator's own action).
+func (in *injector) action() (*Host, string) {
+	switch in.f.Kind {
+	case FaultAgentKill:
+		return in.dst, "systemctl kill -s KILL migrlab-agent.service"
+	case FaultLinkCut:
+		return in.dst, linkDev(in.dst.PrivateAddr) + `tc qdisc replace dev "$dev" root netem loss 100% 2>/dev/null || ip link set dev "$dev" down`
+	case FaultCheckpointFail:
+		return in.src, "pkill -KILL -x criu"
+	case FaultRestoreFail:
+		return in.dst, "pkill -KILL -x criu"
+	}
+	return nil, ""
+}
+
+// arm starts the fault's trigger if phase p is the fault's and it was not
+// injected yet; the returned function ends the phase: it stops the trigger
+// and heals a cut link.
+func (in *injector) arm(ctx context.Context, p Phase, e *Env) func() {
+	in.mu.Lock()
+	if in.used || p != in.f.Phase && !(p == PhaseFinalDump && in.f.Phase == PhaseFinalTransfer) {
+		in.mu.Unlock()
+		return func() {}
+	}
+	in.used = true
+	in.mu.Unlock()
+	host, cond := in.trigger(e.c.ID)
+	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		in.run(actx, host, cond)
+	}()
+	return func() {
+		cancel()
+		<-done
+		hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer hcancel()
+		host.Exec(hctx, "touch "+stopFile)
+		if in.f.Kind == FaultLinkCut {
+			if _, err := in.dst.Exec(hctx, linkDev(in.dst.PrivateAddr)+`tc qdisc del dev "$dev" root 2>/dev/null; ip link set dev "$dev" up`); err != nil {
+				in.logf("fault: healing the private link of %s: %v", in.dst.Name, err)
+			} else if ok, _ := in.result(); ok {
+				in.logf("fault: private link of %s restored", in.dst.Name)
+			}
+		}
+	}
+}
+
+// run waits for the trigger and acts.
+func (in *injector) run(ctx context.Context, host *Host, cond string) {
+	script := fmt.Sprintf(`rm -f %[1]s
+end=$(( $(date +%%s) + 1800 ))
+while [ ! -e %[1]s ]; do
+  if %[2]s; then echo triggered; exit 0; fi
+  [ "$(date +%%s)" -lt "$end" ] || exit 3
+  sleep 0.05
+done
+exit 3
+`, stopFile, cond)
+	out, err := host.Exec(ctx, script)
+	if !strings.Contains(out, "triggered") {
+		in.mu.Lock()
+		if ctx.Err() != nil {
+			in.err = fmt.Errorf("%s: the step ended before its trigger (%s on %s) was seen", in.f, cond, host.Name)
+		} else {
+			in.err = fmt.Errorf("%s: trigger on %s: %v", in.f, host.Name, err)
+		}
+		in.mu.Unlock()
+		return
+	}
+	ah, act := in.action()
+	if ah == nil {
+		in.mark(nil)
+		in.logf("fault: %s injected (interrupting the orchestrator)", in.f)
+		in.interrupt()
+		return
+	}
+	_, err = ah.Exec(context.WithoutCancel(ctx), act)
+	in.mark(err)
+	if err != nil {
+		in.logf("fault: %s: the action on %s failed: %v", in.f, ah.Name, err)
+		return
+	}
+	in.logf("fault: %s injected on %s", in.f, ah.Name)
+}
+
+func (in *injector) mark(err error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.injected, in.at = err == nil, time.Now()
+	if err != nil {
+		in.err = err
+	}
+}
+
+// faultEnv is an Env with a fault injected into one of its phases.
+type faultEnv struct {
+	*Env
+	in *injector
+}
+
+var _ models.Env = faultEnv{}
+
+func (f faultEnv) Round(ctx context.Context) (models.Round, error) {
+	defer f.in.arm(ctx, PhaseRound, f.Env)()
+	return f.Env.Round(ctx)
+}
+
+func (f faultEnv) StopAndCopy(ctx context.Context) (models.Round, error) {
+	defer f.in.arm(ctx, PhaseFinalDump, f.Env)()
+	return f.Env.StopAndCopy(ctx)
+}
+
+func (f faultEnv) Resume(ctx context.Context) (models.ResumeInfo, error) {
+	defer f.in.arm(ctx, PhaseRestore, f.Env)()
+	return f.Env.Resume(ctx)
+}
