@@ -127,3 +127,19 @@ func TestOldCalibrationMeansTheSame(t *testing.T) {
 		t.Fatalf("round trip: %v %+v", err, back)
 	}
 }
+
+// TestNewParametersByName: sweeps and scenario files reach the new
+// parameters by their YAML names, with units.
+func TestNewParametersByName(t *testing.T) {
+	var s Scenario
+	for path, v := range map[string]string{"costs.final_dump_per_page": "3.2ms", "network.live_bandwidth": "0.72MB/s",
+		"costs.round_overhead": "5KiB", "costs.final_overhead": "100KiB"} {
+		if err := SetParam(&s, path, v); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	if s.Costs.FinalDumpPerPage != Duration(3200*time.Microsecond) || s.Network.LiveBandwidth != 720e3 ||
+		s.Costs.RoundOverhead != 5<<10 || s.Costs.FinalOverhead != 100<<10 {
+		t.Fatalf("set: %+v %+v", s.Costs, s.Network)
+	}
+}
