@@ -9,12 +9,16 @@
 //
 // # Listeners
 //
-// A listener on a loopback address serves the whole API; the orchestrator
-// reaches it through an SSH tunnel, so the control API is never exposed on a
-// network. A listener on any other address (the host's private-link address)
-// serves only the transfer endpoints that a peer agent pushes checkpoint
-// data to, and only for a migration the orchestrator announced to this agent
-// (POST /v1/incoming) with a random token that the sender must present.
+// Every listener serves HTTPS with mutual TLS (Config.TLS): a caller must
+// present a certificate of the testbed's CA (package internal/mtls). A
+// listener on a loopback address serves the whole API to the orchestrator's
+// certificate; the orchestrator reaches it through an SSH tunnel, so the
+// control API is never exposed on a network. A peer agent's (host)
+// certificate, and any caller on another address (the host's private-link
+// address), gets only the transfer endpoints that a peer agent pushes
+// checkpoint data to, and only for a migration the orchestrator announced to
+// this agent (POST /v1/incoming) with a random token that the sender must
+// present. Without TLS, Serve refuses to run unless Config.Insecure is set.
 //
 // # Checkpoint layout (see TESTBED.md)
 //
