@@ -65,6 +65,7 @@ func TestExplainNamesTheCauseAndTheFix(t *testing.T) {
 		want string
 	}{
 		{Fault{FaultLinkCut, PhaseRound}, errors.New("agent vm1: POST /v1/containers/x/rounds: round 1: sending to 10.0.0.2:7070: no progress for 30s after 65536 bytes"), "private link between the hosts stopped carrying data"},
+		{Fault{FaultLinkCut, PhaseRound}, errors.New("agent vm1: round 1: sending to 10.0.0.2:7070: dial tcp 10.0.0.2:7070: i/o timeout"), "private link between the hosts stopped carrying data"},
 		{Fault{FaultAgentKill, PhaseRestore}, errors.New("agent vm2: POST /v1/incoming/x/restore: EOF"), "target's agent went away"},
 		{Fault{FaultRestoreFail, PhaseRestore}, errors.New("agent vm2: restore: podman restore: criu failed"), "restore on the target failed"},
 		{Fault{FaultCheckpointFail, PhaseRound}, errors.New("agent vm1: runc pre-dump round 1: exit status 1"), "checkpoint on the source failed"},

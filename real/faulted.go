@@ -123,7 +123,7 @@ func explain(f Fault, err error) string {
 	switch {
 	case errors.Is(err, context.Canceled):
 		hint = "the orchestrator was interrupted; run the migration again"
-	case strings.Contains(msg, "no progress for"):
+	case strings.Contains(msg, "no progress for") || strings.Contains(msg, "i/o timeout") || strings.Contains(msg, "no route to host"):
 		hint = "the private link between the hosts stopped carrying data; check it (ip link, tc qdisc) and run the migration again"
 	case strings.Contains(msg, "no migration of") || strings.Contains(msg, "connection refused") || strings.Contains(msg, "connection reset") || strings.Contains(msg, "EOF"):
 		hint = "the target's agent went away mid-migration (it restarts by itself: systemctl status migrlab-agent); run the migration again"

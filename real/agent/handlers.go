@@ -166,7 +166,9 @@ func (s *Server) handleRound(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.lock(c.ID)()
 	q := time.Since(queued)
-	rep, err := s.preDump(r.Context(), c, req)
+	ctx, cancel := detached(r)
+	defer cancel()
+	rep, err := s.preDump(ctx, c, req)
 	rep.Queued = q
 	if err != nil {
 		writeErr(w, err)
@@ -188,7 +190,9 @@ func (s *Server) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.lock(c.ID)()
-	rep, err := s.finalDump(r.Context(), c, req, queued)
+	ctx, cancel := detached(r)
+	defer cancel()
+	rep, err := s.finalDump(ctx, c, req, queued)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -203,6 +207,16 @@ func (s *Server) handleRollback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.lock(c.ID)()
+	// A checkpoint of this container may have ended while we waited for the
+	// lock: roll back from its state now.
+	c, ok, err := s.pod.inspect(r.Context(), c.ID)
+	if err == nil && !ok {
+		err = statusErr(http.StatusNotFound, fmt.Errorf("container %s is gone", r.PathValue("id")))
+	}
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
 	c, err = s.rollback(r.Context(), c)
 	if err != nil {
 		writeErr(w, err)
@@ -258,7 +272,9 @@ func (s *Server) handleReceiveArchive(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	defer s.lock(id)()
-	rep, err := s.restore(r.Context(), id)
+	ctx, cancel := detached(r)
+	defer cancel()
+	rep, err := s.restore(ctx, id)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -275,3 +291,16 @@ func (s *Server) handleForget(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// detached returns the context of a migration step (pre-dump, final dump,
+// restore): it is not cancelled when the caller goes away. A CRIU dump or
+// restore cancelled half-way leaves a container whose state nobody knows;
+// run to its end, the step leaves a state the rollback (which waits for the
+// container's lock) or a later recovery can act on. Bounded by
+// MaxStepTime.
+func detached(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.Context()), MaxStepTime)
+}
+
+// MaxStepTime bounds a migration step on the agent.
+var MaxStepTime = 30 * time.Minute
