@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -119,12 +120,18 @@ func (s Scenario) Validate() error {
 	if len(s.Techniques) == 0 {
 		return fmt.Errorf("techniques: list at least one of %s", strings.Join(TechniqueNames, ", "))
 	}
+	seen := map[string]int{}
 	for i, t := range s.Techniques {
-		if _, err := NewTechnique(t, s); err != nil {
+		tn, err := NewTechnique(t, s)
+		if err != nil {
 			return fmt.Errorf("techniques[%d]: %w", i, err)
 		}
+		if j, dup := seen[tn.Name()]; dup {
+			return fmt.Errorf("techniques[%d]: %q is techniques[%d] again; list each technique once (use repetitions for more runs)", i, t, j)
+		}
+		seen[tn.Name()] = i
 	}
-	return nil
+	return s.checkClock()
 }
 
 // ParseScenario reads one scenario from YAML (JSON is YAML too), rejects unknown
@@ -141,7 +148,13 @@ func ParseScenario(r io.Reader) (Scenario, error) {
 		if errors.Is(err, io.EOF) {
 			return Scenario{}, errors.New("scenario: the file is empty; see examples/ for a template")
 		}
+		if located := locateError(data, reflect.TypeOf(s), ""); located != nil {
+			return Scenario{}, fmt.Errorf("scenario: %w", located)
+		}
 		return Scenario{}, fmt.Errorf("scenario: %v", cleanYAMLError(err))
+	}
+	if located := locateError(data, reflect.TypeOf(s), ""); located != nil {
+		return Scenario{}, fmt.Errorf("scenario: %w", located)
 	}
 	s = s.WithDefaults()
 	if err := s.Validate(); err != nil {

@@ -69,7 +69,7 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"trace starts late", strings.Replace(base, "dirty_rate: 10MB/s", "dirty_rate: 10MB/s, rate_trace: {points: [{at: 1s, factor: 1}]}", 1), "workload.rate_trace.points[0].at"},
 		{"unbounded precopy", base + "precopy: {stop: {traffic_cap: 0, max_rounds: 0, threshold: 1MB}}\n" + "repetitions: -1\n", "repetitions"},
 		{"bad model", base + "model: quantum\n", "model"},
-		{"mapping for size", strings.Replace(base, "1GiB", "{a: 1}", 1), "scalar"},
+		{"mapping for size", strings.Replace(base, "1GiB", "{a: 1}", 1), "memory.size: want a size"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -13,7 +13,16 @@ import (
 // "workload.dirty_rate" = "20MB/s" or "precopy.stop.max_rounds" = "8". The value
 // is parsed exactly as the scenario file would parse it.
 func SetParam(s *Scenario, path, value string) error {
-	v := reflect.ValueOf(s).Elem()
+	return setParam(reflect.ValueOf(s).Elem(), path, value, true)
+}
+
+// CheckParam reports whether path names a settable scenario parameter, with
+// SetParam's error when it does not.
+func CheckParam(path string) error {
+	return setParam(reflect.ValueOf(&Scenario{}).Elem(), path, "", false)
+}
+
+func setParam(v reflect.Value, path, value string, set bool) error {
 	parts := strings.Split(path, ".")
 	for i, p := range parts {
 		f, ok := fieldByTag(v, p)
@@ -21,6 +30,12 @@ func SetParam(s *Scenario, path, value string) error {
 			return fmt.Errorf("unknown parameter %q (at %q; valid here: %s)", path, p, strings.Join(tagsOf(v), ", "))
 		}
 		if i == len(parts)-1 {
+			if !set {
+				if f.Kind() == reflect.Struct && f.Type() != reflect.TypeOf(Duration(0)) {
+					return fmt.Errorf("parameter %q is a group; set one of its fields: %s", path, strings.Join(tagsOf(f), ", "))
+				}
+				return nil
+			}
 			n := yaml.Node{Kind: yaml.ScalarNode, Value: value}
 			if f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.String {
 				items := strings.Split(value, ",")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,7 +26,8 @@ type Sweep struct {
 	Name string
 	Base Scenario
 	Axes []Axis
-	// MaxScenarios refuses grids larger than this unless forced (default 100000).
+	// MaxScenarios refuses grids larger than this unless forced (default
+	// DefaultMaxScenarios, at most MaxSweepScenarios).
 	MaxScenarios int
 }
 
@@ -97,26 +99,51 @@ func ParseSweep(r io.Reader) (Sweep, error) {
 		}
 		return Sweep{}, fmt.Errorf("sweep: %v", cleanYAMLError(err))
 	}
-	base, err := yaml.Marshal(&f.Base)
-	if err != nil || f.Base.Kind == 0 {
+	if located := locateError(data, reflect.TypeOf(f), "sweep"); located != nil {
+		return Sweep{}, located
+	}
+	if f.Base.Kind == 0 || f.Base.ShortTag() == "!!null" {
 		return Sweep{}, errors.New("sweep.base: give the base scenario under `base:`")
+	}
+	if located := locateNode(&f.Base, reflect.TypeOf(Scenario{}), "sweep.base"); located != nil {
+		return Sweep{}, located
+	}
+	base, err := yaml.Marshal(&f.Base)
+	if err != nil {
+		return Sweep{}, fmt.Errorf("sweep.base: %v", cleanYAMLError(err))
 	}
 	sc, err := ParseScenario(bytes.NewReader(base))
 	if err != nil {
 		return Sweep{}, fmt.Errorf("sweep.base: %w", err)
+	}
+	if f.MaxScenarios < 0 || f.MaxScenarios > MaxSweepScenarios {
+		return Sweep{}, fmt.Errorf("sweep.max_scenarios: must be between 1 and %d (default %d; larger grids need --force), got %d",
+			MaxSweepScenarios, DefaultMaxScenarios, f.MaxScenarios)
 	}
 	sw := Sweep{Name: f.Name, Base: sc, MaxScenarios: f.MaxScenarios}
 	if sw.Name == "" {
 		sw.Name = sc.Name
 	}
 	if sw.MaxScenarios == 0 {
-		sw.MaxScenarios = 100000
+		sw.MaxScenarios = DefaultMaxScenarios
 	}
 	keys := make([]string, 0, len(f.Grid))
 	for k := range f.Grid {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	// Check every parameter and the grid's size before expanding any range.
+	size := 1.0
+	for _, k := range keys {
+		n := f.Grid[k]
+		if err := CheckParam(k); err != nil {
+			return Sweep{}, fmt.Errorf("sweep.grid.%s: %w", k, err)
+		}
+		size *= float64(axisLen(&n))
+	}
+	if size > math.MaxInt32 {
+		return Sweep{}, fmt.Errorf("sweep.grid: %.4g scenarios, more than %d, cannot run even with --force; split the sweep", size, math.MaxInt32)
+	}
 	for _, k := range keys {
 		n := f.Grid[k]
 		vals, err := axisValues(k, &n)
@@ -125,25 +152,69 @@ func ParseSweep(r io.Reader) (Sweep, error) {
 		}
 		probe := sc
 		if err := SetParam(&probe, k, vals[0]); err != nil {
-			return Sweep{}, fmt.Errorf("sweep.grid: %w", err)
+			return Sweep{}, fmt.Errorf("sweep.grid.%s: %w", k, err)
 		}
 		sw.Axes = append(sw.Axes, Axis{Param: k, Values: vals})
 	}
 	return sw, sw.Check(false)
 }
 
-// Check refuses grids beyond MaxScenarios unless force is set, and grids with
-// an empty axis.
+// Limits of a sweep's grid.
+const (
+	// DefaultMaxScenarios is max_scenarios when a sweep file does not set it.
+	DefaultMaxScenarios = 100000
+	// MaxSweepScenarios is the most scenarios a sweep runs without --force,
+	// whatever its max_scenarios says: at the sweep-10k example's pace
+	// (README, Performance) a million scenarios of three techniques take
+	// about two minutes of CPU and write some 4 GB of records.
+	MaxSweepScenarios = 1000000
+)
+
+// ErrTooLarge marks a sweep or a set of runs refused for its size or
+// estimated cost (errors.Is); --force runs it anyway.
+var ErrTooLarge = errors.New("too large")
+
+// tooLarge is an error that errors.Is reports as ErrTooLarge.
+type tooLarge struct{ msg string }
+
+func (e tooLarge) Error() string        { return e.msg }
+func (e tooLarge) Is(target error) bool { return target == ErrTooLarge }
+
+func tooLargef(format string, a ...any) error { return tooLarge{fmt.Sprintf(format, a...)} }
+
+// Check refuses grids with an empty axis, and grids beyond MaxScenarios (or
+// MaxSweepScenarios) unless force is set; that error wraps ErrTooLarge.
 func (s Sweep) Check(force bool) error {
 	for _, a := range s.Axes {
 		if len(a.Values) == 0 {
 			return fmt.Errorf("sweep.grid.%s: no values", a.Param)
 		}
 	}
-	if n := s.Size(); n > s.MaxScenarios && !force {
-		return fmt.Errorf("sweep: the grid has %d scenarios, more than max_scenarios (%d); raise max_scenarios or pass --force", n, s.MaxScenarios)
+	n := s.Size()
+	switch {
+	case force:
+	case n > MaxSweepScenarios:
+		return tooLargef("sweep: the grid has %d scenarios, more than the limit of %d; split the sweep, or pass --force to run anyway", n, MaxSweepScenarios)
+	case n > s.MaxScenarios && s.MaxScenarios > 0:
+		return tooLargef("sweep: the grid has %d scenarios, more than the sweep's max_scenarios (%d); raise max_scenarios (up to %d), or pass --force to run anyway",
+			n, s.MaxScenarios, MaxSweepScenarios)
 	}
 	return nil
+}
+
+// axisLen returns how many values an axis node will expand to (0 when it is
+// malformed: axisValues then says why).
+func axisLen(n *yaml.Node) int {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return len(n.Content)
+	case yaml.MappingNode:
+		var rs rangeSpec
+		if n.Decode(&rs) == nil && rs.Steps > 0 {
+			return rs.Steps
+		}
+	}
+	return 0
 }
 
 func axisValues(param string, n *yaml.Node) ([]string, error) {
@@ -162,6 +233,9 @@ func axisValues(param string, n *yaml.Node) ([]string, error) {
 		return out, nil
 	case yaml.MappingNode:
 		var rs rangeSpec
+		if err := locateNode(n, reflect.TypeOf(rs), "sweep.grid."+param); err != nil {
+			return nil, err
+		}
 		if err := n.Decode(&rs); err != nil {
 			return nil, fmt.Errorf("sweep.grid.%s: %v", param, cleanYAMLError(err))
 		}

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/migrlab/migrlab/internal/buildinfo"
 	"github.com/migrlab/migrlab/models"
@@ -42,6 +44,7 @@ func CompareCommand() *cli.Command {
 			&cli.StringFlag{Name: "techniques", Aliases: []string{"t"}, Usage: "comma-separated techniques (overrides the scenarios')"},
 			&cli.IntFlag{Name: "reps", Usage: "repetitions per technique (overrides the scenarios')"},
 			&cli.BoolFlag{Name: "no-analytic", Usage: "skip the closed-form model"},
+			forceFlag,
 		),
 		Action: func(c *cli.Context) error {
 			calib, err := readCalibrationFile(c.String("calibration"))
@@ -59,6 +62,9 @@ func CompareCommand() *cli.Command {
 			}
 			scenarios, err := loadScenarioFiles(c.Args().Slice(), c.String("techniques"), c.Int("reps"))
 			if err != nil {
+				return err
+			}
+			if err := checkRealTime(c, scenarios); err != nil {
 				return err
 			}
 			ctx := c.Context
@@ -80,6 +86,25 @@ func CompareCommand() *cli.Command {
 			return interrupted(ctx, err)
 		},
 	}
+}
+
+// checkRealTime prints the estimated wall-clock time of migrating scenarios
+// for real (models.EstimateRealTime: the local TCG testbed) and refuses more
+// than models.MaxRealTime unless --force.
+func checkRealTime(c *cli.Context, scenarios []models.Scenario) error {
+	var sec float64
+	runs := 0
+	for _, s := range scenarios {
+		sec += models.EstimateRealTime(s, c.Duration("warmup")).Seconds()
+		runs += models.RealRuns(s)
+	}
+	est := time.Duration(math.Min(sec, float64(math.MaxInt64)/1e9) * 1e9)
+	fmt.Fprintf(c.App.ErrWriter, "estimate: %d real migrations, about %s on the local TCG testbed (%s fixed per migration, memory at %s)\n",
+		runs, models.FormatEstimate(est), models.RealFixedPerMigration, models.RealLinkRate)
+	if err := models.CheckRealTime(est, runs, c.Bool("force")); err != nil {
+		return UsageError{err}
+	}
+	return nil
 }
 
 // PhasesFile is the per-phase error breakdown compare adds to the report directory.

@@ -44,6 +44,7 @@ func RunCommand() *cli.Command {
 			&cli.StringFlag{Name: "inject", Usage: "inject `FAULT@PHASE` into each migration (faults: " + faultKinds() +
 				"; phases: round, final-dump, final-transfer, restore); the record's fault field says what happened; see docs/faults.md"},
 			&cli.IntFlag{Name: "retries", Value: 1, Usage: "with --inject: run a migration that failed and was rolled back again up to `N` times"},
+			forceFlag,
 		),
 		Action: runReal,
 	}
@@ -52,6 +53,9 @@ func RunCommand() *cli.Command {
 func runReal(c *cli.Context) error {
 	s, err := loadScenario(c)
 	if err != nil {
+		return err
+	}
+	if err := checkRealTime(c, []models.Scenario{s}); err != nil {
 		return err
 	}
 	format, err := reports.ParseFormat(c.String("format"))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -22,7 +23,7 @@ func sweepCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "records as JSON Lines to this file (- for stdout)"},
 			&cli.BoolFlag{Name: "summary", Usage: "print a summary table on stderr when done"},
 			&cli.BoolFlag{Name: "analytic", Usage: "add the closed-form model's records"},
-			&cli.BoolFlag{Name: "force", Usage: "run grids larger than the sweep's max_scenarios"},
+			forceFlag,
 			&cli.IntFlag{Name: "workers", Usage: "scenarios simulated at once (default: every core)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar"},
 			&cli.BoolFlag{Name: "rounds", Usage: "keep every round in the records (large: MiGrror syncs hundreds of times)"},
@@ -35,12 +36,13 @@ func sweepCommand() *cli.Command {
 			if err != nil {
 				return usagef("sweep: %v", err)
 			}
+			force := c.Bool("force")
 			sw, err := models.ParseSweep(f)
 			f.Close()
-			if err != nil && !(c.Bool("force") && sw.Size() > 0) {
+			if err != nil && !(force && errors.Is(err, models.ErrTooLarge)) {
 				return UsageError{err}
 			}
-			if err := sw.Check(c.Bool("force")); err != nil {
+			if err := sw.Check(force); err != nil {
 				return UsageError{err}
 			}
 			scenarios := make([]models.Scenario, sw.Size())
@@ -48,6 +50,13 @@ func sweepCommand() *cli.Command {
 				if scenarios[i], err = sw.Scenario(i); err != nil {
 					return UsageError{err}
 				}
+			}
+			events, err := models.CheckSweepCost(scenarios, force)
+			if err != nil {
+				return UsageError{err}
+			}
+			if !c.Bool("quiet") {
+				fmt.Fprintf(c.App.ErrWriter, "sweep: %d scenarios, estimated at most %.3g simulator events\n", len(scenarios), events)
 			}
 			sink, err := newRecordSink(c.String("out"), buildinfo.Provenance(), c.Bool("summary"))
 			if err != nil {
@@ -87,3 +96,9 @@ func sweepCommand() *cli.Command {
 		},
 	}
 }
+
+// forceFlag lets sweep, run and compare start work that their estimates
+// call too large (models.MaxSweepScenarios, MaxSweepEvents, MaxRealTime).
+var forceFlag = &cli.BoolFlag{Name: "force", Usage: fmt.Sprintf("run even when the scenario count or the estimated cost is over "+
+	"the limit (sweep: max_scenarios, at most %d, or %.0e simulator events; run, compare: %s of real migrations)",
+	models.MaxSweepScenarios, float64(models.MaxSweepEvents), models.FormatEstimate(models.MaxRealTime))}
