@@ -184,8 +184,8 @@ func (s StopRules) Validate(field string) error {
 	if s.MinShrink != nil && (*s.MinShrink <= -1 || *s.MinShrink >= 1 || *s.MinShrink != *s.MinShrink) {
 		return fmt.Errorf("%s.min_shrink: must be in (-1, 1) (0.1 = each round 10%% smaller), got %g", field, *s.MinShrink)
 	}
-	if s.TrafficCap < 0 || (s.TrafficCap > 0 && s.TrafficCap < 1) || s.TrafficCap != s.TrafficCap {
-		return fmt.Errorf("%s.traffic_cap: must be 0 (off) or at least 1 (times the memory size), got %g", field, s.TrafficCap)
+	if s.TrafficCap < 0 || (s.TrafficCap > 0 && s.TrafficCap < 1) || s.TrafficCap > 1000 || s.TrafficCap != s.TrafficCap {
+		return fmt.Errorf("%s.traffic_cap: must be 0 (off) or between 1 and 1000 (times the memory size), got %g", field, s.TrafficCap)
 	}
 	if s.MaxRounds < 0 || s.MaxRounds > 10000 {
 		return fmt.Errorf("%s.max_rounds: must be between 1 and 10000, got %d", field, s.MaxRounds)
