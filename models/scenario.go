@@ -87,6 +87,9 @@ func (s Scenario) Validate() error {
 	if strings.TrimSpace(s.Name) == "" {
 		return errors.New("name: every scenario needs a name")
 	}
+	if len(s.Name) > MaxNameLen {
+		return fmt.Errorf("name: at most %d characters (records, tables and file names carry it), got %d", MaxNameLen, len(s.Name))
+	}
 	if err := s.Memory.Validate(); err != nil {
 		return err
 	}
@@ -156,11 +159,27 @@ func ParseScenario(r io.Reader) (Scenario, error) {
 	if located := locateError(data, reflect.TypeOf(s), ""); located != nil {
 		return Scenario{}, fmt.Errorf("scenario: %w", located)
 	}
+	if err := oneDocument(dec); err != nil {
+		return Scenario{}, fmt.Errorf("scenario: %w", err)
+	}
 	s = s.WithDefaults()
 	if err := s.Validate(); err != nil {
 		return s, fmt.Errorf("scenario %q: %w", s.Name, err)
 	}
 	return s, nil
+}
+
+// MaxNameLen bounds a scenario's name (a sweep adds its axis values to it).
+const MaxNameLen = 1024
+
+// oneDocument refuses a second YAML document after the first: it would be
+// ignored silently.
+func oneDocument(dec *yaml.Decoder) error {
+	var rest yaml.Node
+	if err := dec.Decode(&rest); errors.Is(err, io.EOF) {
+		return nil
+	}
+	return errors.New("the file holds more than one YAML document (---); give one per file")
 }
 
 func cleanYAMLError(err error) string {

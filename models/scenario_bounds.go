@@ -69,7 +69,7 @@ func (s Scenario) worstCaseTime() worstCase {
 		case PostCopy:
 			faults = pages * (2*s.Network.Latency.Seconds() + float64(s.Memory.PageSize)/bw)
 		}
-		cand := worstCase{transfer: rounds * full / bw, dump: rounds * pages * perPage, fixed: rounds*fixed + restore, faults: faults, wait: wait}
+		cand := worstCase{transfer: mul(rounds, full/bw), dump: mul(rounds, pages*perPage), fixed: mul(rounds, fixed) + restore, faults: faults, wait: wait}
 		if cand.total() > w.total() || w.total() == 0 {
 			cand.rounds = w.rounds
 			w = cand
@@ -79,6 +79,14 @@ func (s Scenario) worstCaseTime() worstCase {
 	w.transfer, w.dump, w.fixed, w.faults = w.transfer*g, w.dump*g, w.fixed*g, w.faults*g
 	w.wait = w.wait*g + stalls
 	return w
+}
+
+// mul is a*b with 0 x Inf = 0 (no cost per round, however many rounds).
+func mul(a, b float64) float64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	return a * b
 }
 
 // checkClock refuses scenarios whose worst case does not fit the simulator's

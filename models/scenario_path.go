@@ -142,10 +142,8 @@ func decodeLeaf(n *yaml.Node, t reflect.Type, path string) error {
 	v := reflect.New(t)
 	err := n.Decode(v.Interface())
 	if err == nil {
-		if isInt(t) && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float" {
-			if f, ferr := strconv.ParseFloat(n.Value, 64); ferr != nil || f != math.Trunc(f) {
-				return fmt.Errorf("%s: want %s, got %q (line %d)", orTop(path), describeType(t), n.Value, n.Line)
-			}
+		if !wholeNumber(t, n) {
+			return fmt.Errorf("%s: want %s, got %q (line %d)", orTop(path), describeType(t), n.Value, n.Line)
 		}
 		return nil
 	}
@@ -188,6 +186,16 @@ func describeType(t reflect.Type) string {
 		return "a list"
 	}
 	return "a " + t.String()
+}
+
+// wholeNumber reports false for a number yaml.v3 would truncate or wrap into
+// the whole-number type t: a fraction (2.9 becomes 2), or a float beyond 2^53.
+func wholeNumber(t reflect.Type, n *yaml.Node) bool {
+	if !isInt(t) || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!float" {
+		return true
+	}
+	f, err := strconv.ParseFloat(n.Value, 64)
+	return err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53
 }
 
 func isInt(t reflect.Type) bool {

@@ -49,6 +49,10 @@ func setParam(v reflect.Value, path, value string, set bool) error {
 			if f.Kind() == reflect.Struct && f.Type() != reflect.TypeOf(Duration(0)) {
 				return fmt.Errorf("parameter %q is a group; set one of its fields: %s", path, strings.Join(tagsOf(f), ", "))
 			}
+			n.Tag = (&yaml.Node{Kind: yaml.ScalarNode, Value: value}).ShortTag()
+			if !wholeNumber(f.Type(), &n) {
+				return fmt.Errorf("parameter %q: want a whole number, got %q", path, value)
+			}
 			if err := n.Decode(f.Addr().Interface()); err != nil {
 				return fmt.Errorf("parameter %q: %v", path, strings.TrimPrefix(err.Error(), "yaml: "))
 			}

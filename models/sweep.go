@@ -97,10 +97,16 @@ func ParseSweep(r io.Reader) (Sweep, error) {
 		if errors.Is(err, io.EOF) {
 			return Sweep{}, errors.New("sweep: the file is empty; see examples/sweep-dirty-rate.yaml")
 		}
+		if located := locateError(data, reflect.TypeOf(f), "sweep"); located != nil {
+			return Sweep{}, located
+		}
 		return Sweep{}, fmt.Errorf("sweep: %v", cleanYAMLError(err))
 	}
 	if located := locateError(data, reflect.TypeOf(f), "sweep"); located != nil {
 		return Sweep{}, located
+	}
+	if err := oneDocument(dec); err != nil {
+		return Sweep{}, fmt.Errorf("sweep: %w", err)
 	}
 	if f.Base.Kind == 0 || f.Base.ShortTag() == "!!null" {
 		return Sweep{}, errors.New("sweep.base: give the base scenario under `base:`")
