@@ -194,7 +194,7 @@ precopy: {stop: {threshold: 4KiB, max_rounds: 1}}
 	migr := func(extra ...string) (string, error) {
 		args := append([]string{"run", "--testbed", testbedName, "--state-dir", testbedSpec.StateDir,
 			"--warmup", "2s", "--step-timeout", "4m", "--keep", "-o", filepath.Join(dir, "records.jsonl")}, extra...)
-		cmd := exec.CommandContext(ctx, bin, append(args, scen)...)
+		cmd := exec.CommandContext(ctx, bin, append(args, "-s", scen)...)
 		b, err := cmd.CombinedOutput()
 		t.Logf("migrlab %s:\n%s", strings.Join(args, " "), b)
 		return string(b), err

@@ -3,8 +3,11 @@ package real
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/migrlab/migrlab/real/agent"
 )
 
 func TestParseFault(t *testing.T) {
@@ -59,17 +62,22 @@ func TestMatrix(t *testing.T) {
 }
 
 func TestExplainNamesTheCauseAndTheFix(t *testing.T) {
+	agentErr := func(host, op, msg string) error {
+		return fmt.Errorf("pre-copy round 0: %w", &agent.AgentError{Host: host, Op: op, Status: 500, Msg: msg})
+	}
 	for _, tc := range []struct {
 		f    Fault
 		err  error
 		want string
 	}{
-		{Fault{FaultLinkCut, PhaseRound}, errors.New("agent vm1: POST /v1/containers/x/rounds: round 1: sending to 10.0.0.2:7070: no progress for 30s after 65536 bytes"), "private link between the hosts stopped carrying data"},
-		{Fault{FaultLinkCut, PhaseRound}, errors.New("agent vm1: round 1: sending to 10.0.0.2:7070: dial tcp 10.0.0.2:7070: i/o timeout"), "private link between the hosts stopped carrying data"},
-		{Fault{FaultAgentKill, PhaseRestore}, errors.New("agent vm2: POST /v1/incoming/x/restore: EOF"), "target's agent went away"},
-		{Fault{FaultRestoreFail, PhaseRestore}, errors.New("agent vm2: restore: podman restore: criu failed"), "restore on the target failed"},
-		{Fault{FaultCheckpointFail, PhaseRound}, errors.New("agent vm1: runc pre-dump round 1: exit status 1"), "checkpoint on the source failed"},
-		{Fault{FaultSigint, PhaseRound}, context.Canceled, "orchestrator was interrupted"},
+		{Fault{FaultLinkCut, PhaseRound}, agentErr("vm1", "POST /v1/containers/x/rounds", "round 1: sending to 10.0.0.2:7070: no progress for 30s after 65536 bytes"), "private link between the hosts stopped carrying data"},
+		{Fault{FaultLinkCut, PhaseRound}, agentErr("vm1", "POST /v1/containers/x/rounds", "round 1: sending to 10.0.0.2:7070: dial tcp 10.0.0.2:7070: i/o timeout"), "private link between the hosts stopped carrying data"},
+		{Fault{FaultAgentKill, PhaseRestore}, errors.New("agent vm2: POST /v1/incoming/x/restore: EOF"), "an agent went away"},
+		{Fault{FaultAgentKill, PhaseFinalTransfer}, agentErr("vm1", "POST /v1/containers/x/checkpoint", "final dump: sending to 10.0.0.2:7070: read: connection reset by peer"), "the transfer to the target failed"},
+		{Fault{FaultRestoreFail, PhaseRestore}, agentErr("vm2", "POST /v1/incoming/x/restore", "podman restore: criu failed: EOF"), "restore on the target failed"},
+		{Fault{FaultCheckpointFail, PhaseRound}, agentErr("vm1", "POST /v1/containers/x/rounds", `runc pre-dump round 1: exit status 1: msg="read unixpacket @->@: EOF"`), "checkpoint on the source failed"},
+		{Fault{FaultCheckpointFail, PhaseFinalDump}, agentErr("vm1", "POST /v1/containers/x/checkpoint", "podman checkpoint: exit status 1"), "checkpoint on the source failed"},
+		{Fault{FaultSigint, PhaseRound}, fmt.Errorf("round: %w", context.Canceled), "orchestrator was interrupted"},
 	} {
 		got := explain(tc.f, tc.err)
 		if !strings.Contains(got, tc.want) || !strings.Contains(got, "run the migration again") || !strings.Contains(got, tc.err.Error()) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real/agent"
 	"github.com/migrlab/migrlab/real/probe"
 )
 
@@ -119,18 +120,22 @@ func (r *runner) interrupted(ctx context.Context, f Fault, err error) error {
 // what a user can do about it.
 func explain(f Fault, err error) string {
 	msg := err.Error()
+	var ae *agent.AgentError
+	answered := errors.As(err, &ae)
 	var hint string
 	switch {
 	case errors.Is(err, context.Canceled):
 		hint = "the orchestrator was interrupted; run the migration again"
 	case strings.Contains(msg, "no progress for") || strings.Contains(msg, "i/o timeout") || strings.Contains(msg, "no route to host"):
 		hint = "the private link between the hosts stopped carrying data; check it (ip link, tc qdisc) and run the migration again"
-	case strings.Contains(msg, "no migration of") || strings.Contains(msg, "connection refused") || strings.Contains(msg, "connection reset") || strings.Contains(msg, "EOF"):
-		hint = "the target's agent went away mid-migration (it restarts by itself: systemctl status migrlab-agent); run the migration again"
-	case strings.Contains(msg, "restore"):
-		hint = "the restore on the target failed (CRIU's log lines are above); the workload runs on the source again; run the migration again"
-	case strings.Contains(msg, "checkpoint") || strings.Contains(msg, "pre-dump") || strings.Contains(msg, "CRIU"):
-		hint = "the checkpoint on the source failed (CRIU's log lines are above); the workload keeps running on the source; run the migration again"
+	case !answered:
+		hint = "an agent went away mid-migration (it restarts by itself: systemctl status migrlab-agent); run the migration again"
+	case strings.Contains(ae.Msg, "sending to") || strings.Contains(ae.Msg, "refused the transfer") || strings.Contains(ae.Msg, "no migration of"):
+		hint = "the transfer to the target failed: the target's agent went away or lost the migration (it restarts by itself: systemctl status migrlab-agent); run the migration again"
+	case strings.Contains(ae.Op, "/rounds") || strings.Contains(ae.Op, "/checkpoint"):
+		hint = "the checkpoint on the source failed (CRIU's log lines follow); the workload keeps running on the source; run the migration again"
+	case strings.Contains(ae.Op, "/restore"):
+		hint = "the restore on the target failed (CRIU's log lines follow); the workload runs on the source again; run the migration again"
 	default:
 		hint = "run the migration again"
 	}

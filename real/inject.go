@@ -42,6 +42,15 @@ func (in *injector) result() (bool, error) {
 // trigger returns the host that shows the phase under way, and the shell
 // condition that is true then.
 func (in *injector) trigger(id string) (*Host, string) {
+	// Killing CRIU is its own trigger: the first kill that finds a CRIU
+	// process (runc also runs short-lived CRIU checks before a dump; killing
+	// one of those fails the step just the same).
+	switch in.f.Kind {
+	case FaultCheckpointFail:
+		return in.src, "pkill -KILL -x criu"
+	case FaultRestoreFail:
+		return in.dst, "pkill -KILL -x criu"
+	}
 	switch in.f.Phase {
 	case PhaseFinalTransfer:
 		return in.dst, "test -e " + agentStateDir + "/in/" + id + "/checkpoint.tar"
@@ -67,10 +76,6 @@ func (in *injector) action() (*Host, string) {
 		return in.dst, "systemctl kill -s KILL migrlab-agent.service"
 	case FaultLinkCut:
 		return in.dst, linkDev(in.dst.PrivateAddr) + `tc qdisc replace dev "$dev" root netem loss 100% 2>/dev/null || ip link set dev "$dev" down`
-	case FaultCheckpointFail:
-		return in.src, "pkill -KILL -x criu"
-	case FaultRestoreFail:
-		return in.dst, "pkill -KILL -x criu"
 	}
 	return nil, ""
 }
@@ -116,7 +121,7 @@ end=$(( $(date +%%s) + 1800 ))
 while [ ! -e %[1]s ]; do
   if %[2]s; then echo triggered; exit 0; fi
   [ "$(date +%%s)" -lt "$end" ] || exit 3
-  sleep 0.05
+  sleep 0.02
 done
 exit 3
 `, stopFile, cond)
@@ -132,6 +137,11 @@ exit 3
 		return
 	}
 	ah, act := in.action()
+	if in.f.Kind == FaultCheckpointFail || in.f.Kind == FaultRestoreFail {
+		in.mark(nil)
+		in.logf("fault: %s injected: CRIU killed on %s", in.f, host.Name)
+		return
+	}
 	if ah == nil {
 		in.mark(nil)
 		in.logf("fault: %s injected (interrupting the orchestrator)", in.f)

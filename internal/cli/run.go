@@ -51,6 +51,9 @@ func RunCommand() *cli.Command {
 }
 
 func runReal(c *cli.Context) error {
+	if c.Args().Len() > 0 {
+		return usagef("run: unexpected arguments %q: give the scenario file with -s FILE", c.Args().Slice())
+	}
 	s, err := loadScenario(c)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -60,4 +61,33 @@ func (s *Server) cleanStale(ctx context.Context) {
 			s.cfg.Log.Info("removed the data of an interrupted migration", "container", id[:12], "kind", kind, "err", err)
 		}
 	}
+}
+
+// unlockNetwork removes the network lock a dying CRIU left in container c's
+// network namespace. CRIU locks the namespace while it dumps (an iptables
+// chain "CRIU" that drops every packet not marked by CRIU itself, hooked into
+// INPUT and OUTPUT) and removes it when done; killed mid-dump, it leaves the
+// container running but cut off: it answers nobody.
+func (s *Server) unlockNetwork(ctx context.Context, c Container) (bool, error) {
+	if c.PID <= 0 {
+		return false, nil
+	}
+	pid := strconv.Itoa(c.PID)
+	unlocked := false
+	for _, ipt := range []string{"iptables", "ip6tables"} {
+		run := func(args ...string) error {
+			return exec.CommandContext(ctx, "nsenter", append([]string{"-t", pid, "-n", ipt, "-w"}, args...)...).Run()
+		}
+		if run("-S", "CRIU") != nil {
+			continue // no lock (or no such table)
+		}
+		run("-D", "INPUT", "-j", "CRIU")
+		run("-D", "OUTPUT", "-j", "CRIU")
+		run("-F", "CRIU")
+		if err := run("-X", "CRIU"); err != nil {
+			return unlocked, fmt.Errorf("container %s: removing the network lock a failed checkpoint left (%s chain CRIU): %w", c.Name, ipt, err)
+		}
+		unlocked = true
+	}
+	return unlocked, nil
 }

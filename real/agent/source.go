@@ -139,13 +139,19 @@ func (s *Server) finalDump(ctx context.Context, c Container, req CheckpointReque
 // rollback makes the container run on this host again after a migration that
 // did not complete: it restores a checkpointed container from its kept
 // checkpoint (chained to U/pre-checkpoint), thaws a running one that a dying
-// CRIU left frozen, and cleans the migration's files.
+// CRIU left frozen and removes the network lock it left, and cleans the
+// migration's files.
 func (s *Server) rollback(ctx context.Context, c Container) (Container, error) {
 	if c.Running {
 		if thawed, err := s.thaw(ctx, c); err != nil {
 			return c, err
 		} else if thawed {
 			s.cfg.Log.Warn("thawed a container a failed checkpoint left frozen", "container", c.Name)
+		}
+		if unlocked, err := s.unlockNetwork(ctx, c); err != nil {
+			return c, err
+		} else if unlocked {
+			s.cfg.Log.Warn("removed the network lock a failed checkpoint left", "container", c.Name)
 		}
 	} else {
 		if err := s.pod.restoreLocal(ctx, c.ID); err != nil {
