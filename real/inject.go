@@ -16,6 +16,11 @@ const agentStateDir = "/var/lib/migrlab/agent"
 // stopFile ends a waiting trigger script on a host.
 const stopFile = "/run/migrlab-inject.stop"
 
+// killCRIU kills every CRIU process it finds, then keeps killing the CRIU
+// processes that appear for 3 s (a restore runs several: the first killed
+// may be a helper whose death alone leaves the restorer hanging).
+const killCRIU = `{ pkill -KILL -x criu && { e=$(( $(date +%s) + 3 )); while [ "$(date +%s)" -lt "$e" ]; do pkill -KILL -x criu; sleep 0.02; done; true; }; }`
+
 // injector injects one fault into the first Env operation of its phase: a
 // trigger script on one host waits for the phase to be under way (CRIU
 // running, the archive arriving), then the fault's action runs.
@@ -47,9 +52,9 @@ func (in *injector) trigger(id string) (*Host, string) {
 	// one of those fails the step just the same).
 	switch in.f.Kind {
 	case FaultCheckpointFail:
-		return in.src, "pkill -KILL -x criu"
+		return in.src, killCRIU
 	case FaultRestoreFail:
-		return in.dst, "pkill -KILL -x criu"
+		return in.dst, killCRIU
 	}
 	switch in.f.Phase {
 	case PhaseFinalTransfer:

@@ -91,3 +91,21 @@ func (s *Server) unlockNetwork(ctx context.Context, c Container) (bool, error) {
 	}
 	return unlocked, nil
 }
+
+// killLeftovers kills what a failed restore of container id may have left
+// running: conmon, runc and CRIU processes of that container (their command
+// lines name it). A CRIU that died mid-restore leaves runc and conmon
+// waiting until podman's creation timeout, and they hold the container's
+// published ports: the next restore of the same container would fail with
+// "address already in use".
+func killLeftovers(ctx context.Context, id string) int {
+	if !idRE.MatchString(id) {
+		return 0
+	}
+	out, _ := exec.CommandContext(ctx, "pgrep", "-f", id).Output()
+	n := len(strings.Fields(string(out)))
+	if n > 0 {
+		exec.CommandContext(ctx, "pkill", "-KILL", "-f", id).Run()
+	}
+	return n
+}
