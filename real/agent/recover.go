@@ -98,7 +98,10 @@ func (s *Server) unlockNetwork(ctx context.Context, c Container) (bool, error) {
 // waiting until podman's creation timeout, and they hold the container's
 // published ports: the next restore of the same container would fail with
 // "address already in use".
-func killLeftovers(ctx context.Context, id string) int {
+// Killed mid-restore, runc also leaves its state (RuncRoot/ID), which makes
+// the next restore of the container fail with "container with given ID
+// already exists": it is deleted too.
+func (s *Server) killLeftovers(ctx context.Context, id string) int {
 	if !idRE.MatchString(id) {
 		return 0
 	}
@@ -106,6 +109,10 @@ func killLeftovers(ctx context.Context, id string) int {
 	n := len(strings.Fields(string(out)))
 	if n > 0 {
 		exec.CommandContext(ctx, "pkill", "-KILL", "-f", id).Run()
+	}
+	if _, err := os.Stat(filepath.Join(s.cfg.RuncRoot, id)); err == nil {
+		exec.CommandContext(ctx, s.cfg.Runc, "--root", s.cfg.RuncRoot, "delete", "--force", id).Run()
+		n++
 	}
 	return n
 }

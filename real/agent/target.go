@@ -108,7 +108,7 @@ func (s *Server) restore(ctx context.Context, id string) (RestoreReport, error) 
 	rep.RestoreTime = time.Since(start)
 	if err != nil {
 		err = fmt.Errorf("%w%s", err, criuErrors(filepath.Join(ss.userData, "restore.log")))
-		if n := killLeftovers(context.WithoutCancel(ctx), id); n > 0 {
+		if n := s.killLeftovers(context.WithoutCancel(ctx), id); n > 0 {
 			s.cfg.Log.Warn("killed processes a failed restore left", "container", id[:12], "processes", n)
 		}
 		if rerr := s.pod.remove(context.WithoutCancel(ctx), id); rerr != nil {
@@ -154,7 +154,7 @@ func (s *Server) forget(ctx context.Context, id string, removeContainer bool) er
 		return err
 	}
 	if removeContainer {
-		if n := killLeftovers(ctx, id); n > 0 {
+		if n := s.killLeftovers(ctx, id); n > 0 {
 			s.cfg.Log.Warn("killed processes of an unfinished restore", "container", id[:12], "processes", n)
 		}
 	}
