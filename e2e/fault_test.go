@@ -97,7 +97,7 @@ func faultCase(t *testing.T, tb *real.Testbed, f real.Fault) faultRow {
 	ctx, cancel := context.WithTimeout(testCtx, 15*time.Minute)
 	defer cancel()
 	s := faultScenario(t, "e2e-fault")
-	out, err := real.Run(ctx, tb, s, models.PreCopy, 0, real.Options{Inject: &f, Retries: 1,
+	out, err := real.Run(ctx, tb, s, models.PreCopy, 0, real.Options{Inject: &f, Retries: 1, Keep: true,
 		StepTimeout: 4 * time.Minute, Warmup: 2 * time.Second, Progress: logWriter{t},
 		Provenance: models.Provenance{Tool: "migrlab", Version: "e2e"}})
 	if out == nil || out.Record.Fault == nil {
@@ -225,7 +225,7 @@ precopy: {stop: {threshold: 4KiB, max_rounds: 1}}
 		if ok && c.Running {
 			n++
 		}
-		left, err := h.Exec(ctx, "ls /var/lib/migrlab/agent/in /var/lib/migrlab/agent/out 2>/dev/null; true")
+		left, err := h.Exec(ctx, "find /var/lib/migrlab/agent/in /var/lib/migrlab/agent/out -mindepth 1 2>/dev/null; true")
 		if err != nil || strings.TrimSpace(left) != "" {
 			t.Errorf("%s: checkpoint data left after recover: %q %v", h.Name, left, err)
 		}

@@ -28,7 +28,8 @@ type FaultReport struct {
 	// RetryError is its error (empty: it succeeded).
 	Retried    bool   `json:"retried"`
 	RetryError string `json:"retry_error,omitempty"`
-	// RollbackS is the time from the failure to the workload answering on
-	// the source again, in seconds.
+	// RollbackS is the time from the failure (the step's error reaching the
+	// orchestrator) to the workload answering on the source again after the
+	// rollback, in seconds.
 	RollbackS float64 `json:"rollback_s,omitempty"`
 }

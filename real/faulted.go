@@ -58,12 +58,11 @@ func (r *runner) faulted(ctx context.Context, t models.Technique) (*Outcome, err
 		rep.Check = r.abortErr.Error()
 	} else {
 		rep.Outcome = "rolled back"
-		failedAt := time.Now()
 		if err := r.checkRollback(vctx); err != nil {
 			rep.Check = err.Error()
 		} else {
 			rep.Verified = true
-			rep.RollbackS = time.Since(failedAt).Seconds()
+			rep.RollbackS = r.answeredAt.Sub(r.failedAt).Seconds()
 		}
 		if err := r.cleaned(vctx, true); err != nil {
 			rep.Check = strings.TrimPrefix(rep.Check+"; "+err.Error(), "; ")
@@ -157,6 +156,7 @@ func (r *runner) checkRollback(ctx context.Context) error {
 			return fmt.Errorf("%s: the workload does not answer on the source %s after the rollback: %w", m.Name, r.src.Name, err)
 		}
 	}
+	r.answeredAt = time.Now()
 	sleepCtx(ctx, time.Second)
 	sctx, scancel := r.step(ctx)
 	res, err := r.src.Agent.StopProbe(sctx, r.probeID)

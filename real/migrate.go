@@ -44,6 +44,7 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 	defer cancel()
 	r.abortErr = nil
 	if err != nil {
+		r.failedAt = time.Now()
 		r.logf("migration failed: %v", err)
 		for _, e := range r.envs {
 			if aerr := e.Abort(actx); aerr != nil {

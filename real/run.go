@@ -193,6 +193,9 @@ type runner struct {
 	probes   agent.ProbeResult
 	// abortErr is the error of the last rollback (nil: it worked).
 	abortErr error
+	// failedAt is when the last migration failed; answeredAt when its
+	// workload answered on the source again after the rollback.
+	failedAt, answeredAt time.Time
 }
 
 func (r *runner) logf(format string, a ...any) {
