@@ -19,7 +19,7 @@ const stopFile = "/run/migrlab-inject.stop"
 // killCRIU kills every CRIU process it finds, then keeps killing the CRIU
 // processes that appear for 3 s (a restore runs several: the first killed
 // may be a helper whose death alone leaves the restorer hanging).
-const killCRIU = `{ pkill -KILL -x criu && { e=$(( $(date +%s) + 3 )); while [ "$(date +%s)" -lt "$e" ]; do pkill -KILL -x criu; sleep 0.02; done; true; }; }`
+const killCRIU = `{ pkill -KILL -x criu && { echo triggered; e=$(( $(date +%s) + 3 )); while [ "$(date +%s)" -lt "$e" ]; do pkill -KILL -x criu; sleep 0.02; done; true; }; }`
 
 // injector injects one fault into the first Env operation of its phase: a
 // trigger script on one host waits for the phase to be under way (CRIU
@@ -104,11 +104,18 @@ func (in *injector) arm(ctx context.Context, p Phase, e *Env) func() {
 		in.run(actx, host, cond)
 	}()
 	return func() {
-		cancel()
-		<-done
+		// Stop a trigger still waiting, but let one that fired finish its
+		// action (it may outlive the step it failed) and report it.
 		hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer hcancel()
 		host.Exec(hctx, "touch "+stopFile)
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			cancel()
+			<-done
+		}
+		cancel()
 		if in.f.Kind == FaultLinkCut {
 			if _, err := in.dst.Exec(hctx, linkDev(in.dst.PrivateAddr)+`tc qdisc del dev "$dev" root 2>/dev/null; ip link set dev "$dev" up`); err != nil {
 				in.logf("fault: healing the private link of %s: %v", in.dst.Name, err)
@@ -133,11 +140,7 @@ exit 3
 	out, err := host.Exec(ctx, script)
 	if !strings.Contains(out, "triggered") {
 		in.mu.Lock()
-		if ctx.Err() != nil {
-			in.err = fmt.Errorf("%s: the step ended before its trigger (%s on %s) was seen", in.f, cond, host.Name)
-		} else {
-			in.err = fmt.Errorf("%s: trigger on %s: %v", in.f, host.Name, err)
-		}
+		in.err = fmt.Errorf("%s: the step ended before its trigger (%s on %s) was seen (%v)", in.f, cond, host.Name, err)
 		in.mu.Unlock()
 		return
 	}
