@@ -41,7 +41,7 @@ unit:
 
 # End-to-end tests: one local QEMU testbed shared by all e2e tests, torn down at the end.
 e2e: build
-    go test -tags 'e2e {{podman_tags}}' -count=1 -timeout 55m -v ./e2e/
+    go test -tags 'e2e {{podman_tags}}' -count=1 -timeout 70m -v ./e2e/
 
 # The whole fault x phase matrix on a local testbed (about 40 minutes under TCG); the table
 # goes to out/faults/faults.md (docs/faults.md). `test` runs a subset that covers every fault and phase.

@@ -30,7 +30,7 @@ func faultCells(t *testing.T) []real.Fault {
 	var out []real.Fault
 	for _, s := range []string{
 		"checkpoint-fail@round", "checkpoint-fail@final-dump", "restore-fail@restore",
-		"agent-kill@final-transfer", "agent-kill@restore", "link-cut@final-transfer",
+		"agent-kill@restore", "link-cut@final-transfer",
 		"sigint@final-dump", "kill@restore",
 	} {
 		f, err := real.ParseFault(s)

@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec go test -tags 'e2e remote exclude_graphdriver_btrfs btrfs_noversion exclude_graphdriver_devicemapper containers_image_openpgp' \
-	-timeout 55m -count=1 -v ./e2e/ "$@"
+	-timeout 70m -count=1 -v ./e2e/ "$@"
