@@ -277,8 +277,9 @@ var cliBinary struct {
 // migrlabBinary builds bin/migrlab once for the tests that run the CLI.
 func migrlabBinary(t *testing.T) string {
 	cliBinary.once.Do(func() {
-		dir, err := os.MkdirTemp("", "migrlab-e2e-cli-")
-		if err != nil {
+		// Under the testbed's state root: removed with it at teardown.
+		dir := filepath.Join(testbedSpec.StateDir, "cli")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			cliBinary.err = err
 			return
 		}
