@@ -57,11 +57,7 @@ func (s Scenario) worstCaseTime() worstCase {
 		rounds, wait, faults := 1.0, 0.0, 0.0 // rounds counts every dump and send, the final one included
 		switch t.Name() {
 		case PreCopy:
-			st := s.PreCopy.Stop
-			live := float64(st.MaxRounds)
-			if st.MaxRounds == 0 {
-				live = 1 + (st.TrafficCap+1)*float64(s.Memory.Size)/math.Max(float64(st.Threshold), float64(s.Memory.PageSize))
-			}
+			live := s.preCopyRoundsBound()
 			rounds += live
 			w.rounds = math.Max(w.rounds, live)
 		case MiGrror:

@@ -54,12 +54,7 @@ func EstimateEvents(s Scenario, technique string) float64 {
 	rounds := 1.0
 	switch t.Name() {
 	case PreCopy:
-		st := s.PreCopy.Stop
-		live := float64(st.MaxRounds)
-		if st.MaxRounds == 0 {
-			live = 1 + (st.TrafficCap+1)*float64(s.Memory.Size)/math.Max(float64(st.Threshold), float64(s.Memory.PageSize))
-		}
-		rounds += live
+		rounds += s.preCopyRoundsBound()
 	case MiGrror:
 		rounds += migrrorRounds(s)
 	}
@@ -195,3 +190,13 @@ func fmtDuration(sec float64) string {
 
 // FormatEstimate renders an estimated duration the way the cost errors do.
 func FormatEstimate(d time.Duration) string { return fmtDuration(d.Seconds()) }
+
+// preCopyRoundsBound is the most live rounds pre-copy can run: max_rounds, or
+// without it, as many as the traffic cap allows at one threshold per round.
+func (s Scenario) preCopyRoundsBound() float64 {
+	st := s.PreCopy.Stop
+	if st.MaxRounds > 0 {
+		return float64(st.MaxRounds)
+	}
+	return 1 + (st.TrafficCap+1)*float64(s.Memory.Size)/math.Max(float64(st.Threshold), float64(s.Memory.PageSize))
+}

@@ -190,18 +190,7 @@ func (r *runner) checkRollback(ctx context.Context) error {
 			r.logf("%s: rolled back to %s: nonce same, counter continued (longest gap %.2fs), memory verified",
 				m.Name, r.src.Name, pm.Downtime.Seconds())
 		}
-		ictx, icancel := r.step(ctx)
-		sc, onSrc, serr := r.src.Agent.Inspect(ictx, m.ID)
-		tc, onDst, terr := r.dst.Agent.Inspect(ictx, m.ID)
-		icancel()
-		switch {
-		case serr != nil || terr != nil:
-			errs = append(errs, serr, terr)
-		case !onSrc || !sc.Running:
-			errs = append(errs, fmt.Errorf("%s: not running on the source %s (%s)", m.Name, r.src.Name, sc.State))
-		case onDst:
-			errs = append(errs, fmt.Errorf("%s: a copy is on the target %s too (%s)", m.Name, r.dst.Name, tc.State))
-		}
+		errs = append(errs, r.onlyOn(ctx, m, r.src, r.dst))
 	}
 	return errors.Join(errs...)
 }

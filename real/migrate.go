@@ -112,18 +112,7 @@ func (r *runner) check(ctx context.Context) error {
 		} else {
 			r.logf("%s: memory verified on %s after %d writes", m.Name, r.dst.Name, m.Verify.Verify.Writes)
 		}
-		ictx, icancel := r.step(ctx)
-		sc, onSrc, serr := r.src.Agent.Inspect(ictx, m.ID)
-		tc, onDst, terr := r.dst.Agent.Inspect(ictx, m.ID)
-		icancel()
-		switch {
-		case serr != nil || terr != nil:
-			errs = append(errs, serr, terr)
-		case onSrc:
-			errs = append(errs, fmt.Errorf("%s: a copy is still on the source %s (%s)", m.Name, r.src.Name, sc.State))
-		case !onDst || !tc.Running:
-			errs = append(errs, fmt.Errorf("%s: not running on the target %s (%s)", m.Name, r.dst.Name, tc.State))
-		}
+		errs = append(errs, r.onlyOn(ctx, *m, r.dst, r.src))
 	}
 	return errors.Join(errs...)
 }
@@ -251,4 +240,21 @@ func provenance(base models.Provenance, tb *Testbed, src, dst *Host) models.Prov
 	}
 	p.Host["testbed"], p.Host["source"], p.Host["target"] = tb.Name, src.Name, dst.Name
 	return p
+}
+
+// onlyOn checks that member m runs on host `on` and has no copy on `other`.
+func (r *runner) onlyOn(ctx context.Context, m Member, on, other *Host) error {
+	ictx, icancel := r.step(ctx)
+	defer icancel()
+	c, here, err := on.Agent.Inspect(ictx, m.ID)
+	o, there, oerr := other.Agent.Inspect(ictx, m.ID)
+	switch {
+	case err != nil || oerr != nil:
+		return errors.Join(err, oerr)
+	case there:
+		return fmt.Errorf("%s: a copy is still on %s (%s)", m.Name, other.Name, o.State)
+	case !here || !c.Running:
+		return fmt.Errorf("%s: not running on %s (%s)", m.Name, on.Name, c.State)
+	}
+	return nil
 }
