@@ -151,12 +151,12 @@ func recoverMember(ctx context.Context, src, dst *Host, m journalMember, progres
 	if err != nil {
 		return rec, err
 	}
-	var tc struct{ running bool }
+	var onTarget bool // running there
 	deadline := time.Now().Add(AgentRestartWait)
 	for {
 		c, onDst, err := dst.Agent.Inspect(ctx, m.ID)
 		if err == nil {
-			tc.running = onDst && c.Running
+			onTarget = onDst && c.Running
 			break
 		}
 		if time.Now().After(deadline) {
@@ -166,7 +166,7 @@ func recoverMember(ctx context.Context, src, dst *Host, m journalMember, progres
 	}
 	addr := m.SourceAddr
 	switch {
-	case tc.running && !(onSrc && sc.Running):
+	case onTarget && !(onSrc && sc.Running):
 		rec.Action, rec.Host, addr = "finished", dst.Name, m.TargetAddr
 		if err := src.Agent.Remove(ctx, m.ID); err != nil {
 			return rec, fmt.Errorf("removing the source copy: %w", err)
@@ -185,11 +185,10 @@ func recoverMember(ctx context.Context, src, dst *Host, m journalMember, progres
 			return rec, err
 		}
 	}
-	h := src
-	v, err := h.Agent.Verify(ctx, addr)
+	v, err := src.Agent.Verify(ctx, addr)
 	for i := 0; err != nil && i < 60 && ctx.Err() == nil; i++ {
 		sleepCtx(ctx, 2*time.Second)
-		v, err = h.Agent.Verify(ctx, addr)
+		v, err = src.Agent.Verify(ctx, addr)
 	}
 	if err != nil {
 		return rec, fmt.Errorf("%s on %s does not answer at %s: %w", rec.Action, rec.Host, addr, err)
