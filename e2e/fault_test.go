@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -268,36 +267,17 @@ func cleanupByName(t *testing.T, tb *real.Testbed, name string) {
 	}
 }
 
-var cliBinary struct {
-	once sync.Once
-	path string
-	err  error
-}
+// cliBinary is the static migrlab that installAgents builds and installs as
+// the agent; the tests that run the CLI run it too.
+func cliBinary() string { return filepath.Join(testbedSpec.StateDir, "cli", "migrlab") }
 
-// migrlabBinary builds bin/migrlab once for the tests that run the CLI.
+// migrlabBinary returns cliBinary, built by requireAgents.
 func migrlabBinary(t *testing.T) string {
-	cliBinary.once.Do(func() {
-		// Under the testbed's state root: removed with it at teardown.
-		dir := filepath.Join(testbedSpec.StateDir, "cli")
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			cliBinary.err = err
-			return
-		}
-		cliBinary.path = filepath.Join(dir, "migrlab")
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
-		build := exec.Command(goBin, "build", "-tags", podmanTags, "-o", cliBinary.path, "./cmd/migrlab")
-		build.Dir = ".."
-		if out, err := build.CombinedOutput(); err != nil {
-			cliBinary.err = fmt.Errorf("go build ./cmd/migrlab: %v\n%s", err, out)
-		}
-	})
-	if cliBinary.err != nil {
-		t.Fatal(cliBinary.err)
+	requireAgents(t)
+	if _, err := os.Stat(cliBinary()); err != nil {
+		t.Fatalf("the migrlab binary installAgents built: %v", err)
 	}
-	return cliBinary.path
+	return cliBinary()
 }
 
 // writeFaultTable writes the suite's table to $MIGRLAB_E2E_OUT/faults.md.

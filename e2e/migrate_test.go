@@ -53,7 +53,12 @@ func installAgents(tb *infra.Testbed) (*real.Testbed, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "migrlab")
+	// Kept under the testbed's state root (removed at teardown): the tests
+	// that run the CLI use the same binary (cliBinary).
+	bin := cliBinary()
+	if err := os.MkdirAll(filepath.Dir(bin), 0o700); err != nil {
+		return nil, err
+	}
 	logf("building migrlab (static, podman tags) for the agent")
 	goBin, err := exec.LookPath("go")
 	if err != nil {
