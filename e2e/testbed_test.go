@@ -159,3 +159,38 @@ func TestSameImageIDOnEveryHost(t *testing.T) {
 	}
 	t.Logf("%s: %s on all %d hosts", testImage, first, len(tb.Hosts))
 }
+
+// TestPodmanServiceStaysUp checks that the podman API service does not exit
+// between requests (configure.sh runs it with --time=0): a restarted service
+// would put a podman start-up into the next measured migration step.
+func TestPodmanServiceStaysUp(t *testing.T) {
+	tb := requireTestbed(t)
+	for _, h := range tb.Hosts {
+		t.Run(h.Name, func(t *testing.T) {
+			exec := sshRun(t, h, time.Minute, "systemctl show -p ExecStart --value podman.service")
+			if !strings.Contains(exec, "--time=0") {
+				t.Fatalf("podman.service runs %q, want --time=0", strings.TrimSpace(exec))
+			}
+			pid := func() string {
+				return strings.TrimSpace(sshRun(t, h, time.Minute, "systemctl show -p MainPID --value podman.service"))
+			}
+			before := pid()
+			time.Sleep(8 * time.Second) // the default service timeout is 5 s
+			if after := pid(); before == "0" || after != before {
+				t.Errorf("podman.service main PID %s, then %s after 8 s idle: want one long-running service", before, after)
+			}
+		})
+	}
+}
+
+// TestNoTimersInLocalGuests checks that the local image has no periodic jobs
+// that could fire during a measurement.
+func TestNoTimersInLocalGuests(t *testing.T) {
+	tb := requireTestbed(t)
+	for _, h := range tb.Hosts {
+		out := sshRun(t, h, time.Minute, "systemctl list-timers --no-legend --no-pager | grep -c . || true")
+		if n := strings.TrimSpace(out); n != "0" {
+			t.Errorf("%s: %s active timers, want none: %s", h.Name, n, sshRun(t, h, time.Minute, "systemctl list-timers --no-pager"))
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,6 +53,7 @@ func CalibrateCommand() *cli.Command {
 			&cli.StringFlag{Name: "records", Usage: "also write the calibration migrations' records (JSON Lines) to `FILE`"},
 			&cli.StringFlag{Name: "sizes", Value: "8MiB,32MiB", Usage: "the two container `SIZES` of the calibration migrations"},
 			&cli.Int64Flag{Name: "link-bytes", Value: 16 << 20, Usage: "size of the bulk link transfer in bytes"},
+			warmupMigrationsFlag,
 			&cli.StringFlag{Name: "from-records", Usage: "fit from these calibration records (JSON Lines) instead of migrating"},
 			&cli.StringFlag{Name: "previous", Usage: "with --from-records: an earlier calibration `FILE` whose link latency, testbed and hosts are kept"},
 		),
@@ -77,9 +79,10 @@ func CalibrateCommand() *cli.Command {
 			}
 			defer tb.Close()
 			r := newRealRunner(tb, c)
-			res, err := calibrateTestbed(ctx, itb, tb, r, plan, c.Int64("link-bytes"), stderr)
+			res, err := calibrateTestbed(ctx, itb, tb, r, calibrate.Options{Plan: plan, WarmupMigrations: c.Int("warmup-migrations")},
+				c.Int64("link-bytes"), stderr)
 			if res != nil && c.String("records") != "" {
-				if werr := writeRecordsFile(c.String("records"), res.Records); werr != nil {
+				if werr := writeRecordsFile(c.String("records"), append(slices.Clone(res.Warmup), res.Records...)); werr != nil {
 					return werr
 				}
 			}
@@ -179,10 +182,18 @@ func writeCalibration(c *cli.Context, cal models.Calibration, took time.Duration
 	return nil
 }
 
-// calibrateTestbed runs the calibration and fills in the testbed's name,
-// the time and every host's facts.
-func calibrateTestbed(ctx context.Context, itb *infra.Testbed, tb *real.Testbed, r *realRunner, plan []calibrate.Step, linkBytes int64, progress io.Writer) (*calibrate.Result, error) {
-	res, err := calibrate.Run(ctx, r, r.link(linkBytes), calibrate.Options{Plan: plan, Progress: progress})
+// warmupMigrationsFlag is calibrate's and demo's --warmup-migrations.
+var warmupMigrationsFlag = &cli.IntFlag{Name: "warmup-migrations", Value: 1,
+	Usage: "throwaway migrations before the calibration's (a fresh testbed's first podman and CRIU operations are slower); 0: none"}
+
+// calibrateTestbed runs the calibration (opt without Progress) and fills in
+// the testbed's name, the time and every host's facts.
+func calibrateTestbed(ctx context.Context, itb *infra.Testbed, tb *real.Testbed, r *realRunner, opt calibrate.Options, linkBytes int64, progress io.Writer) (*calibrate.Result, error) {
+	if opt.WarmupMigrations < 0 || opt.WarmupMigrations > 10 {
+		return nil, usagef("--warmup-migrations: want 0 to 10, got %d", opt.WarmupMigrations)
+	}
+	opt.Progress = progress
+	res, err := calibrate.Run(ctx, r, r.link(linkBytes), opt)
 	if res != nil {
 		c := &res.Calibration
 		c.Testbed = tb.Name

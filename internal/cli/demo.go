@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -49,6 +50,7 @@ func DemoCommand() *cli.Command {
 			&cli.StringFlag{Name: "workload-binary", Usage: "static migrlab-workload `BINARY` for the image (default: next to this binary, else built with go)"},
 			&cli.StringFlag{Name: "agent-binary", Usage: "migrlab `BINARY` installed as the agent (default: this binary)"},
 			&cli.DurationFlag{Name: "warmup", Value: 3 * time.Second, Usage: "how long each workload runs before its migration starts"},
+			warmupMigrationsFlag,
 			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
 			&cli.BoolFlag{Name: "keep-testbed", Usage: "leave the testbed up at the end (tear it down with migrlab testbed down)"},
 		},
@@ -149,11 +151,11 @@ func runDemo(c *cli.Context) (err error) {
 
 	phase("calibrating the testbed")
 	t0 = time.Now()
-	res, err := calibrateTestbed(ctx, itb, tb, r, nil, 16<<20, stderr)
+	res, err := calibrateTestbed(ctx, itb, tb, r, calibrate.Options{WarmupMigrations: c.Int("warmup-migrations")}, 16<<20, stderr)
 	tm.Calibration = time.Since(t0).Seconds()
 	if err != nil {
-		if res != nil && len(res.Records) > 0 {
-			writeRecordsFile(filepath.Join(out, "calibration-records.jsonl"), res.Records)
+		if res != nil && len(res.Records)+len(res.Warmup) > 0 {
+			writeRecordsFile(filepath.Join(out, "calibration-records.jsonl"), append(slices.Clone(res.Warmup), res.Records...))
 		}
 		return interrupted(ctx, err)
 	}
@@ -163,8 +165,10 @@ func runDemo(c *cli.Context) (err error) {
 	}
 	// The calibration's own migrations, predicted with the calibration: how
 	// well it fits its data (role calibration, never scored).
-	extra := append([]models.Record(nil), res.Records...)
-	extra = append(extra, calibrate.PredictRecords(ctx, calibrate.SimPredictor{}, res.Calibration, res.Records, buildinfo.Provenance())...)
+	// The warm-up migrations too: how far the testbed's first migration is from
+	// the calibrated prediction (role warmup, never scored).
+	measured := append(slices.Clone(res.Warmup), res.Records...)
+	extra := append(slices.Clone(measured), calibrate.PredictRecords(ctx, calibrate.SimPredictor{}, res.Calibration, measured, buildinfo.Provenance())...)
 
 	phase(fmt.Sprintf("comparing %d scenario(s) for real and in the calibrated simulator", len(scenarios)))
 	t0 = time.Now()

@@ -101,13 +101,29 @@ type Options struct {
 	Progress io.Writer
 	// Emit, when set, receives every calibration record as soon as it exists.
 	Emit func(models.Record) error
+	// WarmupMigrations is how many throwaway migrations (of the plan's first
+	// step, renamed WarmupScenarioPrefix...) run before the calibration's:
+	// the first podman, runc and CRIU operations of a fresh testbed are
+	// slower (an emulator translating code for the first time, cold caches),
+	// and a calibration fitted on them overestimates every later migration.
+	// Their records (role RoleWarmup) are kept in Result.Warmup, never fitted.
+	WarmupMigrations int
 }
+
+// WarmupScenarioPrefix starts the names of warm-up migrations' scenarios.
+const WarmupScenarioPrefix = "warmup-"
+
+// RoleWarmup is the role of a warm-up migration's records: measured to
+// show the testbed's drift, never fitted nor scored.
+const RoleWarmup = "warmup"
 
 // Result is a calibration and what it was derived from.
 type Result struct {
 	Calibration models.Calibration
 	// Records are the calibration migrations' records (Role calibration).
 	Records []models.Record
+	// Warmup are the warm-up migrations' records (Role RoleWarmup).
+	Warmup []models.Record
 	Samples Samples
 	Link    *Link
 	// Failed are the migrations that failed; the calibration is from the others.
@@ -132,6 +148,9 @@ func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, er
 		}
 	}
 	res := &Result{}
+	if err := warmUp(ctx, r, plan[0], opt, res, logf); err != nil {
+		return res, err
+	}
 	if lp != nil {
 		logf("measuring the link between the agents")
 		l, err := lp.Link(ctx)
@@ -185,6 +204,37 @@ func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, er
 	}
 	logf("done in %s", res.Took.Round(time.Second))
 	return res, nil
+}
+
+// warmUp runs opt.WarmupMigrations throwaway migrations of step st and keeps
+// their records in res.Warmup. A failed warm-up is reported and the
+// calibration goes on (only an interruption stops it).
+func warmUp(ctx context.Context, r Runner, st Step, opt Options, res *Result, logf func(string, ...any)) error {
+	s := st.Scenario
+	s.Name = WarmupScenarioPrefix + strings.TrimPrefix(s.Name, PlanScenarioPrefix)
+	for i := 0; i < opt.WarmupMigrations; i++ {
+		logf("warm-up migration %d/%d: %s, %s (not fitted: the testbed's first operations are slower)", i+1, opt.WarmupMigrations, s.Name, st.Technique)
+		rec, err := r.Run(ctx, s, st.Technique, i)
+		if rec.Scenario != "" {
+			rec.Role = RoleWarmup
+			res.Warmup = append(res.Warmup, rec)
+			if opt.Emit != nil {
+				if eerr := opt.Emit(rec); eerr != nil {
+					return eerr
+				}
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			logf("  warm-up FAILED (the calibration goes on): %v", err)
+			continue
+		}
+		m := rec.Metrics
+		logf("  downtime %.2fs, total %.2fs, %d live rounds, %.1f MiB", m.DowntimeS, m.TotalTimeS, m.LiveRounds, float64(m.BytesSent)/(1<<20))
+	}
+	return nil
 }
 
 // Describe renders a calibration for a terminal: the parameters and every fit.

@@ -67,12 +67,12 @@ const (
 )
 
 // Extract adds the observations of successful real single-container
-// records to the samples; other records are skipped. It returns how many
-// records it used.
+// records to the samples; other records (and warm-up migrations, role
+// RoleWarmup) are skipped. It returns how many records it used.
 func (s *Samples) Extract(recs ...models.Record) int {
 	used := 0
 	for _, r := range recs {
-		if r.Backend != models.BackendReal || r.Error != "" || len(r.Rounds) == 0 ||
+		if r.Backend != models.BackendReal || r.Error != "" || len(r.Rounds) == 0 || r.Role == RoleWarmup ||
 			r.Params.Group.Containers > 1 || r.Metrics.Extra["members"] > 1 {
 			continue
 		}

@@ -42,4 +42,9 @@ ExecStart=/usr/local/sbin/migrlab-seed
 [Install]
 WantedBy=sysinit.target
 UNIT
+# No periodic jobs in a measurement VM: a timer firing mid-migration (package
+# lists, man-db, tmpfiles, podman auto-update) would take the emulated CPU
+# from the migration being measured.
+chroot "$R" systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer dpkg-db-backup.timer \
+	e2scrub_all.timer fstrim.timer logrotate.timer systemd-tmpfiles-clean.timer podman-auto-update.timer >/dev/null 2>&1
 chroot "$R" systemctl enable migrlab-seed.service systemd-networkd ssh podman.socket serial-getty@ttyS0.service

@@ -28,8 +28,23 @@ fi
 mkdir -p /etc/containers/containers.conf.d
 printf '[engine]\nruntime = "runc"\n' >/etc/containers/containers.conf.d/50-migrlab-runtime.conf
 
-# 3. Podman API socket.
+# 3. Podman API socket, and a service that stays up: by default the
+# socket-activated service exits after 5 s without a request, and the agent's
+# next call waits for a new podman process to start (seconds under emulation,
+# varying with the load): a fixed cost that would land in the middle of every
+# measured migration step.
+keep=/etc/systemd/system/podman.service.d/50-migrlab-keepalive.conf
+want=$(printf '[Service]\nExecStart=\nExecStart=%s $LOGGING system service --time=0' "$(command -v podman)")
 systemctl enable --now podman.socket >/dev/null 2>&1 || fail "cannot enable podman.socket"
+if [ "$(cat "$keep" 2>/dev/null)" != "$want" ]; then
+	mkdir -p "${keep%/*}"
+	echo "$want" >"$keep"
+	systemctl daemon-reload
+	systemctl restart podman.service >/dev/null 2>&1 || fail "cannot start podman.service: see systemctl status podman.service"
+	say "podman API service kept running (--time=0)"
+else
+	systemctl start podman.service >/dev/null 2>&1 || fail "cannot start podman.service: see systemctl status podman.service"
+fi
 
 # 4. Transparent huge pages (soft-dirty granularity), now and at boot.
 if [ -w /sys/kernel/mm/transparent_hugepage/enabled ]; then

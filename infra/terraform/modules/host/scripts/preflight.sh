@@ -14,6 +14,7 @@ out=$(criu check 2>&1) || fail "'criu check' failed: $(echo "$out" | tail -3 | t
 out=$(criu check --feature mem_dirty_track 2>&1) ||
 	fail "'criu check --feature mem_dirty_track' is not supported (the kernel needs CONFIG_MEM_SOFT_DIRTY): $(echo "$out" | tail -2 | tr '\n' ' ')"
 systemctl is-active --quiet podman.socket || fail "podman.socket is not active"
+systemctl is-active --quiet podman.service || fail "podman.service is not running (configure.sh keeps it up with --time=0)"
 [ -S /run/podman/podman.sock ] || fail "/run/podman/podman.sock is missing"
 runtime=$(podman info --format '{{.Host.OCIRuntime.Name}}' 2>/dev/null) || fail "podman info failed"
 [ "$runtime" = runc ] || fail "podman runtime is '$runtime', want runc"
