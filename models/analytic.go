@@ -162,7 +162,7 @@ func AnalyticMigration(s Scenario, technique string) (Result, error) {
 	if s.Costs.RestoreAllPages {
 		restored = s.Memory.Pages()
 	}
-	res.Resume = resumeAt(s, final.End, restored)
+	res.Resume = resumeAt(s, final.End, restored, final.Pages)
 	return res, nil
 }
 
@@ -180,8 +180,10 @@ func frozenRound(s Scenario, c analyticCosts, t time.Duration, v float64, idx in
 		Pages: int64(math.Ceil(v / c.p)), DumpTime: dump, TransferTime: tr, Frozen: true}
 }
 
-func resumeAt(s Scenario, t time.Duration, pages int64) ResumeInfo {
-	d := s.Costs.RestoreBase.Duration() + time.Duration(pages)*s.Costs.RestorePerPage.Duration() + s.Costs.Resume.Duration()
+// resumeAt restores pages (finalPages of them from the final round) and
+// resumes, from t.
+func resumeAt(s Scenario, t time.Duration, pages, finalPages int64) ResumeInfo {
+	d := s.Costs.RestoreTime(pages, finalPages) + s.Costs.Resume.Duration()
 	return ResumeInfo{Start: t, End: t + d, Pages: pages}
 }
 
@@ -192,7 +194,7 @@ func analyticPostCopy(s Scenario, c analyticCosts) (Result, error) {
 	h := frozenRound(s, c, 0, float64(s.PostCopy.Handover), 0, RoundHandover)
 	res.Rounds = []Round{h}
 	res.FreezeAt = 0
-	res.Resume = resumeAt(s, h.End, h.Pages)
+	res.Resume = resumeAt(s, h.End, h.Pages, h.Pages)
 	rest := float64(s.Memory.Size)
 	tr := s.Costs.TransferSetup.Duration() + s.Network.Latency.Duration() + Seconds(rest/c.r)
 	res.PostCopy = &PostCopyStats{Degraded: tr, Bytes: int64(rest), Pages: s.Memory.Pages(), End: res.Resume.End + tr}

@@ -87,6 +87,11 @@ type Costs struct {
 	// images) rather than only the final delta (a warm mirror that already holds
 	// the earlier rounds in memory).
 	RestoreAllPages bool `yaml:"restore_all_pages,omitempty" json:"restore_all_pages"`
+	// RestorePerFinalPage is the restore cost of each page of the final
+	// (frozen) round, on top of RestorePerPage: on Podman the target imports
+	// the final checkpoint archive (upload to the API, unpacking) before CRIU
+	// restores; CRIU's own restore hardly grows with the pages. Zero: none.
+	RestorePerFinalPage Duration `yaml:"restore_per_final_page,omitempty" json:"restore_per_final_page_s,omitempty"`
 	// Resume is the time to resume the restored workload.
 	Resume Duration `yaml:"resume,omitempty" json:"resume_s"`
 	// RoundOverhead is what a live round sends beyond its pages (CRIU's
@@ -105,6 +110,14 @@ func (c Costs) FinalPerPage() Duration {
 		return c.FinalDumpPerPage
 	}
 	return c.DumpPerPage
+}
+
+// RestoreTime is the restore on the target, without Resume: RestoreBase,
+// RestorePerPage for each of the pages the restore loads, and
+// RestorePerFinalPage for each page of the final round.
+func (c Costs) RestoreTime(pages, finalPages int64) time.Duration {
+	return c.RestoreBase.Duration() + time.Duration(pages)*c.RestorePerPage.Duration() +
+		time.Duration(finalPages)*c.RestorePerFinalPage.Duration()
 }
 
 // Validate checks every field; errors name the field and the valid range.
@@ -179,7 +192,7 @@ func (c Costs) Validate() error {
 	}{{"freeze", c.Freeze}, {"dump_per_page", c.DumpPerPage}, {"final_dump_per_page", c.FinalDumpPerPage},
 		{"round_setup", c.RoundSetup}, {"final_setup", c.FinalSetup},
 		{"transfer_setup", c.TransferSetup}, {"restore_base", c.RestoreBase},
-		{"restore_per_page", c.RestorePerPage}, {"resume", c.Resume}} {
+		{"restore_per_page", c.RestorePerPage}, {"restore_per_final_page", c.RestorePerFinalPage}, {"resume", c.Resume}} {
 		if f.v < 0 || f.v.Duration() > 24*time.Hour {
 			return fmt.Errorf("costs.%s: must be between 0 and 24h, got %s", f.name, f.v)
 		}

@@ -46,7 +46,7 @@ func (s Scenario) worstCaseTime() worstCase {
 	full := float64(s.Memory.Size) + float64(max(c.RoundOverhead, c.FinalOverhead))
 	perPage := math.Max(c.DumpPerPage.Seconds(), c.FinalPerPage().Seconds())
 	fixed := c.Freeze.Seconds() + c.RoundSetup.Seconds() + c.FinalSetup.Seconds() + c.TransferSetup.Seconds() + s.Network.Latency.Seconds()
-	restore := c.RestoreBase.Seconds() + pages*c.RestorePerPage.Seconds() + c.Resume.Seconds()
+	restore := c.RestoreBase.Seconds() + pages*(c.RestorePerPage.Seconds()+c.RestorePerFinalPage.Seconds()) + c.Resume.Seconds()
 
 	var w worstCase
 	for _, name := range s.Techniques {
@@ -99,7 +99,7 @@ func (s Scenario) checkClock() error {
 	}{
 		{w.transfer, "memory.size over network.bandwidth (and network.bandwidth_trace's smallest factor)"},
 		{w.dump, "costs.dump_per_page (or final_dump_per_page) x memory pages"},
-		{w.fixed, "costs (fixed and restore_per_page)"},
+		{w.fixed, "costs (fixed, restore_per_page and restore_per_final_page)"},
 		{w.faults, "post-copy faults: memory pages x (2 x network.latency + memory.page_size / network.bandwidth)"},
 		{w.wait, "migrror.trigger and network.bandwidth_trace"},
 	}

@@ -234,7 +234,8 @@ func (v *Env) frozenExtra() time.Duration {
 
 // Resume implements models.Env: restore on the target (RestoreBase plus
 // RestorePerPage for every page, or only the final round's pages unless
-// Costs.RestoreAllPages; post-copy restores only the handover), then Resume.
+// Costs.RestoreAllPages; post-copy restores only the handover; plus
+// RestorePerFinalPage for each page of the final round), then Resume.
 func (v *Env) Resume(ctx context.Context) (models.ResumeInfo, error) {
 	p, err := v.enter(ctx)
 	if err != nil {
@@ -248,7 +249,8 @@ func (v *Env) Resume(ctx context.Context) (models.ResumeInfo, error) {
 	if c.RestoreAllPages && !v.postcopy {
 		info.Pages = v.mem.pages
 	}
-	p.Sleep(c.RestoreBase.Duration() + perPage(info.Pages, c.RestorePerPage.Duration()) + c.Resume.Duration())
+	p.Sleep(c.RestoreBase.Duration() + perPage(info.Pages, c.RestorePerPage.Duration()) +
+		perPage(v.lastPages, c.RestorePerFinalPage.Duration()) + c.Resume.Duration())
 	info.End = v.e.now
 	v.resumed, v.resumeEnd = true, info.End
 	if v.trace != nil {

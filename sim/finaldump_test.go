@@ -108,3 +108,41 @@ func TestLiveTransferOnSharedLink(t *testing.T) {
 		t.Errorf("frozen ended at %v (want 1s), live at %v (want 1.5s)", frozenEnd, liveEnd)
 	}
 }
+
+// TestRestorePerFinalPage pins the restore's import cost: RestorePerFinalPage
+// for each page of the final round, beside RestorePerPage for every page.
+// Cold: 1024 final pages x 2 ms = 2.048 s more than TestFrozenAndLiveCosts'
+// 11.2204140625 s; pre-copy's final round has no pages: unchanged. With
+// RestorePerPage 1 ms over all 1024 pages (RestoreAllPages) both add 1.024 s.
+func TestRestorePerFinalPage(t *testing.T) {
+	ms := func(x float64) models.Duration { return models.Duration(models.Seconds(x / 1000)) }
+	cases := []struct {
+		all              bool
+		cold, precopy    float64
+		perPage, perLast models.Duration
+	}{
+		{false, 11.2204140625 + 2.048, 6.1244140625, 0, ms(2)},
+		{true, 11.2204140625 + 2.048 + 1.024, 6.1244140625 + 1.024, ms(1), ms(2)},
+	}
+	for _, model := range []string{models.ModelPages, models.ModelAnalytic} {
+		for _, c := range cases {
+			s := costScenario(model)
+			s.Costs.RestorePerPage, s.Costs.RestorePerFinalPage, s.Costs.RestoreAllPages = c.perPage, c.perLast, c.all
+			for tech, want := range map[string]float64{models.Cold: c.cold, models.PreCopy: c.precopy} {
+				rec, err := Run(context.Background(), s, tech, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ana, _, err := AnalyticRecord(s, tech, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range []models.Record{rec, ana} {
+					if d := r.Metrics.DowntimeS - want; d > 2e-9 || d < -2e-9 {
+						t.Errorf("%s %s %s all=%v: downtime %.10f, want %.10f", model, tech, r.Backend, c.all, r.Metrics.DowntimeS, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -150,6 +150,7 @@ func TestAgreesWithModelsAnalytic(t *testing.T) {
 					if split {
 						s.Costs.FinalDumpPerPage = models.Duration(5 * time.Microsecond)
 						s.Costs.RoundOverhead, s.Costs.FinalOverhead = 5<<10, 100<<10
+						s.Costs.RestorePerFinalPage = models.Duration(3 * time.Microsecond)
 						s.Network.LiveBandwidth = 45 * mb
 					}
 					for _, tech := range models.TechniqueNames {

@@ -25,9 +25,12 @@
 //   - link: round trips of empty requests and one bulk transfer between the
 //     agents over the private link: the one-way latency (half the median
 //     round trip);
-//   - restore: podman's restore time against the pages restored
-//     (RestoreBase + RestorePerPage; RestoreAllPages since CRIU restores every
-//     page from the images); Resume is the rest of the resume step;
+//   - restore: CRIU's restore time (its statistics) against the pages it
+//     restored (RestorePerPage; RestoreAllPages since CRIU restores every
+//     page from the images), and the rest of podman's restore (importing the
+//     final archive) against the final round's pages (RestorePerFinalPage);
+//     RestoreBase is both fixed parts. Without CRIU's share, one line
+//     against the pages restored. Resume is the rest of the resume step;
 //   - base memory: pages of a full dump beyond the workload's buffer;
 //   - dirtying: the write rate that, in the simulator's occupancy model,
 //     dirties the pages each delta round dumped in its window, against the
@@ -123,7 +126,7 @@ type Result struct {
 	// Records are the calibration migrations' records (Role calibration).
 	Records []models.Record
 	// Warmup are the warm-up migrations' records (Role RoleWarmup).
-	Warmup []models.Record
+	Warmup  []models.Record
 	Samples Samples
 	Link    *Link
 	// Failed are the migrations that failed; the calibration is from the others.
@@ -248,7 +251,8 @@ func Describe(c models.Calibration) string {
 	fmt.Fprintf(&b, "  final dump: freeze %s + final setup %s + round setup + %s/page, %s beyond the pages\n",
 		co.Freeze, co.FinalSetup, co.FinalPerPage(), co.FinalOverhead)
 	fmt.Fprintf(&b, "  transfer:  setup %s\n", co.TransferSetup)
-	fmt.Fprintf(&b, "  restore:   %s + %s/page (all pages), resume %s\n", co.RestoreBase, co.RestorePerPage, co.Resume)
+	fmt.Fprintf(&b, "  restore:   %s + %s/page (all pages) + %s/page (final round), resume %s\n", co.RestoreBase, co.RestorePerPage,
+		co.RestorePerFinalPage, co.Resume)
 	fmt.Fprintf(&b, "  memory:    base %s; dirtying: x%.3f of the configured rate + %.0f B/s\n", c.BaseMemory, c.DirtyRateFactor, float64(c.BaseDirtyRate))
 	for _, f := range c.Fits {
 		fmt.Fprintf(&b, "  fit %-11s %s = %.4g + %.4g x %s  (R² %.3f, n %d)\n", f.Name+":", f.Y, f.Intercept, f.Slope, f.X, f.R2, f.N)

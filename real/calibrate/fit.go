@@ -20,13 +20,15 @@ type Link struct {
 
 // Names of the fits in models.Calibration.Fits.
 const (
-	FitLive         = "live round"
-	FitFinal        = "final dump"
-	FitTransfer     = "transfer"
-	FitTransferLive = "transfer (live rounds)"
-	FitLink         = "link"
-	FitRestore      = "restore"
-	FitDirty        = "dirty rate"
+	FitLive          = "live round"
+	FitFinal         = "final dump"
+	FitTransfer      = "transfer"
+	FitTransferLive  = "transfer (live rounds)"
+	FitLink          = "link"
+	FitRestore       = "restore"
+	FitRestoreCRIU   = "restore (CRIU)"
+	FitRestoreImport = "restore (import)"
+	FitDirty         = "dirty rate"
 )
 
 // Fit derives the simulator's parameters from the samples (and the link
@@ -224,24 +226,56 @@ func (f *fitter) overheads() {
 	f.c.Costs.FinalOverhead = models.ByteSize(math.Max(0, math.Round(median(final))))
 }
 
-// restore sets the restore costs: a line against the pages restored, or a
-// fixed cost for one size or restores that do not grow with the pages.
+// restore sets the restore costs. When CRIU's share of every restore is
+// known (its statistics) and the final rounds differ in size, the restore is
+// two parts: CRIU's, against every page it restored (RestorePerPage), and
+// the rest (podman importing the final archive: upload, unpacking, the
+// container's creation), against the final round's pages
+// (RestorePerFinalPage); RestoreBase is both intercepts. Else one line
+// against the pages restored, or a fixed cost for one size or restores that
+// do not grow with the pages.
 func (f *fitter) restore() {
 	c := &f.c
 	c.Costs.RestoreAllPages = true
 	c.Costs.Resume = dur(median(f.s.ResumeGap))
-	if len(f.s.Restore) == 0 {
+	rs := f.s.Restore
+	if len(rs) == 0 {
 		f.errs = append(f.errs, errors.New("restore: no completed restore among the samples"))
 		return
 	}
-	if distinct(xs(f.s.Restore)) >= 2 {
-		if rf, ok := f.fit(FitRestore, "pages", "seconds", f.s.Restore); ok && rf.Slope > 0 {
+	var all, criu, imp []Point
+	split := true
+	for _, r := range rs {
+		all = append(all, Point{r.Pages, r.TotalS})
+		criu = append(criu, Point{r.Pages, r.CRIUS})
+		imp = append(imp, Point{r.FinalPages, r.TotalS - r.CRIUS})
+		split = split && r.CRIUS > 0 && r.CRIUS <= r.TotalS
+	}
+	if split && distinct(xs(imp)) >= 2 {
+		base, per := f.restorePart(FitRestoreCRIU, "pages restored", criu)
+		ibase, iper := f.restorePart(FitRestoreImport, "pages of the final round", imp)
+		c.Costs.RestoreBase, c.Costs.RestorePerPage, c.Costs.RestorePerFinalPage = dur(base+ibase), dur(per), dur(iper)
+		return
+	}
+	if distinct(xs(all)) >= 2 {
+		if rf, ok := f.fit(FitRestore, "pages", "seconds", all); ok && rf.Slope > 0 {
 			c.Costs.RestoreBase = dur(rf.Intercept)
 			c.Costs.RestorePerPage = dur(rf.Slope)
 			return
 		}
 	}
-	c.Costs.RestoreBase = dur(median(ys(f.s.Restore)))
+	c.Costs.RestoreBase = dur(median(ys(all)))
+}
+
+// restorePart fits one part of the restore: a line when it grows with x,
+// else a fixed cost (the median). It returns the intercept and the slope.
+func (f *fitter) restorePart(name, x string, pts []Point) (base, per float64) {
+	if distinct(xs(pts)) >= 2 {
+		if fit, ok := f.fit(name, x, "seconds", pts); ok && fit.Slope > 0 && fit.Intercept >= 0 {
+			return fit.Intercept, fit.Slope
+		}
+	}
+	return median(ys(pts)), 0
 }
 
 // fitDirty sets DirtyRateFactor and BaseDirtyRate: for every delta round it

@@ -3,6 +3,7 @@ package calibrate
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,12 +21,13 @@ var truth = struct {
 	freeze, finalSetup                        float64 // seconds
 	bw, liveBW, latency, transferSetup        float64 // bytes/s, seconds
 	restoreBase, restorePerPage, resume       float64 // seconds
+	restorePerFinalPage, criuBase             float64 // seconds: the import's per page, CRIU's fixed part
 	base, roundOverhead, finalOverhead        int64   // bytes
 	factor, baseRate                          float64 // dirtying
 }{
 	roundSetup: 2, dumpPerPage: 1e-4, finalDumpPerPage: 3e-3, freeze: 0.05, finalSetup: 6,
 	bw: 20e6, liveBW: 8e6, latency: 0.002, transferSetup: 0.3,
-	restoreBase: 9, restorePerPage: 2e-4, resume: 0.4,
+	restoreBase: 9, restorePerPage: 2e-4, resume: 0.4, restorePerFinalPage: 1e-3, criuBase: 1.5,
 	base: 3 << 20, roundOverhead: 5 << 10, finalOverhead: 100 << 10, factor: 1.2, baseRate: 0,
 }
 
@@ -37,7 +39,7 @@ func synthCalibration() models.Calibration {
 			Latency: models.Duration(models.Seconds(t.latency))},
 		Costs: models.Costs{RoundSetup: dur(t.roundSetup), DumpPerPage: dur(t.dumpPerPage), FinalDumpPerPage: dur(t.finalDumpPerPage),
 			Freeze: dur(t.freeze), FinalSetup: dur(t.finalSetup), TransferSetup: dur(t.transferSetup), RestoreBase: dur(t.restoreBase),
-			RestorePerPage: dur(t.restorePerPage), Resume: dur(t.resume), RestoreAllPages: true,
+			RestorePerPage: dur(t.restorePerPage), RestorePerFinalPage: dur(t.restorePerFinalPage), Resume: dur(t.resume), RestoreAllPages: true,
 			RoundOverhead: models.ByteSize(t.roundOverhead), FinalOverhead: models.ByteSize(t.finalOverhead)},
 		BaseMemory: models.ByteSize(t.base), BaseDirtyRate: models.Rate(t.baseRate), DirtyRateFactor: t.factor}
 }
@@ -64,9 +66,13 @@ func (f *fakeRunner) Run(ctx context.Context, s models.Scenario, technique strin
 	c := f.calib.Costs
 	final := rec.Rounds[len(rec.Rounds)-1]
 	pages := float64(f.calib.Apply(s).Memory.Pages())
-	restore := c.RestoreBase.Seconds() + c.RestorePerPage.Seconds()*pages
+	criu := c.RestorePerPage.Seconds() * pages
+	restore := c.RestoreBase.Seconds() + criu + c.RestorePerFinalPage.Seconds()*float64(final.Pages)
 	rec.Metrics.Extra = map[string]float64{
 		extraRestoreS: restore, extraPagesRestored: pages, extraFinalFreezing: c.Freeze.Seconds(),
+	}
+	if c.RestorePerFinalPage > 0 { // CRIU's share of the restore, as its statistics report it
+		rec.Metrics.Extra[extraRestoreCRIU] = truth.criuBase + criu
 	}
 	if got := rec.Metrics.DowntimeS - final.DurationS; math.Abs(got-restore-c.Resume.Seconds()) > 1e-6 {
 		panic("resume step")
@@ -125,6 +131,7 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 	near(t, "final setup", co.FinalSetup.Seconds(), truth.finalSetup, 1e-3)
 	near(t, "restore base", co.RestoreBase.Seconds(), truth.restoreBase, 1e-3)
 	near(t, "restore per page", co.RestorePerPage.Seconds(), truth.restorePerPage, 1e-3)
+	near(t, "restore per final page", co.RestorePerFinalPage.Seconds(), truth.restorePerFinalPage, 1e-3)
 	near(t, "resume", co.Resume.Seconds(), truth.resume, 1e-3)
 	near(t, "base memory", float64(c.BaseMemory), float64(truth.base), 1e-3)
 	// The occupancy model's pages are rounded to whole pages: a little slack.
@@ -142,7 +149,7 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 			t.Errorf("fit %s: n %d, R² %g", f.Name, f.N, f.R2)
 		}
 	}
-	for _, n := range []string{FitLive, FitFinal, FitTransfer, FitTransferLive, FitLink, FitRestore, FitDirty} {
+	for _, n := range []string{FitLive, FitFinal, FitTransfer, FitTransferLive, FitLink, FitRestoreCRIU, FitRestoreImport, FitDirty} {
 		if _, ok := names[n]; !ok {
 			t.Errorf("no fit %q in %v", n, c.Fits)
 		}
@@ -272,5 +279,86 @@ func TestFitDirtyTwoRates(t *testing.T) {
 func TestDurClampsNegative(t *testing.T) {
 	if dur(-1) != 0 || dur(math.NaN()) != 0 || dur(1.5).Seconds() != 1.5 {
 		t.Errorf("dur: %v %v %v", dur(-1), dur(math.NaN()), dur(1.5))
+	}
+}
+
+// TestRunWarmsUpFirst: warm-up migrations run before the calibration's, of
+// the plan's first step under their own name, with role warmup; they are
+// kept apart and change nothing in the fit, even when they are far off.
+func TestRunWarmsUpFirst(t *testing.T) {
+	want := synthCalibration()
+	slow := want
+	slow.Costs.RestoreBase = models.Duration(3 * want.Costs.RestoreBase) // a cold testbed
+	r := &warmupRunner{fakeRunner: fakeRunner{calib: want}, slow: slow}
+	var emitted []string
+	res, err := Run(context.Background(), r, fakeLink{synthLink()}, Options{WarmupMigrations: 2,
+		Emit: func(rec models.Record) error { emitted = append(emitted, rec.Scenario+"/"+rec.Role); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRuns := []string{"warmup-8MiB/precopy", "warmup-8MiB/precopy", "calibration-8MiB/precopy", "calibration-32MiB/cold"}
+	if strings.Join(r.runs, " ") != strings.Join(wantRuns, " ") {
+		t.Fatalf("runs %v, want %v", r.runs, wantRuns)
+	}
+	if len(res.Warmup) != 2 || len(res.Records) != 2 {
+		t.Fatalf("%d warm-up and %d calibration records, want 2 and 2", len(res.Warmup), len(res.Records))
+	}
+	for i, rec := range res.Warmup {
+		if rec.Role != RoleWarmup || rec.Repetition != i {
+			t.Errorf("warm-up %d: role %q, repetition %d", i, rec.Role, rec.Repetition)
+		}
+	}
+	if got := strings.Join(emitted, " "); got != "warmup-8MiB/warmup warmup-8MiB/warmup calibration-8MiB/calibration calibration-32MiB/calibration" {
+		t.Errorf("emitted %s", got)
+	}
+	near(t, "restore base", res.Calibration.Costs.RestoreBase.Seconds(), truth.restoreBase, 1e-3)
+	if slices.Contains(res.Calibration.Scenarios, "warmup-8MiB") {
+		t.Errorf("calibration scenarios %v include the warm-up", res.Calibration.Scenarios)
+	}
+	// Extract skips warm-up records even when handed them (calibrate --from-records).
+	var s Samples
+	if n := s.Extract(res.Warmup...); n != 0 {
+		t.Errorf("Extract used %d warm-up records", n)
+	}
+}
+
+// warmupRunner is a fakeRunner whose warm-up migrations run on a slower testbed.
+type warmupRunner struct {
+	fakeRunner
+	slow models.Calibration
+}
+
+func (w *warmupRunner) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
+	if strings.HasPrefix(s.Name, WarmupScenarioPrefix) {
+		f := fakeRunner{calib: w.slow}
+		rec, err := f.Run(ctx, s, technique, rep)
+		w.runs = append(w.runs, s.Name+"/"+technique)
+		return rec, err
+	}
+	return w.fakeRunner.Run(ctx, s, technique, rep)
+}
+
+// TestFitRestoreWithoutCRIUShare: records without CRIU's restore statistics
+// (older records) give one restore line against the pages restored, and no
+// per-final-page cost.
+func TestFitRestoreWithoutCRIUShare(t *testing.T) {
+	want := synthCalibration()
+	want.Costs.RestorePerFinalPage = 0
+	res, err := Run(context.Background(), &fakeRunner{calib: want}, fakeLink{synthLink()}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	co := res.Calibration.Costs
+	near(t, "restore base", co.RestoreBase.Seconds(), truth.restoreBase, 1e-3)
+	near(t, "restore per page", co.RestorePerPage.Seconds(), truth.restorePerPage, 1e-3)
+	if co.RestorePerFinalPage != 0 {
+		t.Errorf("restore per final page %s without CRIU's share", co.RestorePerFinalPage)
+	}
+	var names []string
+	for _, f := range res.Calibration.Fits {
+		names = append(names, f.Name)
+	}
+	if !slices.Contains(names, FitRestore) || slices.Contains(names, FitRestoreImport) {
+		t.Errorf("fits %v: want %q and not %q", names, FitRestore, FitRestoreImport)
 	}
 }

@@ -41,13 +41,23 @@ type RoundSample struct {
 	Overhead int64
 }
 
+// RestoreSample is one restore on the target.
+type RestoreSample struct {
+	// Pages is what CRIU restored (every page: from the images of the whole
+	// chain); FinalPages the pages of the final round (the imported archive).
+	Pages, FinalPages float64
+	// TotalS is podman's restore; CRIUS CRIU's part of it (its restore
+	// statistics; 0 when unknown).
+	TotalS, CRIUS float64
+}
+
 // Samples are the per-phase observations of calibration migrations, taken
 // from their records (see Extract).
 type Samples struct {
 	// Rounds are every round, live and frozen.
 	Rounds []RoundSample
-	// Restore: pages restored on the target against podman's restore time.
-	Restore []Point
+	// Restore: podman's restores on the target.
+	Restore []RestoreSample
 	// ResumeGap: the resume step's time beyond podman's restore (confirming
 	// the container runs, the agent's answer), seconds.
 	ResumeGap []float64
@@ -62,6 +72,7 @@ type Samples struct {
 // Extra keys of real records that calibration reads (see real.Env.Extra).
 const (
 	extraRestoreS      = "restore_s"
+	extraRestoreCRIU   = "restore_criu_s"
 	extraPagesRestored = "restore_pages_restored"
 	extraFinalFreezing = "final_freezing_s"
 )
@@ -110,7 +121,8 @@ func (s *Samples) Extract(recs ...models.Record) int {
 				// The pages of the container: what a restore from images loads.
 				pages = float64(r.Params.Memory.Size)/page + restoredEstimate(r, page)
 			}
-			s.Restore = append(s.Restore, Point{pages, rs})
+			s.Restore = append(s.Restore, RestoreSample{Pages: pages, FinalPages: float64(final.Pages), TotalS: rs,
+				CRIUS: ex[extraRestoreCRIU]})
 			if wall := r.Metrics.DowntimeS - final.DurationS; wall > 0 {
 				s.ResumeGap = append(s.ResumeGap, wall-rs)
 			}
