@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,10 +72,29 @@ func TestCalibrateAndCompare(t *testing.T) {
 			t.Errorf("fit %s from %d samples", fit.Name, fit.N)
 		}
 	}
-	for _, name := range []string{"link", "transfer", "final dump", "live round", "restore", "dirty rate"} {
+	// The restore splits into CRIU's part and podman's import of the final
+	// archive (CRIU's restore statistics are in every real record).
+	for _, name := range []string{"link", "transfer", "final dump", "live round", "restore (CRIU)", "restore (import)", "dirty rate"} {
 		if _, ok := fits[name]; !ok {
 			t.Errorf("no %q fit among %v", name, c.Fits)
 		}
+	}
+	// One warm-up migration ran first: in the records, never a calibration scenario.
+	cf, err := os.Open(filepath.Join(dir, "calibration-records.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crecs, err := models.ReadRecords(cf)
+	cf.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case len(crecs) != 3:
+		t.Errorf("calibration records: %d, want the warm-up and two calibration migrations", len(crecs))
+	case crecs[0].Role != "warmup" || crecs[0].Scenario != "warmup-8MiB" || slices.Contains(c.Scenarios, crecs[0].Scenario):
+		t.Errorf("first calibration record %s (role %q), calibration scenarios %v: want the warm-up, not fitted",
+			crecs[0].Scenario, crecs[0].Role, c.Scenarios)
 	}
 	t.Logf("calibration: %+v", c)
 

@@ -99,8 +99,8 @@ func (f *fitter) link(l *Link) {
 // transfer sets the bandwidth and the transfer setup from the frozen
 // (final) rounds' transfers, which the downtime waits for (all rounds' when
 // the final rounds cannot tell), and the live bandwidth from the live
-// rounds' transfers (slower while the workload runs; fit "transfer (live
-// rounds)", two rounds of different sizes or more, else the bandwidth).
+// rounds' transfers (slower while the workload runs): their bytes over their
+// transfer time beyond the setup and latency.
 func (f *fitter) transfer() {
 	var frozen, live, all []Point
 	for _, r := range f.s.Rounds {
@@ -130,13 +130,27 @@ func (f *fitter) transfer() {
 	}
 	// The fixed part beyond the link's latency is the transfer setup.
 	f.c.Costs.TransferSetup = dur(tr.Intercept - f.c.Network.Latency.Seconds())
-	if len(pts) == len(frozen) && distinct(xs(live)) >= 2 {
+	if len(pts) != len(frozen) || len(live) == 0 {
+		return
+	}
+	// The live rounds' line, for the record; the live bandwidth itself is a
+	// line through the frozen fit's intercept (the setup and latency every
+	// transfer pays in the model): all live bytes over all live transfer time
+	// beyond it. The calibration's live rounds are few and one full round
+	// dominates them: a free intercept follows its noise.
+	if distinct(xs(live)) >= 2 {
 		if fit, err := FitPoints(FitTransferLive, "bytes (live rounds)", "seconds", live); err == nil {
 			f.c.Fits = append(f.c.Fits, fit)
-			if fit.Slope > 0 {
-				f.c.Network.LiveBandwidth = models.Rate(1 / fit.Slope)
-			}
 		}
+	}
+	fixed := f.c.Costs.TransferSetup.Seconds() + f.c.Network.Latency.Seconds()
+	var bytes, secs float64
+	for _, p := range live {
+		bytes += p.X
+		secs += max(p.Y-fixed, 0)
+	}
+	if secs > 0 {
+		f.c.Network.LiveBandwidth = models.Rate(bytes / secs)
 	}
 }
 
