@@ -67,7 +67,14 @@ func (k Metric) Unit() Unit {
 const (
 	RoleCalibration = "calibration"
 	RoleValidation  = "validation"
+	// RoleWarmup is a throwaway migration run before a calibration: shown,
+	// never fitted nor scored.
+	RoleWarmup = "warmup"
 )
+
+// Unscored reports whether a role's pairs are drawn apart (hollow) as never
+// judged: calibration and warm-up migrations.
+func Unscored(role string) bool { return role == RoleCalibration || role == RoleWarmup }
 
 // Pair is a prediction and a measurement of the same scenario, technique and
 // repetition.

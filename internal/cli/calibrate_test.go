@@ -153,6 +153,9 @@ func TestCalibrateCompareUsage(t *testing.T) {
 		{[]string{"compare", "--testbed", "x", "--calibration", cal, filepath.Join(dir, "none.yaml")}, "scenario"},
 		{[]string{"compare", "--testbed", "x", "--calibration", cal, "../../examples/compare-small.yaml", "../../examples/compare-small.yaml"}, "also in"},
 		{[]string{"demo", "--accel", "xen"}, "accel"},
+		{[]string{"demo", "--calibration-repeat", "0"}, "--calibration-repeat: want 1 to 10"},
+		{[]string{"demo", "--warmup-migrations", "-1"}, "--warmup-migrations: want 0 to 10"},
+		{[]string{"calibrate", "--testbed", "x", "--repeat", "11"}, "--repeat: want 1 to 10"},
 	} {
 		_, _, err := runArgs(t, tc.args...)
 		if code := ExitCode(err); code != ExitUsage || !strings.Contains(err.Error(), tc.want) {

@@ -51,6 +51,7 @@ func DemoCommand() *cli.Command {
 			&cli.StringFlag{Name: "agent-binary", Usage: "migrlab `BINARY` installed as the agent (default: this binary)"},
 			&cli.DurationFlag{Name: "warmup", Value: 3 * time.Second, Usage: "how long each workload runs before its migration starts"},
 			warmupMigrationsFlag,
+			&cli.IntFlag{Name: "calibration-repeat", Value: 1, Usage: "run the calibration migrations `N` times (see migrlab calibrate --repeat)"},
 			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
 			&cli.BoolFlag{Name: "keep-testbed", Usage: "leave the testbed up at the end (tear it down with migrlab testbed down)"},
 		},
@@ -80,6 +81,10 @@ func runDemo(c *cli.Context) (err error) {
 		return usagef("unknown --accel %q (want auto, kvm or tcg)", accel)
 	}
 	scenarios, err := demoScenarios(c.StringSlice("scenario"))
+	if err != nil {
+		return err
+	}
+	copt, err := calibrationOptions(c, "calibration-repeat", nil)
 	if err != nil {
 		return err
 	}
@@ -151,7 +156,7 @@ func runDemo(c *cli.Context) (err error) {
 
 	phase("calibrating the testbed")
 	t0 = time.Now()
-	res, err := calibrateTestbed(ctx, itb, tb, r, calibrate.Options{WarmupMigrations: c.Int("warmup-migrations")}, 16<<20, stderr)
+	res, err := calibrateTestbed(ctx, itb, tb, r, copt, 16<<20, stderr)
 	tm.Calibration = time.Since(t0).Seconds()
 	if err != nil {
 		if res != nil && len(res.Records)+len(res.Warmup) > 0 {

@@ -111,14 +111,14 @@ type Options struct {
 	// and a calibration fitted on them overestimates every later migration.
 	// Their records (role RoleWarmup) are kept in Result.Warmup, never fitted.
 	WarmupMigrations int
+	// Repeat runs the plan this many times (repetitions 0..Repeat-1; 0 and 1:
+	// once) and fits over all of them: each fixed cost then comes from
+	// several migrations instead of one, whose own noise it would carry.
+	Repeat int
 }
 
 // WarmupScenarioPrefix starts the names of warm-up migrations' scenarios.
 const WarmupScenarioPrefix = "warmup-"
-
-// RoleWarmup is the role of a warm-up migration's records: measured to
-// show the testbed's drift, never fitted nor scored.
-const RoleWarmup = "warmup"
 
 // Result is a calibration and what it was derived from.
 type Result struct {
@@ -168,10 +168,14 @@ func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, er
 		}
 	}
 	names := map[string]bool{}
-	for i, st := range plan {
-		logf("migration %d/%d: %s, %s (%s, %s/s over %s)", i+1, len(plan), st.Scenario.Name, st.Technique,
+	steps := plan
+	for rep := 1; rep < opt.Repeat; rep++ {
+		steps = append(steps, plan...)
+	}
+	for i, st := range steps {
+		logf("migration %d/%d: %s, %s (%s, %s/s over %s)", i+1, len(steps), st.Scenario.Name, st.Technique,
 			st.Scenario.Memory.Size, models.ByteSize(st.Scenario.Workload.DirtyRate), models.ByteSize(st.Scenario.Workload.WWSBytes(st.Scenario.Memory)))
-		rec, err := r.Run(ctx, st.Scenario, st.Technique, 0)
+		rec, err := r.Run(ctx, st.Scenario, st.Technique, i/len(plan))
 		rec.Role = RoleCalibration
 		if rec.Scenario != "" {
 			res.Records = append(res.Records, rec)

@@ -18,6 +18,9 @@ import (
 const (
 	RoleCalibration = reports.RoleCalibration
 	RoleValidation  = reports.RoleValidation
+	// RoleWarmup is the role of a warm-up migration's records: measured to
+	// show the testbed's drift, never fitted nor scored.
+	RoleWarmup = reports.RoleWarmup
 )
 
 // RoleOf returns the role of a scenario in a comparison under calibration c:

@@ -362,3 +362,30 @@ func TestFitRestoreWithoutCRIUShare(t *testing.T) {
 		t.Errorf("fits %v: want %q and not %q", names, FitRestore, FitRestoreImport)
 	}
 }
+
+// TestRunRepeatsThePlan: Repeat runs the plan that many times, as
+// repetitions, and fits over every migration.
+func TestRunRepeatsThePlan(t *testing.T) {
+	r := &fakeRunner{calib: synthCalibration()}
+	res, err := Run(context.Background(), r, fakeLink{synthLink()}, Options{Repeat: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.runs) != 6 || len(res.Records) != 6 {
+		t.Fatalf("runs %v, %d records: want the plan 3 times", r.runs, len(res.Records))
+	}
+	for i, rec := range res.Records {
+		if rec.Repetition != i/2 {
+			t.Errorf("record %d (%s): repetition %d, want %d", i, rec.Scenario, rec.Repetition, i/2)
+		}
+	}
+	if len(res.Calibration.Scenarios) != 2 {
+		t.Errorf("calibration scenarios %v, want each once", res.Calibration.Scenarios)
+	}
+	for _, f := range res.Calibration.Fits {
+		if f.Name == FitFinal && f.N != 6 {
+			t.Errorf("final dump fit over %d dumps, want 6", f.N)
+		}
+	}
+	near(t, "restore per final page", res.Calibration.Costs.RestorePerFinalPage.Seconds(), truth.restorePerFinalPage, 1e-3)
+}

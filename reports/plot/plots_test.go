@@ -171,6 +171,8 @@ func TestRoleLegend(t *testing.T) {
 		{[]string{"calibration", ""}, []string{"Scenario role", "no role: filled", "calibration: hollow"}},
 		{[]string{"validation", ""}, []string{"Scenario role", "validation, other: filled"}},
 		{[]string{""}, nil},
+		{[]string{"validation", "calibration", "warmup"}, []string{"Scenario role", "validation: filled", "calibration, warm-up: hollow"}},
+		{[]string{"warmup", ""}, []string{"Scenario role", "no role: filled", "warm-up: hollow"}},
 	} {
 		if got := labels(c.roles...); !slices.Equal(got, c.want) {
 			t.Errorf("roles %q: legend %q, want %q", c.roles, got, c.want)

@@ -77,7 +77,7 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 		if series[k] == nil {
 			series[k] = &Series{Name: k.tech + " " + k.backend, Kind: KindPoints, Color: cols[k.tech], Shape: predictorShape[k.backend]}
 		}
-		hollow := p.Role() == reports.RoleCalibration
+		hollow := reports.Unscored(p.Role())
 		roles[p.Role()] = true
 		series[k].Points = append(series[k].Points, Point{X: x, Y: y, Hollow: hollow})
 	}
@@ -130,13 +130,13 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 	return f, nil
 }
 
-// roleLegend says how scenario roles are drawn: calibration hollow, the rest
-// filled. Records outside a comparison have no role; without any role there
-// is nothing to say.
+// roleLegend says how scenario roles are drawn: calibration (and warm-up)
+// hollow, the rest filled. Records outside a comparison have no role;
+// without any role there is nothing to say.
 func roleLegend(roles map[string]bool) []LegendItem {
-	cal, val := roles[reports.RoleCalibration], roles[reports.RoleValidation]
-	other := len(roles) > btoi(cal)+btoi(val)
-	if !cal && !val {
+	cal, val, warm := roles[reports.RoleCalibration], roles[reports.RoleValidation], roles[reports.RoleWarmup]
+	other := len(roles) > btoi(cal)+btoi(val)+btoi(warm)
+	if !cal && !val && !warm {
 		return nil
 	}
 	items := []LegendItem{{Label: "Scenario role", Header: true}}
@@ -148,8 +148,13 @@ func roleLegend(roles map[string]bool) []LegendItem {
 	case other:
 		items = append(items, LegendItem{Label: "no role: filled", Color: colorNote, Shape: ShapeCircle})
 	}
-	if cal {
+	switch {
+	case cal && warm:
+		items = append(items, LegendItem{Label: "calibration, warm-up: hollow", Color: colorNote, Shape: ShapeCircle, Hollow: true})
+	case cal:
 		items = append(items, LegendItem{Label: "calibration: hollow", Color: colorNote, Shape: ShapeCircle, Hollow: true})
+	case warm:
+		items = append(items, LegendItem{Label: "warm-up: hollow", Color: colorNote, Shape: ShapeCircle, Hollow: true})
 	}
 	return items
 }
