@@ -142,7 +142,9 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 				if err != nil && rec.Error == "" {
 					rec.Error = err.Error()
 				}
-				rec.Role = role
+				if rec.Role != RoleWarmup { // a replayed warm-up stays one
+					rec.Role = role
+				}
 				if err := emit(rec); err != nil {
 					return out, err
 				}
@@ -155,7 +157,7 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 				}
 				preds, perr := pred.Predict(ctx, applied, t, rep)
 				for _, p := range preds {
-					p.Role = role
+					p.Role = rec.Role
 					p.Provenance = opt.Provenance
 					if err := emit(p); err != nil {
 						return out, err

@@ -174,6 +174,24 @@ func TestReplay(t *testing.T) {
 	if _, err := rp.Run(context.Background(), s, "migrror", 0); err == nil {
 		t.Error("a missing record was replayed")
 	}
+	// A warm-up migration among the replayed records keeps its role, and so
+	// do its predictions: it is never scored.
+	warm := recs[0]
+	warm.Scenario, warm.Role = WarmupScenarioPrefix+"8MiB", RoleWarmup
+	rp, scenarios = NewReplay(append([]models.Record{warm}, recs...))
+	again, err = Compare(context.Background(), rp, scenarios, CompareOptions{Calibration: calib})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]int{}
+	for _, r := range again {
+		if r.Scenario == warm.Scenario {
+			roles[r.Role]++
+		}
+	}
+	if roles[RoleWarmup] < 2 || len(roles) != 1 {
+		t.Errorf("replayed warm-up records by role: %v, want all %q (real and predictions)", roles, RoleWarmup)
+	}
 }
 
 // TestPhaseTables: the per-phase breakdown covers the validation pairs of

@@ -23,7 +23,8 @@ type replayKey struct {
 // NewReplay indexes the real records (the first of each scenario,
 // technique and repetition) and returns the scenarios they ran, in order of
 // first appearance, with the techniques and repetitions recorded. Roles are
-// dropped: the comparison assigns them again.
+// dropped, the comparison assigns them again, but for warm-up migrations'
+// (RoleWarmup): they stay out of the scores.
 func NewReplay(recs []models.Record) (*Replay, []models.Scenario) {
 	r := &Replay{recs: map[replayKey]models.Record{}}
 	var scenarios []models.Scenario
@@ -36,7 +37,9 @@ func NewReplay(recs []models.Record) (*Replay, []models.Scenario) {
 		if _, dup := r.recs[k]; dup {
 			continue
 		}
-		rec.Role = ""
+		if rec.Role != RoleWarmup {
+			rec.Role = ""
+		}
 		r.recs[k] = rec
 		i, ok := index[rec.Scenario]
 		if !ok {
