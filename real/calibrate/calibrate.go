@@ -47,6 +47,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -168,7 +169,7 @@ func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, er
 		}
 	}
 	names := map[string]bool{}
-	steps := plan
+	steps := slices.Clone(plan)
 	for rep := 1; rep < opt.Repeat; rep++ {
 		steps = append(steps, plan...)
 	}
