@@ -42,9 +42,10 @@ func CalibrateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "calibrate",
 		Usage: "measure a testbed (link, checkpoint/restore costs, memory, dirtying) for the simulator",
-		Description: "Measures the link between the testbed's agents (round trips and a bulk transfer over the\n" +
-			"private link) and runs two small real migrations (--sizes: pre-copy of the first, cold of the\n" +
-			"second); from their per-phase timings it fits the simulator's costs (models.FitLine, R² and n kept), the\n" +
+		Description: "After --warmup-migrations throwaway migrations (a fresh testbed's first operations are\n" +
+			"slower; recorded with role warmup, never fitted), measures the link between the testbed's agents\n" +
+			"(round trips and a bulk transfer over the private link) and runs two small real migrations\n" +
+			"(--sizes: pre-copy of the first, cold of the second; --repeat times); from their per-phase timings it fits the simulator's costs (models.FitLine, R² and n kept), the\n" +
 			"container's base memory and how the workload really dirties memory, and writes a calibration\n" +
 			"file (JSON) for `migrlab compare`. With --from-records it fits again from the records of an\n" +
 			"earlier calibration (--records) without a testbed.",
