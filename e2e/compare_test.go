@@ -80,15 +80,7 @@ func TestCalibrateAndCompare(t *testing.T) {
 		}
 	}
 	// One warm-up migration ran first: in the records, never a calibration scenario.
-	cf, err := os.Open(filepath.Join(dir, "calibration-records.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	crecs, err := models.ReadRecords(cf)
-	cf.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	crecs := readRecords(t, filepath.Join(dir, "calibration-records.jsonl"))
 	switch {
 	case len(crecs) != 3:
 		t.Errorf("calibration records: %d, want the warm-up and two calibration migrations", len(crecs))
@@ -112,15 +104,7 @@ func TestCalibrateAndCompare(t *testing.T) {
 	if plots, _ := filepath.Glob(filepath.Join(report, bundle.PlotsDir, "*")); len(plots) == 0 {
 		t.Errorf("report directory: no plots")
 	}
-	rf, err := os.Open(filepath.Join(report, bundle.RecordsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := models.ReadRecords(rf)
-	rf.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readRecords(t, filepath.Join(report, bundle.RecordsFile))
 	ct, summary := reports.Compare(recs)
 	if len(ct.Pairs) != 2 || len(ct.Failed) != 0 {
 		t.Fatalf("pairs %d (want sim and analytic with the real record), failed %d, unpaired %d", len(ct.Pairs), len(ct.Failed), len(ct.Unpaired))
@@ -143,4 +127,19 @@ func TestCalibrateAndCompare(t *testing.T) {
 	if !strings.Contains(string(cmd), "compare") || !strings.Contains(string(md), "compare-small") || !strings.Contains(out, "Prediction error") {
 		t.Errorf("command.txt %q, report.md without the scenario, or no summary on stdout", cmd)
 	}
+}
+
+// readRecords reads a JSON Lines records file or fails the test.
+func readRecords(t *testing.T, path string) []models.Record {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := models.ReadRecords(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return recs
 }

@@ -249,8 +249,7 @@ func (v *Env) Resume(ctx context.Context) (models.ResumeInfo, error) {
 	if c.RestoreAllPages && !v.postcopy {
 		info.Pages = v.mem.pages
 	}
-	p.Sleep(c.RestoreBase.Duration() + perPage(info.Pages, c.RestorePerPage.Duration()) +
-		perPage(v.lastPages, c.RestorePerFinalPage.Duration()) + c.Resume.Duration())
+	p.Sleep(c.RestoreTime(info.Pages, v.lastPages) + c.Resume.Duration())
 	info.End = v.e.now
 	v.resumed, v.resumeEnd = true, info.End
 	if v.trace != nil {

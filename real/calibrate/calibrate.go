@@ -177,14 +177,8 @@ func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, er
 		logf("migration %d/%d: %s, %s (%s, %s/s over %s)", i+1, len(steps), st.Scenario.Name, st.Technique,
 			st.Scenario.Memory.Size, models.ByteSize(st.Scenario.Workload.DirtyRate), models.ByteSize(st.Scenario.Workload.WWSBytes(st.Scenario.Memory)))
 		rec, err := r.Run(ctx, st.Scenario, st.Technique, i/len(plan))
-		rec.Role = RoleCalibration
-		if rec.Scenario != "" {
-			res.Records = append(res.Records, rec)
-			if opt.Emit != nil {
-				if eerr := opt.Emit(rec); eerr != nil {
-					return res, eerr
-				}
-			}
+		if eerr := keep(rec, RoleCalibration, &res.Records, opt.Emit); eerr != nil {
+			return res, eerr
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -198,8 +192,7 @@ func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, er
 			names[st.Scenario.Name] = true
 			res.Calibration.Scenarios = append(res.Calibration.Scenarios, st.Scenario.Name)
 		}
-		m := rec.Metrics
-		logf("  downtime %.2fs, total %.2fs, %d live rounds, %.1f MiB", m.DowntimeS, m.TotalTimeS, m.LiveRounds, float64(m.BytesSent)/(1<<20))
+		logMetrics(logf, rec.Metrics)
 	}
 	res.Samples.Extract(res.Records...)
 	scen := res.Calibration.Scenarios
@@ -223,14 +216,8 @@ func warmUp(ctx context.Context, r Runner, st Step, opt Options, res *Result, lo
 	for i := 0; i < opt.WarmupMigrations; i++ {
 		logf("warm-up migration %d/%d: %s, %s (not fitted: the testbed's first operations are slower)", i+1, opt.WarmupMigrations, s.Name, st.Technique)
 		rec, err := r.Run(ctx, s, st.Technique, i)
-		if rec.Scenario != "" {
-			rec.Role = RoleWarmup
-			res.Warmup = append(res.Warmup, rec)
-			if opt.Emit != nil {
-				if eerr := opt.Emit(rec); eerr != nil {
-					return eerr
-				}
-			}
+		if eerr := keep(rec, RoleWarmup, &res.Warmup, opt.Emit); eerr != nil {
+			return eerr
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -239,10 +226,28 @@ func warmUp(ctx context.Context, r Runner, st Step, opt Options, res *Result, lo
 			logf("  warm-up FAILED (the calibration goes on): %v", err)
 			continue
 		}
-		m := rec.Metrics
-		logf("  downtime %.2fs, total %.2fs, %d live rounds, %.1f MiB", m.DowntimeS, m.TotalTimeS, m.LiveRounds, float64(m.BytesSent)/(1<<20))
+		logMetrics(logf, rec.Metrics)
 	}
 	return nil
+}
+
+// keep gives a migration's record its role, appends it to kept and emits it
+// (emit may be nil); a runner that failed before it had a record has none.
+func keep(rec models.Record, role string, kept *[]models.Record, emit func(models.Record) error) error {
+	if rec.Scenario == "" {
+		return nil
+	}
+	rec.Role = role
+	*kept = append(*kept, rec)
+	if emit == nil {
+		return nil
+	}
+	return emit(rec)
+}
+
+// logMetrics is a migration's progress line.
+func logMetrics(logf func(string, ...any), m models.Metrics) {
+	logf("  downtime %.2fs, total %.2fs, %d live rounds, %.1f MiB", m.DowntimeS, m.TotalTimeS, m.LiveRounds, float64(m.BytesSent)/(1<<20))
 }
 
 // Describe renders a calibration for a terminal: the parameters and every fit.
