@@ -6,14 +6,16 @@ export PATH := "/usr/local/go/bin:" + env_var('HOME') + "/go/bin:" + env_var('PA
 # Build tags the podman v4 bindings need (no C libraries, remote client only).
 podman_tags := "remote exclude_graphdriver_btrfs btrfs_noversion exclude_graphdriver_devicemapper containers_image_openpgp"
 commit := `git rev-parse --short=12 HEAD 2>/dev/null || echo unknown`
-ldflags := "-X github.com/migrlab/migrlab/internal/buildinfo.Commit=" + commit
+# -s -w: no symbol table nor DWARF (a third smaller: the demo copies this binary to
+# every host as the agent, over SSH into emulated VMs).
+ldflags := "-s -w -X github.com/migrlab/migrlab/internal/buildinfo.Commit=" + commit
 
 # The main job: the demo (see README).
 default: demo
 
-# Build bin/migrlab and bin/migrlab-workload.
+# Build bin/migrlab (static: it is also the agent the demo installs on the hosts) and bin/migrlab-workload.
 build:
-    go build -tags '{{podman_tags}}' -ldflags '{{ldflags}}' -o bin/migrlab ./cmd/migrlab
+    CGO_ENABLED=0 go build -tags '{{podman_tags}}' -ldflags '{{ldflags}}' -o bin/migrlab ./cmd/migrlab
     CGO_ENABLED=0 go build -o bin/migrlab-workload ./cmd/migrlab-workload
 
 # The main job: bring up a local testbed, calibrate it, compare real and simulated

@@ -64,7 +64,7 @@ func installAgents(tb *infra.Testbed) (*real.Testbed, error) {
 	if err != nil {
 		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
-	build := exec.CommandContext(ctx, goBin, "build", "-tags", podmanTags, "-o", bin, "./cmd/migrlab")
+	build := exec.CommandContext(ctx, goBin, "build", "-tags", podmanTags, "-ldflags", "-s -w", "-o", bin, "./cmd/migrlab")
 	build.Dir = ".."
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
