@@ -194,3 +194,19 @@ func TestNoTimersInLocalGuests(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalGuestsUseNetavark checks that podman on the local image sets up
+// container networks with netavark (one process per setup or teardown, not one
+// per CNI plugin: seconds of every checkpoint and restore under TCG), and that
+// the preflight records it in the host facts.
+func TestLocalGuestsUseNetavark(t *testing.T) {
+	tb := requireTestbed(t)
+	for _, h := range tb.Hosts {
+		if got := strings.TrimSpace(sshRun(t, h, time.Minute, "podman info --format '{{.Host.NetworkBackend}}'")); got != "netavark" {
+			t.Errorf("%s: podman network backend %q, want netavark", h.Name, got)
+		}
+		if h.Facts.NetworkBackend != "netavark" {
+			t.Errorf("%s: facts.network_backend %q, want netavark", h.Name, h.Facts.NetworkBackend)
+		}
+	}
+}

@@ -142,4 +142,6 @@ type Facts struct {
 	RuntimeVersion string `json:"runtime_version"`
 	Accel          string `json:"accel"`
 	THP            string `json:"thp"`
+	// NetworkBackend is podman's network stack: netavark or cni.
+	NetworkBackend string `json:"network_backend,omitempty"`
 }

@@ -229,7 +229,7 @@ func provenance(base models.Provenance, tb *Testbed, src, dst *Host) models.Prov
 			accel = tb.Accel
 		}
 		return map[string]string{"kernel": f.Kernel, "podman": f.Podman, "criu": f.CRIU, "runtime": f.Runtime,
-			"runtime_version": f.RuntimeVersion, "thp": f.THP, "accel": accel}
+			"runtime_version": f.RuntimeVersion, "thp": f.THP, "accel": accel, "network_backend": f.NetworkBackend}
 	}
 	sf, tf := facts(src), facts(dst)
 	for k, v := range sf {

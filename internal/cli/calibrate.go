@@ -315,7 +315,7 @@ func factsMap(f infra.Facts, accel string) map[string]string {
 		f.Accel = accel
 	}
 	return map[string]string{"kernel": f.Kernel, "podman": f.Podman, "criu": f.CRIU, "runtime": f.Runtime,
-		"runtime_version": f.RuntimeVersion, "thp": f.THP, "accel": f.Accel}
+		"runtime_version": f.RuntimeVersion, "thp": f.THP, "accel": f.Accel, "network_backend": f.NetworkBackend}
 }
 
 // versions are the report's versions: migrlab's and every host's (one entry

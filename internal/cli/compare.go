@@ -308,7 +308,7 @@ func versionsFromRecords(recs []models.Record) map[string]string {
 		}
 		p := r.Provenance
 		v["recorded migrlab"], v["recorded commit"] = p.Version, p.Commit
-		for _, k := range []string{"kernel", "podman", "criu", "runtime", "runtime_version", "thp", "accel", "testbed"} {
+		for _, k := range []string{"kernel", "podman", "criu", "runtime", "runtime_version", "thp", "accel", "network_backend", "testbed"} {
 			if x := p.Host[k]; x != "" {
 				v[k] = x
 			}

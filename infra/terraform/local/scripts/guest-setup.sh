@@ -12,6 +12,12 @@ printf 'PasswordAuthentication no\nHostKey /etc/ssh/ssh_host_ed25519_key\n' >"$R
 mkdir -p "$R/root/.ssh" && chmod 700 "$R/root/.ssh"
 mkdir -p "$R/etc/containers/containers.conf.d"
 printf '[engine]\nruntime = "runc"\n' >"$R/etc/containers/containers.conf.d/50-migrlab-runtime.conf"
+# netavark, podman 4's own network stack, instead of the CNI plugins (podman
+# 4.3 on Debian picks CNI when both are installed): it sets up and tears down
+# the container's network (bridge, port forwards) in one process instead of
+# one Go binary per plugin, measured under TCG: -1.8 s per restore, -0.8 s per
+# checkpoint, -2.6 s per container start (docs/fidelity.md).
+printf '[network]\nnetwork_backend = "netavark"\n' >"$R/etc/containers/containers.conf.d/50-migrlab-network.conf"
 mkdir -p "$R/etc/systemd/network"
 printf '[Match]\nMACAddress=52:54:00:12:34:56\n\n[Network]\nDHCP=yes\n' >"$R/etc/systemd/network/10-user.network"
 

@@ -24,7 +24,7 @@ trap 'rm -rf "$tmp"' EXIT
 start=$SECONDS
 log "building guest image $hash with mmdebstrap (a few minutes; log: $tmp/mmdebstrap.log)"
 if ! mmdebstrap --variant=apt --mode=root \
-	--include=systemd-sysv,udev,dbus,linux-image-amd64,initramfs-tools,podman,runc,criu,conmon,containernetworking-plugins,golang-github-containernetworking-plugin-dnsname,slirp4netns,uidmap,iptables,openssh-server,iproute2,iputils-ping,kmod,ca-certificates,procps,netcat-openbsd,catatonit,tar \
+	--include=systemd-sysv,udev,dbus,linux-image-amd64,initramfs-tools,podman,runc,criu,conmon,netavark,containernetworking-plugins,slirp4netns,uidmap,iptables,openssh-server,iproute2,iputils-ping,kmod,ca-certificates,procps,netcat-openbsd,catatonit,tar \
 	--customize-hook="bash $here/guest-setup.sh \"\$1\"" \
 	bookworm "$tmp/rootfs" "$mirror" >"$tmp/mmdebstrap.log" 2>&1; then
 	tail -40 "$tmp/mmdebstrap.log" >&2
