@@ -200,6 +200,11 @@ func (r compareRun) do(ctx context.Context) ([]models.Record, error) {
 	if err := reports.Render(r.stdout, format, summary.Table()); err != nil {
 		return all, err
 	}
+	if rs := reports.Repeatability(all); len(rs) > 0 {
+		if err := reports.Render(r.stdout, format, reports.RepeatabilityTable(rs)); err != nil {
+			return all, err
+		}
+	}
 	detail, phases := calibrate.PhaseTables(all)
 	if err := reports.Render(r.stdout, format, phases); err != nil {
 		return all, err

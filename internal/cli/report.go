@@ -61,7 +61,13 @@ func renderReport(w io.Writer, format reports.Format, recs []models.Record, grou
 		if err := reports.Render(w, format, ct.Table()); err != nil {
 			return err
 		}
-		return reports.Render(w, format, summary.Table())
+		if err := reports.Render(w, format, summary.Table()); err != nil {
+			return err
+		}
+		if rs := reports.Repeatability(recs); len(rs) > 0 {
+			return reports.Render(w, format, reports.RepeatabilityTable(rs))
+		}
+		return nil
 	}
 	keys, err := reports.ParseGroupBy(groupBy)
 	if err != nil {

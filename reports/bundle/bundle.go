@@ -128,6 +128,12 @@ func Markdown(in Input, dir string, plots []string, skipped *plot.SkippedError) 
 	if err := reports.Render(&b, reports.FormatMarkdown, summary.Table()); err != nil {
 		return nil, err
 	}
+	if rs := reports.Repeatability(in.Records); len(rs) > 0 {
+		b.WriteString("\n")
+		if err := reports.Render(&b, reports.FormatMarkdown, reports.RepeatabilityTable(rs)); err != nil {
+			return nil, err
+		}
+	}
 	b.WriteString("\n## Predicted vs measured, per scenario\n\n")
 	if err := reports.Render(&b, reports.FormatMarkdown, ct.Table()); err != nil {
 		return nil, err

@@ -63,3 +63,29 @@ func TestWriteReportDirectory(t *testing.T) {
 		t.Errorf("report.md lacks the validation MAPE 8.71%%:\n%s", md)
 	}
 }
+
+// TestReportRepeatability: report.md shows the testbed's repeatability when a
+// scenario was measured more than once with the same technique, and not
+// otherwise.
+func TestReportRepeatability(t *testing.T) {
+	var recs []models.Record
+	for i, down := range []float64{20, 25, 30} {
+		r := rec("r4", "cold", "real", "validation", 4e6, down)
+		r.Repetition = i
+		p := rec("r4", "cold", "sim", "validation", 4e6, 25)
+		p.Repetition = i
+		recs = append(recs, r, p)
+	}
+	md, err := Markdown(Input{Records: recs}, t.TempDir(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sd 5 over mean 25: CoV 20%; the median 25 misses 20 by 25% and 30 by 16.7%: 13.9%.
+	if want := "| cold | downtime | 1 | 3 | 20.0% | 13.9% |"; !strings.Contains(string(md), want) {
+		t.Errorf("report.md lacks %q:\n%s", want, md)
+	}
+	md, _ = Markdown(Input{Records: recs[:2]}, t.TempDir(), nil, nil)
+	if strings.Contains(string(md), "repeatability") {
+		t.Errorf("one repetition: report.md has a repeatability table:\n%s", md)
+	}
+}
