@@ -189,3 +189,18 @@ func TestVersionsCollapseEqualHosts(t *testing.T) {
 		t.Errorf("versions %v", v)
 	}
 }
+
+// TestDemoCalibratesTwice: the demo fits its calibration over two repetitions
+// of the plan by default (docs/fidelity.md: one noisy migration per kind set
+// the fixed costs of a whole run).
+func TestDemoCalibratesTwice(t *testing.T) {
+	for _, f := range DemoCommand().Flags {
+		if f.Names()[0] == "calibration-repeat" {
+			if v := f.(*cli.IntFlag).Value; v != 2 {
+				t.Fatalf("demo --calibration-repeat defaults to %d, want 2", v)
+			}
+			return
+		}
+	}
+	t.Fatal("demo has no --calibration-repeat flag")
+}
