@@ -345,7 +345,9 @@ func versions(itb *infra.Testbed) map[string]string {
 			same = same && x == xs[0]
 		}
 		if same {
-			v[k] = xs[0]
+			if xs[0] != "" { // a fact no host reported (an older preflight)
+				v[k] = xs[0]
+			}
 			continue
 		}
 		for i, x := range xs {

@@ -188,6 +188,14 @@ func TestVersionsCollapseEqualHosts(t *testing.T) {
 		v["kernel (vm1)"] != "6.1" || v["kernel (vm2)"] != "6.6" || v["kernel"] != "" || v["testbed"] != "t (local)" {
 		t.Errorf("versions %v", v)
 	}
+	if _, ok := v["network_backend"]; ok {
+		t.Errorf("no host reported its network backend, versions have one: %v", v)
+	}
+	f.NetworkBackend, g.NetworkBackend = "netavark", "netavark"
+	v = versions(&infra.Testbed{Name: "t", Hosts: []infra.Host{{Name: "vm1", Facts: f}, {Name: "vm2", Facts: g}}})
+	if v["network_backend"] != "netavark" {
+		t.Errorf("network_backend %q, want netavark: %v", v["network_backend"], v)
+	}
 }
 
 // TestDemoCalibratesTwice: the demo fits its calibration over two repetitions
