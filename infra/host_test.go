@@ -198,3 +198,15 @@ func TestPodmanTunnel(t *testing.T) {
 		t.Errorf("socket %s left after close: %v", sock, err)
 	}
 }
+
+func TestFactsMap(t *testing.T) {
+	f := Facts{Kernel: "6.1", RuntimeVersion: "1.1.5", NetworkBackend: "netavark"}
+	m := f.Map("tcg")
+	if m["kernel"] != "6.1" || m["runtime_version"] != "1.1.5" || m["network_backend"] != "netavark" || m["accel"] != "tcg" {
+		t.Errorf("map %v: want the facts by JSON name and the testbed's accel", m)
+	}
+	f.Accel = "kvm"
+	if a := f.Map("tcg")["accel"]; a != "kvm" {
+		t.Errorf("accel %q: the host's own accel wins, want kvm", a)
+	}
+}

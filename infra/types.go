@@ -145,3 +145,14 @@ type Facts struct {
 	// NetworkBackend is podman's network stack: netavark or cni.
 	NetworkBackend string `json:"network_backend,omitempty"`
 }
+
+// Map returns the facts by their JSON names (a record's provenance, a
+// calibration's hosts, a report's versions); accel stands in for an empty Accel
+// (the testbed's).
+func (f Facts) Map(accel string) map[string]string {
+	if f.Accel == "" {
+		f.Accel = accel
+	}
+	return map[string]string{"kernel": f.Kernel, "podman": f.Podman, "criu": f.CRIU, "runtime": f.Runtime,
+		"runtime_version": f.RuntimeVersion, "thp": f.THP, "accel": f.Accel, "network_backend": f.NetworkBackend}
+}

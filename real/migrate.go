@@ -222,16 +222,7 @@ func provenance(base models.Provenance, tb *Testbed, src, dst *Host) models.Prov
 		}
 		p.Host[k] = v
 	}
-	facts := func(h *Host) map[string]string {
-		f := h.Facts
-		accel := f.Accel
-		if accel == "" {
-			accel = tb.Accel
-		}
-		return map[string]string{"kernel": f.Kernel, "podman": f.Podman, "criu": f.CRIU, "runtime": f.Runtime,
-			"runtime_version": f.RuntimeVersion, "thp": f.THP, "accel": accel, "network_backend": f.NetworkBackend}
-	}
-	sf, tf := facts(src), facts(dst)
+	sf, tf := src.Facts.Map(tb.Accel), dst.Facts.Map(tb.Accel)
 	for k, v := range sf {
 		p.Host[k] = v
 		if tf[k] != v {

@@ -215,7 +215,7 @@ func calibrateTestbed(ctx context.Context, itb *infra.Testbed, tb *real.Testbed,
 		c.Created = time.Now().UTC().Format(time.RFC3339)
 		c.Hosts = map[string]map[string]string{}
 		for _, h := range itb.Hosts {
-			c.Hosts[h.Name] = factsMap(h.Facts, itb.Accel)
+			c.Hosts[h.Name] = h.Facts.Map(itb.Accel)
 		}
 	}
 	return res, err
@@ -309,15 +309,6 @@ func (p linkProber) Link(ctx context.Context) (calibrate.Link, error) {
 	return calibrate.Link{RTTs: rep.RTTs, Bytes: rep.Transfer.Bytes, Time: rep.Transfer.Time}, nil
 }
 
-// factsMap turns a host's facts into the calibration's host map.
-func factsMap(f infra.Facts, accel string) map[string]string {
-	if f.Accel == "" {
-		f.Accel = accel
-	}
-	return map[string]string{"kernel": f.Kernel, "podman": f.Podman, "criu": f.CRIU, "runtime": f.Runtime,
-		"runtime_version": f.RuntimeVersion, "thp": f.THP, "accel": f.Accel, "network_backend": f.NetworkBackend}
-}
-
 // versions are the report's versions: migrlab's and every host's (one entry
 // when all hosts agree, else one per host).
 func versions(itb *infra.Testbed) map[string]string {
@@ -330,7 +321,7 @@ func versions(itb *infra.Testbed) map[string]string {
 	v["testbed"] = itb.Name + " (" + string(itb.Backend) + ")"
 	per := map[string][]string{}
 	for _, h := range itb.Hosts {
-		f := factsMap(h.Facts, itb.Accel)
+		f := h.Facts.Map(itb.Accel)
 		if f["runtime"] != "" {
 			// For example "runc": "1.1.5+ds1".
 			f[f["runtime"]] = f["runtime_version"]
