@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/migrlab/migrlab/models"
 )
@@ -34,79 +35,54 @@ var repeatMetrics = []Metric{MetricDowntime, MetricTotalTime, MetricBytes}
 // no scenario was repeated.
 func Repeatability(records []models.Record) []RepeatStat {
 	type cell struct{ scenario, technique string }
-	byCell := map[cell][]models.Record{}
-	var order []cell
+	byCell := map[cell][]models.Metrics{}
+	var cells []cell
+	var techniques []string
 	for _, r := range records {
 		if r.Backend != models.BackendReal || r.Error != "" || Unscored(r.Role) {
 			continue
 		}
 		k := cell{r.Scenario, r.Technique}
 		if byCell[k] == nil {
-			order = append(order, k)
+			cells = append(cells, k)
+			if !slices.Contains(techniques, r.Technique) {
+				techniques = append(techniques, r.Technique)
+			}
 		}
-		byCell[k] = append(byCell[k], r)
+		byCell[k] = append(byCell[k], r.Metrics)
 	}
+	o := newOrderer(records)
+	slices.SortFunc(techniques, func(a, b string) int { return o.compare(GroupTechnique, a, b) })
 	var out []RepeatStat
-	for _, tech := range techniqueOrder(records) {
+	for _, tech := range techniques {
 		for _, k := range repeatMetrics {
 			st := RepeatStat{Technique: tech, Metric: k}
-			var covs, apesAll []float64
-			for _, c := range order {
-				rs := byCell[c]
-				if c.technique != tech || len(rs) < 2 {
+			var covs, apes []float64
+			for _, c := range cells {
+				if c.technique != tech || len(byCell[c]) < 2 {
 					continue
 				}
-				xs := make([]float64, len(rs))
-				for i, r := range rs {
-					xs[i] = k.Of(r.Metrics)
+				xs := make([]float64, len(byCell[c]))
+				for i, m := range byCell[c] {
+					xs[i] = k.Of(m)
 				}
 				med := median(sorted(xs))
-				a, _ := apes(repeated(med, len(xs)), xs)
-				apesAll = append(apesAll, a...)
+				for _, x := range xs {
+					if e, ok := relErr(med, x); ok {
+						apes = append(apes, math.Abs(e))
+					}
+				}
 				if m := mean(xs); m != 0 {
 					covs = append(covs, stddev(xs)/math.Abs(m))
 				}
 				st.Cells++
 				st.N += len(xs)
 			}
-			if st.Cells == 0 {
-				continue
+			if st.Cells > 0 {
+				st.CoV, st.FloorMAPE = mean(covs), mean(apes)
+				out = append(out, st)
 			}
-			st.CoV, st.FloorMAPE = mean(covs), mean(apesAll)
-			out = append(out, st)
 		}
-	}
-	return out
-}
-
-// techniqueOrder returns the techniques of records in models.TechniqueNames
-// order, then any others in order of appearance.
-func techniqueOrder(records []models.Record) []string {
-	seen := map[string]bool{}
-	for _, r := range records {
-		seen[r.Technique] = true
-	}
-	var out []string
-	for _, t := range models.TechniqueNames {
-		if seen[t] {
-			out = append(out, t)
-			delete(seen, t)
-		}
-	}
-	for _, r := range records {
-		if seen[r.Technique] {
-			out = append(out, r.Technique)
-			delete(seen, r.Technique)
-		}
-	}
-	return out
-}
-
-// repeated returns n copies of x.
-func repeated(x float64, n int) []float64 {
-	out := make([]float64, n)
-	for i := range out {
-		out[i] = x
 	}
 	return out
 }

@@ -16,34 +16,37 @@ func measured(scenario, role, technique, backend string, rep int, downS float64,
 }
 
 func TestRepeatability(t *testing.T) {
-	rec := func(scenario, role, technique, backend string, rep int, downS, _ float64, bytes int64, _ int, _ string) models.Record {
-		return measured(scenario, role, technique, backend, rep, downS, bytes)
-	}
 	recs := []models.Record{
 		// Not scored: calibration, warm-up, predictions, failures.
-		rec("cal", RoleCalibration, "cold", models.BackendReal, 0, 100, 100, 1000, 0, "final"),
-		rec("cal", RoleCalibration, "cold", models.BackendReal, 1, 300, 300, 1000, 0, "final"),
-		rec("w", RoleWarmup, "cold", models.BackendReal, 0, 100, 100, 1000, 0, "final"),
-		rec("w", RoleWarmup, "cold", models.BackendReal, 1, 900, 900, 1000, 0, "final"),
-		rec("a", RoleValidation, "cold", models.BackendSim, 0, 1, 1, 1, 0, "final"),
-		rec("a", RoleValidation, "cold", models.BackendSim, 1, 9, 9, 9, 0, "final"),
+		measured("cal", RoleCalibration, "cold", models.BackendReal, 0, 100, 1000),
+		measured("cal", RoleCalibration, "cold", models.BackendReal, 1, 300, 1000),
+		measured("w", RoleWarmup, "cold", models.BackendReal, 0, 100, 1000),
+		measured("w", RoleWarmup, "cold", models.BackendReal, 1, 900, 1000),
+		measured("a", RoleValidation, "cold", models.BackendSim, 0, 1, 1),
+		measured("a", RoleValidation, "cold", models.BackendSim, 1, 9, 9),
+		// MiGrror before cold in the input; the table follows models.TechniqueNames.
+		measured("a", RoleValidation, "migrror", models.BackendReal, 0, 10, 3000),
+		measured("a", RoleValidation, "migrror", models.BackendReal, 1, 10, 3000),
 		// Cold, scenario a: downtimes 30, 40, 50 (median 40, mean 40, sd 10).
-		rec("a", RoleValidation, "cold", models.BackendReal, 0, 30, 30, 1000, 0, "final"),
-		rec("a", RoleValidation, "cold", models.BackendReal, 1, 40, 40, 1000, 0, "final"),
-		rec("a", RoleValidation, "cold", models.BackendReal, 2, 50, 50, 1000, 0, "final"),
+		measured("a", RoleValidation, "cold", models.BackendReal, 0, 30, 1000),
+		measured("a", RoleValidation, "cold", models.BackendReal, 1, 40, 1000),
+		measured("a", RoleValidation, "cold", models.BackendReal, 2, 50, 1000),
 		// Cold, scenario b: 10, 20 (median 15, mean 15, sd 7.071).
-		rec("b", RoleValidation, "cold", models.BackendReal, 0, 10, 10, 2000, 0, "final"),
-		rec("b", RoleValidation, "cold", models.BackendReal, 1, 20, 20, 2000, 0, "final"),
+		measured("b", RoleValidation, "cold", models.BackendReal, 0, 10, 2000),
+		measured("b", RoleValidation, "cold", models.BackendReal, 1, 20, 2000),
 		// Pre-copy measured once: no repeatability.
-		rec("a", RoleValidation, "precopy", models.BackendReal, 0, 10, 20, 3000, 3, "max_rounds"),
+		measured("a", RoleValidation, "precopy", models.BackendReal, 0, 10, 3000),
 	}
-	failed := rec("a", RoleValidation, "cold", models.BackendReal, 3, 500, 500, 1, 0, "final")
+	failed := measured("a", RoleValidation, "cold", models.BackendReal, 3, 500, 1)
 	failed.Error = "checkpoint failed"
 	recs = append(recs, failed)
 
 	got := Repeatability(recs)
-	if len(got) != len(repeatMetrics) {
-		t.Fatalf("got %d stats, want %d (cold only): %+v", len(got), len(repeatMetrics), got)
+	if len(got) != 2*len(repeatMetrics) || got[len(repeatMetrics)].Technique != "migrror" {
+		t.Fatalf("got %d stats, want %d (cold, then migrror; pre-copy was measured once): %+v", len(got), 2*len(repeatMetrics), got)
+	}
+	if m := got[len(repeatMetrics)]; m.Cells != 1 || m.N != 2 || m.CoV != 0 || m.FloorMAPE != 0 {
+		t.Errorf("migrror downtime %+v, want one cell of two equal measurements", m)
 	}
 	d := got[0]
 	if d.Technique != "cold" || d.Metric != MetricDowntime || d.Cells != 2 || d.N != 5 {
