@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -327,5 +328,48 @@ func TestUpWithoutTerraformSaysHowToGetIt(t *testing.T) {
 func TestDestroyDoesNotNeedLocalFiles(t *testing.T) {
 	if n := len(destroyOptions()); n != 3 {
 		t.Fatalf("destroyOptions: %d options, want -var image_archives=[], -var agent_binary= and -var agent_tls_dir=", n)
+	}
+}
+
+func TestNormalizeMakesLocalPathsAbsolute(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := normalize(Spec{AgentBinary: "bin/migrlab", ImageArchives: []string{"w.tar", "/abs/x.tar"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(wd, "bin/migrlab"); s.AgentBinary != want {
+		t.Errorf("AgentBinary = %q, want %q", s.AgentBinary, want)
+	}
+	if want := []string{filepath.Join(wd, "w.tar"), "/abs/x.tar"}; !reflect.DeepEqual(s.ImageArchives, want) {
+		t.Errorf("ImageArchives = %q, want %q", s.ImageArchives, want)
+	}
+}
+
+func TestUpRejectsMissingLocalFilesBeforeTerraform(t *testing.T) {
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "w.tar")
+	if err := os.WriteFile(archive, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, tt := range map[string]struct {
+		spec Spec
+		want string
+	}{
+		"agent":   {Spec{AgentBinary: filepath.Join(dir, "nope"), ImageArchives: []string{archive}}, "agent binary " + filepath.Join(dir, "nope") + ": no such file or directory (build it with `just build`"},
+		"archive": {Spec{ImageArchives: []string{archive, filepath.Join(dir, "missing.tar")}}, "image archive " + filepath.Join(dir, "missing.tar") + ": no such file"},
+		"dir":     {Spec{AgentBinary: dir}, "agent binary " + dir + " is not a regular file"},
+	} {
+		tt.spec.StateDir = filepath.Join(dir, "state")
+		tt.spec.Terraform = filepath.Join(dir, "no-terraform") // never reached
+		_, err := Up(context.Background(), tt.spec)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Up error = %v, want it to contain %q", name, err, tt.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "state")); !os.IsNotExist(err) {
+		t.Errorf("Up wrote state before failing: %v", err)
 	}
 }

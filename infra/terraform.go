@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -120,7 +121,50 @@ func normalize(s Spec) (Spec, error) {
 	default:
 		return s, fmt.Errorf("infra: unknown accel %q (want auto, kvm or tcg)", s.Accel)
 	}
+	// Terraform runs in the testbed directory: a relative path would name
+	// a file there, not the one the user meant.
+	var err error
+	if s.AgentBinary != "" {
+		if s.AgentBinary, err = filepath.Abs(s.AgentBinary); err != nil {
+			return s, fmt.Errorf("infra: agent binary: %w", err)
+		}
+	}
+	if len(s.ImageArchives) > 0 {
+		abs := make([]string, len(s.ImageArchives))
+		for i, a := range s.ImageArchives {
+			if abs[i], err = filepath.Abs(a); err != nil {
+				return s, fmt.Errorf("infra: image archive: %w", err)
+			}
+		}
+		s.ImageArchives = abs
+	}
 	return s, nil
+}
+
+// checkLocalFiles fails fast, before Terraform starts, when the agent binary
+// or an image archive the hosts should receive is not a readable file.
+func checkLocalFiles(s Spec) error {
+	check := func(what, path, fix string) error {
+		st, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("infra: %s %s: %w (%s)", what, path, errors.Unwrap(err), fix)
+		}
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("infra: %s %s is not a regular file (%s)", what, path, fix)
+		}
+		return nil
+	}
+	if s.AgentBinary != "" {
+		if err := check("agent binary", s.AgentBinary, "build it with `just build` and pass bin/migrlab"); err != nil {
+			return err
+		}
+	}
+	for _, a := range s.ImageArchives {
+		if err := check("image archive", a, "give an existing docker-archive tarball"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // tfVars builds the root module's input variables (terraform.tfvars.json).

@@ -20,6 +20,9 @@ func Up(ctx context.Context, spec Spec) (*Testbed, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkLocalFiles(s); err != nil {
+		return nil, err
+	}
 	l, err := newLayout(s.StateDir, s.Name)
 	if err != nil {
 		return nil, err
