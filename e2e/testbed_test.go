@@ -210,3 +210,23 @@ func TestLocalGuestsUseNetavark(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalTCGGuestsRunWithoutASLR checks that local guests under TCG boot with
+// norandmaps (QEMU then reuses the translated code of podman, runc, CRIU and
+// netavark across processes: a third of every checkpoint and restore), and that
+// the preflight records it in the host facts.
+func TestLocalTCGGuestsRunWithoutASLR(t *testing.T) {
+	tb := requireTestbed(t)
+	want, wantFact := "2", "on"
+	if tb.Accel == "tcg" {
+		want, wantFact = "0", "off"
+	}
+	for _, h := range tb.Hosts {
+		if got := strings.TrimSpace(sshRun(t, h, time.Minute, "cat /proc/sys/kernel/randomize_va_space")); got != want {
+			t.Errorf("%s (%s): randomize_va_space %q, want %s", h.Name, tb.Accel, got, want)
+		}
+		if h.Facts.ASLR != wantFact {
+			t.Errorf("%s: facts.aslr %q, want %s", h.Name, h.Facts.ASLR, wantFact)
+		}
+	}
+}

@@ -200,9 +200,9 @@ func TestPodmanTunnel(t *testing.T) {
 }
 
 func TestFactsMap(t *testing.T) {
-	f := Facts{Kernel: "6.1", RuntimeVersion: "1.1.5", NetworkBackend: "netavark"}
+	f := Facts{Kernel: "6.1", RuntimeVersion: "1.1.5", NetworkBackend: "netavark", ASLR: "off"}
 	m := f.Map("tcg")
-	if m["kernel"] != "6.1" || m["runtime_version"] != "1.1.5" || m["network_backend"] != "netavark" || m["accel"] != "tcg" {
+	if m["kernel"] != "6.1" || m["runtime_version"] != "1.1.5" || m["network_backend"] != "netavark" || m["accel"] != "tcg" || m["aslr"] != "off" {
 		t.Errorf("map %v: want the facts by JSON name and the testbed's accel", m)
 	}
 	f.Accel = "kvm"

@@ -144,6 +144,9 @@ type Facts struct {
 	THP            string `json:"thp"`
 	// NetworkBackend is podman's network stack: netavark or cni.
 	NetworkBackend string `json:"network_backend,omitempty"`
+	// ASLR is the user-space address randomization: on, or off (local TCG
+	// guests boot with norandmaps so that QEMU reuses translated code).
+	ASLR string `json:"aslr,omitempty"`
 }
 
 // Map returns the facts by their JSON names (a record's provenance, a
@@ -154,5 +157,5 @@ func (f Facts) Map(accel string) map[string]string {
 		f.Accel = accel
 	}
 	return map[string]string{"kernel": f.Kernel, "podman": f.Podman, "criu": f.CRIU, "runtime": f.Runtime,
-		"runtime_version": f.RuntimeVersion, "thp": f.THP, "accel": f.Accel, "network_backend": f.NetworkBackend}
+		"runtime_version": f.RuntimeVersion, "thp": f.THP, "accel": f.Accel, "network_backend": f.NetworkBackend, "aslr": f.ASLR}
 }

@@ -25,13 +25,14 @@ criu=$(criu --version 2>/dev/null | sed -n 's/^Version: *//p' | head -1)
 runtime_version=$(runc --version 2>/dev/null | sed -n 's/^runc version *//p' | head -1)
 conmon=$(conmon --version 2>/dev/null | sed -n 's/^conmon version *//p' | head -1)
 network=$(podman info --format '{{.Host.NetworkBackend}}' 2>/dev/null || echo unknown)
+case $(cat /proc/sys/kernel/randomize_va_space 2>/dev/null) in 0) aslr=off ;; 1 | 2) aslr=on ;; *) aslr=unknown ;; esac
 thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)
 [ "$thp" = "$want_thp" ] || [ "$thp" = unknown ] || fail "transparent_hugepage is '$thp', want '$want_thp'"
 private_addr=$(cat /etc/migrlab/private_addr 2>/dev/null || true)
 
 mkdir -p /etc/migrlab
 cat >/etc/migrlab/facts.json.new <<JSON
-{"name":"$name","kernel":"$kernel","podman":"$podman","criu":"$criu","runtime":"$runtime","runtime_version":"$runtime_version","conmon":"$conmon","thp":"$thp","network_backend":"$network","private_addr":"$private_addr"}
+{"name":"$name","kernel":"$kernel","podman":"$podman","criu":"$criu","runtime":"$runtime","runtime_version":"$runtime_version","conmon":"$conmon","thp":"$thp","network_backend":"$network","aslr":"$aslr","private_addr":"$private_addr"}
 JSON
 mv /etc/migrlab/facts.json.new /etc/migrlab/facts.json
-echo "migrlab[$name]: preflight ok: kernel $kernel, podman $podman, criu $criu, $runtime $runtime_version, thp $thp, network $network"
+echo "migrlab[$name]: preflight ok: kernel $kernel, podman $podman, criu $criu, $runtime $runtime_version, thp $thp, network $network, aslr $aslr"
