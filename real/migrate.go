@@ -17,6 +17,7 @@ import (
 func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) error {
 	r.logf("migrating %d container(s) %s -> %s with %s", len(r.envs), r.src.Name, r.dst.Name, t.Name())
 	unjournal := r.journal()
+	cpuStart, cpuStartOK := readCPUTimes(ProcStat)
 	epoch := time.Now()
 	envs := make([]models.Env, len(r.envs))
 	for i, e := range r.envs {
@@ -33,6 +34,9 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 		r.out.Group.Members = []models.Result{res}
 	} else {
 		r.out.Group, err = models.MigrateGroup(ctx, t, envs, r.s.Group.Mode, Parallel{})
+	}
+	if cpuEnd, ok := readCPUTimes(ProcStat); ok && cpuStartOK {
+		r.cpuBusy, r.cpuSteal, r.cpuOK = cpuShares(cpuStart, cpuEnd)
 	}
 	for i := range r.out.Members {
 		if i < len(r.out.Group.Members) {
@@ -167,6 +171,12 @@ func (r *runner) record() {
 	for _, st := range r.probes.Stats {
 		extra["probes_sent"] += float64(st.Sent)
 		extra["probes_lost"] += float64(st.Lost)
+	}
+	if r.cpuOK {
+		// The orchestrator's CPU during the migration: on a local testbed
+		// the VMs' host, where stolen time slows every phase together.
+		extra[ExtraOrchestratorBusy] = r.cpuBusy
+		extra[ExtraOrchestratorSteal] = r.cpuSteal
 	}
 	rec.Metrics.Extra = extra
 }

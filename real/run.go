@@ -196,6 +196,10 @@ type runner struct {
 	// failedAt is when the last migration failed; answeredAt when its
 	// workload answered on the source again after the rollback.
 	failedAt, answeredAt time.Time
+	// cpuBusy and cpuSteal are the orchestrator's CPU shares during the
+	// last migration (cpuOK: measured).
+	cpuBusy, cpuSteal float64
+	cpuOK             bool
 }
 
 func (r *runner) logf(format string, a ...any) {

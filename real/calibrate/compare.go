@@ -176,12 +176,19 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 	return out, errors.Join(failed...)
 }
 
+// noteworthySteal is the host steal share from which a progress line says
+// that the measured migration ran on a contended host.
+const noteworthySteal = 0.05
+
 // summaryLine is one progress line: measured and predicted downtime and bytes.
 func summaryLine(real models.Record, preds []models.Record) string {
 	var b strings.Builder
 	if real.Error == "" {
 		fmt.Fprintf(&b, "real: downtime %.2fs, %.2f MiB, %d live rounds", real.Metrics.DowntimeS,
 			float64(real.Metrics.BytesSent)/(1<<20), real.Metrics.LiveRounds)
+		if st, ok := real.Metrics.Extra[extraOrchestratorSteal]; ok && st >= noteworthySteal {
+			fmt.Fprintf(&b, " (host CPU %.0f %% stolen)", 100*st)
+		}
 	} else {
 		b.WriteString("real: failed")
 	}

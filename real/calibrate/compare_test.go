@@ -204,6 +204,11 @@ func TestPhaseTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for i := range recs {
+		if recs[i].Backend == models.BackendReal && recs[i].Technique == "precopy" {
+			recs[i].Metrics.Extra = map[string]float64{extraOrchestratorSteal: 0.25}
+		}
+	}
 	detail, summary := PhaseTables(recs)
 	// cold: 3 downtime phases + final bytes; precopy: all 7.
 	if len(detail.Rows) != 4+7 || len(summary.Rows) != 4+7 {
@@ -212,6 +217,10 @@ func TestPhaseTables(t *testing.T) {
 	for _, row := range detail.Rows {
 		if row[0].Text != "val" || row[6].Value != 0 {
 			t.Errorf("row %+v", row)
+		}
+		// The measured migration's host steal, where it was recorded.
+		if steal := row[8]; (row[1].Text == "precopy") != (steal.Value == 0.25 && steal.Unit == reports.UnitFraction) {
+			t.Errorf("%s %s: host steal cell %+v, want 25 %% for precopy only", row[1].Text, row[3].Text, steal)
 		}
 	}
 	for _, r := range recs {
@@ -229,5 +238,18 @@ func TestPhaseTables(t *testing.T) {
 		if math.Abs(sum-r.Metrics.DowntimeS) > 1e-9 {
 			t.Errorf("%s: downtime phases add up to %g, downtime %g", r.Technique, sum, r.Metrics.DowntimeS)
 		}
+	}
+}
+
+// TestSummaryLineNamesHostSteal: a measured migration on a contended host says so.
+func TestSummaryLineNamesHostSteal(t *testing.T) {
+	r := models.Record{Backend: models.BackendReal, Metrics: models.Metrics{DowntimeS: 30, BytesSent: 1 << 20, LiveRounds: 2,
+		Extra: map[string]float64{extraOrchestratorSteal: 0.123}}}
+	if got, want := summaryLine(r, nil), "real: downtime 30.00s, 1.00 MiB, 2 live rounds (host CPU 12 % stolen)"; got != want {
+		t.Errorf("summaryLine = %q, want %q", got, want)
+	}
+	r.Metrics.Extra[extraOrchestratorSteal] = 0.01
+	if got := summaryLine(r, nil); strings.Contains(got, "stolen") {
+		t.Errorf("1 %% steal: %q, want no note", got)
 	}
 }

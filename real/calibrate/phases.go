@@ -17,6 +17,10 @@ type Phase struct {
 	Of func(models.Record) (float64, bool)
 }
 
+// extraOrchestratorSteal is real.ExtraOrchestratorSteal: the share of the
+// orchestrator's CPU time stolen during a real migration.
+const extraOrchestratorSteal = "orchestrator_cpu_steal"
+
 func finalRound(r models.Record) (models.RoundRecord, bool) {
 	if n := len(r.Rounds); n > 0 && r.Rounds[n-1].Frozen {
 		return r.Rounds[n-1], true
@@ -80,7 +84,10 @@ func PhaseTables(recs []models.Record) (detail, summary reports.Table) {
 			{Key: "measured", Header: "Measured", Align: reports.AlignRight},
 			{Key: "error", Header: "Error", Align: reports.AlignRight},
 			{Key: "rel_error", Header: "Rel. error", Align: reports.AlignRight},
+			{Key: "host_steal", Header: "Host steal", Align: reports.AlignRight},
 		},
+		Notes: []string{"Host steal: the share of the orchestrator's CPU time stolen by the hypervisor under it during the measured migration " +
+			"(on a local testbed it runs the VMs: a high share slows every phase at once)."},
 	}
 	type acc struct {
 		abs, signed, ape float64
@@ -101,7 +108,10 @@ func PhaseTables(recs []models.Record) (detail, summary reports.Table) {
 			}
 			row := []reports.Cell{reports.Text(p.Measured.Scenario), reports.Text(p.Measured.Technique),
 				reports.Number(float64(p.Measured.Repetition), reports.UnitCount), reports.Text(ph.Name),
-				reports.Number(pv, ph.Unit), reports.Number(mv, ph.Unit), reports.Signed(pv-mv, ph.Unit), {}}
+				reports.Number(pv, ph.Unit), reports.Number(mv, ph.Unit), reports.Signed(pv-mv, ph.Unit), {}, {}}
+			if v, ok := p.Measured.Metrics.Extra[extraOrchestratorSteal]; ok {
+				row[8] = reports.Number(v, reports.UnitFraction)
+			}
 			k := key{p.Measured.Technique, ph.Name}
 			a := sums[k]
 			if a == nil {
