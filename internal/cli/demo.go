@@ -51,7 +51,7 @@ func DemoCommand() *cli.Command {
 			&cli.StringFlag{Name: "agent-binary", Usage: "migrlab `BINARY` installed as the agent (default: this binary)"},
 			&cli.DurationFlag{Name: "warmup", Value: 3 * time.Second, Usage: "how long each workload runs before its migration starts"},
 			warmupMigrationsFlag,
-			&cli.IntFlag{Name: "calibration-repeat", Value: 2, Usage: "run the calibration migrations `N` times and fit over all of them (see migrlab calibrate --repeat; each repetition adds about 2.5 minutes under TCG; the more there are, the less one noisy migration weighs)"},
+			&cli.IntFlag{Name: "calibration-repeat", Value: 3, Usage: "run the calibration migrations `N` times and fit over all of them (see migrlab calibrate --repeat; each repetition adds about 2 minutes under TCG; the more there are, the less one noisy migration weighs)"},
 			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
 			&cli.BoolFlag{Name: "keep-testbed", Usage: "leave the testbed up at the end (tear it down with migrlab testbed down)"},
 		},
