@@ -17,10 +17,6 @@ type Phase struct {
 	Of func(models.Record) (float64, bool)
 }
 
-// extraOrchestratorSteal is real.ExtraOrchestratorSteal: the share of the
-// orchestrator's CPU time stolen during a real migration.
-const extraOrchestratorSteal = "orchestrator_cpu_steal"
-
 func finalRound(r models.Record) (models.RoundRecord, bool) {
 	if n := len(r.Rounds); n > 0 && r.Rounds[n-1].Frozen {
 		return r.Rounds[n-1], true

@@ -69,12 +69,15 @@ type Samples struct {
 	Dirty []DirtySample
 }
 
-// Extra keys of real records that calibration reads (see real.Env.Extra).
+// Extra keys of real records that calibration reads (see real.Env.Extra;
+// extraOrchestratorSteal is real.ExtraOrchestratorSteal, the share of the
+// orchestrator's CPU stolen during the migration).
 const (
-	extraRestoreS      = "restore_s"
-	extraRestoreCRIU   = "restore_criu_s"
-	extraPagesRestored = "restore_pages_restored"
-	extraFinalFreezing = "final_freezing_s"
+	extraRestoreS          = "restore_s"
+	extraRestoreCRIU       = "restore_criu_s"
+	extraPagesRestored     = "restore_pages_restored"
+	extraFinalFreezing     = "final_freezing_s"
+	extraOrchestratorSteal = "orchestrator_cpu_steal"
 )
 
 // Extract adds the observations of successful real single-container

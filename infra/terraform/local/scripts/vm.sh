@@ -89,9 +89,9 @@ boot() {
 		# lets them reuse the translations: checkpoints and restores take about a
 		# third less time, and vary less (docs/fidelity.md). KVM needs no such help.
 		local append="root=/dev/vda rw console=ttyS0 quiet"
+		[ "$accel" = tcg ] && append="$append norandmaps"
 		# The HMP monitor socket (run dir, 0700) is for diagnosis: "info jit" shows
 		# the translation cache (socat - UNIX-CONNECT:$d/monitor.sock).
-		[ "$accel" = tcg ] && append="$append norandmaps"
 		qemu-system-x86_64 -name "migrlab-$NAME-$vm" -accel "$accel" -cpu "$cpu" -m "$MEMORY_MIB" -smp "$CPUS" \
 			-kernel "$IMAGE_DIR/vmlinuz" -initrd "$IMAGE_DIR/initrd.img" \
 			-append "$append" \
