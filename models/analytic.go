@@ -61,8 +61,17 @@ func LiuPreCopy(m, r, d, vthd float64, nmax int, tr time.Duration) (LiuResult, e
 type analyticCosts struct {
 	s Scenario
 	// r is the bandwidth (rl of live rounds), d the dirty rate, w the writable
-	// working set, p the page size.
+	// working set, p the page size; hot, rr and rc the runtime's hot bytes,
+	// write rate and the rest of its memory (Workload.Runtime).
 	r, rl, d, w, p float64
+	hot, rr, rc    float64
+}
+
+func newAnalyticCosts(s Scenario) analyticCosts {
+	rt := s.Workload.Runtime
+	return analyticCosts{s: s, r: float64(s.Network.Bandwidth), rl: float64(s.Network.LiveRate()), d: float64(s.Workload.DirtyRate),
+		w: float64(s.Workload.WWSBytes(s.Memory)), p: float64(s.Memory.PageSize),
+		hot: float64(rt.Hot), rr: float64(rt.Rate), rc: float64(rt.Memory - rt.Hot)}
 }
 
 // round is the dump and transfer of v bytes of pages: a live round's
@@ -81,7 +90,48 @@ func (c analyticCosts) round(v float64, frozen bool) (dump, transfer time.Durati
 	return dump, transfer, sent
 }
 
-func (c analyticCosts) dirty(dt time.Duration) float64 { return math.Min(c.d*dt.Seconds(), c.w) }
+// dirty returns the bytes dirtied over dt: the workload's (every byte new,
+// capped at the WWS) and the runtime's (its hot bytes, and every byte new up
+// to the rest of its memory).
+func (c analyticCosts) dirty(dt time.Duration) float64 {
+	if dt <= 0 {
+		return 0
+	}
+	x := dt.Seconds()
+	return math.Min(c.d*x, c.w) + c.hot + math.Min(c.rr*x, c.rc)
+}
+
+// reach returns the shortest dt over which theta bytes are dirty, and false
+// when that never happens (everything that can be dirty is less than theta).
+func (c analyticCosts) reach(theta float64) (time.Duration, bool) {
+	most := c.hot
+	var hi float64 // seconds after which nothing more gets dirty
+	if c.d > 0 {
+		most, hi = most+c.w, c.w/c.d
+	}
+	if c.rr > 0 {
+		most, hi = most+c.rc, math.Max(hi, c.rc/c.rr)
+	}
+	if theta > most {
+		return 0, false
+	}
+	if c.hot == 0 && c.rr == 0 {
+		return Seconds(theta / c.d), true // the workload alone: exact
+	}
+	lo := 0.0 // dirty is piecewise linear and nondecreasing: bisect
+	for range 200 {
+		mid := (lo + hi) / 2
+		if mid <= lo || mid >= hi {
+			break
+		}
+		if c.dirty(Seconds(mid)) >= theta {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return max(Seconds(hi), 1), true
+}
 
 // AnalyticMigration runs a technique in the fluid closed-form model: every dirtied
 // byte counts as new, capped per round at the writable working set, constant
@@ -94,8 +144,7 @@ func AnalyticMigration(s Scenario, technique string) (Result, error) {
 	if s.Group.Containers > 1 {
 		return Result{}, fmt.Errorf("%w: scenario %q migrates a group", ErrNotApplicable, s.Name)
 	}
-	c := analyticCosts{s: s, r: float64(s.Network.Bandwidth), rl: float64(s.Network.LiveRate()), d: float64(s.Workload.DirtyRate),
-		w: float64(s.Workload.WWSBytes(s.Memory)), p: float64(s.Memory.PageSize)}
+	c := newAnalyticCosts(s)
 	m := float64(s.Memory.Size)
 	var res Result
 	var pending float64
@@ -135,10 +184,10 @@ func AnalyticMigration(s Scenario, technique string) (Result, error) {
 				break
 			}
 			next := r.Start + minGap
-			if theta > c.w || c.d == 0 {
+			if dt, ok := c.reach(theta); !ok {
 				next = res.TriggerAt
 			} else {
-				next = max(next, r.Start+Seconds(theta/c.d), t)
+				next = max(next, r.Start+dt, t)
 			}
 			if next >= res.TriggerAt {
 				t = res.TriggerAt

@@ -1,15 +1,20 @@
 package models
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 )
 
 // CalibrationSchema is the version of the calibration file format.
-const CalibrationSchema = 1
+//
+// Schema 2 (2026-11-30) replaced schema 1's dirty_rate_factor and
+// base_dirty_rate_bytes_per_s (a scaled workload rate over one pool) with
+// runtime_hot_bytes and runtime_dirty_rate_bytes_per_s (the runtime's own
+// dirtying beside the workload's, see RuntimeDirtying).
+const CalibrationSchema = 2
 
 // Calibration is what a testbed measured about itself so the simulator can
 // predict migrations on it: the link, the checkpoint/restore costs, and how a
@@ -29,12 +34,13 @@ type Calibration struct {
 	// BaseMemory is the memory a workload container has beyond the buffer it
 	// was asked to hold (runtime, stacks, page tables): what CRIU dumps on top.
 	BaseMemory ByteSize `json:"base_memory_bytes"`
-	// BaseDirtyRate is memory dirtied by the container's runtime regardless of
-	// the configured rate (bytes/s), spread over BaseMemory.
-	BaseDirtyRate Rate `json:"base_dirty_rate_bytes_per_s"`
-	// DirtyRateFactor scales the configured dirty rate to what soft-dirty counts
-	// show (1 = as configured).
-	DirtyRateFactor float64 `json:"dirty_rate_factor"`
+	// RuntimeHot is the part of BaseMemory dirty in every round, however
+	// short: what the container's runtime touches all the time, whatever the
+	// workload's rate.
+	RuntimeHot ByteSize `json:"runtime_hot_bytes"`
+	// RuntimeDirtyRate is the page writes (bytes/s) the runtime spreads over
+	// the rest of BaseMemory, whatever the workload's rate.
+	RuntimeDirtyRate Rate `json:"runtime_dirty_rate_bytes_per_s"`
 	// Fits documents every fitted quantity: the samples it came from and how well
 	// the model explained them.
 	Fits []Fit `json:"fits"`
@@ -56,7 +62,8 @@ type Fit struct {
 // Validate checks that the calibration can drive the simulator.
 func (c Calibration) Validate() error {
 	if c.Schema != CalibrationSchema {
-		return fmt.Errorf("calibration.schema: %d, this migrlab reads schema %d; run `migrlab calibrate` again", c.Schema, CalibrationSchema)
+		return fmt.Errorf("calibration.schema: %d, this migrlab reads schema %d; run `migrlab calibrate` again "+
+			"(or refit the calibration's records: migrlab calibrate --from-records RECORDS --previous OLD.json)", c.Schema, CalibrationSchema)
 	}
 	if err := c.Network.Validate(); err != nil {
 		return fmt.Errorf("calibration: %w", err)
@@ -64,31 +71,33 @@ func (c Calibration) Validate() error {
 	if err := c.Costs.Validate(); err != nil {
 		return fmt.Errorf("calibration: %w", err)
 	}
-	if c.BaseMemory < 0 || c.BaseDirtyRate < 0 {
-		return errors.New("calibration: base_memory_bytes and base_dirty_rate_bytes_per_s must not be negative")
+	if c.BaseMemory < 0 || c.RuntimeDirtyRate < 0 || c.RuntimeDirtyRate != c.RuntimeDirtyRate {
+		return errors.New("calibration: base_memory_bytes and runtime_dirty_rate_bytes_per_s must not be negative")
 	}
-	if !(c.DirtyRateFactor > 0) || c.DirtyRateFactor > 100 {
-		return fmt.Errorf("calibration.dirty_rate_factor: must be in (0, 100], got %g", c.DirtyRateFactor)
+	if c.RuntimeHot < 0 || c.RuntimeHot > c.BaseMemory {
+		return fmt.Errorf("calibration.runtime_hot_bytes: must be between 0 and base_memory_bytes (%s), got %s", c.BaseMemory, c.RuntimeHot)
 	}
 	return nil
 }
 
 // Apply returns the scenario as the simulator should see it on the calibrated
 // testbed: the measured link and costs, restores that load every page (CRIU
-// restores from images), and the container's real memory and dirtying. The
-// scenario's own workload (size, rate, WWS) stays what the user asked for.
+// restores from images), and the container's real memory: the runtime's
+// BaseMemory beside the buffer, dirtied at its own pace (Workload.Runtime).
+// The scenario's own workload (size, rate, WWS) stays what the user asked
+// for: the workload writes at its configured rate.
 func (c Calibration) Apply(s Scenario) Scenario {
 	s.Network = c.Network
 	s.Costs = c.Costs
 	s.Costs.RestoreAllPages = true
-	base := int64(c.BaseMemory) / int64(s.Memory.PageSize) * int64(s.Memory.PageSize)
-	wws := s.Workload.WWSBytes(s.Memory)
+	ps := int64(s.Memory.PageSize)
+	base := int64(c.BaseMemory) / ps * ps
+	s.Workload.WWS = ByteSize(s.Workload.WWSBytes(s.Memory)) // explicit: the runtime's pages are not the WWS
 	s.Memory.Size += ByteSize(base)
-	rate := float64(s.Workload.DirtyRate)*c.DirtyRateFactor + float64(c.BaseDirtyRate)
-	s.Workload.DirtyRate = Rate(math.Max(rate, 0))
-	if base > 0 {
-		// the runtime's pages are written too: they join the working set
-		s.Workload.WWS = ByteSize(min(wws+base, int64(s.Memory.Size)))
+	hot := min(int64(c.RuntimeHot)/ps*ps, base)
+	s.Workload.Runtime = RuntimeDirtying{Memory: ByteSize(base), Hot: ByteSize(hot), Rate: c.RuntimeDirtyRate}
+	if base-hot < ps {
+		s.Workload.Runtime.Rate = 0
 	}
 	return s
 }
@@ -103,12 +112,40 @@ func WriteCalibration(w io.Writer, c Calibration) error {
 // ReadCalibration reads and validates a calibration file.
 func ReadCalibration(r io.Reader) (Calibration, error) {
 	var c Calibration
-	dec := json.NewDecoder(io.LimitReader(r, 16<<20))
+	data, err := io.ReadAll(io.LimitReader(r, 16<<20))
+	if err != nil {
+		return c, fmt.Errorf("calibration: %v", err)
+	}
+	// Another schema's fields are not this one's: say so before the strict decode would.
+	var head struct {
+		Schema int `json:"schema"`
+	}
+	if json.Unmarshal(data, &head) == nil && head.Schema > 0 && head.Schema != CalibrationSchema {
+		return c, Calibration{Schema: head.Schema}.Validate()
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		return c, fmt.Errorf("calibration: not a calibration file: %v", err)
 	}
 	return c, c.Validate()
+}
+
+// ReadCalibrationFacts reads what any schema of calibration file says about
+// its testbed (Testbed, Created, Hosts, Network): what a refit of its records
+// keeps. Nothing is validated; the fitted parameters may be of another schema.
+func ReadCalibrationFacts(r io.Reader) (Calibration, error) {
+	var c struct {
+		Schema  int                          `json:"schema"`
+		Testbed string                       `json:"testbed"`
+		Created string                       `json:"created"`
+		Hosts   map[string]map[string]string `json:"hosts"`
+		Network Network                      `json:"network"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r, 16<<20)).Decode(&c); err != nil || c.Schema < 1 {
+		return Calibration{}, fmt.Errorf("calibration: not a calibration file: %v", err)
+	}
+	return Calibration{Schema: c.Schema, Testbed: c.Testbed, Created: c.Created, Hosts: c.Hosts, Network: c.Network}, nil
 }
 
 // FitLine fits y = a + b x by least squares and reports R^2.

@@ -25,27 +25,44 @@ func TestCalibrationApplyAndRoundTrip(t *testing.T) {
 	c := Calibration{Schema: CalibrationSchema, Testbed: "local",
 		Network:    Network{Bandwidth: 50e6, Latency: Duration(time.Millisecond)},
 		Costs:      Costs{RoundSetup: Duration(2 * time.Second), RestoreBase: Duration(8 * time.Second)},
-		BaseMemory: 3 << 20, BaseDirtyRate: 1e5, DirtyRateFactor: 1.1}
+		BaseMemory: 3<<20 + 100, RuntimeHot: 1<<20 + 7, RuntimeDirtyRate: 1e5}
 	s := Scenario{Name: "x", Memory: Memory{Size: 64 << 20, PageSize: 4096},
 		Workload: Workload{DirtyRate: 1e6, WWS: 4 << 20}, Network: Network{Bandwidth: 1}}
 	got := c.Apply(s.WithDefaults())
-	if got.Memory.Size != 67<<20 || got.Workload.WWS != 7<<20 || got.Workload.DirtyRate != 1.2e6 {
+	// The workload stays as asked; the runtime's whole pages join memory beside it.
+	if got.Memory.Size != 67<<20 || got.Workload.WWS != 4<<20 || got.Workload.DirtyRate != 1e6 {
 		t.Fatalf("applied: size %d wws %d rate %g", got.Memory.Size, got.Workload.WWS, float64(got.Workload.DirtyRate))
+	}
+	if rt := got.Workload.Runtime; rt.Memory != 3<<20 || rt.Hot != 1<<20 || rt.Rate != 1e5 {
+		t.Fatalf("applied runtime: %+v", rt)
+	}
+	if err := got.Validate(); err != nil {
+		t.Fatalf("applied scenario: %v", err)
 	}
 	if got.Network.Bandwidth != 50e6 || !got.Costs.RestoreAllPages || got.Costs.RestoreBase.Duration() != 8*time.Second {
 		t.Fatalf("applied network/costs: %+v %+v", got.Network, got.Costs)
+	}
+	// A WWS of zero (the whole buffer) becomes explicit: the runtime is not part of it.
+	s.Workload.WWS = 0
+	if got := c.Apply(s.WithDefaults()); got.Workload.WWS != 64<<20 || got.Validate() != nil {
+		t.Fatalf("whole-buffer WWS: %d, %v", got.Workload.WWS, got.Validate())
 	}
 	var buf bytes.Buffer
 	if err := WriteCalibration(&buf, c); err != nil {
 		t.Fatal(err)
 	}
 	back, err := ReadCalibration(&buf)
-	if err != nil || back.Costs.RestoreBase != c.Costs.RestoreBase || back.BaseMemory != c.BaseMemory {
+	if err != nil || back.Costs.RestoreBase != c.Costs.RestoreBase || back.BaseMemory != c.BaseMemory ||
+		back.RuntimeHot != c.RuntimeHot || back.RuntimeDirtyRate != c.RuntimeDirtyRate {
 		t.Fatalf("round trip: %v %+v", err, back)
 	}
 	c.Schema = 0
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "migrlab calibrate") {
 		t.Fatalf("old schema: %v", err)
+	}
+	c.Schema, c.RuntimeHot = CalibrationSchema, c.BaseMemory+1
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "calibration.runtime_hot_bytes") {
+		t.Fatalf("hot beyond base memory: %v", err)
 	}
 }
 
@@ -81,10 +98,10 @@ func TestNewCostFieldsValidate(t *testing.T) {
 	}
 }
 
-// oldCalibration is a schema-1 calibration file written before the frozen
-// dump, the live bandwidth and the overheads had parameters of their own.
-const oldCalibration = `{
-  "schema": 1, "testbed": "old", "created": "2026-11-25T16:19:00Z", "hosts": null,
+// schema1Calibration is a schema-1 calibration file: a scaled workload rate
+// (dirty_rate_factor) instead of the runtime's own dirtying.
+const schema1Calibration = `{
+  "schema": 1, "testbed": "old", "created": "2026-11-25T16:19:00Z", "hosts": {"vm1": {"podman": "4.3.1"}},
   "network": {"bandwidth_bytes_per_s": 1740000, "latency_s": 0.0128, "bandwidth_trace": {"points": null}},
   "costs": {"freeze_s": 0.31, "dump_per_page_s": 0.00379, "round_setup_s": 10.3,
     "final_setup_s": 17, "transfer_setup_s": 0, "restore_base_s": 60.8,
@@ -93,38 +110,21 @@ const oldCalibration = `{
   "fits": [], "scenarios": ["calibration-16MiB"]
 }`
 
-// TestOldCalibrationMeansTheSame: a calibration without the new fields still
-// loads, and the scenario it applies has the old model's meaning (the frozen
-// dump at dump_per_page, live rounds at the bandwidth, no overheads).
-func TestOldCalibrationMeansTheSame(t *testing.T) {
-	c, err := ReadCalibration(strings.NewReader(oldCalibration))
-	if err != nil {
-		t.Fatal(err)
+// TestSchema1CalibrationNamesTheRefit: a schema-1 file is refused with the
+// way out (calibrate again, or refit its records), and its testbed facts are
+// still readable for that refit.
+func TestSchema1CalibrationNamesTheRefit(t *testing.T) {
+	_, err := ReadCalibration(strings.NewReader(schema1Calibration))
+	if err == nil || !strings.Contains(err.Error(), "calibration.schema: 1, this migrlab reads schema 2") ||
+		!strings.Contains(err.Error(), "--from-records") {
+		t.Fatalf("schema 1: %v", err)
 	}
-	s := c.Apply(Scenario{Name: "x", Memory: Memory{Size: 16 << 20, PageSize: 4096}, Network: Network{Bandwidth: 1}}.WithDefaults())
-	if s.Costs.FinalPerPage() != Duration(3790*time.Microsecond) || s.Network.LiveRate() != 1740000 ||
-		s.Costs.RoundOverhead != 0 || s.Costs.FinalOverhead != 0 {
-		t.Fatalf("applied old calibration: %+v %+v", s.Costs, s.Network)
+	c, err := ReadCalibrationFacts(strings.NewReader(schema1Calibration))
+	if err != nil || c.Testbed != "old" || c.Network.Latency != Duration(12800*time.Microsecond) || c.Hosts["vm1"]["podman"] != "4.3.1" {
+		t.Fatalf("facts: %v %+v", err, c)
 	}
-	// Written again, it has no new field (so an older migrlab reads it too).
-	var buf bytes.Buffer
-	if err := WriteCalibration(&buf, c); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"final_dump_per_page", "live_bandwidth", "overhead"} {
-		if strings.Contains(buf.String(), f) {
-			t.Errorf("rewritten old calibration has %q:\n%s", f, buf.String())
-		}
-	}
-	// The new fields round-trip.
-	c.Costs.FinalDumpPerPage, c.Network.LiveBandwidth, c.Costs.FinalOverhead = Duration(3*time.Millisecond), 7e5, 100<<10
-	buf.Reset()
-	if err := WriteCalibration(&buf, c); err != nil {
-		t.Fatal(err)
-	}
-	back, err := ReadCalibration(&buf)
-	if err != nil || back.Costs != c.Costs || back.Network.LiveBandwidth != 7e5 {
-		t.Fatalf("round trip: %v %+v", err, back)
+	if _, err := ReadCalibrationFacts(strings.NewReader(`{"testbed": "x"}`)); err == nil {
+		t.Fatal("a file without a schema read as a calibration")
 	}
 }
 

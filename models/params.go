@@ -30,6 +30,49 @@ type Workload struct {
 	HotShare float64 `yaml:"hot_share,omitempty" json:"hot_share"`
 	// RateTrace multiplies DirtyRate over time.
 	RateTrace Trace `yaml:"rate_trace,omitempty" json:"rate_trace"`
+	// Runtime is what the container dirties beside the workload's writes.
+	Runtime RuntimeDirtying `yaml:"runtime,omitempty" json:"runtime,omitzero"`
+}
+
+// RuntimeDirtying is the dirtying of a container's own runtime (its language
+// runtime's heap, stacks and collector, its I/O buffers): memory beside the
+// writable working set, written at a pace of its own whatever DirtyRate and
+// RateTrace say. A calibration measures it (models.Calibration.Apply); the
+// real backend's container has its own and ignores this description.
+//
+// Hot is dirty in every round, however short; the rest of Memory receives
+// uniform page writes at Rate (so it fills like the working set does:
+// n(1-(1-1/n)^k) distinct pages after k writes). Zero: no such dirtying.
+type RuntimeDirtying struct {
+	// Memory is the runtime's pages: part of memory.size, beside the WWS.
+	Memory ByteSize `yaml:"memory,omitempty" json:"memory_bytes"`
+	// Hot is the part of Memory dirty in every round.
+	Hot ByteSize `yaml:"hot,omitempty" json:"hot_bytes"`
+	// Rate is the page writes (bytes per second) over Memory minus Hot.
+	Rate Rate `yaml:"rate,omitempty" json:"rate_bytes_per_s"`
+}
+
+// Zero reports whether the runtime dirties nothing.
+func (r RuntimeDirtying) Zero() bool { return r.Hot == 0 && (r.Rate == 0 || r.Memory == r.Hot) }
+
+// Validate checks the runtime's memory against what the WWS leaves of m.
+func (r RuntimeDirtying) Validate(m Memory, wws int64) error {
+	room := int64(m.Size) - wws
+	if r.Memory < 0 || int64(r.Memory) > room {
+		return fmt.Errorf("workload.runtime.memory: must be between 0 and memory.size minus the WWS (%s), got %s; "+
+			"set workload.wws below memory.size to leave the runtime room", ByteSize(room), r.Memory)
+	}
+	if r.Hot < 0 || r.Hot > r.Memory {
+		return fmt.Errorf("workload.runtime.hot: must be between 0 and workload.runtime.memory (%s), got %s", r.Memory, r.Hot)
+	}
+	if r.Rate < 0 || r.Rate != r.Rate || float64(r.Rate) > 1e15 {
+		return fmt.Errorf("workload.runtime.rate: must be zero or positive, got %g", float64(r.Rate))
+	}
+	if r.Rate > 0 && int64(r.Memory-r.Hot) < int64(m.PageSize) {
+		return fmt.Errorf("workload.runtime.rate: %s of writes need at least one page of workload.runtime.memory beyond workload.runtime.hot (memory %s, hot %s)",
+			r.Rate, r.Memory, r.Hot)
+	}
+	return nil
 }
 
 // Network describes the link between source and target.
@@ -153,6 +196,9 @@ func (w Workload) Validate(m Memory) error {
 	}
 	if w.HotFraction > 0 && w.HotShare == 0 {
 		return errors.New("workload.hot_share: set the share of writes going to hot pages when hot_fraction is set (for example 0.9)")
+	}
+	if err := w.Runtime.Validate(m, w.WWSBytes(m)); err != nil {
+		return err
 	}
 	return w.RateTrace.Validate("workload.rate_trace")
 }

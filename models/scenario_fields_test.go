@@ -22,6 +22,7 @@ workload:
   hot_fraction: 0.1
   hot_share: 0.8
   rate_trace: {points: [{at: 0s, factor: 1}, {at: 5s, factor: 2}], until: 1h}
+  runtime: {memory: 4MiB, hot: 512KiB, rate: 1MB/s}
 network:
   bandwidth: 1Gbit/s
   latency: 1ms
@@ -132,6 +133,9 @@ var invalidValues = map[string][]struct{ value, want string }{
 	"workload.wws":                             {{"2GiB", "workload.wws: must be between 0 and memory.size"}, {"-1", "workload.wws: must be between 0 and memory.size"}},
 	"workload.hot_fraction":                    {{"1", "workload.hot_fraction: must be in [0, 1)"}, {".nan", "workload.hot_fraction: must be in [0, 1)"}, {"-.inf", "workload.hot_fraction: must be in [0, 1)"}},
 	"workload.hot_share":                       {{"1.5", "workload.hot_share: must be in [0, 1]"}, {".nan", "workload.hot_share: must be in [0, 1]"}, {"0", "workload.hot_share: set the share"}},
+	"workload.runtime.memory":                  {{"-1", "workload.runtime.memory: must be between 0 and memory.size minus the WWS (768.00MiB)"}, {"800MiB", "set workload.wws below memory.size"}},
+	"workload.runtime.hot":                     {{"5MiB", "workload.runtime.hot: must be between 0 and workload.runtime.memory (4.00MiB)"}, {"-1", "workload.runtime.hot: must be between 0"}},
+	"workload.runtime.rate":                    {{"-1", "workload.runtime.rate: must be zero or positive"}, {".nan", "workload.runtime.rate"}, {"1e16", "workload.runtime.rate"}},
 	"workload.rate_trace.points[0].at":         {{"1s", "workload.rate_trace.points[0].at: the first point must be at 0"}, {"-1s", "workload.rate_trace.points[0].at: the first point must be at 0"}},
 	"workload.rate_trace.points[1].at":         {{"0s", "workload.rate_trace.points[1].at: points must be in strictly increasing time order"}},
 	"workload.rate_trace.points[0].factor":     {{"-1", "workload.rate_trace.points[0].factor: must be between 0 and 1e6"}, {".nan", "workload.rate_trace.points[0].factor: must be between 0 and 1e6"}, {".inf", "workload.rate_trace.points[0].factor: must be between 0 and 1e6"}},
@@ -208,6 +212,8 @@ func TestImpossibleCombinations(t *testing.T) {
 		{"unknown field", base + "precopy: {stop: {max_roundz: 3}}\n", "precopy.stop.max_roundz: unknown field (line 5); valid here: threshold"},
 		{"unknown field in a trace point", base + "network: {bandwidth: 1Gbit/s, bandwidth_trace: {points: [{at: 0, factr: 1}]}}\n", "network.bandwidth_trace.points[0].factr: unknown field"},
 		{"not a mapping", "- a\n", "(top level): want a mapping"},
+		{"runtime without room", "name: x\nmemory: {size: 1GiB}\nworkload: {dirty_rate: 10MB/s, runtime: {memory: 4MiB}}\nnetwork: {bandwidth: 1Gbit/s}\n", "workload.runtime.memory: must be between 0 and memory.size minus the WWS (0B)"},
+		{"runtime writes with no page to write", "name: x\nmemory: {size: 1GiB}\nworkload: {dirty_rate: 10MB/s, wws: 1MiB, runtime: {memory: 4MiB, hot: 4MiB, rate: 1MB/s}}\nnetwork: {bandwidth: 1Gbit/s}\n", "workload.runtime.rate: 1MB/s of writes need at least one page of workload.runtime.memory beyond workload.runtime.hot"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := ParseScenario(strings.NewReader(c.yaml))

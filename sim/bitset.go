@@ -72,17 +72,40 @@ func (b *bitMemory) reach(need int64, from, limit time.Duration, m *Memory) (tim
 			total += int64(p.n)
 		}
 	}
-	if need > total {
+	if float64(need) > float64(total)+math.Floor(m.runtime.max()) {
 		return limit, false
 	}
-	if b.count >= need {
+	if b.count+int64(math.Floor(m.runtime.dirty(min(from, m.frozen)-m.since)+0.5)) >= need {
 		return from, from <= limit
+	}
+	// byRuntime is when the runtime's dirtying (rounded as Dirty rounds it)
+	// brings cnt workload pages to need, and whether it does by limit.
+	byRuntime := func(cnt int64) (time.Duration, bool) {
+		dt, ok := m.runtime.after(float64(need-cnt) - 0.5)
+		t := max(m.since+dt, from)
+		for range 64 { // float rounding (and whole nanoseconds): a hair later
+			if cnt+int64(math.Floor(m.runtime.dirty(min(t, m.frozen)-m.since)+0.5)) >= need {
+				break
+			}
+			t++
+		}
+		return t, ok && t <= limit && t <= m.frozen
 	}
 	pcg := b.pcg
 	rng := rand.New(&pcg)
 	extra := map[int64]struct{}{}
 	cnt := b.count
 	for k := b.done + 1; ; k++ {
+		// Before write k (cnt workload pages dirty) the runtime may get there.
+		if m.runtime != nil {
+			if t, ok := byRuntime(cnt); ok {
+				if tk, ok := m.writes.reach(0, float64(k)); !ok || t < tk || cnt == total {
+					return t, true
+				}
+			} else if cnt == total {
+				return limit, false // the workload has nothing left to dirty
+			}
+		}
 		pg := b.page(rng)
 		if b.set[pg/64]&(uint64(1)<<(pg%64)) == 0 {
 			if _, ok := extra[pg]; !ok {
@@ -90,14 +113,13 @@ func (b *bitMemory) reach(need int64, from, limit time.Duration, m *Memory) (tim
 				cnt++
 			}
 		}
-		if cnt < need {
-			continue
-		}
 		// Write k happens when the cumulative count reaches k.
 		t, ok := m.writes.reach(0, float64(k))
 		if !ok || t > m.frozen || t > limit {
 			return limit, false
 		}
-		return max(t, from), true
+		if cnt+int64(math.Floor(m.runtime.dirty(min(t, m.frozen)-m.since)+0.5)) >= need {
+			return max(t, from), true
+		}
 	}
 }

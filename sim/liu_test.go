@@ -147,6 +147,10 @@ func TestAgreesWithModelsAnalytic(t *testing.T) {
 				for _, all := range []bool{false, true} {
 					s := base
 					s.Workload.DirtyRate, s.Workload.WWS, s.Costs.RestoreAllPages = models.Rate(d), wws, all
+					if split && wws > 0 {
+						// and the container's runtime, dirtying beside the WWS
+						s.Workload.Runtime = models.RuntimeDirtying{Memory: 8 * mb, Hot: 1 * mb, Rate: 2 * mb}
+					}
 					if split {
 						s.Costs.FinalDumpPerPage = models.Duration(5 * time.Microsecond)
 						s.Costs.RoundOverhead, s.Costs.FinalOverhead = 5<<10, 100<<10
@@ -154,7 +158,7 @@ func TestAgreesWithModelsAnalytic(t *testing.T) {
 						s.Network.LiveBandwidth = 45 * mb
 					}
 					for _, tech := range models.TechniqueNames {
-						name := fmt.Sprintf("%s D=%g wws=%d all=%v split=%v", tech, d, wws, all, split)
+						name := fmt.Sprintf("%s D=%g wws=%d all=%v split=%v runtime=%v", tech, d, wws, all, split, !s.Workload.Runtime.Zero())
 						rec, err := Run(context.Background(), s, tech, 0)
 						if err != nil {
 							t.Fatalf("%s: %v", name, err)

@@ -35,6 +35,7 @@ type Memory struct {
 	since    time.Duration
 	tracking bool // Track was called
 	frozen   time.Duration
+	runtime  *runtimeDirt // the container's own dirtying (nil: none)
 	bits     *bitMemory
 	// memo caches the last occupancy evaluation (rounds and waits ask for the
 	// same instant several times).
@@ -60,9 +61,10 @@ func NewMemory(s models.Scenario, seed uint64, exhaustive bool) *Memory {
 	ps := int64(s.Memory.PageSize)
 	m := &Memory{analytic: s.Model == models.ModelAnalytic, pageSize: ps, pages: s.Memory.Pages(),
 		wwsBytes: float64(s.Workload.WWSBytes(s.Memory)), frozen: MaxTime}
+	m.runtime = newRuntimeDirt(s, m.analytic)
 	if m.analytic {
 		m.writes = newRateFn(float64(s.Workload.DirtyRate), s.Workload.RateTrace)
-		m.maxDirty = m.wwsBytes
+		m.maxDirty = m.wwsBytes + m.runtime.max()
 		return m
 	}
 	m.writes = newRateFn(float64(s.Workload.DirtyRate)/float64(ps), s.Workload.RateTrace)
@@ -72,6 +74,7 @@ func NewMemory(s models.Scenario, seed uint64, exhaustive bool) *Memory {
 			m.maxDirty += p.n
 		}
 	}
+	m.maxDirty += m.runtime.max()
 	if exhaustive {
 		m.bits = newBitMemory(m.pools, seed)
 	}
@@ -119,16 +122,17 @@ func (m *Memory) writesUntil(t time.Duration) float64 { return m.writes.F(min(t,
 // Dirty returns the pages and bytes dirtied between the last Track and t.
 func (m *Memory) Dirty(t time.Duration) (pages, bytes int64) {
 	x := m.writes.between(m.since, min(t, m.frozen))
+	rt := m.runtime.dirty(min(t, m.frozen) - m.since)
 	switch {
 	case m.analytic:
-		b := int64(math.Round(math.Min(x, m.wwsBytes)))
+		b := int64(math.Round(math.Min(x, m.wwsBytes) + rt))
 		return (b + m.pageSize - 1) / m.pageSize, b
 	case m.bits != nil:
-		pages = m.bits.advance(m.writesUntil(t))
+		pages = m.bits.advance(m.writesUntil(t)) + int64(math.Floor(rt+0.5))
 	case m.memo.ok && m.memo.t == t && m.memo.since == m.since:
 		pages = m.memo.pages
 	default:
-		pages = int64(math.Floor(m.expected(x) + 0.5))
+		pages = int64(math.Floor(m.expected(x) + rt + 0.5))
 		m.memo.ok, m.memo.t, m.memo.since, m.memo.pages = true, t, m.since, pages
 	}
 	return pages, pages * m.pageSize
@@ -156,6 +160,9 @@ func (m *Memory) Reach(atLeast int64, from, limit time.Duration) (time.Duration,
 	}
 	if atLeast <= 0 {
 		return from, from <= limit
+	}
+	if m.runtime != nil {
+		return m.reachByTime(atLeast, from, limit)
 	}
 	// x is how many writes (bytes) since the last Track the target needs.
 	var x float64
@@ -188,6 +195,31 @@ func (m *Memory) Reach(atLeast int64, from, limit time.Duration) (time.Duration,
 		x = x*(1+1e-12) + 1e-9 // float rounding: ask for a hair more
 	}
 	return limit, false
+}
+
+// reachByTime is Reach when two processes dirty memory (the workload and the
+// runtime): Dirty is nondecreasing in time, so bisect the time.
+func (m *Memory) reachByTime(atLeast int64, from, limit time.Duration) (time.Duration, bool) {
+	if _, b := m.Dirty(from); b >= atLeast {
+		return from, from <= limit
+	}
+	end := min(limit, max(m.frozen, from)) // nothing more gets dirty once frozen
+	if end <= from {
+		return limit, false
+	}
+	if _, b := m.Dirty(end); b < atLeast {
+		return limit, false
+	}
+	lo, hi := from, end // Dirty(lo) < atLeast <= Dirty(hi)
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if _, b := m.Dirty(mid); b >= atLeast {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi, true
 }
 
 // invert returns the writes x at which expected(x) == d (0 < d < maxDirty).

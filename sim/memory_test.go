@@ -97,31 +97,38 @@ func TestUniquePages(t *testing.T) {
 func TestReachInvertsOccupancy(t *testing.T) {
 	trace := models.Trace{Points: []models.TracePoint{{At: 0, Factor: 1}, {At: models.Duration(300 * time.Millisecond), Factor: 0},
 		{At: models.Duration(500 * time.Millisecond), Factor: 3}}}
+	// A runtime of 2000 pages, 300 of them hot, the rest written 500 times a second.
+	runtime := models.RuntimeDirtying{Memory: 2000 * 4096, Hot: 300 * 4096, Rate: 500 * 4096}
 	for _, model := range []string{"pages", "exhaustive", "analytic"} {
 		for _, hc := range [][2]float64{{0, 0}, {0.2, 0.8}} {
 			for _, tr := range []models.Trace{{}, trace} {
-				for _, target := range []int64{1, 4096, 100 * 4096, 5000 * 4096, 9000 * 4096} {
-					s := memScenario(20_000, 10_000, 10_000, hc[0], hc[1])
-					s.Workload.RateTrace = tr
-					if model == "analytic" {
-						s.Model = models.ModelAnalytic
-					}
-					m := NewMemory(s, 3, model == "exhaustive")
-					m.Track(10 * time.Millisecond)
-					name := fmt.Sprintf("%s hot=%v trace=%v target=%d", model, hc, !tr.Empty(), target)
-					at, ok := m.Reach(target, 20*time.Millisecond, 100*time.Second)
-					if !ok {
-						t.Errorf("%s: not reached", name)
-						continue
-					}
-					// Earlier first: the exhaustive model cannot go back in time.
-					if at > 20*time.Millisecond {
-						if _, b := m.Dirty(at - time.Nanosecond); b >= target {
-							t.Errorf("%s: already %d bytes dirty 1ns before %v", name, b, at)
+				for ti, target := range []int64{1, 4096, 100 * 4096, 5000 * 4096, 9000 * 4096, 11_000 * 4096} {
+					for _, rt := range []models.RuntimeDirtying{{}, runtime} {
+						if ti == 5 && rt.Zero() {
+							continue // beyond the WWS: only with the runtime
 						}
-					}
-					if _, b := m.Dirty(at); b < target {
-						t.Errorf("%s: at %v only %d bytes dirty", name, at, b)
+						s := memScenario(20_000, 10_000, 10_000, hc[0], hc[1])
+						s.Workload.RateTrace, s.Workload.Runtime = tr, rt
+						if model == "analytic" {
+							s.Model = models.ModelAnalytic
+						}
+						m := NewMemory(s, 3, model == "exhaustive")
+						m.Track(10 * time.Millisecond)
+						name := fmt.Sprintf("%s hot=%v trace=%v runtime=%v target=%d", model, hc, !tr.Empty(), !rt.Zero(), target)
+						at, ok := m.Reach(target, 20*time.Millisecond, 100*time.Second)
+						if !ok {
+							t.Errorf("%s: not reached", name)
+							continue
+						}
+						// Earlier first: the exhaustive model cannot go back in time.
+						if at > 20*time.Millisecond {
+							if _, b := m.Dirty(at - time.Nanosecond); b >= target {
+								t.Errorf("%s: already %d bytes dirty 1ns before %v", name, b, at)
+							}
+						}
+						if _, b := m.Dirty(at); b < target {
+							t.Errorf("%s: at %v only %d bytes dirty", name, at, b)
+						}
 					}
 				}
 			}

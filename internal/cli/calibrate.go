@@ -138,7 +138,8 @@ func calibrateFromRecords(c *cli.Context, path string) error {
 	var link *calibrate.Link
 	var prev models.Calibration
 	if p := c.String("previous"); p != "" {
-		if prev, err = readCalibrationFile(p); err != nil {
+		// Any schema: only its testbed facts and link are kept.
+		if prev, err = readCalibrationFacts(p); err != nil {
 			return UsageError{err}
 		}
 		if rtt := 2 * prev.Network.Latency.Duration(); rtt > 0 {

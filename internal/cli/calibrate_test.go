@@ -37,7 +37,7 @@ func testCalibration() models.Calibration {
 		Network: models.Network{Bandwidth: 2e6, Latency: s(0.01)},
 		Costs: models.Costs{RoundSetup: s(8), DumpPerPage: s(0.003), FinalSetup: s(15), Freeze: s(0.2),
 			RestoreBase: s(30), RestorePerPage: s(0.0004), Resume: s(2), RestoreAllPages: true},
-		BaseMemory: 1 << 20, DirtyRateFactor: 0.8, BaseDirtyRate: 4000}
+		BaseMemory: 1 << 20, RuntimeHot: 200 << 10, RuntimeDirtyRate: 40000}
 }
 
 // fakeRealRecords "measures" the plan's migrations (and compare-small's) by
@@ -85,8 +85,24 @@ func TestCalibrateFromRecordsAndReplay(t *testing.T) {
 		len(got.Scenarios) != 2 || got.Testbed != "t" {
 		t.Errorf("refit: restore base %s, latency %s, scenarios %v, testbed %q", got.Costs.RestoreBase, got.Network.Latency, got.Scenarios, got.Testbed)
 	}
-	if !strings.Contains(stderr, "fit final dump") {
+	if !strings.Contains(stderr, "fit final dump") || !strings.Contains(stderr, "fit runtime dirtying") {
 		t.Errorf("no fits on stderr:\n%s", stderr)
+	}
+	if d := float64(got.RuntimeHot-want.RuntimeHot) / float64(want.RuntimeHot); d > 0.05 || d < -0.05 {
+		t.Errorf("refit runtime hot %s, want %s", got.RuntimeHot, want.RuntimeHot)
+	}
+
+	// A schema-1 calibration is refused where it would drive the simulator,
+	// with the refit named; as --previous of that refit it is fine.
+	old := filepath.Join(dir, "schema1.json")
+	os.WriteFile(old, []byte(`{"schema": 1, "testbed": "t", "network": {"bandwidth_bytes_per_s": 2e6, "latency_s": 0.01},
+  "costs": {}, "base_memory_bytes": 1048576, "dirty_rate_factor": 0.8, "base_dirty_rate_bytes_per_s": 4000}`), 0o644)
+	if _, stderr, code := run(t, "calibrate", "--from-records", recs, "--previous", old, "-o", filepath.Join(dir, "refit.json")); code != ExitOK {
+		t.Errorf("refit with a schema-1 --previous: exit %d\n%s", code, stderr)
+	}
+	if _, stderr, err := runArgs(t, "compare", "--replay", recs, "--calibration", old, "-o", filepath.Join(dir, "r1")); err == nil ||
+		!strings.Contains(err.Error(), "calibration.schema: 1, this migrlab reads schema 2") || !strings.Contains(err.Error(), "--from-records") {
+		t.Errorf("compare with a schema-1 calibration: %v\n%s", err, stderr)
 	}
 
 	// Replay: compare-small measured "for real", re-predicted with the refit.

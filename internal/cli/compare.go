@@ -227,12 +227,22 @@ func (r compareRun) do(ctx context.Context) ([]models.Record, error) {
 
 // readCalibrationFile reads and validates a calibration file.
 func readCalibrationFile(path string) (models.Calibration, error) {
+	return readCalibrationWith(path, models.ReadCalibration)
+}
+
+// readCalibrationFacts reads the testbed facts of a calibration file of any
+// schema (models.ReadCalibrationFacts).
+func readCalibrationFacts(path string) (models.Calibration, error) {
+	return readCalibrationWith(path, models.ReadCalibrationFacts)
+}
+
+func readCalibrationWith(path string, read func(io.Reader) (models.Calibration, error)) (models.Calibration, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return models.Calibration{}, fmt.Errorf("calibration: %w", err)
 	}
 	defer f.Close()
-	c, err := models.ReadCalibration(f)
+	c, err := read(f)
 	if err != nil {
 		return c, fmt.Errorf("%s: %w", path, err)
 	}

@@ -32,10 +32,11 @@
 //     RestoreBase is both fixed parts. Without CRIU's share, one line
 //     against the pages restored. Resume is the rest of the resume step;
 //   - base memory: pages of a full dump beyond the workload's buffer;
-//   - dirtying: the write rate that, in the simulator's occupancy model,
-//     dirties the pages each delta round dumped in its window, against the
-//     configured rate: DirtyRateFactor (slope) and BaseDirtyRate (intercept)
-//     when the samples have two rates or more, else a factor alone.
+//   - dirtying: the workload writes at its configured rate; what a round
+//     after a live round dumped beyond the occupancy of those writes in its
+//     window is the runtime's: hot pages (RuntimeHot) and uniform writes
+//     over the rest of the base memory (RuntimeDirtyRate), fitted by least
+//     squares (see fitRuntime).
 //
 // Every fit is kept in Calibration.Fits with its R² and n. The package is
 // pure: it drives real migrations and the link measurement through the
@@ -263,7 +264,7 @@ func Describe(c models.Calibration) string {
 	fmt.Fprintf(&b, "  transfer:  setup %s\n", co.TransferSetup)
 	fmt.Fprintf(&b, "  restore:   %s + %s/page (all pages) + %s/page (final round), resume %s\n", co.RestoreBase, co.RestorePerPage,
 		co.RestorePerFinalPage, co.Resume)
-	fmt.Fprintf(&b, "  memory:    base %s; dirtying: x%.3f of the configured rate + %.0f B/s\n", c.BaseMemory, c.DirtyRateFactor, float64(c.BaseDirtyRate))
+	fmt.Fprintf(&b, "  memory:    base %s; the runtime dirties %s of it in every round and writes %s over the rest\n", c.BaseMemory, c.RuntimeHot, c.RuntimeDirtyRate)
 	for _, f := range c.Fits {
 		fmt.Fprintf(&b, "  fit %-11s %s = %.4g + %.4g x %s  (R² %.3f, n %d)\n", f.Name+":", f.Y, f.Intercept, f.Slope, f.X, f.R2, f.N)
 	}

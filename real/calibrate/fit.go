@@ -28,16 +28,16 @@ const (
 	FitRestore       = "restore"
 	FitRestoreCRIU   = "restore (CRIU)"
 	FitRestoreImport = "restore (import)"
-	FitDirty         = "dirty rate"
+	FitRuntime       = "runtime dirtying"
 )
 
 // Fit derives the simulator's parameters from the samples (and the link
 // measurement, if any); see the package documentation for the model. The
-// result has Schema, Network, Costs, BaseMemory, BaseDirtyRate,
-// DirtyRateFactor and Fits set; the caller adds Testbed, Created, Hosts and
+// result has Schema, Network, Costs, BaseMemory, RuntimeHot,
+// RuntimeDirtyRate and Fits set; the caller adds Testbed, Created, Hosts and
 // Scenarios.
 func Fit(s Samples, link *Link) (models.Calibration, error) {
-	f := &fitter{s: s, c: models.Calibration{Schema: models.CalibrationSchema, DirtyRateFactor: 1}}
+	f := &fitter{s: s, c: models.Calibration{Schema: models.CalibrationSchema}}
 	c := &f.c
 	// Memory beyond the buffer: the runtime's pages (first, the dirtying model needs it).
 	if len(s.Base) == 0 {
@@ -49,7 +49,7 @@ func Fit(s Samples, link *Link) (models.Calibration, error) {
 	f.dumps()
 	f.overheads()
 	f.restore()
-	if err := fitDirty(c, s.Dirty); err != nil {
+	if err := fitRuntime(c, s.Dirty); err != nil {
 		f.errs = append(f.errs, err)
 	}
 	if err := errors.Join(f.errs...); err != nil {
@@ -290,65 +290,6 @@ func (f *fitter) restorePart(name, x string, pts []Point) (base, per float64) {
 		}
 	}
 	return median(ys(pts)), 0
-}
-
-// fitDirty sets DirtyRateFactor and BaseDirtyRate: for every delta round it
-// inverts the simulator's occupancy model (after Apply: writes spread over the
-// WWS plus the base memory) to the write rate that dumps the pages the round
-// dumped in its window, then fits that rate against the configured one.
-func fitDirty(c *models.Calibration, samples []DirtySample) error {
-	const page = 4096.0
-	var pts []Point
-	for _, d := range samples {
-		n := math.Floor((float64(d.WWS) + float64(c.BaseMemory)) / page)
-		n = math.Min(n, math.Floor((float64(d.Size)+float64(c.BaseMemory))/page))
-		if d.WindowS <= 0 || d.Pages <= 0 || n < 2 || float64(d.Pages) >= n {
-			continue // nothing to learn, or saturated: the rate cannot be told
-		}
-		writes := math.Log1p(-float64(d.Pages)/n) / math.Log1p(-1/n)
-		pts = append(pts, Point{d.Rate, writes * page / d.WindowS})
-	}
-	if len(pts) == 0 {
-		return errors.New("dirty rate: no unsaturated delta round among the samples (run pre-copy at a rate that does not dirty the whole working set in a round)")
-	}
-	if distinct(xs(pts)) >= 2 {
-		f, err := FitPoints(FitDirty, "configured bytes/s", "effective bytes/s", pts)
-		if err != nil {
-			return err
-		}
-		if f.Slope > 0 && f.Intercept >= 0 {
-			c.Fits = append(c.Fits, f)
-			c.DirtyRateFactor, c.BaseDirtyRate = f.Slope, models.Rate(f.Intercept)
-			return nil
-		}
-		// A negative base rate (or factor) has no meaning: fall back.
-	}
-	// One configured rate (or a fit without meaning): a factor through the origin.
-	var sxy, sxx float64
-	for _, p := range pts {
-		sxy += p.X * p.Y
-		sxx += p.X * p.X
-	}
-	if sxx == 0 {
-		c.DirtyRateFactor, c.BaseDirtyRate = 1, models.Rate(mean(ys(pts)))
-		return nil
-	}
-	c.DirtyRateFactor, c.BaseDirtyRate = sxy/sxx, 0
-	// Documented as a line through the origin; R² against the samples' mean
-	// (0 when every sample has the same configured rate).
-	var ssRes, ssTot float64
-	m := mean(ys(pts))
-	for _, p := range pts {
-		ssRes += (p.Y - c.DirtyRateFactor*p.X) * (p.Y - c.DirtyRateFactor*p.X)
-		ssTot += (p.Y - m) * (p.Y - m)
-	}
-	r2 := 1.0
-	if ssTot > 0 {
-		r2 = 1 - ssRes/ssTot
-	}
-	c.Fits = append(c.Fits, models.Fit{Name: FitDirty, X: "configured bytes/s (through 0)", Y: "effective bytes/s",
-		Slope: c.DirtyRateFactor, R2: r2, N: len(pts)})
-	return nil
 }
 
 // FitPoints is models.FitLine over points.

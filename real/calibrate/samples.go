@@ -7,10 +7,11 @@ import (
 // Point is one (x, y) observation of a fitted relation.
 type Point struct{ X, Y float64 }
 
-// DirtySample is one observation of how the workload dirtied memory: the
-// unique pages a delta round dumped and the time since the previous round
-// started (the window the simulator dirties a round's pages in), at a
-// configured rate over a configured working set.
+// DirtySample is one observation of how the container dirtied memory: the
+// unique pages a round after a live round (a delta or the final round)
+// dumped and the time since the previous round started (the window the
+// simulator dirties a round's pages in), at a configured rate over a
+// configured working set.
 type DirtySample struct {
 	// Rate is the configured dirty rate (bytes/s), WWS and Size the configured
 	// writable working set and memory (bytes).
@@ -65,7 +66,7 @@ type Samples struct {
 	Freeze []float64
 	// Base: bytes a full dump held beyond the workload's configured memory.
 	Base []float64
-	// Dirty: delta rounds of pre-copy migrations.
+	// Dirty: the delta and final rounds of pre-copy migrations.
 	Dirty []DirtySample
 }
 
@@ -111,7 +112,7 @@ func (s *Samples) Extract(recs ...models.Record) int {
 			if x.Kind == string(models.RoundFull) || (x.Frozen && len(live) == 0) {
 				s.Base = append(s.Base, float64(x.Pages)*page-float64(r.Params.Memory.Size))
 			}
-			if i > 0 && !x.Frozen && r.Technique == models.PreCopy {
+			if i > 0 && !r.Rounds[i-1].Frozen && r.Technique == models.PreCopy {
 				s.Dirty = append(s.Dirty, DirtySample{Rate: float64(r.Params.Workload.DirtyRate),
 					WWS: r.Params.Workload.WWSBytes(r.Params.Memory), Size: int64(r.Params.Memory.Size),
 					WindowS: x.StartS - live[i-1].StartS, Pages: x.Pages, Scenario: r.Scenario, RoundIndex: i})

@@ -29,7 +29,7 @@ func TestWriteReportDirectory(t *testing.T) {
 			recs = append(recs, rec(scn, tech, "real", role, rate, 10+float64(i)), rec(scn, tech, "sim", role, rate, 11+float64(i)))
 		}
 	}
-	cal := &models.Calibration{Schema: models.CalibrationSchema, Testbed: "local", DirtyRateFactor: 1,
+	cal := &models.Calibration{Schema: models.CalibrationSchema, Testbed: "local", BaseMemory: 1 << 20, RuntimeHot: 300 << 10, RuntimeDirtyRate: 40960,
 		Network: models.Network{Bandwidth: 1e8, LiveBandwidth: 4e7}, Fits: []models.Fit{{Name: "restore", N: 3, R2: 0.99}}}
 	dir := t.TempDir()
 	files, err := Write(dir, Input{Title: "demo", Records: recs, Calibration: cal,
@@ -52,7 +52,7 @@ func TestWriteReportDirectory(t *testing.T) {
 	md, _ := os.ReadFile(filepath.Join(dir, ReportFile))
 	for _, want := range []string{"# demo", "Calibration scenarios (not judged): r1", "Validation scenarios (judged): r4, r16",
 		"'a b.yaml'", "| criu | 3.17.1 |", "![downtime_vs_dirty_rate](plots/downtime_vs_dirty_rate.png)", "| restore |",
-		"(live rounds " + models.Rate(4e7).String() + ")"} {
+		"(live rounds " + models.Rate(4e7).String() + ")", "the runtime dirties " + models.ByteSize(300<<10).String() + " in every round and writes 40.96kB/s over the rest"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
 		}
