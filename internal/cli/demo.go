@@ -37,8 +37,10 @@ func DemoCommand() *cli.Command {
 		Usage: "bring up a local testbed, calibrate it, compare real and simulated migrations, tear it down",
 		Description: "Provisions a local testbed (two QEMU VMs with podman, runc, CRIU and the migrlab agent;\n" +
 			"infra.Up), calibrates it (migrlab calibrate), migrates the workload for real with cold,\n" +
-			"pre-copy and MiGrror at three dirty rates (examples/compare-rate-*.yaml) and predicts each\n" +
-			"migration with the calibrated simulator and the closed-form model (migrlab compare), prints\n" +
+			"pre-copy and MiGrror at three dirty rates (examples/compare-rate-*.yaml; one scenario after\n" +
+			"each calibration repetition, so that the testbed's drift over the run reaches both alike)\n" +
+			"and predicts each migration with the calibrated simulator and the closed-form model (as\n" +
+			"migrlab compare --replay would), prints\n" +
 			"the comparison and the prediction error, and writes the report directory. The testbed is\n" +
 			"torn down at the end, also after a failure or Ctrl-C (unless --keep-testbed).",
 		Flags: []cli.Flag{formatFlag,
@@ -61,8 +63,11 @@ func DemoCommand() *cli.Command {
 
 // demoTimings are the durations of the demo's phases, in seconds.
 type demoTimings struct {
-	Image       float64 `json:"image_s"`
-	Up          float64 `json:"testbed_up_s"`
+	Image float64 `json:"image_s"`
+	Up    float64 `json:"testbed_up_s"`
+	// Calibration is the calibration's migrations (warm-up and link
+	// measurement included); Comparison the validation's migrations, run
+	// between the calibration's repetitions, and their predictions.
 	Calibration float64 `json:"calibration_s"`
 	Comparison  float64 `json:"comparison_s"`
 	Down        float64 `json:"testbed_down_s"`
@@ -154,13 +159,18 @@ func runDemo(c *cli.Context) (err error) {
 	r := &realRunner{tb: tb, opt: real.Options{Warmup: c.Duration("warmup"), StepTimeout: c.Duration("step-timeout"),
 		Progress: stderr, Provenance: buildinfo.Provenance()}}
 
-	phase("calibrating the testbed")
+	// The validation's real migrations run between the calibration's
+	// repetitions (interleaved), then the calibrated simulator predicts them.
+	iv := newInterleaved(r, scenarios, copt.Repeat, stderr)
+	copt.AfterRepetition = iv.after
+	phase(fmt.Sprintf("calibrating the testbed, with the %d validation scenario(s) measured between its repetitions", len(scenarios)))
 	t0 = time.Now()
 	res, err := calibrateTestbed(ctx, itb, tb, r, copt, 16<<20, stderr)
-	tm.Calibration = time.Since(t0).Seconds()
+	tm.Calibration = (time.Since(t0) - iv.took).Seconds()
+	tm.Comparison = iv.took.Seconds()
 	if err != nil {
-		if res != nil && len(res.Records)+len(res.Warmup) > 0 {
-			writeRecordsFile(filepath.Join(out, "calibration-records.jsonl"), append(slices.Clone(res.Warmup), res.Records...))
+		if res != nil && len(res.Records)+len(res.Warmup)+len(iv.records) > 0 {
+			writeRecordsFile(filepath.Join(out, "calibration-records.jsonl"), append(append(slices.Clone(res.Warmup), res.Records...), iv.records...))
 		}
 		return interrupted(ctx, err)
 	}
@@ -175,14 +185,14 @@ func runDemo(c *cli.Context) (err error) {
 	measured := append(slices.Clone(res.Warmup), res.Records...)
 	extra := append(slices.Clone(measured), calibrate.PredictRecords(ctx, calibrate.SimPredictor{}, res.Calibration, measured, buildinfo.Provenance())...)
 
-	phase(fmt.Sprintf("comparing %d scenario(s) for real and in the calibrated simulator", len(scenarios)))
+	phase(fmt.Sprintf("predicting the %d measured validation migration(s) with the calibrated simulator", len(iv.records)))
 	t0 = time.Now()
-	run := compareRun{runner: r, calib: res.Calibration, scenarios: scenarios, extra: extra, dir: out,
+	run := compareRun{runner: iv.replay(), calib: res.Calibration, scenarios: scenarios, extra: extra, dir: out,
 		title:   "migrlab demo: real vs simulated migrations on a local testbed (" + itb.Accel + ")",
 		command: commandLine(c), versions: versions(itb), analytic: true, progress: stderr,
 		format: c.String("format"), stdout: c.App.Writer}
 	_, err = run.do(ctx)
-	tm.Comparison = time.Since(t0).Seconds()
+	tm.Comparison += time.Since(t0).Seconds()
 	return interrupted(ctx, err)
 }
 
@@ -273,7 +283,7 @@ func joinErr(a, b error) error {
 
 // writeTimings prints the phases' durations and writes DIR/timings.json.
 func writeTimings(dir string, tm demoTimings, w io.Writer) {
-	fmt.Fprintf(w, "demo timings (%s): image %.0fs, testbed up %.0fs, calibration %.0fs, comparison %.0fs, testbed down %.0fs, total %.0fs\n",
+	fmt.Fprintf(w, "demo timings (%s): image %.0fs, testbed up %.0fs, calibration %.0fs, validation (interleaved) and predictions %.0fs, testbed down %.0fs, total %.0fs\n",
 		tm.Accel, tm.Image, tm.Up, tm.Calibration, tm.Comparison, tm.Down, tm.Total)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return

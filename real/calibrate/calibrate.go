@@ -117,6 +117,12 @@ type Options struct {
 	// once) and fits over all of them: each fixed cost then comes from
 	// several migrations instead of one, whose own noise it would carry.
 	Repeat int
+	// AfterRepetition, when set, runs after each repetition of the plan
+	// (rep 0 to Repeat-1, also after a repetition whose migrations failed)
+	// and before the fit. The demo measures its validation migrations there,
+	// between the calibration's, so that a testbed that drifts over the run
+	// drifts under both alike. Its error ends the calibration.
+	AfterRepetition func(ctx context.Context, rep int) error
 }
 
 // WarmupScenarioPrefix starts the names of warm-up migrations' scenarios.
@@ -175,25 +181,14 @@ func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, er
 		steps = append(steps, plan...)
 	}
 	for i, st := range steps {
-		logf("migration %d/%d: %s, %s (%s, %s/s over %s)", i+1, len(steps), st.Scenario.Name, st.Technique,
-			st.Scenario.Memory.Size, models.ByteSize(st.Scenario.Workload.DirtyRate), models.ByteSize(st.Scenario.Workload.WWSBytes(st.Scenario.Memory)))
-		rec, err := r.Run(ctx, st.Scenario, st.Technique, i/len(plan))
-		if eerr := keep(rec, RoleCalibration, &res.Records, opt.Emit); eerr != nil {
-			return res, eerr
+		if err := calibrateStep(ctx, r, st, i, len(steps), len(plan), opt, res, names, logf); err != nil {
+			return res, err
 		}
-		if err != nil {
-			if ctx.Err() != nil {
+		if rep := i / len(plan); opt.AfterRepetition != nil && (i+1)%len(plan) == 0 {
+			if err := opt.AfterRepetition(ctx, rep); err != nil {
 				return res, err
 			}
-			logf("  FAILED: %v", err)
-			res.Failed = append(res.Failed, fmt.Errorf("%s %s: %w", st.Scenario.Name, st.Technique, err))
-			continue
 		}
-		if !names[st.Scenario.Name] {
-			names[st.Scenario.Name] = true
-			res.Calibration.Scenarios = append(res.Calibration.Scenarios, st.Scenario.Name)
-		}
-		logMetrics(logf, rec.Metrics)
 	}
 	res.Samples.Extract(res.Records...)
 	scen := res.Calibration.Scenarios
@@ -208,6 +203,48 @@ func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, er
 	return res, nil
 }
 
+// calibrateStep runs step i of n (repetition i/planLen) and keeps its record;
+// a failed migration is listed in res.Failed, only an interruption or a
+// record that cannot be emitted is returned.
+func calibrateStep(ctx context.Context, r Runner, st Step, i, n, planLen int, opt Options, res *Result, names map[string]bool, logf func(string, ...any)) error {
+	logf("migration %d/%d: %s, %s (%s, %s/s over %s)", i+1, n, st.Scenario.Name, st.Technique,
+		st.Scenario.Memory.Size, models.ByteSize(st.Scenario.Workload.DirtyRate), models.ByteSize(st.Scenario.Workload.WWSBytes(st.Scenario.Memory)))
+	failed, err := runKept(ctx, r, st.Scenario, st.Technique, i/planLen, RoleCalibration, &res.Records, opt, logf, "  FAILED: %v")
+	if err != nil {
+		return err
+	}
+	if failed != nil {
+		res.Failed = append(res.Failed, fmt.Errorf("%s %s: %w", st.Scenario.Name, st.Technique, failed))
+		return nil
+	}
+	if !names[st.Scenario.Name] {
+		names[st.Scenario.Name] = true
+		res.Calibration.Scenarios = append(res.Calibration.Scenarios, st.Scenario.Name)
+	}
+	return nil
+}
+
+// runKept runs one migration, keeps its record under role (emitting it) and
+// logs its metrics. A failed migration is logged with failure's format and
+// returned as failed; err is an interruption or a record that could not be
+// emitted.
+func runKept(ctx context.Context, r Runner, s models.Scenario, technique string, rep int, role string, kept *[]models.Record,
+	opt Options, logf func(string, ...any), failure string) (failed, err error) {
+	rec, rerr := r.Run(ctx, s, technique, rep)
+	if err := keep(rec, role, kept, opt.Emit); err != nil {
+		return nil, err
+	}
+	if rerr != nil {
+		if ctx.Err() != nil {
+			return nil, rerr
+		}
+		logf(failure, rerr)
+		return rerr, nil
+	}
+	logMetrics(logf, rec.Metrics)
+	return nil, nil
+}
+
 // warmUp runs opt.WarmupMigrations throwaway migrations of step st and keeps
 // their records in res.Warmup. A failed warm-up is reported and the
 // calibration goes on (only an interruption stops it).
@@ -216,18 +253,9 @@ func warmUp(ctx context.Context, r Runner, st Step, opt Options, res *Result, lo
 	s.Name = WarmupScenarioPrefix + strings.TrimPrefix(s.Name, PlanScenarioPrefix)
 	for i := 0; i < opt.WarmupMigrations; i++ {
 		logf("warm-up migration %d/%d: %s, %s (not fitted: the testbed's first operations are slower)", i+1, opt.WarmupMigrations, s.Name, st.Technique)
-		rec, err := r.Run(ctx, s, st.Technique, i)
-		if eerr := keep(rec, RoleWarmup, &res.Warmup, opt.Emit); eerr != nil {
-			return eerr
+		if _, err := runKept(ctx, r, s, st.Technique, i, RoleWarmup, &res.Warmup, opt, logf, "  warm-up FAILED (the calibration goes on): %v"); err != nil {
+			return err
 		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			logf("  warm-up FAILED (the calibration goes on): %v", err)
-			continue
-		}
-		logMetrics(logf, rec.Metrics)
 	}
 	return nil
 }

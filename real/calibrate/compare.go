@@ -87,6 +87,24 @@ func Techniques(s models.Scenario) (run, skipped []string) {
 	return run, skipped
 }
 
+// RunRecord runs one real migration and always returns its record: a
+// runner that failed before it had one gets a record of the attempt, and a
+// failure's error is in the record's Error.
+func RunRecord(ctx context.Context, r Runner, s models.Scenario, t string, rep int) (models.Record, error) {
+	rec, err := r.Run(ctx, s, t, rep)
+	if rec.Scenario == "" { // the runner failed before it had a record
+		rec = models.Record{Schema: models.RecordSchema, Scenario: s.Name, Technique: t,
+			Backend: models.BackendReal, Repetition: rep, Seed: models.DeriveSeed(s, rep), Params: s}
+		if err == nil {
+			err = errors.New("the runner returned no record")
+		}
+	}
+	if err != nil && rec.Error == "" {
+		rec.Error = err.Error()
+	}
+	return rec, err
+}
+
 // Compare runs every scenario's techniques and repetitions for real and
 // predicts them with the calibration applied (same scenario name, technique
 // and repetition, so reports.Compare pairs them). Records get the role of
@@ -131,17 +149,7 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 			for _, t := range run {
 				n++
 				logf("%d/%d %s [%s] %s rep %d: real migration", n, total, s.Name, role, t, rep)
-				rec, err := r.Run(ctx, s, t, rep)
-				if rec.Scenario == "" { // the runner failed before it had a record
-					rec = models.Record{Schema: models.RecordSchema, Scenario: s.Name, Technique: t,
-						Backend: models.BackendReal, Repetition: rep, Seed: models.DeriveSeed(s, rep), Params: s}
-					if err == nil {
-						err = errors.New("the runner returned no record")
-					}
-				}
-				if err != nil && rec.Error == "" {
-					rec.Error = err.Error()
-				}
+				rec, err := RunRecord(ctx, r, s, t, rep)
 				if rec.Role != RoleWarmup { // a replayed warm-up stays one
 					rec.Role = role
 				}

@@ -429,3 +429,27 @@ func TestRunRepeatsThePlan(t *testing.T) {
 	}
 	near(t, "restore per final page", res.Calibration.Costs.RestorePerFinalPage.Seconds(), truth.restorePerFinalPage, 1e-3)
 }
+
+// TestRunCallsAfterRepetition: the hook runs after every repetition of the
+// plan, before the fit, and its error ends the calibration.
+func TestRunCallsAfterRepetition(t *testing.T) {
+	r := &fakeRunner{calib: synthCalibration()}
+	opt := Options{Repeat: 3, AfterRepetition: func(_ context.Context, rep int) error {
+		r.runs = append(r.runs, "after "+string(rune('0'+rep)))
+		return nil
+	}}
+	if _, err := Run(context.Background(), r, fakeLink{synthLink()}, opt); err != nil {
+		t.Fatal(err)
+	}
+	p := PlanScenarioPrefix
+	want := []string{p + "8MiB/precopy", p + "32MiB/cold", "after 0", p + "8MiB/precopy", p + "32MiB/cold", "after 1",
+		p + "8MiB/precopy", p + "32MiB/cold", "after 2"}
+	if !slices.Equal(r.runs, want) {
+		t.Fatalf("order %v\nwant  %v", r.runs, want)
+	}
+	r.runs = nil
+	opt.AfterRepetition = func(context.Context, int) error { return context.Canceled }
+	if _, err := Run(context.Background(), r, nil, opt); err != context.Canceled || len(r.runs) != 2 {
+		t.Fatalf("hook error: %v after %v", err, r.runs)
+	}
+}

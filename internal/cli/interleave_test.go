@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real/calibrate"
+	"github.com/migrlab/migrlab/sim"
+)
+
+// simAsReal "migrates" by simulating under a calibration and labelling the
+// record real; it logs every run and fails the runs named in fail.
+type simAsReal struct {
+	c    models.Calibration
+	runs []string
+	fail map[string]bool
+}
+
+func (f *simAsReal) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
+	name := fmt.Sprintf("%s/%s/%d", s.Name, technique, rep)
+	f.runs = append(f.runs, name)
+	if f.fail[name] {
+		return models.Record{}, errors.New("CRIU died")
+	}
+	rec, err := sim.Run(ctx, f.c.Apply(s), technique, rep)
+	if err != nil {
+		return rec, err
+	}
+	rec.Backend, rec.Params, rec.Seed = models.BackendReal, s.WithDefaults(), models.DeriveSeed(s.WithDefaults(), rep)
+	pages := float64(f.c.Apply(s).Memory.Pages())
+	rec.Metrics.Extra = map[string]float64{"restore_s": f.c.Costs.RestoreBase.Seconds() + f.c.Costs.RestorePerPage.Seconds()*pages,
+		"restore_pages_restored": pages, "final_freezing_s": f.c.Costs.Freeze.Seconds()}
+	return rec, nil
+}
+
+func TestInterleavedSpreadsScenariosOverRepetitions(t *testing.T) {
+	sc := func(names ...string) (out []models.Scenario) {
+		for _, n := range names {
+			out = append(out, models.Scenario{Name: n})
+		}
+		return out
+	}
+	names := func(ch [][]models.Scenario) (out []string) {
+		for _, c := range ch {
+			var ns []string
+			for _, s := range c {
+				ns = append(ns, s.Name)
+			}
+			out = append(out, strings.Join(ns, "+"))
+		}
+		return out
+	}
+	for _, c := range []struct {
+		reps int
+		want []string
+	}{{3, []string{"a", "b", "c"}}, {2, []string{"a+c", "b"}}, {1, []string{"a+b+c"}}, {0, []string{"a+b+c"}}, {4, []string{"a", "b", "c", ""}}} {
+		if got := names(newInterleaved(nil, sc("a", "b", "c"), c.reps, nil).chunks); !slices.Equal(got, c.want) {
+			t.Errorf("reps %d: %v, want %v", c.reps, got, c.want)
+		}
+	}
+}
+
+// TestInterleavedCalibrationAndValidation: the validation's migrations run
+// between the calibration's repetitions, a failed one is kept as a failed
+// record, and the comparison predicts the measured records without running
+// them again.
+func TestInterleavedCalibrationAndValidation(t *testing.T) {
+	truth := testCalibration()
+	r := &simAsReal{c: truth, fail: map[string]bool{"demo-rate-512k/precopy/0": true}}
+	scenarios, err := loadScenarioFiles([]string{"../../examples/compare-rate-128k.yaml", "../../examples/compare-rate-512k.yaml"}, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iv := newInterleaved(r, scenarios, 2, io.Discard)
+	res, err := calibrate.Run(context.Background(), r, nil, calibrate.Options{Repeat: 2, AfterRepetition: iv.after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := calibrate.PlanScenarioPrefix
+	want := []string{p + "8MiB/precopy/0", p + "32MiB/cold/0", "demo-rate-128k/cold/0", "demo-rate-128k/precopy/0", "demo-rate-128k/migrror/0",
+		p + "8MiB/precopy/1", p + "32MiB/cold/1", "demo-rate-512k/cold/0", "demo-rate-512k/precopy/0", "demo-rate-512k/migrror/0"}
+	if !slices.Equal(r.runs, want) {
+		t.Fatalf("order %v\nwant  %v", r.runs, want)
+	}
+	if len(iv.records) != 6 || iv.records[4].Error == "" || iv.records[4].Scenario != "demo-rate-512k" {
+		t.Fatalf("measured %d records; the failed one: %+v", len(iv.records), iv.records[4])
+	}
+	dir := t.TempDir()
+	run := compareRun{runner: iv.replay(), calib: res.Calibration, scenarios: scenarios, dir: dir, title: "t",
+		progress: io.Discard, stdout: io.Discard, format: "markdown"}
+	all, err := run.do(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "CRIU died") {
+		t.Errorf("comparison error %v, want the recorded failure", err)
+	}
+	if len(r.runs) != len(want) {
+		t.Errorf("the comparison migrated again: %v", r.runs[len(want):])
+	}
+	real, predicted := 0, 0
+	for _, rec := range all {
+		if rec.Role != calibrate.RoleValidation {
+			t.Errorf("%s %s %s: role %q", rec.Scenario, rec.Technique, rec.Backend, rec.Role)
+		}
+		switch rec.Backend {
+		case models.BackendReal:
+			real++
+		case models.BackendSim:
+			predicted++
+		}
+	}
+	if real != 6 || predicted != 6 { // a failed migration's prediction is kept, unpaired
+		t.Errorf("%d real and %d sim records, want 6 and 6", real, predicted)
+	}
+	back, err := readRecordsFile(filepath.Join(dir, "records.jsonl"))
+	if err != nil || len(back) != len(all) {
+		t.Errorf("records.jsonl: %d records, %v", len(back), err)
+	}
+}
