@@ -13,7 +13,10 @@ import (
 // The workload writes pages at Workload.DirtyRate/PageSize writes per second
 // (times the rate trace) over its writable working set (WWS). With hot/cold
 // split, HotFraction of the WWS pages take HotShare of the writes; within a pool
-// writes are uniform. Three models:
+// writes are uniform. Beside the WWS, the container's runtime
+// (Workload.Runtime, see runtimeDirt) dirties its hot pages in any window and
+// its own writes over the rest of its memory; in every model its pages add to
+// the workload's. Three models:
 //
 //   - pages (models.ModelPages, the default): the dirty set is tracked per pool as
 //     the expected number of distinct pages after k uniform writes over n pages,
@@ -21,7 +24,7 @@ import (
 //     within a round counts once. Exact occupancy math, no per-write loop.
 //   - exhaustive (Simulator.Exhaustive with the pages model): a per-page bitset
 //     written by a PCG generator seeded from models.DeriveSeed; used to validate
-//     the occupancy math.
+//     the occupancy math (the runtime's pages stay its expected occupancy).
 //   - analytic (models.ModelAnalytic): every dirtied byte counts as new, capped
 //     per round at the WWS (the closed forms' assumption); byte-granular.
 type Memory struct {
