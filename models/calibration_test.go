@@ -143,3 +143,19 @@ func TestNewParametersByName(t *testing.T) {
 		t.Fatalf("set: %+v %+v", s.Costs, s.Network)
 	}
 }
+
+func TestOccupancy(t *testing.T) {
+	for _, c := range []struct{ n, k, want float64 }{
+		{0, 5, 0}, {10, 0, 0}, {1, 3, 1}, {100, 100, 100 * (1 - math.Pow(0.99, 100))}, {1e6, 10, 10 - 45e-6},
+	} {
+		if got := Occupancy(c.n, c.k); math.Abs(got-c.want) > 1e-6 {
+			t.Errorf("Occupancy(%g, %g) = %g, want %g", c.n, c.k, got, c.want)
+		}
+	}
+	if k := OccupancyWrites(100, Occupancy(100, 37)); math.Abs(k-37) > 1e-9 {
+		t.Errorf("OccupancyWrites inverts to %g, want 37", k)
+	}
+	if !math.IsInf(OccupancyWrites(10, 10), 1) || OccupancyWrites(10, 0) != 0 {
+		t.Error("OccupancyWrites bounds")
+	}
+}

@@ -15,7 +15,7 @@ import (
 type runtimeDirt struct {
 	analytic bool
 	hot      float64
-	cold     pool // n units; a is the log survival per write (pages model)
+	cold     float64 // the units beyond the hot ones that the writes go to
 	rate     float64
 }
 
@@ -33,7 +33,7 @@ func newRuntimeDirt(s models.Scenario, analytic bool) *runtimeDirt {
 		r.hot, r.rate, n = math.Floor(r.hot/ps), r.rate/ps, math.Floor(n/ps)
 	}
 	if r.rate > 0 && n >= 1 {
-		r.cold = pool{n: n, share: 1, a: math.Max(math.Log1p(-1/n), -700)}
+		r.cold = n
 	} else {
 		r.rate = 0
 	}
@@ -45,7 +45,7 @@ func (r *runtimeDirt) max() float64 {
 	if r == nil {
 		return 0
 	}
-	return r.hot + r.cold.n
+	return r.hot + r.cold
 }
 
 // dirty returns the expected pages (bytes) the runtime dirtied over dt.
@@ -55,9 +55,9 @@ func (r *runtimeDirt) dirty(dt time.Duration) float64 {
 	}
 	x := r.rate * dt.Seconds()
 	if r.analytic {
-		return r.hot + math.Min(x, r.cold.n)
+		return r.hot + math.Min(x, r.cold)
 	}
-	return r.hot + r.cold.n*-math.Expm1(r.cold.a*x)
+	return r.hot + models.Occupancy(r.cold, x)
 }
 
 // after returns the shortest dt over which the runtime dirties d, and false
@@ -74,10 +74,10 @@ func (r *runtimeDirt) after(d float64) (time.Duration, bool) {
 	c := d - r.hot
 	x := c // writes (bytes) of the cold pool
 	if !r.analytic {
-		if c >= r.cold.n {
+		if c >= r.cold {
 			return 0, false
 		}
-		x = math.Log1p(-c/r.cold.n) / r.cold.a
+		x = models.OccupancyWrites(r.cold, c)
 	}
 	return max(models.Seconds(x/r.rate), 1), true
 }

@@ -27,10 +27,7 @@ func fitRuntime(c *models.Calibration, samples []DirtySample) error {
 			continue
 		}
 		n := math.Floor(math.Min(float64(d.WWS), float64(d.Size)) / page)
-		own := 0.0
-		if n >= 1 {
-			own = n * -math.Expm1(d.Rate/page*d.WindowS*math.Log1p(-1/n))
-		}
+		own := models.Occupancy(n, d.Rate/page*d.WindowS)
 		win, excess = append(win, d.WindowS), append(excess, float64(d.Pages)-own)
 	}
 	if len(win) == 0 {
@@ -56,11 +53,7 @@ func fitRuntime(c *models.Calibration, samples []DirtySample) error {
 // runtimePages is the model: hot pages, and the occupancy of rate page
 // writes per second over the base-hot others, after w seconds.
 func runtimePages(base, hot, rate, w float64) float64 {
-	n := base - hot
-	if n < 1 || rate <= 0 {
-		return hot
-	}
-	return hot + n*-math.Expm1(rate*w*math.Log1p(-1/n))
+	return hot + models.Occupancy(base-hot, rate*w)
 }
 
 // fitHotAndRate returns the whole number of hot pages (0..base; in steps of
