@@ -75,7 +75,7 @@ func (b *bitMemory) reach(need int64, from, limit time.Duration, m *Memory) (tim
 	if float64(need) > float64(total)+math.Floor(m.runtime.max()) {
 		return limit, false
 	}
-	if b.count+int64(math.Floor(m.runtime.dirty(min(from, m.frozen)-m.since)+0.5)) >= need {
+	if b.count+m.runtimePages(from) >= need {
 		return from, from <= limit
 	}
 	// byRuntime is when the runtime's dirtying (rounded as Dirty rounds it)
@@ -84,7 +84,7 @@ func (b *bitMemory) reach(need int64, from, limit time.Duration, m *Memory) (tim
 		dt, ok := m.runtime.after(float64(need-cnt) - 0.5)
 		t := max(m.since+dt, from)
 		for range 64 { // float rounding (and whole nanoseconds): a hair later
-			if cnt+int64(math.Floor(m.runtime.dirty(min(t, m.frozen)-m.since)+0.5)) >= need {
+			if cnt+m.runtimePages(t) >= need {
 				break
 			}
 			t++
@@ -118,7 +118,7 @@ func (b *bitMemory) reach(need int64, from, limit time.Duration, m *Memory) (tim
 		if !ok || t > m.frozen || t > limit {
 			return limit, false
 		}
-		if cnt+int64(math.Floor(m.runtime.dirty(min(t, m.frozen)-m.since)+0.5)) >= need {
+		if cnt+m.runtimePages(t) >= need {
 			return max(t, from), true
 		}
 	}

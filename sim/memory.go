@@ -125,7 +125,7 @@ func (m *Memory) writesUntil(t time.Duration) float64 { return m.writes.F(min(t,
 // Dirty returns the pages and bytes dirtied between the last Track and t.
 func (m *Memory) Dirty(t time.Duration) (pages, bytes int64) {
 	x := m.writes.between(m.since, min(t, m.frozen))
-	rt := m.runtime.dirty(min(t, m.frozen) - m.since)
+	rt := m.runtimeDirty(t)
 	switch {
 	case m.analytic:
 		b := int64(math.Round(math.Min(x, m.wwsBytes) + rt))
@@ -198,6 +198,17 @@ func (m *Memory) Reach(atLeast int64, from, limit time.Duration) (time.Duration,
 		x = x*(1+1e-12) + 1e-9 // float rounding: ask for a hair more
 	}
 	return limit, false
+}
+
+// runtimeDirty is what the runtime dirtied between the last Track and t (it
+// stops when the container freezes).
+func (m *Memory) runtimeDirty(t time.Duration) float64 {
+	return m.runtime.dirty(min(t, m.frozen) - m.since)
+}
+
+// runtimePages is runtimeDirty in whole pages, rounded as Dirty rounds.
+func (m *Memory) runtimePages(t time.Duration) int64 {
+	return int64(math.Floor(m.runtimeDirty(t) + 0.5))
 }
 
 // reachByTime is Reach when two processes dirty memory (the workload and the
