@@ -62,7 +62,8 @@ func TestCalibrateAndCompare(t *testing.T) {
 	if c.Testbed != testbedName || len(c.Scenarios) != 2 || len(c.Hosts) != 2 || c.BaseMemory <= 0 || c.Network.Latency <= 0 {
 		t.Errorf("calibration: testbed %q, scenarios %v, hosts %d, base %s, latency %s", c.Testbed, c.Scenarios, len(c.Hosts), c.BaseMemory, c.Network.Latency)
 	}
-	if c.Costs.FinalSetup+c.Costs.RoundSetup <= 0 || c.Costs.RestoreBase <= 0 || !c.Costs.RestoreAllPages {
+	if c.Costs.FinalSetup+c.Costs.RoundSetup <= 0 || c.Costs.RestoreBase <= 0 || !c.Costs.RestoreAllPages ||
+		c.Costs.ChainedFinalSetup <= 0 || c.Costs.ChainedRestoreBase <= 0 {
 		t.Errorf("calibration costs: %+v", c.Costs)
 	}
 	fits := map[string]models.Fit{}
@@ -73,8 +74,10 @@ func TestCalibrateAndCompare(t *testing.T) {
 		}
 	}
 	// The restore splits into CRIU's part and podman's import of the final
-	// archive (CRIU's restore statistics are in every real record).
-	for _, name := range []string{"link", "transfer", "final dump", "live round", "restore (CRIU)", "restore (import)", "runtime dirtying"} {
+	// archive (CRIU's restore statistics are in every real record); the cold
+	// dumps at two sizes carry the final dump's and the import's lines, the
+	// chained final round (pre-copy) gets fixed costs of its own.
+	for _, name := range []string{"link", "transfer", "final dump (cold)", "live round", "restore (CRIU)", "restore (import, cold)", "runtime dirtying"} {
 		if _, ok := fits[name]; !ok {
 			t.Errorf("no %q fit among %v", name, c.Fits)
 		}
@@ -87,8 +90,8 @@ func TestCalibrateAndCompare(t *testing.T) {
 	// One warm-up migration ran first: in the records, never a calibration scenario.
 	crecs := readRecords(t, filepath.Join(dir, "calibration-records.jsonl"))
 	switch {
-	case len(crecs) != 3:
-		t.Errorf("calibration records: %d, want the warm-up and two calibration migrations", len(crecs))
+	case len(crecs) != 4:
+		t.Errorf("calibration records: %d, want the warm-up and three calibration migrations", len(crecs))
 	case crecs[0].Role != "warmup" || crecs[0].Scenario != "warmup-8MiB" || slices.Contains(c.Scenarios, crecs[0].Scenario):
 		t.Errorf("first calibration record %s (role %q), calibration scenarios %v: want the warm-up, not fitted",
 			crecs[0].Scenario, crecs[0].Role, c.Scenarios)

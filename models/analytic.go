@@ -211,7 +211,7 @@ func AnalyticMigration(s Scenario, technique string) (Result, error) {
 	if s.Costs.RestoreAllPages {
 		restored = s.Memory.Pages()
 	}
-	res.Resume = resumeAt(s, final.End, restored, final.Pages)
+	res.Resume = resumeAt(s, final.End, restored, final.Pages, final.Index > 0)
 	return res, nil
 }
 
@@ -224,15 +224,15 @@ func kindFor(i int) RoundKind {
 
 func frozenRound(s Scenario, c analyticCosts, t time.Duration, v float64, idx int, kind RoundKind) Round {
 	dump, tr, sent := c.round(v, true)
-	dump += s.Costs.Freeze.Duration() + s.Costs.FinalSetup.Duration()
+	dump += s.Costs.Freeze.Duration() + s.Costs.FinalSetupFor(idx > 0 && kind == RoundFinal).Duration()
 	return Round{Index: idx, Kind: kind, Start: t, End: t + dump + tr, Bytes: int64(math.Round(sent)),
 		Pages: int64(math.Ceil(v / c.p)), DumpTime: dump, TransferTime: tr, Frozen: true}
 }
 
-// resumeAt restores pages (finalPages of them from the final round) and
-// resumes, from t.
-func resumeAt(s Scenario, t time.Duration, pages, finalPages int64) ResumeInfo {
-	d := s.Costs.RestoreTime(pages, finalPages) + s.Costs.Resume.Duration()
+// resumeAt restores pages (finalPages of them from the final round, chained
+// when it followed live rounds) and resumes, from t.
+func resumeAt(s Scenario, t time.Duration, pages, finalPages int64, chained bool) ResumeInfo {
+	d := s.Costs.RestoreTime(pages, finalPages, chained) + s.Costs.Resume.Duration()
 	return ResumeInfo{Start: t, End: t + d, Pages: pages}
 }
 
@@ -243,7 +243,7 @@ func analyticPostCopy(s Scenario, c analyticCosts) (Result, error) {
 	h := frozenRound(s, c, 0, float64(s.PostCopy.Handover), 0, RoundHandover)
 	res.Rounds = []Round{h}
 	res.FreezeAt = 0
-	res.Resume = resumeAt(s, h.End, h.Pages, h.Pages)
+	res.Resume = resumeAt(s, h.End, h.Pages, h.Pages, false)
 	rest := float64(s.Memory.Size)
 	tr := s.Costs.TransferSetup.Duration() + s.Network.Latency.Duration() + Seconds(rest/c.r)
 	res.PostCopy = &PostCopyStats{Degraded: tr, Bytes: int64(rest), Pages: s.Memory.Pages(), End: res.Resume.End + tr}

@@ -120,10 +120,20 @@ type Costs struct {
 	// live round's RoundSetup: on Podman, the checkpoint bookkeeping and archive
 	// export around CRIU's dump.
 	FinalSetup Duration `yaml:"final_setup,omitempty" json:"final_setup_s"`
+	// ChainedFinalSetup, when positive, is FinalSetup for a frozen dump that
+	// follows live rounds (pre-copy, MiGrror: its images have parents); zero
+	// means FinalSetup. On Podman a checkpoint with a pre-checkpoint parent
+	// costs more than a cold one of the same pages would.
+	ChainedFinalSetup Duration `yaml:"chained_final_setup,omitempty" json:"chained_final_setup_s,omitempty"`
 	// TransferSetup is the fixed cost of a transfer (connection, handshake).
 	TransferSetup Duration `yaml:"transfer_setup,omitempty" json:"transfer_setup_s"`
 	// RestoreBase is the fixed cost of a restore on the target.
 	RestoreBase Duration `yaml:"restore_base,omitempty" json:"restore_base_s"`
+	// ChainedRestoreBase, when positive, is RestoreBase for a restore from a
+	// chain of images (after live rounds); zero means RestoreBase. On Podman
+	// restoring a chained checkpoint (a small final archive whose images
+	// point at the rounds already on the target) has a fixed cost of its own.
+	ChainedRestoreBase Duration `yaml:"chained_restore_base,omitempty" json:"chained_restore_base_s,omitempty"`
 	// RestorePerPage is the restore cost of each page the restore must load.
 	RestorePerPage Duration `yaml:"restore_per_page,omitempty" json:"restore_per_page_s"`
 	// RestoreAllPages says that a restore loads every page (CRIU restore from
@@ -155,11 +165,31 @@ func (c Costs) FinalPerPage() Duration {
 	return c.DumpPerPage
 }
 
-// RestoreTime is the restore on the target, without Resume: RestoreBase,
+// FinalSetupFor returns the frozen dump's fixed cost beyond RoundSetup and
+// Freeze: ChainedFinalSetup when the dump follows live rounds and it is set,
+// else FinalSetup.
+func (c Costs) FinalSetupFor(chained bool) Duration {
+	if chained && c.ChainedFinalSetup > 0 {
+		return c.ChainedFinalSetup
+	}
+	return c.FinalSetup
+}
+
+// RestoreBaseFor returns the restore's fixed cost: ChainedRestoreBase for a
+// chain of images when it is set, else RestoreBase.
+func (c Costs) RestoreBaseFor(chained bool) Duration {
+	if chained && c.ChainedRestoreBase > 0 {
+		return c.ChainedRestoreBase
+	}
+	return c.RestoreBase
+}
+
+// RestoreTime is the restore on the target, without Resume: the fixed cost
+// (RestoreBaseFor: chained when the final round followed live rounds),
 // RestorePerPage for each of the pages the restore loads, and
 // RestorePerFinalPage for each page of the final round.
-func (c Costs) RestoreTime(pages, finalPages int64) time.Duration {
-	return c.RestoreBase.Duration() + time.Duration(pages)*c.RestorePerPage.Duration() +
+func (c Costs) RestoreTime(pages, finalPages int64, chained bool) time.Duration {
+	return c.RestoreBaseFor(chained).Duration() + time.Duration(pages)*c.RestorePerPage.Duration() +
 		time.Duration(finalPages)*c.RestorePerFinalPage.Duration()
 }
 
@@ -236,8 +266,8 @@ func (c Costs) Validate() error {
 		name string
 		v    Duration
 	}{{"freeze", c.Freeze}, {"dump_per_page", c.DumpPerPage}, {"final_dump_per_page", c.FinalDumpPerPage},
-		{"round_setup", c.RoundSetup}, {"final_setup", c.FinalSetup},
-		{"transfer_setup", c.TransferSetup}, {"restore_base", c.RestoreBase},
+		{"round_setup", c.RoundSetup}, {"final_setup", c.FinalSetup}, {"chained_final_setup", c.ChainedFinalSetup},
+		{"transfer_setup", c.TransferSetup}, {"restore_base", c.RestoreBase}, {"chained_restore_base", c.ChainedRestoreBase},
 		{"restore_per_page", c.RestorePerPage}, {"restore_per_final_page", c.RestorePerFinalPage}, {"resume", c.Resume}} {
 		if f.v < 0 || f.v.Duration() > 24*time.Hour {
 			return fmt.Errorf("costs.%s: must be between 0 and 24h, got %s", f.name, f.v)

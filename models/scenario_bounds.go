@@ -45,8 +45,8 @@ func (s Scenario) worstCaseTime() worstCase {
 	c := s.Costs
 	full := float64(s.Memory.Size) + float64(max(c.RoundOverhead, c.FinalOverhead))
 	perPage := math.Max(c.DumpPerPage.Seconds(), c.FinalPerPage().Seconds())
-	fixed := c.Freeze.Seconds() + c.RoundSetup.Seconds() + c.FinalSetup.Seconds() + c.TransferSetup.Seconds() + s.Network.Latency.Seconds()
-	restore := c.RestoreBase.Seconds() + pages*(c.RestorePerPage.Seconds()+c.RestorePerFinalPage.Seconds()) + c.Resume.Seconds()
+	fixed := c.Freeze.Seconds() + c.RoundSetup.Seconds() + max(c.FinalSetup, c.ChainedFinalSetup).Seconds() + c.TransferSetup.Seconds() + s.Network.Latency.Seconds()
+	restore := max(c.RestoreBase, c.ChainedRestoreBase).Seconds() + pages*(c.RestorePerPage.Seconds()+c.RestorePerFinalPage.Seconds()) + c.Resume.Seconds()
 
 	var w worstCase
 	for _, name := range s.Techniques {

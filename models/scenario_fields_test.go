@@ -28,8 +28,8 @@ network:
   latency: 1ms
   live_bandwidth: 100MB/s
   bandwidth_trace: {points: [{at: 0s, factor: 1}, {at: 2s, factor: 0.5}], until: 1h}
-costs: {freeze: 2ms, dump_per_page: 1us, final_dump_per_page: 2us, round_setup: 20ms, final_setup: 10ms,
-  transfer_setup: 1ms, restore_base: 30ms, restore_per_page: 0.5us, restore_per_final_page: 0.2us, restore_all_pages: true, resume: 1ms,
+costs: {freeze: 2ms, dump_per_page: 1us, final_dump_per_page: 2us, round_setup: 20ms, final_setup: 10ms, chained_final_setup: 12ms,
+  transfer_setup: 1ms, restore_base: 30ms, chained_restore_base: 25ms, restore_per_page: 0.5us, restore_per_final_page: 0.2us, restore_all_pages: true, resume: 1ms,
   round_overhead: 64KiB, final_overhead: 100KiB}
 precopy: {stop: {threshold: 256KiB, max_downtime: 30ms, min_shrink: -0.1, traffic_cap: 3, max_rounds: 8}}
 migrror: {sync_threshold: 4MiB, min_interval: 50ms, trigger: 30s}
@@ -154,6 +154,8 @@ var invalidValues = map[string][]struct{ value, want string }{
 	"costs.final_setup":                        {{"-1ms", "costs.final_setup: must be between 0 and 24h"}},
 	"costs.transfer_setup":                     {{"-1ms", "costs.transfer_setup: must be between 0 and 24h"}},
 	"costs.restore_base":                       {{"-1ms", "costs.restore_base: must be between 0 and 24h"}},
+	"costs.chained_final_setup":                {{"-1ms", "costs.chained_final_setup: must be between 0 and 24h"}},
+	"costs.chained_restore_base":               {{"-1ms", "costs.chained_restore_base: must be between 0 and 24h"}},
 	"costs.restore_per_page":                   {{"-1us", "costs.restore_per_page: must be between 0 and 24h"}},
 	"costs.restore_per_final_page":             {{"-1us", "costs.restore_per_final_page: must be between 0 and 24h"}},
 	"costs.restore_all_pages":                  {{"maybe", "costs.restore_all_pages: want true or false"}},

@@ -27,8 +27,10 @@ type Env struct {
 	trace func(string)
 
 	started, frozen, resumed, postcopy bool
-	lastPages                          int64
-	resumeEnd                          time.Duration
+	// chained: the frozen round followed live rounds (its images have parents).
+	chained   bool
+	lastPages int64
+	resumeEnd time.Duration
 }
 
 var (
@@ -208,7 +210,7 @@ func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 		return models.Round{}, errors.New("sim: stop-and-copy after the workload was frozen")
 	}
 	r := models.Round{Kind: models.RoundFinal, Start: v.e.now, Frozen: true}
-	v.frozen = true
+	v.frozen, v.chained = true, v.started
 	v.mem.Freeze(r.Start)
 	if !v.started {
 		r.Pages, r.Bytes = v.all()
@@ -227,9 +229,10 @@ func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 }
 
 // frozenExtra is what a frozen dump costs beyond a live round's: the freeze
-// and Costs.FinalSetup (Podman's checkpoint overhead around CRIU's dump).
+// and Costs.FinalSetupFor (Podman's checkpoint overhead around CRIU's dump;
+// its own when the dump follows live rounds).
 func (v *Env) frozenExtra() time.Duration {
-	return v.s.Costs.Freeze.Duration() + v.s.Costs.FinalSetup.Duration()
+	return v.s.Costs.Freeze.Duration() + v.s.Costs.FinalSetupFor(v.chained).Duration()
 }
 
 // Resume implements models.Env: restore on the target (RestoreBase plus
@@ -249,7 +252,7 @@ func (v *Env) Resume(ctx context.Context) (models.ResumeInfo, error) {
 	if c.RestoreAllPages && !v.postcopy {
 		info.Pages = v.mem.pages
 	}
-	p.Sleep(c.RestoreTime(info.Pages, v.lastPages) + c.Resume.Duration())
+	p.Sleep(c.RestoreTime(info.Pages, v.lastPages, v.chained) + c.Resume.Duration())
 	info.End = v.e.now
 	v.resumed, v.resumeEnd = true, info.End
 	if v.trace != nil {

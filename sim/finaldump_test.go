@@ -146,3 +146,31 @@ func TestRestorePerFinalPage(t *testing.T) {
 		}
 	}
 }
+
+// TestChainedFixedCosts: ChainedFinalSetup and ChainedRestoreBase replace
+// FinalSetup and RestoreBase only when the final round follows live rounds
+// (pre-copy, MiGrror), never on a cold migration, in both memory models and
+// the closed form. Pre-copy's final round here: 3.1 s of dumping becomes
+// 3.1 - 2 + 3.5 = 4.6 s, its restore 3 s becomes 4.25 s: downtime +2.75 s.
+func TestChainedFixedCosts(t *testing.T) {
+	ms := func(x float64) models.Duration { return models.Duration(models.Seconds(x / 1000)) }
+	for _, model := range []string{models.ModelPages, models.ModelAnalytic} {
+		s := costScenario(model)
+		s.Costs.ChainedFinalSetup, s.Costs.ChainedRestoreBase = ms(3500), ms(4250)
+		for tech, want := range map[string]float64{models.Cold: 11.2204140625, models.PreCopy: 6.1244140625 + 2.75} {
+			rec, err := Run(context.Background(), s, tech, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ana, _, err := AnalyticRecord(s, tech, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range []models.Record{rec, ana} {
+				if d := r.Metrics.DowntimeS - want; d > 2e-9 || d < -2e-9 {
+					t.Errorf("%s %s %s: downtime %.10f, want %.10f", model, tech, r.Backend, r.Metrics.DowntimeS, want)
+				}
+			}
+		}
+	}
+}

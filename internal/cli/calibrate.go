@@ -44,15 +44,15 @@ func CalibrateCommand() *cli.Command {
 		Usage: "measure a testbed (link, checkpoint/restore costs, memory, dirtying) for the simulator",
 		Description: "After --warmup-migrations throwaway migrations (a fresh testbed's first operations are\n" +
 			"slower; recorded with role warmup, never fitted), measures the link between the testbed's agents\n" +
-			"(round trips and a bulk transfer over the private link) and runs two small real migrations\n" +
-			"(--sizes: pre-copy of the first, cold of the second; --repeat times); from their per-phase timings it fits the simulator's costs (models.FitLine, R² and n kept), the\n" +
+			"(round trips and a bulk transfer over the private link) and runs three small real migrations\n" +
+			"(--sizes: pre-copy and cold of the first, cold of the second; --repeat times); from their per-phase timings it fits the simulator's costs (models.FitLine, R² and n kept), the\n" +
 			"container's base memory and how the workload really dirties memory, and writes a calibration\n" +
 			"file (JSON) for `migrlab compare`. With --from-records it fits again from the records of an\n" +
 			"earlier calibration (--records) without a testbed.",
 		Flags: append(flags,
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "calibration.json", Usage: "write the calibration to `FILE` (- for stdout)"},
 			&cli.StringFlag{Name: "records", Usage: "also write the calibration migrations' records (JSON Lines) to `FILE`"},
-			&cli.StringFlag{Name: "sizes", Value: "8MiB,32MiB", Usage: "the two container `SIZES` of the calibration migrations"},
+			&cli.StringFlag{Name: "sizes", Value: "8MiB,24MiB", Usage: "the two container `SIZES` of the calibration migrations"},
 			&cli.Int64Flag{Name: "link-bytes", Value: 16 << 20, Usage: "size of the bulk link transfer in bytes"},
 			warmupMigrationsFlag,
 			&cli.IntFlag{Name: "repeat", Value: 1, Usage: "run the calibration migrations `N` times and fit over all of them (each migration's noise weighs less; about 4 minutes more per repetition under TCG)"},
@@ -109,7 +109,7 @@ func CalibrateCommand() *cli.Command {
 func planFromSizes(v string) ([]calibrate.Step, error) {
 	parts := strings.Split(v, ",")
 	if len(parts) != 2 {
-		return nil, usagef("--sizes: want two sizes, for example 8MiB,32MiB; got %q", v)
+		return nil, usagef("--sizes: want two sizes, for example 8MiB,24MiB; got %q", v)
 	}
 	var sz [2]models.ByteSize
 	for i, p := range parts {

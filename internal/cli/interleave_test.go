@@ -84,8 +84,8 @@ func TestInterleavedCalibrationAndValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := calibrate.PlanScenarioPrefix
-	want := []string{p + "8MiB/precopy/0", p + "32MiB/cold/0", "demo-rate-128k/cold/0", "demo-rate-128k/precopy/0", "demo-rate-128k/migrror/0",
-		p + "8MiB/precopy/1", p + "32MiB/cold/1", "demo-rate-512k/cold/0", "demo-rate-512k/precopy/0", "demo-rate-512k/migrror/0"}
+	want := []string{p + "8MiB/precopy/0", p + "8MiB/cold/0", p + "24MiB/cold/0", "demo-rate-128k/cold/0", "demo-rate-128k/precopy/0", "demo-rate-128k/migrror/0",
+		p + "8MiB/precopy/1", p + "8MiB/cold/1", p + "24MiB/cold/1", "demo-rate-512k/cold/0", "demo-rate-512k/precopy/0", "demo-rate-512k/migrror/0"}
 	if !slices.Equal(r.runs, want) {
 		t.Fatalf("order %v\nwant  %v", r.runs, want)
 	}

@@ -19,6 +19,7 @@ import (
 var truth = struct {
 	roundSetup, dumpPerPage, finalDumpPerPage float64 // seconds
 	freeze, finalSetup                        float64 // seconds
+	chainedFinalSetup, chainedRestoreBase     float64 // seconds: the chained final round's fixed costs
 	bw, liveBW, latency, transferSetup        float64 // bytes/s, seconds
 	restoreBase, restorePerPage, resume       float64 // seconds
 	restorePerFinalPage, criuBase             float64 // seconds: the import's per page, CRIU's fixed part
@@ -26,6 +27,7 @@ var truth = struct {
 	runtimeHot, runtimeRate                   float64 // the runtime's dirtying: pages, page writes/s
 }{
 	roundSetup: 2, dumpPerPage: 1e-4, finalDumpPerPage: 3e-3, freeze: 0.05, finalSetup: 6,
+	chainedFinalSetup: 7.5, chainedRestoreBase: 11,
 	bw: 20e6, liveBW: 8e6, latency: 0.002, transferSetup: 0.3,
 	restoreBase: 9, restorePerPage: 2e-4, resume: 0.4, restorePerFinalPage: 1e-3, criuBase: 1.5,
 	base: 3 << 20, roundOverhead: 5 << 10, finalOverhead: 100 << 10, runtimeHot: 80, runtimeRate: 12,
@@ -38,7 +40,8 @@ func synthCalibration() models.Calibration {
 		Network: models.Network{Bandwidth: models.Rate(t.bw), LiveBandwidth: models.Rate(t.liveBW),
 			Latency: models.Duration(models.Seconds(t.latency))},
 		Costs: models.Costs{RoundSetup: dur(t.roundSetup), DumpPerPage: dur(t.dumpPerPage), FinalDumpPerPage: dur(t.finalDumpPerPage),
-			Freeze: dur(t.freeze), FinalSetup: dur(t.finalSetup), TransferSetup: dur(t.transferSetup), RestoreBase: dur(t.restoreBase),
+			Freeze: dur(t.freeze), FinalSetup: dur(t.finalSetup), ChainedFinalSetup: dur(t.chainedFinalSetup),
+			TransferSetup: dur(t.transferSetup), RestoreBase: dur(t.restoreBase), ChainedRestoreBase: dur(t.chainedRestoreBase),
 			RestorePerPage: dur(t.restorePerPage), RestorePerFinalPage: dur(t.restorePerFinalPage), Resume: dur(t.resume), RestoreAllPages: true,
 			RoundOverhead: models.ByteSize(t.roundOverhead), FinalOverhead: models.ByteSize(t.finalOverhead)},
 		BaseMemory: models.ByteSize(t.base), RuntimeHot: models.ByteSize(t.runtimeHot * 4096), RuntimeDirtyRate: models.Rate(t.runtimeRate * 4096)}
@@ -67,7 +70,7 @@ func (f *fakeRunner) Run(ctx context.Context, s models.Scenario, technique strin
 	final := rec.Rounds[len(rec.Rounds)-1]
 	pages := float64(f.calib.Apply(s).Memory.Pages())
 	criu := c.RestorePerPage.Seconds() * pages
-	restore := c.RestoreBase.Seconds() + criu + c.RestorePerFinalPage.Seconds()*float64(final.Pages)
+	restore := c.RestoreBaseFor(len(rec.Rounds) > 1).Seconds() + criu + c.RestorePerFinalPage.Seconds()*float64(final.Pages)
 	rec.Metrics.Extra = map[string]float64{
 		extraRestoreS: restore, extraPagesRestored: pages, extraFinalFreezing: c.Freeze.Seconds(),
 	}
@@ -107,7 +110,7 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.runs) != 2 || len(res.Records) != 2 {
+	if len(r.runs) != 3 || len(res.Records) != 3 {
 		t.Fatalf("runs %v, records %d", r.runs, len(res.Records))
 	}
 	for _, rec := range res.Records {
@@ -129,7 +132,9 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 	near(t, "dump per page", co.DumpPerPage.Seconds(), truth.dumpPerPage, 1e-3)
 	near(t, "freeze", co.Freeze.Seconds(), truth.freeze, 1e-6)
 	near(t, "final setup", co.FinalSetup.Seconds(), truth.finalSetup, 1e-3)
+	near(t, "chained final setup", co.ChainedFinalSetup.Seconds(), truth.chainedFinalSetup, 1e-3)
 	near(t, "restore base", co.RestoreBase.Seconds(), truth.restoreBase, 1e-3)
+	near(t, "chained restore base", co.ChainedRestoreBase.Seconds(), truth.chainedRestoreBase, 1e-3)
 	near(t, "restore per page", co.RestorePerPage.Seconds(), truth.restorePerPage, 1e-3)
 	near(t, "restore per final page", co.RestorePerFinalPage.Seconds(), truth.restorePerFinalPage, 1e-3)
 	near(t, "resume", co.Resume.Seconds(), truth.resume, 1e-3)
@@ -147,12 +152,12 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 			t.Errorf("fit %s: n %d, R² %g", f.Name, f.N, f.R2)
 		}
 	}
-	for _, n := range []string{FitLive, FitFinal, FitTransfer, FitTransferLive, FitLink, FitRestoreCRIU, FitRestoreImport, FitRuntime} {
+	for _, n := range []string{FitLive, FitFinalCold, FitTransfer, FitTransferLive, FitLink, FitRestoreCRIU, FitImportCold, FitRuntime} {
 		if _, ok := names[n]; !ok {
 			t.Errorf("no fit %q in %v", n, c.Fits)
 		}
 	}
-	if len(c.Scenarios) != 2 || c.Scenarios[0] != PlanScenarioPrefix+"8MiB" || c.Scenarios[1] != PlanScenarioPrefix+"32MiB" {
+	if len(c.Scenarios) != 2 || c.Scenarios[0] != PlanScenarioPrefix+"8MiB" || c.Scenarios[1] != PlanScenarioPrefix+"24MiB" {
 		t.Errorf("scenarios %v", c.Scenarios)
 	}
 	if !strings.Contains(Describe(c), "restore") {
@@ -207,7 +212,7 @@ func TestFitWithFewLiveRounds(t *testing.T) {
 	// The final dumps: freeze + final setup + round setup + pages x per page.
 	for _, x := range s.Rounds {
 		if x.Frozen {
-			got := co.Freeze.Seconds() + co.FinalSetup.Seconds() + co.RoundSetup.Seconds() + co.FinalPerPage().Seconds()*float64(x.Pages)
+			got := co.Freeze.Seconds() + co.FinalSetupFor(x.Index > 0).Seconds() + co.RoundSetup.Seconds() + co.FinalPerPage().Seconds()*float64(x.Pages)
 			near(t, "final dump", got, x.SpanS-x.TransferS, 1e-3)
 		}
 	}
@@ -216,22 +221,23 @@ func TestFitWithFewLiveRounds(t *testing.T) {
 func TestRunReportsMissingSamples(t *testing.T) {
 	plan := DefaultPlan()
 	r := &fakeRunner{calib: synthCalibration(), fail: map[string]error{
-		plan[1].Scenario.Name + "/cold": context.DeadlineExceeded,
+		plan[2].Scenario.Name + "/cold": context.DeadlineExceeded,
 	}}
-	// One of two migrations failed: the other is enough, the failure is listed.
+	// One of three migrations failed: the others are enough, the failure is listed.
 	res, err := Run(context.Background(), r, nil, Options{})
-	if err != nil || len(res.Failed) != 1 || len(r.runs) != 2 || len(res.Calibration.Scenarios) != 1 {
+	if err != nil || len(res.Failed) != 1 || len(r.runs) != 3 || len(res.Calibration.Scenarios) != 1 {
 		t.Fatalf("err %v, failed %v, runs %v, scenarios %v", err, res.Failed, r.runs, res.Calibration.Scenarios)
 	}
-	// Both failed: nothing to fit; the error says what is missing.
+	// All failed: nothing to fit; the error says what is missing.
 	r.fail[plan[0].Scenario.Name+"/precopy"] = context.DeadlineExceeded
+	r.fail[plan[1].Scenario.Name+"/cold"] = context.DeadlineExceeded
 	res, err = Run(context.Background(), r, nil, Options{})
 	for _, want := range []string{"base memory", "transfer", "final dump", "restore", "runtime dirtying", "deadline"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
 	}
-	if res == nil || len(res.Failed) != 2 {
+	if res == nil || len(res.Failed) != 3 {
 		t.Fatalf("result %+v", res)
 	}
 }
@@ -336,19 +342,19 @@ func TestRunWarmsUpFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRuns := []string{"warmup-8MiB/precopy", "warmup-8MiB/precopy", "calibration-8MiB/precopy", "calibration-32MiB/cold"}
+	wantRuns := []string{"warmup-8MiB/precopy", "warmup-8MiB/precopy", "calibration-8MiB/precopy", "calibration-8MiB/cold", "calibration-24MiB/cold"}
 	if strings.Join(r.runs, " ") != strings.Join(wantRuns, " ") {
 		t.Fatalf("runs %v, want %v", r.runs, wantRuns)
 	}
-	if len(res.Warmup) != 2 || len(res.Records) != 2 {
-		t.Fatalf("%d warm-up and %d calibration records, want 2 and 2", len(res.Warmup), len(res.Records))
+	if len(res.Warmup) != 2 || len(res.Records) != 3 {
+		t.Fatalf("%d warm-up and %d calibration records, want 2 and 3", len(res.Warmup), len(res.Records))
 	}
 	for i, rec := range res.Warmup {
 		if rec.Role != RoleWarmup || rec.Repetition != i {
 			t.Errorf("warm-up %d: role %q, repetition %d", i, rec.Role, rec.Repetition)
 		}
 	}
-	if got := strings.Join(emitted, " "); got != "warmup-8MiB/warmup warmup-8MiB/warmup calibration-8MiB/calibration calibration-32MiB/calibration" {
+	if got := strings.Join(emitted, " "); got != "warmup-8MiB/warmup warmup-8MiB/warmup calibration-8MiB/calibration calibration-8MiB/calibration calibration-24MiB/calibration" {
 		t.Errorf("emitted %s", got)
 	}
 	near(t, "restore base", res.Calibration.Costs.RestoreBase.Seconds(), truth.restoreBase, 1e-3)
@@ -380,10 +386,10 @@ func (w *warmupRunner) Run(ctx context.Context, s models.Scenario, technique str
 
 // TestFitRestoreWithoutCRIUShare: records without CRIU's restore statistics
 // (older records) give one restore line against the pages restored, and no
-// per-final-page cost.
+// per-final-page cost (nor a chained fixed cost: that needs CRIU's share).
 func TestFitRestoreWithoutCRIUShare(t *testing.T) {
 	want := synthCalibration()
-	want.Costs.RestorePerFinalPage = 0
+	want.Costs.RestorePerFinalPage, want.Costs.ChainedRestoreBase = 0, 0
 	res, err := Run(context.Background(), &fakeRunner{calib: want}, fakeLink{synthLink()}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -391,8 +397,8 @@ func TestFitRestoreWithoutCRIUShare(t *testing.T) {
 	co := res.Calibration.Costs
 	near(t, "restore base", co.RestoreBase.Seconds(), truth.restoreBase, 1e-3)
 	near(t, "restore per page", co.RestorePerPage.Seconds(), truth.restorePerPage, 1e-3)
-	if co.RestorePerFinalPage != 0 {
-		t.Errorf("restore per final page %s without CRIU's share", co.RestorePerFinalPage)
+	if co.RestorePerFinalPage != 0 || co.ChainedRestoreBase != 0 {
+		t.Errorf("restore per final page %s, chained base %s without CRIU's share", co.RestorePerFinalPage, co.ChainedRestoreBase)
 	}
 	var names []string
 	for _, f := range res.Calibration.Fits {
@@ -411,21 +417,25 @@ func TestRunRepeatsThePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.runs) != 6 || len(res.Records) != 6 {
+	if len(r.runs) != 9 || len(res.Records) != 9 {
 		t.Fatalf("runs %v, %d records: want the plan 3 times", r.runs, len(res.Records))
 	}
 	for i, rec := range res.Records {
-		if rec.Repetition != i/2 {
-			t.Errorf("record %d (%s): repetition %d, want %d", i, rec.Scenario, rec.Repetition, i/2)
+		if rec.Repetition != i/3 {
+			t.Errorf("record %d (%s): repetition %d, want %d", i, rec.Scenario, rec.Repetition, i/3)
 		}
 	}
 	if len(res.Calibration.Scenarios) != 2 {
 		t.Errorf("calibration scenarios %v, want each once", res.Calibration.Scenarios)
 	}
+	n := 0
 	for _, f := range res.Calibration.Fits {
-		if f.Name == FitFinal && f.N != 6 {
-			t.Errorf("final dump fit over %d dumps, want 6", f.N)
+		if f.Name == FitFinalCold {
+			n = f.N
 		}
+	}
+	if n != 6 {
+		t.Errorf("cold final dump fit over %d dumps, want 6 (two cold dumps in each repetition)", n)
 	}
 	near(t, "restore per final page", res.Calibration.Costs.RestorePerFinalPage.Seconds(), truth.restorePerFinalPage, 1e-3)
 }
@@ -442,14 +452,53 @@ func TestRunCallsAfterRepetition(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := PlanScenarioPrefix
-	want := []string{p + "8MiB/precopy", p + "32MiB/cold", "after 0", p + "8MiB/precopy", p + "32MiB/cold", "after 1",
-		p + "8MiB/precopy", p + "32MiB/cold", "after 2"}
+	want := []string{p + "8MiB/precopy", p + "8MiB/cold", p + "24MiB/cold", "after 0", p + "8MiB/precopy", p + "8MiB/cold", p + "24MiB/cold", "after 1",
+		p + "8MiB/precopy", p + "8MiB/cold", p + "24MiB/cold", "after 2"}
 	if !slices.Equal(r.runs, want) {
 		t.Fatalf("order %v\nwant  %v", r.runs, want)
 	}
 	r.runs = nil
 	opt.AfterRepetition = func(context.Context, int) error { return context.Canceled }
-	if _, err := Run(context.Background(), r, nil, opt); err != context.Canceled || len(r.runs) != 2 {
+	if _, err := Run(context.Background(), r, nil, opt); err != context.Canceled || len(r.runs) != 3 {
 		t.Fatalf("hook error: %v after %v", err, r.runs)
+	}
+}
+
+// TestChainedCostsToldApart: on a testbed whose chained final rounds cost
+// more than the cold line says (as Podman's do), a plan with one cold size
+// fits one line through the chained and the cold dumps and mispredicts a
+// cold migration of a size between; with cold dumps at two sizes the chained
+// fixed costs come out on their own and both kinds are predicted.
+func TestChainedCostsToldApart(t *testing.T) {
+	truthCal := synthCalibration()
+	fitPlan := func(plan []Step) models.Calibration {
+		t.Helper()
+		res, err := Run(context.Background(), &fakeRunner{calib: truthCal}, fakeLink{synthLink()}, Options{Plan: plan})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Calibration
+	}
+	full := DefaultPlan()
+	oneCold := []Step{full[0], full[2]}
+	mid := full[1].Scenario
+	mid.Name, mid.Memory.Size, mid.Workload.WWS = "mid", 16<<20, 4<<20
+	predict := func(c models.Calibration, technique string) float64 {
+		rec, err := sim.Run(context.Background(), c.Apply(mid), technique, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec.Metrics.DowntimeS
+	}
+	old, split := fitPlan(oneCold), fitPlan(full)
+	if old.Costs.ChainedFinalSetup != 0 || old.Costs.ChainedRestoreBase != 0 {
+		t.Errorf("one cold size: chained costs %s, %s, want none", old.Costs.ChainedFinalSetup, old.Costs.ChainedRestoreBase)
+	}
+	for _, tech := range []string{models.Cold, models.PreCopy} {
+		want := predict(truthCal, tech)
+		near(t, "two cold sizes: "+tech+" downtime at 16 MiB", predict(split, tech), want, 1e-3)
+		if got := predict(old, tech); tech == models.Cold && math.Abs(got-want) < 0.02*want {
+			t.Errorf("one cold size: cold downtime at 16 MiB %g, the truth %g: the single line should miss it", got, want)
+		}
 	}
 }

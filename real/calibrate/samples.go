@@ -50,6 +50,8 @@ type RestoreSample struct {
 	// TotalS is podman's restore; CRIUS CRIU's part of it (its restore
 	// statistics; 0 when unknown).
 	TotalS, CRIUS float64
+	// Chained: the final round followed live rounds (a chain of images).
+	Chained bool
 }
 
 // Samples are the per-phase observations of calibration migrations, taken
@@ -126,7 +128,7 @@ func (s *Samples) Extract(recs ...models.Record) int {
 				pages = float64(r.Params.Memory.Size)/page + restoredEstimate(r, page)
 			}
 			s.Restore = append(s.Restore, RestoreSample{Pages: pages, FinalPages: float64(final.Pages), TotalS: rs,
-				CRIUS: ex[extraRestoreCRIU]})
+				CRIUS: ex[extraRestoreCRIU], Chained: len(live) > 0})
 			if wall := r.Metrics.DowntimeS - final.DurationS; wall > 0 {
 				s.ResumeGap = append(s.ResumeGap, wall-rs)
 			}
