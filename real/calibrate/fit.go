@@ -254,13 +254,22 @@ const minChainedCost = models.Duration(time.Millisecond)
 
 // chainedApart reports whether the chained final rounds (after live rounds)
 // get fixed costs of their own: when cold final rounds of two sizes or more
-// give the per-page line without them. On Podman a checkpoint with a parent
+// (minSizeRatio apart) give the per-page line without them. On Podman a checkpoint with a parent
 // and the restore of a chain cost more than the cold line says at their
 // pages (d6-d10: +1 to +2.6 s for the import in four runs of five), so a
 // line through both kinds tilts and mispredicts the cold sizes between.
 func chainedApart(cold, chained []Point) bool {
-	return len(chained) > 0 && distinct(xs(cold)) >= 2
+	if len(chained) == 0 || len(cold) < 2 {
+		return false
+	}
+	x := xs(cold)
+	// Sizes, not the few pages by which two dumps of one size differ.
+	return slices.Max(x) >= minSizeRatio*slices.Min(x)
 }
+
+// minSizeRatio is how far apart (largest over smallest, in pages) cold dumps
+// must be to count as two sizes.
+const minSizeRatio = 1.5
 
 // overheads sets the bytes a round sends beyond its pages: the median over
 // the live rounds and over the final rounds.

@@ -502,3 +502,25 @@ func TestChainedCostsToldApart(t *testing.T) {
 		}
 	}
 }
+
+// TestChainedApartNeedsTwoSizes: cold dumps of one size (a few pages apart,
+// as three repetitions of the 32 MiB one are) do not carry a line of their
+// own; dumps of two sizes do; without chained rounds there is nothing to
+// tell apart.
+func TestChainedApartNeedsTwoSizes(t *testing.T) {
+	chained := []Point{{230, 5}}
+	for _, c := range []struct {
+		cold    []Point
+		chained []Point
+		want    bool
+	}{
+		{[]Point{{8481, 10}, {8486, 11}, {8478, 12}}, chained, false},
+		{[]Point{{8481, 10}}, chained, false},
+		{[]Point{{2345, 7}, {6443, 9}}, chained, true},
+		{[]Point{{2345, 7}, {6443, 9}}, nil, false},
+	} {
+		if got := chainedApart(c.cold, c.chained); got != c.want {
+			t.Errorf("cold %v, chained %v: %v, want %v", c.cold, c.chained, got, c.want)
+		}
+	}
+}
