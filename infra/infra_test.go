@@ -35,10 +35,15 @@ func TestNormalizeErrors(t *testing.T) {
 		"bad backend":   {Backend: "gcp"},
 		"ssh one host":  {Backend: BackendSSH, Servers: []Server{{Name: "a"}}},
 		"ssh no server": {Backend: BackendSSH},
+		"no cpus":       {CPUs: -1},
+		"too many cpus": {CPUs: 65},
 	} {
 		if _, err := normalize(s); err == nil {
 			t.Errorf("%s: normalize(%+v) succeeded", name, s)
 		}
+	}
+	if _, err := normalize(Spec{CPUs: 65}); err == nil || !strings.Contains(err.Error(), "--cpus") {
+		t.Errorf("cpus 65: %v, want the error to name --cpus", err)
 	}
 }
 

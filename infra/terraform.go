@@ -94,6 +94,9 @@ func normalize(s Spec) (Spec, error) {
 	if s.CPUs == 0 {
 		s.CPUs = 2
 	}
+	if s.CPUs < 1 || s.CPUs > 64 {
+		return s, fmt.Errorf("infra: cpus = %d: each local VM needs 1 to 64 vCPUs (for example --cpus 2)", s.CPUs)
+	}
 	if s.AgentPort == 0 {
 		s.AgentPort = 7070
 	}
