@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -129,19 +130,7 @@ func TestRestorePerFinalPage(t *testing.T) {
 			s := costScenario(model)
 			s.Costs.RestorePerPage, s.Costs.RestorePerFinalPage, s.Costs.RestoreAllPages = c.perPage, c.perLast, c.all
 			for tech, want := range map[string]float64{models.Cold: c.cold, models.PreCopy: c.precopy} {
-				rec, err := Run(context.Background(), s, tech, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ana, _, err := AnalyticRecord(s, tech, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, r := range []models.Record{rec, ana} {
-					if d := r.Metrics.DowntimeS - want; d > 2e-9 || d < -2e-9 {
-						t.Errorf("%s %s %s all=%v: downtime %.10f, want %.10f", model, tech, r.Backend, c.all, r.Metrics.DowntimeS, want)
-					}
-				}
+				checkDowntime(t, s, tech, want, fmt.Sprintf("%s all=%v", model, c.all))
 			}
 		}
 	}
@@ -158,19 +147,26 @@ func TestChainedFixedCosts(t *testing.T) {
 		s := costScenario(model)
 		s.Costs.ChainedFinalSetup, s.Costs.ChainedRestoreBase = ms(3500), ms(4250)
 		for tech, want := range map[string]float64{models.Cold: 11.2204140625, models.PreCopy: 6.1244140625 + 2.75} {
-			rec, err := Run(context.Background(), s, tech, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ana, _, err := AnalyticRecord(s, tech, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range []models.Record{rec, ana} {
-				if d := r.Metrics.DowntimeS - want; d > 2e-9 || d < -2e-9 {
-					t.Errorf("%s %s %s: downtime %.10f, want %.10f", model, tech, r.Backend, r.Metrics.DowntimeS, want)
-				}
-			}
+			checkDowntime(t, s, tech, want, model)
+		}
+	}
+}
+
+// checkDowntime runs s with technique tech in the simulator and the closed
+// form and checks both downtimes against want (within 2 ns).
+func checkDowntime(t *testing.T, s models.Scenario, tech string, want float64, label string) {
+	t.Helper()
+	rec, err := Run(context.Background(), s, tech, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ana, _, err := AnalyticRecord(s, tech, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []models.Record{rec, ana} {
+		if d := r.Metrics.DowntimeS - want; d > 2e-9 || d < -2e-9 {
+			t.Errorf("%s %s %s: downtime %.10f, want %.10f", label, tech, r.Backend, r.Metrics.DowntimeS, want)
 		}
 	}
 }

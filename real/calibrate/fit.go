@@ -186,15 +186,16 @@ func (f *fitter) dumps() {
 	c := &f.c
 	var finalPts, coldPts, chainedPts, livePts []Point
 	for _, r := range f.s.Rounds {
-		switch p := (Point{float64(r.Pages), r.SpanS - r.TransferS}); {
-		case r.Frozen && r.Index == 0:
-			coldPts = append(coldPts, p)
-			finalPts = append(finalPts, p)
-		case r.Frozen:
-			chainedPts = append(chainedPts, p)
-			finalPts = append(finalPts, p)
-		default:
+		if !r.Frozen {
 			livePts = append(livePts, Point{float64(r.Pages), r.SpanS - f.modeledTransfer(r.Bytes, true)})
+			continue
+		}
+		p := Point{float64(r.Pages), r.SpanS - r.TransferS}
+		finalPts = append(finalPts, p)
+		if r.Index == 0 { // no live round before it: a cold checkpoint
+			coldPts = append(coldPts, p)
+		} else {
+			chainedPts = append(chainedPts, p)
 		}
 	}
 	if len(finalPts) == 0 {
@@ -227,18 +228,11 @@ func (f *fitter) dumps() {
 	case okLive && live.Slope > 0:
 		c.Costs.DumpPerPage = dur(live.Slope)
 	}
-	resid := func(pts []Point, per models.Duration) []float64 {
-		out := make([]float64, len(pts))
-		for i, p := range pts {
-			out[i] = p.Y - per.Seconds()*p.X
-		}
-		return out
-	}
 	// The median is robust to the occasional slow podman call of a round.
-	c.Costs.RoundSetup = dur(median(resid(livePts, c.Costs.DumpPerPage)))
+	c.Costs.RoundSetup = dur(median(residuals(livePts, c.Costs.DumpPerPage.Seconds())))
 	c.Costs.Freeze = dur(median(f.s.Freeze))
 	setup := func(pts []Point) models.Duration {
-		return dur(mean(resid(pts, c.Costs.FinalPerPage())) - c.Costs.Freeze.Seconds() - c.Costs.RoundSetup.Seconds())
+		return dur(mean(residuals(pts, c.Costs.FinalPerPage().Seconds())) - c.Costs.Freeze.Seconds() - c.Costs.RoundSetup.Seconds())
 	}
 	if len(finalPts) > 0 {
 		c.Costs.FinalSetup = setup(lineFinal)
@@ -246,6 +240,15 @@ func (f *fitter) dumps() {
 	if split {
 		c.Costs.ChainedFinalSetup = max(setup(chainedPts), minChainedCost)
 	}
+}
+
+// residuals are what each point's y takes beyond slope x its x.
+func residuals(pts []Point, slope float64) []float64 {
+	out := make([]float64, len(pts))
+	for i, p := range pts {
+		out[i] = p.Y - slope*p.X
+	}
+	return out
 }
 
 // minChainedCost stands for a chained fixed cost fitted at zero or below
@@ -317,23 +320,19 @@ func (f *fitter) restore() {
 		}
 		split = split && r.CRIUS > 0 && r.CRIUS <= r.TotalS
 	}
-	if split && chainedApart(impCold, impChained) {
-		// The import's line from the cold restores; the chained ones' fixed
-		// cost is what they took beyond its slope.
-		base, per := f.restorePart(FitRestoreCRIU, "pages restored", criu)
-		ibase, iper := f.restorePart(FitImportCold, "pages of the final round", impCold)
-		var beyond []float64
-		for _, p := range impChained {
-			beyond = append(beyond, p.Y-iper*p.X)
-		}
-		c.Costs.RestoreBase, c.Costs.RestorePerPage, c.Costs.RestorePerFinalPage = dur(base+ibase), dur(per), dur(iper)
-		c.Costs.ChainedRestoreBase = max(dur(base+mean(beyond)), minChainedCost)
-		return
-	}
 	if split && distinct(xs(imp)) >= 2 {
+		// With cold restores of two sizes the import's line is theirs, and
+		// the chained ones' fixed cost is what they took beyond its slope.
+		line, name, apart := imp, FitRestoreImport, chainedApart(impCold, impChained)
+		if apart {
+			line, name = impCold, FitImportCold
+		}
 		base, per := f.restorePart(FitRestoreCRIU, "pages restored", criu)
-		ibase, iper := f.restorePart(FitRestoreImport, "pages of the final round", imp)
+		ibase, iper := f.restorePart(name, "pages of the final round", line)
 		c.Costs.RestoreBase, c.Costs.RestorePerPage, c.Costs.RestorePerFinalPage = dur(base+ibase), dur(per), dur(iper)
+		if apart {
+			c.Costs.ChainedRestoreBase = max(dur(base+mean(residuals(impChained, iper))), minChainedCost)
+		}
 		return
 	}
 	if distinct(xs(all)) >= 2 {
