@@ -23,6 +23,12 @@ build:
 demo: build
     bin/migrlab demo --out out/demo
 
+# The fidelity run of record: the demo with every validation scenario and technique migrated
+# three times (repetitions spread between the calibration's), scored per migration and by each
+# scenario's median; out/fidelity/. About 35 minutes under TCG.
+fidelity: build
+    bin/migrlab demo --reps 3 --out out/fidelity
+
 # Simulation only (seconds, no VMs): cold, pre-copy, MiGrror and post-copy on the built-in scenario.
 sim-demo: build
     bin/migrlab sim --out out/sim/records.jsonl

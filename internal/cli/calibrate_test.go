@@ -171,6 +171,8 @@ func TestCalibrateCompareUsage(t *testing.T) {
 		{[]string{"demo", "--accel", "xen"}, "accel"},
 		{[]string{"demo", "--calibration-repeat", "0"}, "--calibration-repeat: want 1 to 10"},
 		{[]string{"demo", "--warmup-migrations", "-1"}, "--warmup-migrations: want 0 to 10"},
+		{[]string{"demo", "--reps", "-1"}, "--reps -1: want at least 1"},
+		{[]string{"demo", "--reps", "100001"}, "repetitions: must be between 1 and 100000"},
 		{[]string{"calibrate", "--testbed", "x", "--repeat", "11"}, "--repeat: want 1 to 10"},
 	} {
 		_, _, err := runArgs(t, tc.args...)
@@ -188,9 +190,12 @@ func TestLoadScenarioFilesExpandsSweeps(t *testing.T) {
 	if len(ss) != 21 || ss[20].Name != "demo-rate-2m" || ss[0].Repetitions != 2 || strings.Join(ss[5].Techniques, ",") != "cold" {
 		t.Fatalf("%d scenarios; last %q", len(ss), ss[len(ss)-1].Name)
 	}
-	demo, err := demoScenarios(nil)
+	demo, err := demoScenarios(nil, 0)
 	if err != nil || len(demo) != 3 || demo[0].Workload.DirtyRate >= demo[1].Workload.DirtyRate || demo[1].Workload.DirtyRate >= demo[2].Workload.DirtyRate {
 		t.Fatalf("demo scenarios: %v %+v", err, demo)
+	}
+	if demo, err := demoScenarios(nil, 3); err != nil || demo[0].Repetitions != 3 || demo[2].Repetitions != 3 {
+		t.Fatalf("demo scenarios with --reps 3: %v %+v", err, demo)
 	}
 }
 

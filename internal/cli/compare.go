@@ -193,15 +193,9 @@ func (r compareRun) do(ctx context.Context) ([]models.Record, error) {
 		Command: r.command, Versions: r.versions}); err != nil {
 		return all, errors.Join(cerr, fmt.Errorf("report directory: %w", err))
 	}
-	ct, summary := reports.Compare(all)
-	if err := reports.Render(r.stdout, format, ct.Table()); err != nil {
-		return all, err
-	}
-	if err := reports.Render(r.stdout, format, summary.Table()); err != nil {
-		return all, err
-	}
-	if rs := reports.Repeatability(all); len(rs) > 0 {
-		if err := reports.Render(r.stdout, format, reports.RepeatabilityTable(rs)); err != nil {
+	ct, _ := reports.Compare(all)
+	for _, t := range append([]reports.Table{ct.Table()}, reports.ScoreTables(all)...) {
+		if err := reports.Render(r.stdout, format, t); err != nil {
 			return all, err
 		}
 	}

@@ -53,6 +53,7 @@ func DemoCommand() *cli.Command {
 			&cli.StringFlag{Name: "agent-binary", Usage: "migrlab `BINARY` installed as the agent (default: this binary)"},
 			&cli.DurationFlag{Name: "warmup", Value: 3 * time.Second, Usage: "how long each workload runs before its migration starts"},
 			warmupMigrationsFlag,
+			&cli.IntFlag{Name: "reps", Usage: "migrate each validation scenario and technique `N` times (overrides the scenarios'; the built-in ones say 1). With N >= 2 the report also scores each scenario's median, and each extra repetition adds about 7 minutes under TCG; just fidelity runs 3"},
 			&cli.IntFlag{Name: "calibration-repeat", Value: 3, Usage: "run the calibration migrations `N` times and fit over all of them (see migrlab calibrate --repeat; each repetition adds about 2 minutes under TCG; the more there are, the less one noisy migration weighs)"},
 			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
 			&cli.BoolFlag{Name: "keep-testbed", Usage: "leave the testbed up at the end (tear it down with migrlab testbed down)"},
@@ -85,7 +86,10 @@ func runDemo(c *cli.Context) (err error) {
 	default:
 		return usagef("unknown --accel %q (want auto, kvm or tcg)", accel)
 	}
-	scenarios, err := demoScenarios(c.StringSlice("scenario"))
+	if c.Int("reps") < 0 {
+		return usagef("--reps %d: want at least 1 (or 0 for the scenarios' own)", c.Int("reps"))
+	}
+	scenarios, err := demoScenarios(c.StringSlice("scenario"), c.Int("reps"))
 	if err != nil {
 		return err
 	}
@@ -196,10 +200,11 @@ func runDemo(c *cli.Context) (err error) {
 	return interrupted(ctx, err)
 }
 
-// demoScenarios reads the comparison's scenario files, or the built-in ones.
-func demoScenarios(paths []string) ([]models.Scenario, error) {
+// demoScenarios reads the comparison's scenario files, or the built-in ones;
+// reps, when not zero, overrides their repetitions.
+func demoScenarios(paths []string, reps int) ([]models.Scenario, error) {
 	if len(paths) > 0 {
-		return loadScenarioFiles(paths, "", 0)
+		return loadScenarioFiles(paths, "", reps)
 	}
 	var out []models.Scenario
 	for _, name := range DemoScenarios {
@@ -210,6 +215,14 @@ func demoScenarios(paths []string) ([]models.Scenario, error) {
 		ss, err := parseScenarioOrSweep(b)
 		if err != nil {
 			return nil, fmt.Errorf("examples/%s: %w", name, err)
+		}
+		for i := range ss {
+			if reps != 0 {
+				ss[i].Repetitions = reps
+			}
+			if err := ss[i].Validate(); err != nil {
+				return nil, usagef("--reps %d: %v", reps, err)
+			}
 		}
 		out = append(out, ss...)
 	}

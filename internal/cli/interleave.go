@@ -11,52 +11,76 @@ import (
 )
 
 // interleaved measures a comparison's real migrations between the
-// calibration's repetitions (calibrate.Options.AfterRepetition): scenario j
-// runs after repetition j mod reps. A testbed that speeds up or slows down
-// over a run (on the TCG testbed the calibration's repetitions moved by up to
-// 25 % within one demo) then drifts under the calibration and the
-// validation alike, instead of separating them. Afterwards Replay predicts
+// calibration's repetitions (calibrate.Options.AfterRepetition). A testbed
+// that speeds up or slows down over a run (on the TCG testbed the
+// calibration's repetitions moved by up to 25 % within one demo) then drifts
+// under the calibration and the validation alike, instead of separating them.
+// The validation's repetitions are spread the same way: repetition k of every
+// scenario runs before repetition k+1 of any, so a noisy quarter of an hour
+// cannot hold all the migrations of one scenario. Afterwards Replay predicts
 // the measured records as a comparison would have.
 type interleaved struct {
 	runner   calibrate.Runner
-	chunks   [][]models.Scenario
+	chunks   [][]validationUnit
 	records  []models.Record
 	took     time.Duration
 	progress io.Writer
 }
 
-// newInterleaved spreads scenarios over reps repetitions (at least one).
+// validationUnit is one repetition of one scenario: every technique its real
+// backend runs.
+type validationUnit struct {
+	scenario models.Scenario
+	rep      int
+}
+
+// newInterleaved spreads the scenarios' repetitions over reps calibration
+// repetitions (at least one), in contiguous runs of the repetition-major
+// order: first repetition 0 of every scenario, then repetition 1, and so on.
 func newInterleaved(r calibrate.Runner, scenarios []models.Scenario, reps int, progress io.Writer) *interleaved {
 	reps = max(reps, 1)
-	v := &interleaved{runner: r, chunks: make([][]models.Scenario, reps), progress: progress}
-	for j, s := range scenarios {
-		v.chunks[j%reps] = append(v.chunks[j%reps], s)
+	var units []validationUnit
+	for k := 0; ; k++ {
+		n := len(units)
+		for _, s := range scenarios {
+			if s = s.WithDefaults(); k < s.Repetitions {
+				units = append(units, validationUnit{s, k})
+			}
+		}
+		if len(units) == n {
+			break
+		}
+	}
+	v := &interleaved{runner: r, chunks: make([][]validationUnit, reps), progress: progress}
+	for u, unit := range units {
+		c := u * reps / len(units)
+		v.chunks[c] = append(v.chunks[c], unit)
 	}
 	return v
 }
 
-// after runs the real migrations of the scenarios given to repetition rep
-// (every technique the real backend runs, every repetition). A failed
-// migration is kept as a failed record; only an interruption is returned.
+// after runs the real migrations given to calibration repetition rep. The
+// techniques' order turns by one per repetition (cold, pre-copy, MiGrror;
+// then pre-copy, MiGrror, cold; ...), so no technique always runs first
+// after a calibration migration. A failed migration is kept as a failed
+// record; only an interruption is returned.
 func (v *interleaved) after(ctx context.Context, rep int) error {
 	if rep >= len(v.chunks) {
 		return nil
 	}
 	start := time.Now()
 	defer func() { v.took += time.Since(start) }()
-	for _, s := range v.chunks[rep] {
-		s = s.WithDefaults()
-		run, _ := calibrate.Techniques(s)
-		for k := 0; k < s.Repetitions; k++ {
-			for _, t := range run {
-				if v.progress != nil {
-					fmt.Fprintf(v.progress, "[validation] %s %s rep %d: real migration (after calibration repetition %d)\n", s.Name, t, k, rep+1)
-				}
-				rec, err := calibrate.RunRecord(ctx, v.runner, s, t, k)
-				v.records = append(v.records, rec)
-				if err != nil && ctx.Err() != nil {
-					return err
-				}
+	for _, u := range v.chunks[rep] {
+		run, _ := calibrate.Techniques(u.scenario)
+		for i := range run {
+			t := run[(i+u.rep)%len(run)]
+			if v.progress != nil {
+				fmt.Fprintf(v.progress, "[validation] %s %s rep %d: real migration (after calibration repetition %d)\n", u.scenario.Name, t, u.rep, rep+1)
+			}
+			rec, err := calibrate.RunRecord(ctx, v.runner, u.scenario, t, u.rep)
+			v.records = append(v.records, rec)
+			if err != nil && ctx.Err() != nil {
+				return err
 			}
 		}
 	}

@@ -43,26 +43,41 @@ func (f *simAsReal) Run(ctx context.Context, s models.Scenario, technique string
 func TestInterleavedSpreadsScenariosOverRepetitions(t *testing.T) {
 	sc := func(names ...string) (out []models.Scenario) {
 		for _, n := range names {
-			out = append(out, models.Scenario{Name: n})
+			// "a2": scenario a, two repetitions.
+			s := models.Scenario{Name: n[:1]}
+			if len(n) > 1 {
+				s.Repetitions = int(n[1] - '0')
+			}
+			out = append(out, s)
 		}
 		return out
 	}
-	names := func(ch [][]models.Scenario) (out []string) {
+	names := func(ch [][]validationUnit) (out []string) {
 		for _, c := range ch {
 			var ns []string
-			for _, s := range c {
-				ns = append(ns, s.Name)
+			for _, u := range c {
+				ns = append(ns, fmt.Sprintf("%s%d", u.scenario.Name, u.rep))
 			}
 			out = append(out, strings.Join(ns, "+"))
 		}
 		return out
 	}
 	for _, c := range []struct {
-		reps int
-		want []string
-	}{{3, []string{"a", "b", "c"}}, {2, []string{"a+c", "b"}}, {1, []string{"a+b+c"}}, {0, []string{"a+b+c"}}, {4, []string{"a", "b", "c", ""}}} {
-		if got := names(newInterleaved(nil, sc("a", "b", "c"), c.reps, nil).chunks); !slices.Equal(got, c.want) {
-			t.Errorf("reps %d: %v, want %v", c.reps, got, c.want)
+		scenarios []string
+		reps      int
+		want      []string
+	}{
+		{[]string{"a", "b", "c"}, 3, []string{"a0", "b0", "c0"}},
+		{[]string{"a", "b", "c"}, 2, []string{"a0+b0", "c0"}},
+		{[]string{"a", "b", "c"}, 1, []string{"a0+b0+c0"}},
+		{[]string{"a", "b", "c"}, 0, []string{"a0+b0+c0"}},
+		{[]string{"a", "b", "c"}, 4, []string{"a0", "b0", "c0", ""}},
+		// Repetition k of every scenario before repetition k+1 of any.
+		{[]string{"a3", "b3", "c3"}, 3, []string{"a0+b0+c0", "a1+b1+c1", "a2+b2+c2"}},
+		{[]string{"a2", "b1", "c2"}, 3, []string{"a0+b0", "c0+a1", "c1"}},
+	} {
+		if got := names(newInterleaved(nil, sc(c.scenarios...), c.reps, nil).chunks); !slices.Equal(got, c.want) {
+			t.Errorf("%v over %d repetitions: %v, want %v", c.scenarios, c.reps, got, c.want)
 		}
 	}
 }
@@ -120,5 +135,45 @@ func TestInterleavedCalibrationAndValidation(t *testing.T) {
 	back, err := readRecordsFile(filepath.Join(dir, "records.jsonl"))
 	if err != nil || len(back) != len(all) {
 		t.Errorf("records.jsonl: %d records, %v", len(back), err)
+	}
+}
+
+// TestInterleavedRepetitions: with two repetitions per validation scenario,
+// repetition 0 of both scenarios runs after the first calibration repetition
+// and repetition 1 after the second, its techniques turned by one; the
+// comparison then scores each scenario's median as well as every migration.
+func TestInterleavedRepetitions(t *testing.T) {
+	r := &simAsReal{c: testCalibration()}
+	scenarios, err := loadScenarioFiles([]string{"../../examples/compare-rate-128k.yaml", "../../examples/compare-rate-512k.yaml"}, "", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iv := newInterleaved(r, scenarios, 2, io.Discard)
+	res, err := calibrate.Run(context.Background(), r, nil, calibrate.Options{Repeat: 2, AfterRepetition: iv.after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := calibrate.PlanScenarioPrefix
+	want := []string{p + "8MiB/precopy/0", p + "8MiB/cold/0", p + "24MiB/cold/0",
+		"demo-rate-128k/cold/0", "demo-rate-128k/precopy/0", "demo-rate-128k/migrror/0",
+		"demo-rate-512k/cold/0", "demo-rate-512k/precopy/0", "demo-rate-512k/migrror/0",
+		p + "8MiB/precopy/1", p + "8MiB/cold/1", p + "24MiB/cold/1",
+		"demo-rate-128k/precopy/1", "demo-rate-128k/migrror/1", "demo-rate-128k/cold/1",
+		"demo-rate-512k/precopy/1", "demo-rate-512k/migrror/1", "demo-rate-512k/cold/1"}
+	if !slices.Equal(r.runs, want) {
+		t.Fatalf("order %v\nwant  %v", r.runs, want)
+	}
+	var out strings.Builder
+	run := compareRun{runner: iv.replay(), calib: res.Calibration, scenarios: scenarios, dir: t.TempDir(), title: "t",
+		progress: io.Discard, stdout: &out, format: "markdown"}
+	all, err := run.do(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 24 {
+		t.Errorf("%d records, want 12 real and 12 sim", len(all))
+	}
+	if !strings.Contains(out.String(), "Prediction error of each validation scenario's median (6 scenario-technique cells, 2 migrations each") {
+		t.Errorf("no cell-median table in the comparison's output:\n%s", out.String())
 	}
 }

@@ -57,15 +57,11 @@ func renderReport(w io.Writer, format reports.Format, recs []models.Record, grou
 		}
 		return nil
 	case compare:
-		ct, summary := reports.Compare(recs)
-		if err := reports.Render(w, format, ct.Table()); err != nil {
-			return err
-		}
-		if err := reports.Render(w, format, summary.Table()); err != nil {
-			return err
-		}
-		if rs := reports.Repeatability(recs); len(rs) > 0 {
-			return reports.Render(w, format, reports.RepeatabilityTable(rs))
+		ct, _ := reports.Compare(recs)
+		for _, t := range append([]reports.Table{ct.Table()}, reports.ScoreTables(recs)...) {
+			if err := reports.Render(w, format, t); err != nil {
+				return err
+			}
 		}
 		return nil
 	}

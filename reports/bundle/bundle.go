@@ -123,14 +123,11 @@ func Markdown(in Input, dir string, plots []string, skipped *plot.SkippedError) 
 		fmt.Fprintf(&b, "Calibration scenarios (not judged): %s.  \nValidation scenarios (judged): %s.\n\n",
 			listOr(roles["calibration"]), listOr(roles["validation"]))
 	}
-	ct, summary := reports.Compare(in.Records)
-	b.WriteString("## Prediction error\n\n")
-	if err := reports.Render(&b, reports.FormatMarkdown, summary.Table()); err != nil {
-		return nil, err
-	}
-	if rs := reports.Repeatability(in.Records); len(rs) > 0 {
+	ct, _ := reports.Compare(in.Records)
+	b.WriteString("## Prediction error\n")
+	for _, t := range reports.ScoreTables(in.Records) {
 		b.WriteString("\n")
-		if err := reports.Render(&b, reports.FormatMarkdown, reports.RepeatabilityTable(rs)); err != nil {
+		if err := reports.Render(&b, reports.FormatMarkdown, t); err != nil {
 			return nil, err
 		}
 	}
