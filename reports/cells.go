@@ -21,7 +21,7 @@ type CellSummary struct {
 	// MinRepeats and MaxRepeats are the fewest and most measurements in a
 	// scored cell.
 	MinRepeats, MaxRepeats int
-	Stats      []ErrorStat
+	Stats                  []ErrorStat
 }
 
 // CellMedians scores the pairs of validation scenarios that were measured at
