@@ -3,7 +3,6 @@ package reports
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/migrlab/migrlab/models"
 )
@@ -103,17 +102,12 @@ func setMetric(m *models.Metrics, k Metric, v float64) {
 
 // Table returns one row per predictor, technique and metric; n counts cells.
 func (s CellSummary) Table() Table {
-	t := Summary{Stats: s.Stats}.Table()
 	each := fmt.Sprint(s.MinRepeats)
 	if s.MaxRepeats != s.MinRepeats {
 		each = fmt.Sprintf("%d to %d", s.MinRepeats, s.MaxRepeats)
 	}
-	t.Title = fmt.Sprintf("Prediction error of each validation scenario's median (%d scenario-technique cells, %s migrations each; "+
-		"MAPE [95%% bootstrap CI], median APE [95%% CI])", s.Cells, each)
-	t.Columns = slices.DeleteFunc(slices.Clone(t.Columns), func(c Column) bool { return c.Key == "scope" })
-	for i, row := range t.Rows {
-		t.Rows[i] = row[1:] // the scope cell, whose column is gone
-	}
+	t := statsTable(fmt.Sprintf("Prediction error of each validation scenario's median (%d scenario-technique cells, %s migrations each; "+
+		"MAPE [95%% bootstrap CI], median APE [95%% CI])", s.Cells, each), s.Stats, "")
 	t.Notes = []string{
 		"Each cell is one scenario and technique measured more than once: APE = |median predicted - median measured| / |median measured|; n counts cells.",
 		"The per-migration table above scores every migration alone, the testbed's run-to-run noise included (see the repeatability table).",
@@ -121,18 +115,19 @@ func (s CellSummary) Table() Table {
 	return t
 }
 
-// ScoreTables are the tables that score a comparison's predictions, in
-// report order: the error per migration ([Summary]), the error of each
-// repeated validation scenario's median ([CellSummary], when any repeats) and
-// the testbed's repeatability ([Repeatability], when any scenario repeats).
-func ScoreTables(records []models.Record) []Table {
+// ComparisonTables are a comparison's tables: the predicted-vs-measured one
+// per pair, and the tables that score the predictions, in report order: the
+// error per migration ([Summary]), the error of each repeated validation
+// scenario's median ([CellSummary], when any repeats) and the testbed's
+// repeatability ([Repeatability], when any scenario repeats).
+func ComparisonTables(records []models.Record) (pairs Table, scores []Table) {
 	ct, summary := Compare(records)
-	tables := []Table{summary.Table()}
+	scores = []Table{summary.Table()}
 	if cs := CellMedians(ct.Pairs); len(cs.Stats) > 0 {
-		tables = append(tables, cs.Table())
+		scores = append(scores, cs.Table())
 	}
 	if rs := Repeatability(records); len(rs) > 0 {
-		tables = append(tables, RepeatabilityTable(rs))
+		scores = append(scores, RepeatabilityTable(rs))
 	}
-	return tables
+	return ct.Table(), scores
 }

@@ -60,6 +60,9 @@ func TestCellMedians(t *testing.T) {
 		t.Errorf("per-migration MAPE %.6f over %d, want %.6f over 6", pm.MAPE.Center, pm.MAPE.N, wantPM)
 	}
 
+	if tb := cs.Table(); tb.Columns[0].Key != "predictor" || len(tb.Rows[0]) != len(tb.Columns) {
+		t.Errorf("cell table: first column %q, %d cells for %d columns; want no scope column", tb.Columns[0].Key, len(tb.Rows[0]), len(tb.Columns))
+	}
 	var out bytes.Buffer
 	if err := Render(&out, FormatMarkdown, cs.Table()); err != nil {
 		t.Fatal(err)
@@ -69,8 +72,8 @@ func TestCellMedians(t *testing.T) {
 			t.Errorf("cell table lacks %q:\n%s", s, out.String())
 		}
 	}
-	if got := ScoreTables(recs); len(got) != 3 || !strings.Contains(got[1].Title, "median") {
-		t.Errorf("ScoreTables: %d tables, want per-migration, cell medians, repeatability", len(got))
+	if _, got := ComparisonTables(recs); len(got) != 3 || !strings.Contains(got[1].Title, "median") {
+		t.Errorf("ComparisonTables: %d score tables, want per-migration, cell medians, repeatability", len(got))
 	}
 }
 
@@ -83,8 +86,8 @@ func TestCellMediansNeedRepeats(t *testing.T) {
 	if cs := CellMedians(ct.Pairs); cs.Cells != 0 || len(cs.Stats) != 0 {
 		t.Errorf("one migration per scenario gave %d cells, %d stats; want none", cs.Cells, len(cs.Stats))
 	}
-	if got := ScoreTables(recs); len(got) != 1 {
-		t.Errorf("ScoreTables: %d tables, want the per-migration summary only", len(got))
+	if _, got := ComparisonTables(recs); len(got) != 1 {
+		t.Errorf("ComparisonTables: %d score tables, want the per-migration summary only", len(got))
 	}
 }
 

@@ -117,10 +117,20 @@ func (s Summary) title() string {
 
 // Table returns one row per predictor, technique and metric.
 func (s Summary) Table() Table {
+	t := statsTable(s.title(), s.Stats, s.Scope)
+	t.Notes = []string{
+		"APE = |predicted - measured| / |measured|; bias = median signed relative error (positive: overestimate).",
+		"n counts pairs with a non-zero measured value; the others have no relative error.",
+	}
+	return t
+}
+
+// statsTable renders error statistics one row per predictor, technique and
+// metric; scope, when not empty, fills a data-only first column.
+func statsTable(title string, stats []ErrorStat, scope string) Table {
 	t := Table{
-		Title: s.title(),
+		Title: title,
 		Columns: []Column{
-			{Key: "scope", Header: "Scope", DataOnly: true},
 			{Key: "predictor", Header: "Predictor"},
 			{Key: "technique", Header: "Technique"},
 			{Key: "metric", Header: "Metric"},
@@ -130,18 +140,21 @@ func (s Summary) Table() Table {
 			{Key: "bias", Header: "Bias", Align: AlignRight},
 			{Key: "excluded", Header: "Excluded", Align: AlignRight, DataOnly: true},
 		},
-		Notes: []string{
-			"APE = |predicted - measured| / |measured|; bias = median signed relative error (positive: overestimate).",
-			"n counts pairs with a non-zero measured value; the others have no relative error.",
-		},
 	}
-	for _, st := range s.Stats {
-		t.Rows = append(t.Rows, []Cell{
-			Text(s.Scope), Text(st.Predictor), Text(st.Technique), Label(st.Metric.Label(), string(st.Metric)),
+	if scope != "" {
+		t.Columns = append([]Column{{Key: "scope", Header: "Scope", DataOnly: true}}, t.Columns...)
+	}
+	for _, st := range stats {
+		row := []Cell{
+			Text(st.Predictor), Text(st.Technique), Label(st.Metric.Label(), string(st.Metric)),
 			Number(float64(st.MAPE.N), UnitCount),
 			EstimateCell(st.MAPE, UnitFraction), EstimateCell(st.MedianAPE, UnitFraction),
 			Signed(st.Bias, UnitFraction), Number(float64(st.Excluded), UnitCount),
-		})
+		}
+		if scope != "" {
+			row = append([]Cell{Text(scope)}, row...)
+		}
+		t.Rows = append(t.Rows, row)
 	}
 	return t
 }

@@ -193,8 +193,8 @@ func (r compareRun) do(ctx context.Context) ([]models.Record, error) {
 		Command: r.command, Versions: r.versions}); err != nil {
 		return all, errors.Join(cerr, fmt.Errorf("report directory: %w", err))
 	}
-	ct, _ := reports.Compare(all)
-	for _, t := range append([]reports.Table{ct.Table()}, reports.ScoreTables(all)...) {
+	pairs, scores := reports.ComparisonTables(all)
+	for _, t := range append([]reports.Table{pairs}, scores...) {
 		if err := reports.Render(r.stdout, format, t); err != nil {
 			return all, err
 		}
@@ -243,6 +243,18 @@ func readCalibrationWith(path string, read func(io.Reader) (models.Calibration, 
 	return c, nil
 }
 
+// overrideScenario applies the command line's techniques (comma-separated)
+// and repetitions to s, when given, and validates the result.
+func overrideScenario(s *models.Scenario, techniques string, reps int) error {
+	if techniques != "" {
+		s.Techniques = strings.Split(techniques, ",")
+	}
+	if reps != 0 {
+		s.Repetitions = reps
+	}
+	return s.Validate()
+}
+
 // loadScenarioFiles reads scenario and sweep files (a sweep expands to its
 // scenarios) and applies the techniques and repetitions overrides; errors
 // are usage errors.
@@ -259,13 +271,7 @@ func loadScenarioFiles(paths []string, techniques string, reps int) ([]models.Sc
 			return nil, usagef("%s: %v", p, err)
 		}
 		for _, s := range ss {
-			if techniques != "" {
-				s.Techniques = strings.Split(techniques, ",")
-			}
-			if reps != 0 {
-				s.Repetitions = reps
-			}
-			if err := s.Validate(); err != nil {
+			if err := overrideScenario(&s, techniques, reps); err != nil {
 				return nil, usagef("%s: scenario %q: %v", p, s.Name, err)
 			}
 			if prev, dup := seen[s.Name]; dup {

@@ -217,10 +217,7 @@ func demoScenarios(paths []string, reps int) ([]models.Scenario, error) {
 			return nil, fmt.Errorf("examples/%s: %w", name, err)
 		}
 		for i := range ss {
-			if reps != 0 {
-				ss[i].Repetitions = reps
-			}
-			if err := ss[i].Validate(); err != nil {
+			if err := overrideScenario(&ss[i], "", reps); err != nil {
 				return nil, usagef("--reps %d: %v", reps, err)
 			}
 		}

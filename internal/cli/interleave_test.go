@@ -87,17 +87,8 @@ func TestInterleavedSpreadsScenariosOverRepetitions(t *testing.T) {
 // record, and the comparison predicts the measured records without running
 // them again.
 func TestInterleavedCalibrationAndValidation(t *testing.T) {
-	truth := testCalibration()
-	r := &simAsReal{c: truth, fail: map[string]bool{"demo-rate-512k/precopy/0": true}}
-	scenarios, err := loadScenarioFiles([]string{"../../examples/compare-rate-128k.yaml", "../../examples/compare-rate-512k.yaml"}, "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	iv := newInterleaved(r, scenarios, 2, io.Discard)
-	res, err := calibrate.Run(context.Background(), r, nil, calibrate.Options{Repeat: 2, AfterRepetition: iv.after})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := &simAsReal{c: testCalibration(), fail: map[string]bool{"demo-rate-512k/precopy/0": true}}
+	scenarios, iv, res := calibrateInterleaved(t, r, 0)
 	p := calibrate.PlanScenarioPrefix
 	want := []string{p + "8MiB/precopy/0", p + "8MiB/cold/0", p + "24MiB/cold/0", "demo-rate-128k/cold/0", "demo-rate-128k/precopy/0", "demo-rate-128k/migrror/0",
 		p + "8MiB/precopy/1", p + "8MiB/cold/1", p + "24MiB/cold/1", "demo-rate-512k/cold/0", "demo-rate-512k/precopy/0", "demo-rate-512k/migrror/0"}
@@ -144,15 +135,7 @@ func TestInterleavedCalibrationAndValidation(t *testing.T) {
 // comparison then scores each scenario's median as well as every migration.
 func TestInterleavedRepetitions(t *testing.T) {
 	r := &simAsReal{c: testCalibration()}
-	scenarios, err := loadScenarioFiles([]string{"../../examples/compare-rate-128k.yaml", "../../examples/compare-rate-512k.yaml"}, "", 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	iv := newInterleaved(r, scenarios, 2, io.Discard)
-	res, err := calibrate.Run(context.Background(), r, nil, calibrate.Options{Repeat: 2, AfterRepetition: iv.after})
-	if err != nil {
-		t.Fatal(err)
-	}
+	scenarios, iv, res := calibrateInterleaved(t, r, 2)
 	p := calibrate.PlanScenarioPrefix
 	want := []string{p + "8MiB/precopy/0", p + "8MiB/cold/0", p + "24MiB/cold/0",
 		"demo-rate-128k/cold/0", "demo-rate-128k/precopy/0", "demo-rate-128k/migrror/0",
@@ -176,4 +159,21 @@ func TestInterleavedRepetitions(t *testing.T) {
 	if !strings.Contains(out.String(), "Prediction error of each validation scenario's median (6 scenario-technique cells, 2 migrations each") {
 		t.Errorf("no cell-median table in the comparison's output:\n%s", out.String())
 	}
+}
+
+// calibrateInterleaved runs a two-repetition calibration on r with the 128k
+// and 512k demo scenarios (reps repetitions each; 0: the files' own)
+// measured between its repetitions.
+func calibrateInterleaved(t *testing.T, r *simAsReal, reps int) ([]models.Scenario, *interleaved, *calibrate.Result) {
+	t.Helper()
+	scenarios, err := loadScenarioFiles([]string{"../../examples/compare-rate-128k.yaml", "../../examples/compare-rate-512k.yaml"}, "", reps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iv := newInterleaved(r, scenarios, 2, io.Discard)
+	res, err := calibrate.Run(context.Background(), r, nil, calibrate.Options{Repeat: 2, AfterRepetition: iv.after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return scenarios, iv, res
 }

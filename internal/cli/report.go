@@ -57,8 +57,8 @@ func renderReport(w io.Writer, format reports.Format, recs []models.Record, grou
 		}
 		return nil
 	case compare:
-		ct, _ := reports.Compare(recs)
-		for _, t := range append([]reports.Table{ct.Table()}, reports.ScoreTables(recs)...) {
+		pairs, scores := reports.ComparisonTables(recs)
+		for _, t := range append([]reports.Table{pairs}, scores...) {
 			if err := reports.Render(w, format, t); err != nil {
 				return err
 			}

@@ -123,16 +123,16 @@ func Markdown(in Input, dir string, plots []string, skipped *plot.SkippedError) 
 		fmt.Fprintf(&b, "Calibration scenarios (not judged): %s.  \nValidation scenarios (judged): %s.\n\n",
 			listOr(roles["calibration"]), listOr(roles["validation"]))
 	}
-	ct, _ := reports.Compare(in.Records)
+	pairs, scores := reports.ComparisonTables(in.Records)
 	b.WriteString("## Prediction error\n")
-	for _, t := range reports.ScoreTables(in.Records) {
+	for _, t := range scores {
 		b.WriteString("\n")
 		if err := reports.Render(&b, reports.FormatMarkdown, t); err != nil {
 			return nil, err
 		}
 	}
 	b.WriteString("\n## Predicted vs measured, per scenario\n\n")
-	if err := reports.Render(&b, reports.FormatMarkdown, ct.Table()); err != nil {
+	if err := reports.Render(&b, reports.FormatMarkdown, pairs); err != nil {
 		return nil, err
 	}
 	b.WriteString("\n## Summary per scenario, technique and backend\n\n")
