@@ -35,7 +35,7 @@ func migrlab(t *testing.T, ctx context.Context, args ...string) (stdout string) 
 }
 
 // TestCalibrateAndCompare calibrates the shared testbed with the smallest
-// plan (pre-copy of an 8 MiB container, cold migration of a 16 MiB one) and compares one small
+// plan (pre-copies of an 8 MiB and a 12 MiB container, cold migrations of the 8 MiB and a 16 MiB one) and compares one small
 // validation scenario (examples/compare-small.yaml) migrated cold: the
 // calibration must hold every fit, and the report directory every file,
 // with the real record paired with its sim and analytic predictions.
@@ -59,7 +59,7 @@ func TestCalibrateAndCompare(t *testing.T) {
 	if err != nil {
 		t.Fatalf("calibration file: %v", err)
 	}
-	if c.Testbed != testbedName || len(c.Scenarios) != 2 || len(c.Hosts) != 2 || c.BaseMemory <= 0 || c.Network.Latency <= 0 {
+	if c.Testbed != testbedName || len(c.Scenarios) != 3 || len(c.Hosts) != 2 || c.BaseMemory <= 0 || c.Network.Latency <= 0 {
 		t.Errorf("calibration: testbed %q, scenarios %v, hosts %d, base %s, latency %s", c.Testbed, c.Scenarios, len(c.Hosts), c.BaseMemory, c.Network.Latency)
 	}
 	if c.Costs.FinalSetup+c.Costs.RoundSetup <= 0 || c.Costs.RestoreBase <= 0 || !c.Costs.RestoreAllPages ||
@@ -90,8 +90,8 @@ func TestCalibrateAndCompare(t *testing.T) {
 	// One warm-up migration ran first: in the records, never a calibration scenario.
 	crecs := readRecords(t, filepath.Join(dir, "calibration-records.jsonl"))
 	switch {
-	case len(crecs) != 4:
-		t.Errorf("calibration records: %d, want the warm-up and three calibration migrations", len(crecs))
+	case len(crecs) != 5:
+		t.Errorf("calibration records: %d, want the warm-up and four calibration migrations", len(crecs))
 	case crecs[0].Role != "warmup" || crecs[0].Scenario != "warmup-8MiB" || slices.Contains(c.Scenarios, crecs[0].Scenario):
 		t.Errorf("first calibration record %s (role %q), calibration scenarios %v: want the warm-up, not fitted",
 			crecs[0].Scenario, crecs[0].Role, c.Scenarios)

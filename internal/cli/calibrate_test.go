@@ -82,7 +82,7 @@ func TestCalibrateFromRecordsAndReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d := got.Costs.RestoreBase.Seconds() - 30; d > 0.01 || d < -0.01 || got.Network.Latency != want.Network.Latency ||
-		len(got.Scenarios) != 2 || got.Testbed != "t" {
+		len(got.Scenarios) != 3 || got.Testbed != "t" {
 		t.Errorf("refit: restore base %s, latency %s, scenarios %v, testbed %q", got.Costs.RestoreBase, got.Network.Latency, got.Scenarios, got.Testbed)
 	}
 	if !strings.Contains(stderr, "fit final dump") || !strings.Contains(stderr, "fit runtime dirtying") {

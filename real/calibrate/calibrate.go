@@ -74,18 +74,23 @@ type Step struct {
 // PlanScenarioPrefix starts the names of the default plan's scenarios.
 const PlanScenarioPrefix = "calibration-"
 
-// DefaultPlan is PlanFor(8 MiB, 24 MiB): about six minutes on TCG-emulated
+// DefaultPlan is PlanFor(8 MiB, 24 MiB): about eight minutes on TCG-emulated
 // local VMs of an otherwise idle machine (three repetitions, as the demo).
 func DefaultPlan() []Step { return PlanFor(8<<20, 24<<20) }
 
-// PlanFor is three migrations: pre-copy of a small container (three live
-// rounds at most, 256 KiB/s over a quarter of its memory), then cold
-// migrations of the small and of a large one. Together they give live
-// rounds (full and delta), delta rounds at a known dirty rate that do not
-// dirty the whole working set, final dumps, transfers and restores at sizes
-// far apart, so that the per-page costs stand out from the testbed's drift,
-// and cold (unchained) checkpoints at two sizes, so that the chained final
-// round's fixed costs are told apart from the cold line (see Fit).
+// PlanFor is four migrations: pre-copy of a small container (three live
+// rounds at most, 256 KiB/s over a quarter of its memory) and of one half
+// again as large, then cold migrations of the small and of a large one.
+// Together they give live rounds (full and delta), delta rounds at a known
+// dirty rate that do not dirty the whole working set, over windows of
+// several lengths, final dumps, transfers and restores at sizes far apart,
+// so that the per-page costs stand out from the testbed's drift, and cold
+// (unchained) checkpoints at two sizes, so that the chained final round's
+// fixed costs are told apart from the cold line (see Fit). The two
+// pre-copies give the chained final dump and restore, and the runtime's
+// dirtying, two migrations per repetition: with one, a single slow or fast
+// chained restore among three moved pre-copy's and MiGrror's predicted
+// downtime by 3-5 points (docs/fidelity.md).
 func PlanFor(small, large models.ByteSize) []Step {
 	mk := func(size, wws models.ByteSize, rate models.Rate) models.Scenario {
 		s := models.Scenario{Name: PlanScenarioPrefix + strings.ReplaceAll(size.String(), ".00", ""),
@@ -96,8 +101,9 @@ func PlanFor(small, large models.ByteSize) []Step {
 		s.PreCopy.Stop = models.StopRules{Threshold: 4096, MaxRounds: 3}
 		return s.WithDefaults()
 	}
-	sm, lg := mk(small, small/4, 256<<10), mk(large, large/4, 256<<10)
-	return []Step{{sm, models.PreCopy}, {sm, models.Cold}, {lg, models.Cold}}
+	mid := (small + small/2) / 4096 * 4096
+	sm, md, lg := mk(small, small/4, 256<<10), mk(mid, mid/4, 256<<10), mk(large, large/4, 256<<10)
+	return []Step{{sm, models.PreCopy}, {sm, models.Cold}, {md, models.PreCopy}, {lg, models.Cold}}
 }
 
 // Options configure Run.

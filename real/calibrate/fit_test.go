@@ -110,7 +110,7 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.runs) != 3 || len(res.Records) != 3 {
+	if len(r.runs) != 4 || len(res.Records) != 4 {
 		t.Fatalf("runs %v, records %d", r.runs, len(res.Records))
 	}
 	for _, rec := range res.Records {
@@ -157,7 +157,7 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 			t.Errorf("no fit %q in %v", n, c.Fits)
 		}
 	}
-	if len(c.Scenarios) != 2 || c.Scenarios[0] != PlanScenarioPrefix+"8MiB" || c.Scenarios[1] != PlanScenarioPrefix+"24MiB" {
+	if want := []string{PlanScenarioPrefix + "8MiB", PlanScenarioPrefix + "12MiB", PlanScenarioPrefix + "24MiB"}; !slices.Equal(c.Scenarios, want) {
 		t.Errorf("scenarios %v", c.Scenarios)
 	}
 	if !strings.Contains(Describe(c), "restore") {
@@ -221,23 +221,25 @@ func TestFitWithFewLiveRounds(t *testing.T) {
 func TestRunReportsMissingSamples(t *testing.T) {
 	plan := DefaultPlan()
 	r := &fakeRunner{calib: synthCalibration(), fail: map[string]error{
-		plan[2].Scenario.Name + "/cold": context.DeadlineExceeded,
+		plan[3].Scenario.Name + "/cold": context.DeadlineExceeded,
 	}}
-	// One of three migrations failed: the others are enough, the failure is listed.
+	// One of four migrations failed (the large cold one): the others are
+	// enough, the failure is listed.
 	res, err := Run(context.Background(), r, nil, Options{})
-	if err != nil || len(res.Failed) != 1 || len(r.runs) != 3 || len(res.Calibration.Scenarios) != 1 {
+	if err != nil || len(res.Failed) != 1 || len(r.runs) != 4 || len(res.Calibration.Scenarios) != 2 {
 		t.Fatalf("err %v, failed %v, runs %v, scenarios %v", err, res.Failed, r.runs, res.Calibration.Scenarios)
 	}
 	// All failed: nothing to fit; the error says what is missing.
 	r.fail[plan[0].Scenario.Name+"/precopy"] = context.DeadlineExceeded
 	r.fail[plan[1].Scenario.Name+"/cold"] = context.DeadlineExceeded
+	r.fail[plan[2].Scenario.Name+"/precopy"] = context.DeadlineExceeded
 	res, err = Run(context.Background(), r, nil, Options{})
 	for _, want := range []string{"base memory", "transfer", "final dump", "restore", "runtime dirtying", "deadline"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
 	}
-	if res == nil || len(res.Failed) != 3 {
+	if res == nil || len(res.Failed) != 4 {
 		t.Fatalf("result %+v", res)
 	}
 }
@@ -342,19 +344,19 @@ func TestRunWarmsUpFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRuns := []string{"warmup-8MiB/precopy", "warmup-8MiB/precopy", "calibration-8MiB/precopy", "calibration-8MiB/cold", "calibration-24MiB/cold"}
+	wantRuns := []string{"warmup-8MiB/precopy", "warmup-8MiB/precopy", "calibration-8MiB/precopy", "calibration-8MiB/cold", "calibration-12MiB/precopy", "calibration-24MiB/cold"}
 	if strings.Join(r.runs, " ") != strings.Join(wantRuns, " ") {
 		t.Fatalf("runs %v, want %v", r.runs, wantRuns)
 	}
-	if len(res.Warmup) != 2 || len(res.Records) != 3 {
-		t.Fatalf("%d warm-up and %d calibration records, want 2 and 3", len(res.Warmup), len(res.Records))
+	if len(res.Warmup) != 2 || len(res.Records) != 4 {
+		t.Fatalf("%d warm-up and %d calibration records, want 2 and 4", len(res.Warmup), len(res.Records))
 	}
 	for i, rec := range res.Warmup {
 		if rec.Role != RoleWarmup || rec.Repetition != i {
 			t.Errorf("warm-up %d: role %q, repetition %d", i, rec.Role, rec.Repetition)
 		}
 	}
-	if got := strings.Join(emitted, " "); got != "warmup-8MiB/warmup warmup-8MiB/warmup calibration-8MiB/calibration calibration-8MiB/calibration calibration-24MiB/calibration" {
+	if got := strings.Join(emitted, " "); got != "warmup-8MiB/warmup warmup-8MiB/warmup calibration-8MiB/calibration calibration-8MiB/calibration calibration-12MiB/calibration calibration-24MiB/calibration" {
 		t.Errorf("emitted %s", got)
 	}
 	near(t, "restore base", res.Calibration.Costs.RestoreBase.Seconds(), truth.restoreBase, 1e-3)
@@ -417,25 +419,28 @@ func TestRunRepeatsThePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.runs) != 9 || len(res.Records) != 9 {
+	if len(r.runs) != 12 || len(res.Records) != 12 {
 		t.Fatalf("runs %v, %d records: want the plan 3 times", r.runs, len(res.Records))
 	}
 	for i, rec := range res.Records {
-		if rec.Repetition != i/3 {
-			t.Errorf("record %d (%s): repetition %d, want %d", i, rec.Scenario, rec.Repetition, i/3)
+		if rec.Repetition != i/4 {
+			t.Errorf("record %d (%s): repetition %d, want %d", i, rec.Scenario, rec.Repetition, i/4)
 		}
 	}
-	if len(res.Calibration.Scenarios) != 2 {
+	if len(res.Calibration.Scenarios) != 3 {
 		t.Errorf("calibration scenarios %v, want each once", res.Calibration.Scenarios)
 	}
-	n := 0
+	n := map[string]int{}
 	for _, f := range res.Calibration.Fits {
-		if f.Name == FitFinalCold {
-			n = f.N
-		}
+		n[f.Name] = f.N
 	}
-	if n != 6 {
-		t.Errorf("cold final dump fit over %d dumps, want 6 (two cold dumps in each repetition)", n)
+	if n[FitFinalCold] != 6 {
+		t.Errorf("cold final dump fit over %d dumps, want 6 (two cold dumps in each repetition)", n[FitFinalCold])
+	}
+	// Two pre-copies of three live rounds in each repetition: every round
+	// after a live round (two deltas and the final) is a dirtying sample.
+	if n[FitRuntime] != 18 {
+		t.Errorf("runtime dirtying fit over %d rounds, want 18 (3 from each of 6 pre-copies)", n[FitRuntime])
 	}
 	near(t, "restore per final page", res.Calibration.Costs.RestorePerFinalPage.Seconds(), truth.restorePerFinalPage, 1e-3)
 }
@@ -452,14 +457,16 @@ func TestRunCallsAfterRepetition(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := PlanScenarioPrefix
-	want := []string{p + "8MiB/precopy", p + "8MiB/cold", p + "24MiB/cold", "after 0", p + "8MiB/precopy", p + "8MiB/cold", p + "24MiB/cold", "after 1",
-		p + "8MiB/precopy", p + "8MiB/cold", p + "24MiB/cold", "after 2"}
+	var want []string
+	for rep := range 3 {
+		want = append(want, p+"8MiB/precopy", p+"8MiB/cold", p+"12MiB/precopy", p+"24MiB/cold", "after "+string(rune('0'+rep)))
+	}
 	if !slices.Equal(r.runs, want) {
 		t.Fatalf("order %v\nwant  %v", r.runs, want)
 	}
 	r.runs = nil
 	opt.AfterRepetition = func(context.Context, int) error { return context.Canceled }
-	if _, err := Run(context.Background(), r, nil, opt); err != context.Canceled || len(r.runs) != 3 {
+	if _, err := Run(context.Background(), r, nil, opt); err != context.Canceled || len(r.runs) != 4 {
 		t.Fatalf("hook error: %v after %v", err, r.runs)
 	}
 }
