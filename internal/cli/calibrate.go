@@ -44,8 +44,8 @@ func CalibrateCommand() *cli.Command {
 		Usage: "measure a testbed (link, checkpoint/restore costs, memory, dirtying) for the simulator",
 		Description: "After --warmup-migrations throwaway migrations (a fresh testbed's first operations are\n" +
 			"slower; recorded with role warmup, never fitted), measures the link between the testbed's agents\n" +
-			"(round trips and a bulk transfer over the private link) and runs three small real migrations\n" +
-			"(--sizes: pre-copy and cold of the first, cold of the second; --repeat times); from their per-phase timings it fits the simulator's costs (models.FitLine, R² and n kept), the\n" +
+			"(round trips and a bulk transfer over the private link) and runs four small real migrations\n" +
+			"(--sizes: pre-copy and cold of the first, pre-copy of one half again as large, cold of the second; --repeat times); from their per-phase timings it fits the simulator's costs (models.FitLine, R² and n kept), the\n" +
 			"container's base memory and how the workload really dirties memory, and writes a calibration\n" +
 			"file (JSON) for `migrlab compare`. With --from-records it fits again from the records of an\n" +
 			"earlier calibration (--records) without a testbed.",
