@@ -154,6 +154,22 @@ type Costs struct {
 	// Podman the checkpoint archive's config, spec and CRIU's non-page
 	// images, ~100 KiB): added to the round's bytes and transfer.
 	FinalOverhead ByteSize `yaml:"final_overhead,omitempty" json:"final_overhead_bytes,omitempty"`
+	// DirtyScan is how long one measurement of the dirty memory takes (on
+	// Podman the source agent reading the container's soft-dirty bits). A
+	// mirror waiting for its sync threshold measures again and again, so it
+	// sees the threshold crossed only when a measurement that began after
+	// the crossing returns (see DirtyPollInterval). Zero: it sees it at once.
+	DirtyScan Duration `yaml:"dirty_scan,omitempty" json:"dirty_scan_s,omitempty"`
+	// DirtyPollInterval is the pause between two dirty-memory measurements
+	// of a waiting mirror; with DirtyScan it sets the measurements' period.
+	DirtyPollInterval Duration `yaml:"dirty_poll_interval,omitempty" json:"dirty_poll_interval_s,omitempty"`
+}
+
+// DirtyPollPeriod returns the time from one dirty-memory measurement to the
+// next while a mirror waits (DirtyScan + DirtyPollInterval); zero when the
+// simulator sees the dirty memory at once.
+func (c Costs) DirtyPollPeriod() time.Duration {
+	return c.DirtyScan.Duration() + c.DirtyPollInterval.Duration()
 }
 
 // FinalPerPage returns the frozen dump's per-page cost: FinalDumpPerPage, or
@@ -268,7 +284,8 @@ func (c Costs) Validate() error {
 	}{{"freeze", c.Freeze}, {"dump_per_page", c.DumpPerPage}, {"final_dump_per_page", c.FinalDumpPerPage},
 		{"round_setup", c.RoundSetup}, {"final_setup", c.FinalSetup}, {"chained_final_setup", c.ChainedFinalSetup},
 		{"transfer_setup", c.TransferSetup}, {"restore_base", c.RestoreBase}, {"chained_restore_base", c.ChainedRestoreBase},
-		{"restore_per_page", c.RestorePerPage}, {"restore_per_final_page", c.RestorePerFinalPage}, {"resume", c.Resume}} {
+		{"restore_per_page", c.RestorePerPage}, {"restore_per_final_page", c.RestorePerFinalPage}, {"resume", c.Resume},
+		{"dirty_scan", c.DirtyScan}, {"dirty_poll_interval", c.DirtyPollInterval}} {
 		if f.v < 0 || f.v.Duration() > 24*time.Hour {
 			return fmt.Errorf("costs.%s: must be between 0 and 24h, got %s", f.name, f.v)
 		}

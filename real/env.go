@@ -40,6 +40,10 @@ type Env struct {
 	// or the final dump, was expected to send).
 	predicted map[int]int64
 	resumed   bool
+	// scans are the wall times of the source agent's dirty-memory
+	// measurements (Dirty after the first round): what a mirror that polls
+	// for changes waits on beside PollInterval.
+	scans []time.Duration
 }
 
 var _ models.Env = (*Env)(nil)
@@ -165,16 +169,19 @@ func (e *Env) Dirty(ctx context.Context) (int64, error) {
 	}
 	ctx, cancel := e.step(ctx)
 	defer cancel()
+	t0 := time.Now()
 	d, err := e.src.Agent.Dirty(ctx, e.c.ID, e.c.PID)
 	if err != nil {
 		return 0, err
 	}
+	took := time.Since(t0)
 	if d.PageSize > 0 {
 		e.pageBytes = int64(d.PageSize)
 	}
 	if k > 0 {
 		e.mu.Lock()
 		e.predicted[k] = d.Bytes()
+		e.scans = append(e.scans, took)
 		e.mu.Unlock()
 	}
 	return d.Bytes(), nil

@@ -21,10 +21,15 @@ type fakeAgent struct {
 	dirty []uint64 // successive soft-dirty page counts (the last one repeats)
 	fail  string   // path suffix to fail
 	pages uint64   // pages per round
+	// dirtyDelay is how long a dirty-memory measurement takes.
+	dirtyDelay time.Duration
 }
 
 func (f *fakeAgent) handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/dirty") {
+			time.Sleep(f.dirtyDelay)
+		}
 		f.mu.Lock()
 		f.calls = append(f.calls, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
 		fail := f.fail != "" && strings.HasSuffix(r.URL.Path, f.fail)
@@ -93,7 +98,7 @@ func newTestEnv(t *testing.T, src, dst *fakeAgent) *Env {
 }
 
 func TestPreCopyOverEnv(t *testing.T) {
-	src, dst := &fakeAgent{dirty: []uint64{300, 40, 2}, pages: 16384}, &fakeAgent{}
+	src, dst := &fakeAgent{dirty: []uint64{300, 40, 2}, pages: 16384, dirtyDelay: 20 * time.Millisecond}, &fakeAgent{}
 	e := newTestEnv(t, src, dst)
 	if d, _ := e.Dirty(context.Background()); d != 64<<20 {
 		t.Errorf("Dirty before the first round = %d, want the memory size", d)
@@ -132,6 +137,12 @@ func TestPreCopyOverEnv(t *testing.T) {
 	}
 	if x["throughput_bytes_per_s"] <= 0 {
 		t.Errorf("no throughput: %v", x)
+	}
+	// One dirty-memory measurement after each of the three live rounds,
+	// each taking the agent's 20 ms; the poll interval is the Env's.
+	if x["dirty_scans"] != 3 || x["dirty_scan_median_s"] < 0.02 || x["dirty_scan_median_s"] > 1 || x["dirty_poll_interval_s"] != 0.001 {
+		t.Errorf("dirty scans %v, median %v s, poll interval %v s; want 3, >= 0.02 s, 0.001 s",
+			x["dirty_scans"], x["dirty_scan_median_s"], x["dirty_poll_interval_s"])
 	}
 	// Rounds are chained 1, 2, 3 and the final dump names the last one.
 	log := src.log()

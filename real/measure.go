@@ -3,6 +3,8 @@ package real
 import (
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/migrlab/migrlab/models"
 )
@@ -32,7 +34,9 @@ func (Parallel) Run(ctx context.Context, fns []func(ctx context.Context) error) 
 // unit: per pre-dump round K (1-based) CRIU's pages_written, freezing, frozen,
 // memdump and memwrite times and the transfer throughput; the same for the
 // final dump plus podman's checkpoint time and the archive size; the restore
-// time and CRIU's restore statistics; and the throughput over all transfers.
+// time and CRIU's restore statistics; the throughput over all transfers; and
+// the dirty-memory measurements after the first round (how many, their
+// median wall time, the poll interval between them while waiting).
 func (e *Env) Extra() map[string]float64 {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -74,7 +78,24 @@ func (e *Env) Extra() map[string]float64 {
 	if secs > 0 {
 		x["throughput_bytes_per_s"] = bytes / secs
 	}
+	if len(e.scans) > 0 {
+		x["dirty_scans"] = float64(len(e.scans))
+		x["dirty_scan_median_s"] = medianDuration(e.scans).Seconds()
+		x["dirty_poll_interval_s"] = e.poll.Seconds()
+	}
 	return x
+}
+
+// medianDuration returns the median of v (not empty), the mean of the two
+// middle ones for an even count.
+func medianDuration(v []time.Duration) time.Duration {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // Predicted returns, for live round k (0-based, as in models.Result.Rounds),

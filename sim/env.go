@@ -179,6 +179,9 @@ func (v *Env) WaitDirty(ctx context.Context, atLeast int64, notBefore, deadline 
 		t, ok = from, all >= atLeast
 	case !v.frozen:
 		t, ok = v.mem.Reach(atLeast, from, deadline)
+		if ok && t > from {
+			t = v.polled(from, t)
+		}
 	}
 	res := models.WaitResult{}
 	if ok && t < deadline {
@@ -195,6 +198,23 @@ func (v *Env) WaitDirty(ctx context.Context, atLeast int64, notBefore, deadline 
 		v.tracef("wait end dirty=%d deadline=%v", res.Dirty, res.Deadline)
 	}
 	return res, nil
+}
+
+// polled returns when a mirror that measures the dirty memory every
+// Costs.DirtyPollPeriod learns that the threshold was crossed at reach
+// (reach > from; from itself when the period is zero). The measurement whose
+// result arrives at from (the end of the round, whose RoundSetup holds one
+// measurement, as pre-copy's measurement after each round is in its span)
+// began DirtyScan earlier; measurements begin every period after it, and
+// the first to begin at or after reach ends the wait DirtyScan later.
+func (v *Env) polled(from, reach time.Duration) time.Duration {
+	period := v.s.Costs.DirtyPollPeriod()
+	if period <= 0 {
+		return reach
+	}
+	first := from - v.s.Costs.DirtyScan.Duration()
+	k := (reach - first + period - 1) / period
+	return first + k*period + v.s.Costs.DirtyScan.Duration()
 }
 
 // StopAndCopy implements models.Env: freeze (Costs.Freeze), dump what the

@@ -169,6 +169,42 @@ func TestMiGrrorSyncsOnDirtyThreshold(t *testing.T) {
 	}
 }
 
+// TestMiGrrorPollsTheDirtyMemory: with Costs.DirtyScan and
+// DirtyPollInterval the mirror learns that its threshold was crossed only
+// when a measurement begun after the crossing returns: each sync starts a
+// whole number of poll periods after the previous one ended (the first
+// measurement's scan is in the round), the first such period whose
+// measurement begins at or after the crossing; it sends more than the
+// threshold, and fewer syncs fit before the trigger than without polling.
+func TestMiGrrorPollsTheDirtyMemory(t *testing.T) {
+	const wwsPages, thrPages = 16384, 512
+	const scan, interval = 0.3, 0.1
+	s := scenario(256<<20, wwsPages*page, 10e6, 125e6)
+	s.MiGrror = models.MiGrrorParams{SyncThreshold: thrPages * page, Trigger: models.Duration(15 * time.Second)}
+	instant := mustRun(t, s, models.MiGrror)
+	s.Costs.DirtyScan, s.Costs.DirtyPollInterval = models.Duration(scan*float64(time.Second)), models.Duration(interval*float64(time.Second))
+	polled := mustRun(t, s, models.MiGrror)
+	// The workload's writes reach the threshold this long after a round starts.
+	x := math.Log1p(-(thrPages-0.5)/wwsPages) / math.Log1p(-1.0/wwsPages)
+	cross := x / (10e6 / page)
+	rs := polled.Rounds
+	live := rs[:len(rs)-1]
+	for i := 2; i < len(live); i++ {
+		prevEnd := rs[i-1].StartS + rs[i-1].DurationS
+		k := math.Ceil((rs[i-1].StartS + cross - (prevEnd - scan)) / (scan + interval))
+		want := prevEnd + max(k, 1)*(scan+interval)
+		if math.Abs(rs[i].StartS-want) > 1e-6 {
+			t.Errorf("sync %d started at %.6fs, want %.6fs (%v poll periods after the previous ended at %.6fs)", i, rs[i].StartS, want, k, prevEnd)
+		}
+		if rs[i].Pages <= thrPages {
+			t.Errorf("sync %d sent %d pages, want more than the threshold %d (the change is seen late)", i, rs[i].Pages, thrPages)
+		}
+	}
+	if len(polled.Rounds) >= len(instant.Rounds) || len(live) < 4 {
+		t.Errorf("%d rounds when polling, %d when the change is seen at once: want fewer (and 4 live at least)", len(polled.Rounds), len(instant.Rounds))
+	}
+}
+
 // TestMiGrrorDowntimeBelowPreCopy: with a warm mirror (RestoreAllPages false)
 // MiGrror's downtime is far below pre-copy's when pre-copy does not converge
 // within its rounds (dirty rate 64% of the bandwidth, 5 passes).

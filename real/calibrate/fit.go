@@ -51,6 +51,7 @@ func Fit(s Samples, link *Link) (models.Calibration, error) {
 	f.dumps()
 	f.overheads()
 	f.restore()
+	f.polling()
 	if err := fitRuntime(c, s.Dirty); err != nil {
 		f.errs = append(f.errs, err)
 	}
@@ -76,6 +77,17 @@ func (f *fitter) fit(name, x, y string, pts []Point) (models.Fit, bool) {
 	}
 	f.c.Fits = append(f.c.Fits, fit)
 	return fit, true
+}
+
+// polling sets DirtyScan and DirtyPollInterval, the medians over the
+// migrations that measured their dirty memory (records before 2026-11-30
+// night did not time it: both stay zero, a mirror that sees changes at once).
+func (f *fitter) polling() {
+	if len(f.s.DirtyScan) == 0 {
+		return
+	}
+	f.c.Costs.DirtyScan = dur(median(f.s.DirtyScan))
+	f.c.Costs.DirtyPollInterval = dur(median(f.s.PollInterval))
 }
 
 // link sets the latency: half the median round trip of an empty request.

@@ -25,12 +25,14 @@ var truth = struct {
 	restorePerFinalPage, criuBase             float64 // seconds: the import's per page, CRIU's fixed part
 	base, roundOverhead, finalOverhead        int64   // bytes
 	runtimeHot, runtimeRate                   float64 // the runtime's dirtying: pages, page writes/s
+	dirtyScan, pollInterval                   float64 // seconds: a dirty-memory measurement, the pause between two
 }{
 	roundSetup: 2, dumpPerPage: 1e-4, finalDumpPerPage: 3e-3, freeze: 0.05, finalSetup: 6,
 	chainedFinalSetup: 7.5, chainedRestoreBase: 11,
 	bw: 20e6, liveBW: 8e6, latency: 0.002, transferSetup: 0.3,
 	restoreBase: 9, restorePerPage: 2e-4, resume: 0.4, restorePerFinalPage: 1e-3, criuBase: 1.5,
 	base: 3 << 20, roundOverhead: 5 << 10, finalOverhead: 100 << 10, runtimeHot: 80, runtimeRate: 12,
+	dirtyScan: 0.25, pollInterval: 0.1,
 }
 
 // synthCalibration is the calibration the synthetic testbed should yield.
@@ -43,7 +45,8 @@ func synthCalibration() models.Calibration {
 			Freeze: dur(t.freeze), FinalSetup: dur(t.finalSetup), ChainedFinalSetup: dur(t.chainedFinalSetup),
 			TransferSetup: dur(t.transferSetup), RestoreBase: dur(t.restoreBase), ChainedRestoreBase: dur(t.chainedRestoreBase),
 			RestorePerPage: dur(t.restorePerPage), RestorePerFinalPage: dur(t.restorePerFinalPage), Resume: dur(t.resume), RestoreAllPages: true,
-			RoundOverhead: models.ByteSize(t.roundOverhead), FinalOverhead: models.ByteSize(t.finalOverhead)},
+			RoundOverhead: models.ByteSize(t.roundOverhead), FinalOverhead: models.ByteSize(t.finalOverhead),
+			DirtyScan: dur(t.dirtyScan), DirtyPollInterval: dur(t.pollInterval)},
 		BaseMemory: models.ByteSize(t.base), RuntimeHot: models.ByteSize(t.runtimeHot * 4096), RuntimeDirtyRate: models.Rate(t.runtimeRate * 4096)}
 }
 
@@ -54,6 +57,7 @@ type fakeRunner struct {
 	calib models.Calibration
 	runs  []string
 	fail  map[string]error
+	scans int // pre-copies that reported their dirty-memory measurements
 }
 
 func (f *fakeRunner) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
@@ -76,6 +80,11 @@ func (f *fakeRunner) Run(ctx context.Context, s models.Scenario, technique strin
 	}
 	if c.RestorePerFinalPage > 0 { // CRIU's share of the restore, as its statistics report it
 		rec.Metrics.Extra[extraRestoreCRIU] = truth.criuBase + criu
+	}
+	if len(rec.Rounds) > 1 && c.DirtyScan > 0 { // pre-copy measured its dirty memory after each live round
+		f.scans++ // 0.01 s below and above the truth by turns: the median is the truth
+		rec.Metrics.Extra[extraDirtyScan] = c.DirtyScan.Seconds() + 0.01*float64(2*(f.scans%2)-1)
+		rec.Metrics.Extra[extraPollInterval] = c.DirtyPollInterval.Seconds()
 	}
 	if got := rec.Metrics.DowntimeS - final.DurationS; math.Abs(got-restore-c.Resume.Seconds()) > 1e-6 {
 		panic("resume step")
@@ -138,6 +147,8 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 	near(t, "restore per page", co.RestorePerPage.Seconds(), truth.restorePerPage, 1e-3)
 	near(t, "restore per final page", co.RestorePerFinalPage.Seconds(), truth.restorePerFinalPage, 1e-3)
 	near(t, "resume", co.Resume.Seconds(), truth.resume, 1e-3)
+	near(t, "dirty scan", co.DirtyScan.Seconds(), truth.dirtyScan, 1e-6)
+	near(t, "dirty poll interval", co.DirtyPollInterval.Seconds(), truth.pollInterval, 1e-6)
 	near(t, "base memory", float64(c.BaseMemory), float64(truth.base), 1e-3)
 	// The occupancy model's pages are rounded to whole pages: a little slack.
 	near(t, "runtime hot pages", float64(c.RuntimeHot)/4096, truth.runtimeHot, 0.03)

@@ -70,6 +70,10 @@ type Samples struct {
 	Base []float64
 	// Dirty: the delta and final rounds of pre-copy migrations.
 	Dirty []DirtySample
+	// DirtyScan: the median wall time of each migration's dirty-memory
+	// measurements, seconds; PollInterval: the pause between two of them
+	// while a mirror waits (the runner's setting), seconds.
+	DirtyScan, PollInterval []float64
 }
 
 // Extra keys of real records that calibration reads (see real.Env.Extra;
@@ -80,6 +84,8 @@ const (
 	extraRestoreCRIU       = "restore_criu_s"
 	extraPagesRestored     = "restore_pages_restored"
 	extraFinalFreezing     = "final_freezing_s"
+	extraDirtyScan         = "dirty_scan_median_s"
+	extraPollInterval      = "dirty_poll_interval_s"
 	extraOrchestratorSteal = "orchestrator_cpu_steal"
 )
 
@@ -135,6 +141,10 @@ func (s *Samples) Extract(recs ...models.Record) int {
 		}
 		if f, ok := ex[extraFinalFreezing]; ok {
 			s.Freeze = append(s.Freeze, f)
+		}
+		if d := ex[extraDirtyScan]; d > 0 {
+			s.DirtyScan = append(s.DirtyScan, d)
+			s.PollInterval = append(s.PollInterval, ex[extraPollInterval])
 		}
 	}
 	return used
