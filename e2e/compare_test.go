@@ -14,6 +14,7 @@ import (
 
 	"github.com/migrlab/migrlab/internal/cli"
 	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real"
 	"github.com/migrlab/migrlab/reports"
 	"github.com/migrlab/migrlab/reports/bundle"
 	ucli "github.com/urfave/cli/v2"
@@ -86,6 +87,13 @@ func TestCalibrateAndCompare(t *testing.T) {
 	// beside its buffer in every round: 70-80 hot ones on the TCG testbed.
 	if c.RuntimeHot <= 0 && c.RuntimeDirtyRate <= 0 || c.RuntimeHot > c.BaseMemory {
 		t.Errorf("runtime dirtying: %s hot, %s, of base memory %s", c.RuntimeHot, c.RuntimeDirtyRate, c.BaseMemory)
+	}
+	// The pre-copies measured their dirty memory after every live round: the
+	// agent's scan takes milliseconds at least, and the runner pauses 100 ms
+	// between two measurements of a waiting mirror.
+	if c.Costs.DirtyScan.Duration() < time.Millisecond || c.Costs.DirtyScan.Duration() > 30*time.Second ||
+		c.Costs.DirtyPollInterval.Duration() != real.DefaultPollInterval {
+		t.Errorf("dirty scan %s, poll interval %s: want a measured scan and %s", c.Costs.DirtyScan, c.Costs.DirtyPollInterval, real.DefaultPollInterval)
 	}
 	// One warm-up migration ran first: in the records, never a calibration scenario.
 	crecs := readRecords(t, filepath.Join(dir, "calibration-records.jsonl"))
