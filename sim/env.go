@@ -202,7 +202,7 @@ func (v *Env) WaitDirty(ctx context.Context, atLeast int64, notBefore, deadline 
 
 // polled returns when a mirror that measures the dirty memory every
 // Costs.DirtyPollPeriod learns that the threshold was crossed at reach
-// (reach > from; from itself when the period is zero). The measurement whose
+// (reach > from; reach itself when the period is zero). The measurement whose
 // result arrives at from (the end of the round, whose RoundSetup holds one
 // measurement, as pre-copy's measurement after each round is in its span)
 // began DirtyScan earlier; measurements begin every period after it, and
