@@ -95,6 +95,12 @@ func TestCalibrateAndCompare(t *testing.T) {
 		c.Costs.DirtyPollInterval.Duration() != real.DefaultPollInterval {
 		t.Errorf("dirty scan %s, poll interval %s: want a measured scan and %s", c.Costs.DirtyScan, c.Costs.DirtyPollInterval, real.DefaultPollInterval)
 	}
+	// runc and CRIU start and seize the tree before CRIU freezes it and takes
+	// the round's dirty set: 0.35-0.65 s into a round under TCG (a live
+	// round takes 0.5-1.3 s to dump), never at once.
+	if c.Costs.Snapshot.Duration() < 20*time.Millisecond || c.Costs.Snapshot.Duration() > 3*time.Second {
+		t.Errorf("snapshot %s: want between 20ms and 3s", c.Costs.Snapshot)
+	}
 	// One warm-up migration ran first: in the records, never a calibration scenario.
 	crecs := readRecords(t, filepath.Join(dir, "calibration-records.jsonl"))
 	switch {

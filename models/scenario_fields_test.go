@@ -30,7 +30,7 @@ network:
   bandwidth_trace: {points: [{at: 0s, factor: 1}, {at: 2s, factor: 0.5}], until: 1h}
 costs: {freeze: 2ms, dump_per_page: 1us, final_dump_per_page: 2us, round_setup: 20ms, final_setup: 10ms, chained_final_setup: 12ms,
   transfer_setup: 1ms, restore_base: 30ms, chained_restore_base: 25ms, restore_per_page: 0.5us, restore_per_final_page: 0.2us, restore_all_pages: true, resume: 1ms,
-  round_overhead: 64KiB, final_overhead: 100KiB, dirty_scan: 2ms, dirty_poll_interval: 1ms}
+  round_overhead: 64KiB, final_overhead: 100KiB, dirty_scan: 2ms, dirty_poll_interval: 1ms, snapshot: 5ms}
 precopy: {stop: {threshold: 256KiB, max_downtime: 30ms, min_shrink: -0.1, traffic_cap: 3, max_rounds: 8}}
 migrror: {sync_threshold: 4MiB, min_interval: 50ms, trigger: 30s}
 postcopy: {handover: 256KiB}
@@ -164,6 +164,7 @@ var invalidValues = map[string][]struct{ value, want string }{
 	"costs.final_overhead":                     {{"2TiB", "costs.final_overhead: must be between 0 and 1TiB"}},
 	"costs.dirty_scan":                         {{"-1ms", "costs.dirty_scan: must be between 0 and 24h"}},
 	"costs.dirty_poll_interval":                {{"25h", "costs.dirty_poll_interval: must be between 0 and 24h"}},
+	"costs.snapshot":                           {{"-1ms", "costs.snapshot: must be between 0 and 24h"}},
 	"precopy.stop.threshold":                   {{"-1", "precopy.stop.threshold: must not be negative"}},
 	"precopy.stop.max_downtime":                {{"-1s", "precopy.stop.max_downtime: must not be negative"}},
 	"precopy.stop.min_shrink":                  {{"1", "precopy.stop.min_shrink: must be in (-1, 1)"}, {".nan", "precopy.stop.min_shrink: must be in (-1, 1)"}},

@@ -15,9 +15,10 @@ import (
 // process of the engine (the technique runs as one). Cancellation of the
 // context given to Engine.Run ends the run within 1024 events.
 //
-// Rounds snapshot the dirty set at their start: pages dirtied while a round
-// dumps and sends belong to the next round. The workload dirties memory until
-// the freeze at the start of StopAndCopy or Handover.
+// Rounds snapshot the dirty set Costs.Snapshot after their start (at their
+// start when it is zero): pages dirtied after that, while the round dumps and
+// sends, belong to the next round. The workload dirties memory until the
+// freeze, Costs.Snapshot into StopAndCopy or at the start of Handover.
 type Env struct {
 	e     *Engine
 	s     *models.Scenario
@@ -101,10 +102,12 @@ func perPage(n int64, d time.Duration) time.Duration {
 
 // send dumps and transfers one round's data, filling in its times. r.Bytes
 // is what goes on the wire (the pages' pageBytes plus the round's overhead);
-// a live round's transfer goes at the live bandwidth.
-func (v *Env) send(p *Process, r *models.Round, pageBytes int64, extra time.Duration) {
-	r.DumpTime = extra + v.dump(r.Pages, pageBytes, r.Frozen)
-	p.Sleep(r.DumpTime)
+// a live round's transfer goes at the live bandwidth. spent is the part of
+// the dump already slept (the snapshot delay): the dump lasts extra plus the
+// dump cost, or spent if that is longer.
+func (v *Env) send(p *Process, r *models.Round, pageBytes int64, extra, spent time.Duration) {
+	r.DumpTime = max(spent, extra+v.dump(r.Pages, pageBytes, r.Frozen))
+	p.Sleep(r.DumpTime - spent)
 	t0 := v.e.now
 	if r.Frozen {
 		v.link.Transfer(p, r.Bytes)
@@ -118,9 +121,21 @@ func (v *Env) send(p *Process, r *models.Round, pageBytes int64, extra time.Dura
 	}
 }
 
+// snapshot sleeps Costs.Snapshot, the time from a dump's start to the
+// instant its dirty set is taken, and returns it. Without a delay it does
+// not yield: the order of same-instant events stays as it was.
+func (v *Env) snapshot(p *Process) time.Duration {
+	d := v.s.Costs.Snapshot.Duration()
+	if d > 0 {
+		p.Sleep(d)
+	}
+	return d
+}
+
 // Round implements models.Env: a live round of the dirty set (all memory the
-// first time), dumped (RoundSetup + DumpPerPage per page) then sent with
-// Costs.RoundOverhead at the live bandwidth (Network.LiveRate).
+// first time) taken Costs.Snapshot after the round starts, dumped
+// (RoundSetup + DumpPerPage per page, the snapshot delay included) then sent
+// with Costs.RoundOverhead at the live bandwidth (Network.LiveRate).
 func (v *Env) Round(ctx context.Context) (models.Round, error) {
 	p, err := v.enter(ctx)
 	if err != nil {
@@ -131,19 +146,25 @@ func (v *Env) Round(ctx context.Context) (models.Round, error) {
 	}
 	r := models.Round{Kind: models.RoundDelta, Start: v.e.now}
 	if !v.started {
-		v.started = true
 		r.Kind = models.RoundFull
-		v.mem.Track(r.Start)
-		r.Pages, r.Bytes = v.all()
-	} else {
-		r.Pages, r.Bytes = v.mem.Track(r.Start)
 	}
 	if v.trace != nil {
 		v.tracef("%s round start", r.Kind)
 	}
+	spent := v.snapshot(p)
+	if !v.started {
+		v.started = true
+		v.mem.Track(v.e.now)
+		r.Pages, r.Bytes = v.all()
+	} else {
+		r.Pages, r.Bytes = v.mem.Track(v.e.now)
+	}
+	if v.trace != nil && spent > 0 {
+		v.tracef("%s round snapshot pages=%d", r.Kind, r.Pages)
+	}
 	pageBytes := r.Bytes
 	r.Bytes += int64(v.s.Costs.RoundOverhead)
-	v.send(p, &r, pageBytes, 0)
+	v.send(p, &r, pageBytes, 0, spent)
 	return r, nil
 }
 
@@ -220,7 +241,8 @@ func (v *Env) polled(from, reach time.Duration) time.Duration {
 // StopAndCopy implements models.Env: freeze (Costs.Freeze), dump what the
 // target lacks (all memory on a cold migration; RoundSetup + FinalSetup +
 // Costs.FinalPerPage per page) and send it with Costs.FinalOverhead at the
-// link's bandwidth.
+// link's bandwidth. The workload runs until Costs.Snapshot after the start
+// (the dump's dirty set is taken then), within the dump's cost.
 func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 	p, err := v.enter(ctx)
 	if err != nil {
@@ -231,11 +253,12 @@ func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 	}
 	r := models.Round{Kind: models.RoundFinal, Start: v.e.now, Frozen: true}
 	v.frozen, v.chained = true, v.started
-	v.mem.Freeze(r.Start)
+	spent := v.snapshot(p)
+	v.mem.Freeze(v.e.now)
 	if !v.started {
 		r.Pages, r.Bytes = v.all()
 	} else {
-		r.Pages, r.Bytes = v.mem.Track(r.Start)
+		r.Pages, r.Bytes = v.mem.Track(v.e.now)
 	}
 	v.started = true
 	if v.trace != nil {
@@ -243,7 +266,7 @@ func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 	}
 	pageBytes := r.Bytes
 	r.Bytes += int64(v.s.Costs.FinalOverhead)
-	v.send(p, &r, pageBytes, v.frozenExtra())
+	v.send(p, &r, pageBytes, v.frozenExtra(), spent)
 	v.lastPages = r.Pages
 	return r, nil
 }

@@ -222,3 +222,76 @@ func TestMiGrrorDowntimeBelowPreCopy(t *testing.T) {
 		t.Errorf("migrror downtime %.4fs, precopy %.4fs: want migrror < precopy/5 and < 0.12s", mg.DowntimeS, pre.DowntimeS)
 	}
 }
+
+// TestSnapshotDelayTakesTheDirtySetLater: with Costs.Snapshot a round's
+// dirty set is taken that long after it starts. A mirror's next wait counts
+// from then, so syncs come the delay later and each carries the writes of
+// the delay beyond the threshold; the round's dump time stays its cost
+// (the delay is inside it) unless the delay is longer.
+func TestSnapshotDelayTakesTheDirtySetLater(t *testing.T) {
+	const wwsPages, thrPages = 16384, 8192
+	const setup, delay = 1.0, 0.4
+	rate := 10e6 / page
+	s := scenario(256<<20, wwsPages*page, 10e6, 125e6)
+	s.Costs.RoundSetup = models.Duration(setup * float64(time.Second))
+	s.MiGrror = models.MiGrrorParams{SyncThreshold: thrPages * page, Trigger: models.Duration(30 * time.Second)}
+	occupancy := func(sec float64) float64 { return wwsPages * -math.Expm1(rate*sec*math.Log1p(-1.0/wwsPages)) }
+	// Seconds of writes until the threshold is dirty (511.5 pages: rounding).
+	period := math.Log1p(-(thrPages-0.5)/wwsPages) / math.Log1p(-1.0/wwsPages) / rate
+	for _, d := range []float64{0, delay} {
+		s.Costs.Snapshot = models.Duration(d * float64(time.Second))
+		rec := mustRun(t, s, models.MiGrror)
+		rs := rec.Rounds
+		live := rs[:len(rs)-1]
+		if len(live) < 4 {
+			t.Fatalf("snapshot %vs: %d live rounds, want 4 or more", d, len(live))
+		}
+		for i := 2; i < len(live); i++ {
+			if gap, want := rs[i].StartS-rs[i-1].StartS, period+d; math.Abs(gap-want) > 1e-6 {
+				t.Errorf("snapshot %vs: sync %d started %.6fs after the previous, want %.6fs", d, i, gap, want)
+			}
+			if want := occupancy(period + d); math.Abs(float64(rs[i].Pages)-want) > 1 {
+				t.Errorf("snapshot %vs: sync %d sent %d pages, want %.1f (the writes of %.3fs)", d, i, rs[i].Pages, want, period+d)
+			}
+			if math.Abs(rs[i].DumpS-setup) > 1e-9 {
+				t.Errorf("snapshot %vs: sync %d dumped in %.6fs, want the round setup %vs", d, i, rs[i].DumpS, setup)
+			}
+		}
+	}
+	// A delay beyond the dump's cost makes the dump last the delay.
+	s.Costs.Snapshot = models.Duration(2 * setup * float64(time.Second))
+	if got := mustRun(t, s, models.MiGrror).Rounds[1].DumpS; math.Abs(got-2*setup) > 1e-9 {
+		t.Errorf("snapshot %vs beyond the round setup %vs: dump took %.6fs, want the snapshot's", 2*setup, setup, got)
+	}
+}
+
+// TestSnapshotDelayKeepsTheWorkloadRunningIntoTheFinalDump: the frozen
+// round's dirty set is taken Costs.Snapshot after the stop-and-copy starts;
+// the writes until then are in it. Pre-copy with a fixed round count sends
+// the same pages whatever the delay (every window moves by it), and its
+// freeze comes at the same instant.
+func TestSnapshotDelayKeepsTheWorkloadRunningIntoTheFinalDump(t *testing.T) {
+	s := scenario(64<<20, 4096*page, 10e6, 125e6)
+	s.Costs.RoundSetup, s.Costs.FinalSetup = models.Duration(time.Second), models.Duration(time.Second)
+	s.PreCopy.Stop = models.StopRules{MaxRounds: 3}
+	base := mustRun(t, s, models.PreCopy)
+	s.Costs.Snapshot = models.Duration(400 * time.Millisecond)
+	late := mustRun(t, s, models.PreCopy)
+	if len(base.Rounds) != len(late.Rounds) || len(late.Rounds) != 4 {
+		t.Fatalf("%d and %d rounds, want 4 each", len(base.Rounds), len(late.Rounds))
+	}
+	for i := range base.Rounds {
+		b, l := base.Rounds[i], late.Rounds[i]
+		if b.Pages != l.Pages || math.Abs(b.StartS-l.StartS) > 1e-9 {
+			t.Errorf("round %d: %d pages at %.6fs without the delay, %d at %.6fs with it; want the same", i, b.Pages, b.StartS, l.Pages, l.StartS)
+		}
+	}
+	// Cold: the whole memory whatever the delay, and the same downtime.
+	cl := mustRun(t, s, models.Cold)
+	s.Costs.Snapshot = 0
+	cb := mustRun(t, s, models.Cold)
+	if cb.Metrics.DowntimeS != cl.Metrics.DowntimeS || cb.Metrics.BytesSent != cl.Metrics.BytesSent {
+		t.Errorf("cold: downtime %v / %v, bytes %d / %d with and without the delay; want equal",
+			cb.Metrics.DowntimeS, cl.Metrics.DowntimeS, cb.Metrics.BytesSent, cl.Metrics.BytesSent)
+	}
+}

@@ -29,7 +29,7 @@ func (v *Env) Handover(ctx context.Context, minimal int64) (models.Round, error)
 	if v.trace != nil {
 		v.tracef("freeze for handover")
 	}
-	v.send(p, &r, pageBytes, v.frozenExtra())
+	v.send(p, &r, pageBytes, v.frozenExtra(), 0)
 	v.lastPages = r.Pages
 	return r, nil
 }

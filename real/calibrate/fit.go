@@ -52,6 +52,7 @@ func Fit(s Samples, link *Link) (models.Calibration, error) {
 	f.overheads()
 	f.restore()
 	f.polling()
+	f.snapshot()
 	if err := fitRuntime(c, s.Dirty); err != nil {
 		f.errs = append(f.errs, err)
 	}
@@ -88,6 +89,15 @@ func (f *fitter) polling() {
 	}
 	f.c.Costs.DirtyScan = dur(median(f.s.DirtyScan))
 	f.c.Costs.DirtyPollInterval = dur(median(f.s.PollInterval))
+}
+
+// snapshot sets Costs.Snapshot, the median over the live rounds of when
+// their dirty set was taken (records without CRIU's statistics of the
+// rounds: zero, the dirty set taken when the round starts).
+func (f *fitter) snapshot() {
+	if len(f.s.Snapshot) > 0 {
+		f.c.Costs.Snapshot = dur(median(f.s.Snapshot))
+	}
 }
 
 // link sets the latency: half the median round trip of an empty request.

@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -26,13 +27,14 @@ var truth = struct {
 	base, roundOverhead, finalOverhead        int64   // bytes
 	runtimeHot, runtimeRate                   float64 // the runtime's dirtying: pages, page writes/s
 	dirtyScan, pollInterval                   float64 // seconds: a dirty-memory measurement, the pause between two
+	snapshot                                  float64 // seconds: a round's start to its dirty set
 }{
 	roundSetup: 2, dumpPerPage: 1e-4, finalDumpPerPage: 3e-3, freeze: 0.05, finalSetup: 6,
 	chainedFinalSetup: 7.5, chainedRestoreBase: 11,
 	bw: 20e6, liveBW: 8e6, latency: 0.002, transferSetup: 0.3,
 	restoreBase: 9, restorePerPage: 2e-4, resume: 0.4, restorePerFinalPage: 1e-3, criuBase: 1.5,
 	base: 3 << 20, roundOverhead: 5 << 10, finalOverhead: 100 << 10, runtimeHot: 80, runtimeRate: 12,
-	dirtyScan: 0.25, pollInterval: 0.1,
+	dirtyScan: 0.25, pollInterval: 0.1, snapshot: 0.7,
 }
 
 // synthCalibration is the calibration the synthetic testbed should yield.
@@ -46,7 +48,7 @@ func synthCalibration() models.Calibration {
 			TransferSetup: dur(t.transferSetup), RestoreBase: dur(t.restoreBase), ChainedRestoreBase: dur(t.chainedRestoreBase),
 			RestorePerPage: dur(t.restorePerPage), RestorePerFinalPage: dur(t.restorePerFinalPage), Resume: dur(t.resume), RestoreAllPages: true,
 			RoundOverhead: models.ByteSize(t.roundOverhead), FinalOverhead: models.ByteSize(t.finalOverhead),
-			DirtyScan: dur(t.dirtyScan), DirtyPollInterval: dur(t.pollInterval)},
+			DirtyScan: dur(t.dirtyScan), DirtyPollInterval: dur(t.pollInterval), Snapshot: dur(t.snapshot)},
 		BaseMemory: models.ByteSize(t.base), RuntimeHot: models.ByteSize(t.runtimeHot * 4096), RuntimeDirtyRate: models.Rate(t.runtimeRate * 4096)}
 }
 
@@ -85,6 +87,16 @@ func (f *fakeRunner) Run(ctx context.Context, s models.Scenario, technique strin
 		f.scans++ // 0.01 s below and above the truth by turns: the median is the truth
 		rec.Metrics.Extra[extraDirtyScan] = c.DirtyScan.Seconds() + 0.01*float64(2*(f.scans%2)-1)
 		rec.Metrics.Extra[extraPollInterval] = c.DirtyPollInterval.Seconds()
+	}
+	// CRIU's statistics of each live round: frozen 0.1 s, the pages written
+	// after it; the freeze came Snapshot after the round started (the request
+	// took no time here: the round's span is its dump and transfer).
+	for _, x := range rec.Rounds {
+		if !x.Frozen {
+			p := fmt.Sprintf("round%d_", x.Index+1)
+			rec.Metrics.Extra[p+"frozen_s"] = 0.1
+			rec.Metrics.Extra[p+"memwrite_s"] = x.DumpS - c.Snapshot.Seconds() - 0.1
+		}
 	}
 	if got := rec.Metrics.DowntimeS - final.DurationS; math.Abs(got-restore-c.Resume.Seconds()) > 1e-6 {
 		panic("resume step")
@@ -149,6 +161,7 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 	near(t, "resume", co.Resume.Seconds(), truth.resume, 1e-3)
 	near(t, "dirty scan", co.DirtyScan.Seconds(), truth.dirtyScan, 1e-6)
 	near(t, "dirty poll interval", co.DirtyPollInterval.Seconds(), truth.pollInterval, 1e-6)
+	near(t, "snapshot", co.Snapshot.Seconds(), truth.snapshot, 1e-6)
 	near(t, "base memory", float64(c.BaseMemory), float64(truth.base), 1e-3)
 	// The occupancy model's pages are rounded to whole pages: a little slack.
 	near(t, "runtime hot pages", float64(c.RuntimeHot)/4096, truth.runtimeHot, 0.03)
@@ -171,8 +184,8 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 	if want := []string{PlanScenarioPrefix + "8MiB", PlanScenarioPrefix + "12MiB", PlanScenarioPrefix + "24MiB"}; !slices.Equal(c.Scenarios, want) {
 		t.Errorf("scenarios %v", c.Scenarios)
 	}
-	if !strings.Contains(Describe(c), "restore") {
-		t.Error("Describe lacks the restore line")
+	if d := Describe(c); !strings.Contains(d, "restore") || !strings.Contains(d, "dirty set 700ms after") {
+		t.Errorf("Describe lacks the restore or the snapshot line:\n%s", d)
 	}
 	// The calibrated simulator predicts the synthetic testbed's migrations.
 	for _, rec := range res.Records {
@@ -540,5 +553,21 @@ func TestChainedApartNeedsTwoSizes(t *testing.T) {
 		if got := chainedApart(c.cold, c.chained); got != c.want {
 			t.Errorf("cold %v, chained %v: %v, want %v", c.cold, c.chained, got, c.want)
 		}
+	}
+}
+
+// TestSnapshotDelayFromRoundStats: a live round took its dirty set half its
+// request's way after it started plus runc's pre-dump up to CRIU's freeze.
+func TestSnapshotDelayFromRoundStats(t *testing.T) {
+	x := models.RoundRecord{Index: 1, Kind: string(models.RoundDelta), DurationS: 2.0, TransferS: 1.0, DumpS: 0.8}
+	stats := map[string]float64{"round2_frozen_s": 0.1, "round2_memwrite_s": 0.2}
+	if d, ok := snapshotDelay(x, stats); !ok || math.Abs(d-0.6) > 1e-12 {
+		t.Errorf("delay %v (%v), want 0.1 s of the request's way + 0.5 s of pre-dump before the freeze", d, ok)
+	}
+	if _, ok := snapshotDelay(models.RoundRecord{Index: 1, DumpS: 0.8}, map[string]float64{"round1_frozen_s": 0.1}); ok {
+		t.Error("a delay without the round's memory-writing time")
+	}
+	if _, ok := snapshotDelay(models.RoundRecord{Index: 1, DumpS: 0.8, Frozen: true}, stats); ok {
+		t.Error("a delay for a frozen round")
 	}
 }

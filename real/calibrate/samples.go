@@ -1,6 +1,8 @@
 package calibrate
 
 import (
+	"fmt"
+
 	"github.com/migrlab/migrlab/models"
 )
 
@@ -74,6 +76,10 @@ type Samples struct {
 	// measurements, seconds; PollInterval: the pause between two of them
 	// while a mirror waits (the runner's setting), seconds.
 	DirtyScan, PollInterval []float64
+	// Snapshot: for each live round whose CRIU statistics are known, the
+	// time from the round's start to the instant CRIU froze the tree and
+	// took its dirty set, seconds (see snapshotDelay).
+	Snapshot []float64
 }
 
 // Extra keys of real records that calibration reads (see real.Env.Extra;
@@ -117,6 +123,9 @@ func (s *Samples) Extract(recs ...models.Record) int {
 			s.Rounds = append(s.Rounds, RoundSample{Scenario: r.Scenario, Technique: r.Technique, Index: i,
 				Frozen: x.Frozen, Pages: x.Pages, Bytes: x.Bytes, SpanS: span, TransferS: x.TransferS,
 				Overhead: x.Bytes - x.Pages*int64(page)})
+			if d, ok := snapshotDelay(x, r.Metrics.Extra); ok {
+				s.Snapshot = append(s.Snapshot, d)
+			}
 			if x.Kind == string(models.RoundFull) || (x.Frozen && len(live) == 0) {
 				s.Base = append(s.Base, float64(x.Pages)*page-float64(r.Params.Memory.Size))
 			}
@@ -148,6 +157,27 @@ func (s *Samples) Extract(recs ...models.Record) int {
 		}
 	}
 	return used
+}
+
+// snapshotDelay is when a live round took its dirty set, in seconds after
+// the round started: the request's way to the source agent (half the round's
+// time beyond runc's pre-dump and the transfer), then runc's pre-dump up to
+// the freeze (its wall time less CRIU's frozen and memory-writing times, which
+// follow the freeze). CRIU reads and clears the soft-dirty bits while the
+// tree is frozen, so the workload's writes up to the freeze are this round's.
+// ok is false for a frozen round or without CRIU's statistics of the round.
+func snapshotDelay(x models.RoundRecord, extra map[string]float64) (float64, bool) {
+	if x.Frozen {
+		return 0, false
+	}
+	p := fmt.Sprintf("round%d_", x.Index+1)
+	frozen, ok1 := extra[p+"frozen_s"]
+	write, ok2 := extra[p+"memwrite_s"]
+	if !ok1 || !ok2 || x.DumpS <= 0 {
+		return 0, false
+	}
+	way := max(0, x.DurationS-x.TransferS-x.DumpS) / 2
+	return way + max(0, x.DumpS-frozen-write), true
 }
 
 // restoredEstimate is the runtime's pages beyond the buffer, from the full
