@@ -25,7 +25,7 @@ demo: build
 
 # The fidelity run of record: the demo with every validation scenario and technique migrated
 # three times (repetitions spread between the calibration's), scored per migration and by each
-# scenario's median; out/fidelity/. 23-30 minutes under TCG (f5-f9).
+# scenario's median; out/fidelity/. 22-30 minutes under TCG (f5-f10).
 fidelity: build
     bin/migrlab demo --reps 3 --out out/fidelity
 

@@ -152,12 +152,10 @@ func (v *Env) Round(ctx context.Context) (models.Round, error) {
 		v.tracef("%s round start", r.Kind)
 	}
 	spent := v.snapshot(p)
-	if !v.started {
+	r.Pages, r.Bytes = v.mem.Track(v.e.now)
+	if !v.started { // the full round: all memory, tracking starts now
 		v.started = true
-		v.mem.Track(v.e.now)
 		r.Pages, r.Bytes = v.all()
-	} else {
-		r.Pages, r.Bytes = v.mem.Track(v.e.now)
 	}
 	if v.trace != nil && spent > 0 {
 		v.tracef("%s round snapshot pages=%d", r.Kind, r.Pages)

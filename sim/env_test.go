@@ -236,7 +236,7 @@ func TestSnapshotDelayTakesTheDirtySetLater(t *testing.T) {
 	s.Costs.RoundSetup = models.Duration(setup * float64(time.Second))
 	s.MiGrror = models.MiGrrorParams{SyncThreshold: thrPages * page, Trigger: models.Duration(30 * time.Second)}
 	occupancy := func(sec float64) float64 { return wwsPages * -math.Expm1(rate*sec*math.Log1p(-1.0/wwsPages)) }
-	// Seconds of writes until the threshold is dirty (511.5 pages: rounding).
+	// Seconds of writes until the threshold is dirty (8191.5 pages: rounding).
 	period := math.Log1p(-(thrPages-0.5)/wwsPages) / math.Log1p(-1.0/wwsPages) / rate
 	for _, d := range []float64{0, delay} {
 		s.Costs.Snapshot = models.Duration(d * float64(time.Second))
