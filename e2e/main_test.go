@@ -28,14 +28,15 @@ import (
 	"time"
 
 	"github.com/migrlab/migrlab/infra"
+	"github.com/migrlab/migrlab/testbed"
 )
 
 // testbedName is the name of the shared testbed.
 const testbedName = "e2e"
 
 var (
-	// testbed is the shared testbed, nil if bring-up failed.
-	testbed *infra.Testbed
+	// shared is the shared testbed, nil if bring-up failed.
+	shared *testbed.Testbed
 	// testbedSpec is the Spec the shared testbed was brought up with.
 	testbedSpec infra.Spec
 	// testCtx is cancelled on SIGINT/SIGTERM; tests derive their contexts from it.
@@ -43,12 +44,12 @@ var (
 )
 
 // requireTestbed returns the shared testbed or fails the test.
-func requireTestbed(t *testing.T) *infra.Testbed {
+func requireTestbed(t *testing.T) *testbed.Testbed {
 	t.Helper()
-	if testbed == nil {
+	if shared == nil {
 		t.Fatal("e2e: no testbed (bring-up failed; see the TestMain output)")
 	}
-	return testbed
+	return shared
 }
 
 func TestMain(m *testing.M) {
@@ -136,7 +137,7 @@ func run(m *testing.M) (code int) {
 		return 1
 	}
 	logf("testbed up in %.0fs (accel %s): %d hosts", time.Since(start).Seconds(), tb.Accel, len(tb.Hosts))
-	testbed, testbedSpec = tb, spec
+	shared, testbedSpec = tb, spec
 
 	code = m.Run()
 	if rc := down(); rc != 0 {

@@ -18,6 +18,7 @@ import (
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real"
 	"github.com/migrlab/migrlab/real/image"
+	"github.com/migrlab/migrlab/testbed"
 )
 
 // podmanTags are the build tags of anything that imports the podman bindings.
@@ -45,7 +46,7 @@ func requireAgents(t *testing.T) *real.Testbed {
 // installAgents builds migrlab (static) and the workload image archive and
 // applies the testbed's spec again with them: the host module installs
 // migrlab-agent.service and podman-loads the image on every host.
-func installAgents(tb *infra.Testbed) (*real.Testbed, error) {
+func installAgents(tb *testbed.Testbed) (*real.Testbed, error) {
 	ctx, cancel := context.WithTimeout(testCtx, 20*time.Minute)
 	defer cancel()
 	dir, err := os.MkdirTemp("", "migrlab-e2e-agent-")

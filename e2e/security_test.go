@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/migrlab/migrlab/infra"
 	"github.com/migrlab/migrlab/internal/mtls"
+	"github.com/migrlab/migrlab/testbed"
 )
 
 // agentPort is the port the e2e agents listen on (installAgents' --listen).
@@ -131,8 +131,8 @@ func TestAgentRefusesUnauthenticatedCallers(t *testing.T) {
 	peerTo := func(name string) *tls.Config { return peer.ClientConfig(name) }
 	for _, tc := range []struct {
 		name   string
-		via    infra.Host // the SSH connection the request leaves from
-		addr   string     // as seen from that host
+		via    testbed.Host // the SSH connection the request leaves from
+		addr   string       // as seen from that host
 		cfg    *tls.Config
 		method string
 		path   string
@@ -169,7 +169,7 @@ func TestAgentRefusesUnauthenticatedCallers(t *testing.T) {
 }
 
 // listening returns the sorted local addresses listening on agentPort on h.
-func listening(t *testing.T, h infra.Host) []string {
+func listening(t *testing.T, h testbed.Host) []string {
 	t.Helper()
 	out := sshRun(t, h, time.Minute, "ss -ltnH 'sport = :"+agentPort+"'")
 	var addrs []string
@@ -186,7 +186,7 @@ func listening(t *testing.T, h infra.Host) []string {
 // connection to h, so the TCP connection starts on h (loopback or the
 // private link). cfg nil: plain HTTP. It returns the status and body, or
 // the error of the TLS handshake or the request.
-func viaSSH(ctx context.Context, h infra.Host, addr string, cfg *tls.Config, method, path string) (int, string, error) {
+func viaSSH(ctx context.Context, h testbed.Host, addr string, cfg *tls.Config, method, path string) (int, string, error) {
 	c, err := h.Dial(ctx)
 	if err != nil {
 		return 0, "", err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/migrlab/migrlab/infra"
+	"github.com/migrlab/migrlab/testbed"
 )
 
 // TestSSHBackendOverExistingServers applies the ssh root module (the same
@@ -30,13 +31,13 @@ func TestSSHBackendOverExistingServers(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	sb, err := infra.Up(ctx, infra.Spec{Name: name, Backend: infra.BackendSSH, Servers: servers,
+	sb, err := infra.Up(ctx, infra.Spec{Name: name, Backend: testbed.BackendSSH, Servers: servers,
 		StateDir: testbedSpec.StateDir, Progress: os.Stderr})
 	if err != nil {
 		t.Fatalf("ssh backend up: %v", err)
 	}
 	t.Logf("ssh backend up in %.0fs", time.Since(start).Seconds())
-	if sb.Backend != infra.BackendSSH || sb.Accel != "none" || len(sb.Hosts) != len(tb.Hosts) {
+	if sb.Backend != testbed.BackendSSH || sb.Accel != "none" || len(sb.Hosts) != len(tb.Hosts) {
 		t.Fatalf("ssh testbed: backend %s, accel %s, %d hosts", sb.Backend, sb.Accel, len(sb.Hosts))
 	}
 	for i, h := range sb.Hosts {

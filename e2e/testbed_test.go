@@ -13,10 +13,11 @@ import (
 	"github.com/containers/podman/v4/pkg/bindings"
 	"github.com/containers/podman/v4/pkg/bindings/system"
 	"github.com/migrlab/migrlab/infra"
+	"github.com/migrlab/migrlab/testbed"
 )
 
 // sshRun runs cmd on h with a timeout and fails the test on error.
-func sshRun(t *testing.T, h infra.Host, timeout time.Duration, cmd string) string {
+func sshRun(t *testing.T, h testbed.Host, timeout time.Duration, cmd string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(testCtx, timeout)
 	defer cancel()

@@ -8,21 +8,8 @@ import (
 	"strconv"
 
 	"github.com/migrlab/migrlab/internal/mtls"
+	"github.com/migrlab/migrlab/testbed"
 )
-
-// AgentTLS locates the orchestrator's client certificate for a host's agent
-// (mutual TLS; see package internal/mtls). The files live in the testbed's
-// keys/tls/ directory and are removed by Down.
-type AgentTLS struct {
-	// CAFile is the testbed CA's certificate (verifies the agent).
-	CAFile string `json:"ca_file"`
-	// CertFile and KeyFile are the orchestrator's client certificate and key.
-	CertFile string `json:"cert_file"`
-	KeyFile  string `json:"key_file"`
-	// ServerName is the name the agent's certificate is checked against
-	// (the host's name, one of its DNS SANs).
-	ServerName string `json:"server_name"`
-}
 
 // Private-link addresses the root modules give their hosts (variables.tf
 // defaults; TestCertHostsMatchModules keeps them in step).
@@ -41,7 +28,7 @@ type certHost struct {
 func certHosts(s Spec) []certHost {
 	var hs []certHost
 	switch s.Backend {
-	case BackendSSH:
+	case testbed.BackendSSH:
 		for i, sv := range s.Servers {
 			name := sv.Name
 			if name == "" {
@@ -49,7 +36,7 @@ func certHosts(s Spec) []certHost {
 			}
 			hs = append(hs, certHost{name, sv.PrivateAddr})
 		}
-	case BackendAWS:
+	case testbed.BackendAWS:
 		for i := 1; i <= s.Hosts; i++ {
 			hs = append(hs, certHost{"vm" + strconv.Itoa(i), awsPrivateNet + strconv.Itoa(10+i)})
 		}
@@ -129,8 +116,8 @@ func (l layout) ensureAgentTLS(hosts []certHost) error {
 // agentTLSFor returns where the orchestrator's certificate for host name is,
 // or nil if the testbed has none (brought up without an agent, or by an
 // older migrlab).
-func (l layout) agentTLSFor(name string) *AgentTLS {
-	t := &AgentTLS{CAFile: l.tlsFile("ca.crt"), CertFile: l.tlsFile("orchestrator.crt"),
+func (l layout) agentTLSFor(name string) *testbed.AgentTLS {
+	t := &testbed.AgentTLS{CAFile: l.tlsFile("ca.crt"), CertFile: l.tlsFile("orchestrator.crt"),
 		KeyFile: l.tlsFile("orchestrator.key"), ServerName: name}
 	for _, f := range []string{t.CAFile, t.CertFile, t.KeyFile, l.tlsFile(name + ".crt")} {
 		if !fileExists(f) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/migrlab/migrlab/internal/mtls"
+	"github.com/migrlab/migrlab/testbed"
 )
 
 func readCert(t *testing.T, path string) *x509.Certificate {
@@ -34,7 +35,7 @@ func readCert(t *testing.T, path string) *x509.Certificate {
 
 func TestAgentTLSFiles(t *testing.T) {
 	l, _ := newLayout(t.TempDir(), "sec")
-	hosts := certHosts(Spec{Backend: BackendLocal, Hosts: 2})
+	hosts := certHosts(Spec{Backend: testbed.BackendLocal, Hosts: 2})
 	if err := l.ensureAgentTLS(hosts); err != nil {
 		t.Fatal(err)
 	}
@@ -205,11 +206,11 @@ func TestCertHostsMatchModules(t *testing.T) {
 			t.Errorf("%s no longer has %q: update certHosts", tc.file, tc.want)
 		}
 	}
-	got := certHosts(Spec{Backend: BackendAWS, Hosts: 2})
+	got := certHosts(Spec{Backend: testbed.BackendAWS, Hosts: 2})
 	if got[0] != (certHost{"vm1", "10.42.0.11"}) || got[1] != (certHost{"vm2", "10.42.0.12"}) {
 		t.Errorf("aws: %v", got)
 	}
-	got = certHosts(Spec{Backend: BackendSSH, Servers: []Server{{PrivateAddr: "192.0.2.1"}, {Name: "b", PrivateAddr: "192.0.2.2"}}})
+	got = certHosts(Spec{Backend: testbed.BackendSSH, Servers: []Server{{PrivateAddr: "192.0.2.1"}, {Name: "b", PrivateAddr: "192.0.2.2"}}})
 	if got[0] != (certHost{"host1", "192.0.2.1"}) || got[1] != (certHost{"b", "192.0.2.2"}) {
 		t.Errorf("ssh: %v", got)
 	}

@@ -9,6 +9,7 @@
 //
 // A testbed lives in StateRoot()/testbeds/NAME: the module copy and the
 // Terraform state (tf/), SSH keys and known_hosts (keys/), VM runtime files
-// (run/), and hosts.json, the last result of Up. Down works from that directory
+// (run/), and hosts.json, the last result of Up (the testbed contract that
+// package testbed defines and package real reads). Down works from that directory
 // alone, also after a crash.
 package infra

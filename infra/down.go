@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
+	"github.com/migrlab/migrlab/testbed"
 )
 
 // Option adjusts Status and Down.
@@ -64,14 +65,14 @@ func Down(ctx context.Context, name string, opts ...Option) error {
 	}
 	defer unlock()
 
-	backend := BackendLocal
+	backend := testbed.BackendLocal
 	if sp, err := l.readSpec(); err == nil {
 		backend = sp.Backend
 	}
 	destroyErr := l.destroy(ctx, backend, o.terraform, p)
 	if destroyErr != nil {
 		p.printf("terraform destroy failed: %v", firstLine(destroyErr.Error()))
-		if backend == BackendAWS {
+		if backend == testbed.BackendAWS {
 			return destroyErr
 		}
 	}
@@ -87,7 +88,7 @@ func Down(ctx context.Context, name string, opts ...Option) error {
 }
 
 // destroy runs terraform destroy if there is state to destroy.
-func (l layout) destroy(ctx context.Context, b Backend, bin string, p *progress) error {
+func (l layout) destroy(ctx context.Context, b testbed.Backend, bin string, p *progress) error {
 	if !fileExists(l.stateFile(b)) {
 		return nil
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
+	"github.com/migrlab/migrlab/testbed"
 )
 
 func TestNormalizeDefaults(t *testing.T) {
@@ -21,7 +22,7 @@ func TestNormalizeDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Spec{Name: "local", Backend: BackendLocal, Hosts: 2, Accel: AccelAuto, MemoryMiB: 2560, CPUs: 2,
+	want := Spec{Name: "local", Backend: testbed.BackendLocal, Hosts: 2, Accel: AccelAuto, MemoryMiB: 2560, CPUs: 2,
 		AgentPort: 7070, BootTimeout: 15 * time.Minute}
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("normalize(Spec{}) = %+v, want %+v", s, want)
@@ -33,8 +34,8 @@ func TestNormalizeErrors(t *testing.T) {
 		"one host":      {Hosts: 1},
 		"bad accel":     {Accel: "hvf"},
 		"bad backend":   {Backend: "gcp"},
-		"ssh one host":  {Backend: BackendSSH, Servers: []Server{{Name: "a"}}},
-		"ssh no server": {Backend: BackendSSH},
+		"ssh one host":  {Backend: testbed.BackendSSH, Servers: []Server{{Name: "a"}}},
+		"ssh no server": {Backend: testbed.BackendSSH},
 		"no cpus":       {CPUs: -1},
 		"too many cpus": {CPUs: 65},
 	} {
@@ -112,7 +113,7 @@ func TestLocalVars(t *testing.T) {
 
 func TestSSHVarsFillServerDefaults(t *testing.T) {
 	l, _ := newLayout("/state", "lab")
-	got := varsJSON(t, Spec{Backend: BackendSSH, Servers: []Server{
+	got := varsJSON(t, Spec{Backend: testbed.BackendSSH, Servers: []Server{
 		{Address: "192.0.2.1", PrivateKeyPath: "/k", HostKey: "ssh-ed25519 AAAA", PrivateAddr: "10.0.0.1"},
 		{Name: "b", Address: "192.0.2.2", Port: 2222, User: "admin", PrivateKeyPath: "/k", HostKey: "ssh-ed25519 BBBB", PrivateAddr: "10.0.0.2"},
 	}}, l, 0)
@@ -134,7 +135,7 @@ func TestSSHVarsFillServerDefaults(t *testing.T) {
 
 func TestAWSVars(t *testing.T) {
 	l, _ := newLayout("/state", "cloud")
-	got := varsJSON(t, Spec{Name: "cloud", Backend: BackendAWS, AWS: AWSOptions{Region: "us-east-1", OperatorCIDR: "198.51.100.7/32"}}, l, 0)
+	got := varsJSON(t, Spec{Name: "cloud", Backend: testbed.BackendAWS, AWS: AWSOptions{Region: "us-east-1", OperatorCIDR: "198.51.100.7/32"}}, l, 0)
 	if got["key_dir"] != "/state/testbeds/cloud/keys" || got["region"] != "us-east-1" ||
 		got["operator_cidr"] != "198.51.100.7/32" || got["hosts"] != 2.0 {
 		t.Errorf("aws tfvars: %v", got)
@@ -145,7 +146,7 @@ func TestAWSVars(t *testing.T) {
 }
 
 func TestStages(t *testing.T) {
-	local := stages(BackendLocal)
+	local := stages(testbed.BackendLocal)
 	var names []string
 	for _, s := range local {
 		names = append(names, s.Name)
@@ -163,7 +164,7 @@ func TestStages(t *testing.T) {
 	if n := len(local[2].applyOptions()); n != 0 {
 		t.Errorf("configure stage has %d apply options, want 0 (full apply)", n)
 	}
-	if s := stages(BackendSSH); len(s) != 1 || s[0].Targets != nil {
+	if s := stages(testbed.BackendSSH); len(s) != 1 || s[0].Targets != nil {
 		t.Errorf("ssh stages = %+v", s)
 	}
 }
@@ -222,7 +223,7 @@ func TestKeysAndKnownHosts(t *testing.T) {
 		!strings.HasPrefix(lines[1], "[127.0.0.1]:2222 ssh-ed25519 ") || strings.Count(lines[0], " ") != 2 {
 		t.Errorf("known_hosts:\n%s", kh)
 	}
-	if got := knownHostsLines([]Host{{SSHAddr: "h", SSHPort: 22, HostKey: "ssh-ed25519 AAAA c"}}); got != "h ssh-ed25519 AAAA\n" {
+	if got := knownHostsLines([]testbed.Host{{SSHAddr: "h", SSHPort: 22, HostKey: "ssh-ed25519 AAAA c"}}); got != "h ssh-ed25519 AAAA\n" {
 		t.Errorf("port 22 line = %q", got)
 	}
 }

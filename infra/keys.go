@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/migrlab/migrlab/testbed"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -86,7 +87,7 @@ func (l layout) ensureKeys(n int) error {
 }
 
 // knownHostsLines renders OpenSSH known_hosts lines for hosts.
-func knownHostsLines(hosts []Host) string {
+func knownHostsLines(hosts []testbed.Host) string {
 	var b strings.Builder
 	for _, h := range hosts {
 		addr := h.SSHAddr
@@ -127,13 +128,13 @@ func fileExists(path string) bool {
 // writeLocalKnownHosts records the host keys of local VMs vm1..vmN, reached at
 // 127.0.0.1:base+K, before they boot.
 func (l layout) writeLocalKnownHosts(n, base int) error {
-	var hosts []Host
+	var hosts []testbed.Host
 	for i := 1; i <= n; i++ {
 		b, err := os.ReadFile(l.hostKeyPath("vm"+strconv.Itoa(i)) + ".pub")
 		if err != nil {
 			return err
 		}
-		hosts = append(hosts, Host{SSHAddr: "127.0.0.1", SSHPort: base + i, HostKey: string(b)})
+		hosts = append(hosts, testbed.Host{SSHAddr: "127.0.0.1", SSHPort: base + i, HostKey: string(b)})
 	}
 	return writeFileAtomic(l.knownHosts(), []byte(knownHostsLines(hosts)), 0o600)
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"syscall"
+
+	"github.com/migrlab/migrlab/testbed"
 )
 
 // modules holds the Terraform modules written into every testbed directory.
@@ -60,20 +62,22 @@ func newLayout(stateDir, name string) (layout, error) {
 	return layout{root: abs, name: name}, nil
 }
 
-func (l layout) dir() string              { return filepath.Join(l.root, "testbeds", l.name) }
-func (l layout) tfRoot() string           { return filepath.Join(l.dir(), "tf") }
-func (l layout) workdir(b Backend) string { return filepath.Join(l.tfRoot(), string(b)) }
-func (l layout) keyDir() string           { return filepath.Join(l.dir(), "keys") }
-func (l layout) runDir() string           { return filepath.Join(l.dir(), "run") }
-func (l layout) hostsFile() string        { return filepath.Join(l.dir(), "hosts.json") }
-func (l layout) specFile() string         { return filepath.Join(l.dir(), "spec.json") }
-func (l layout) logFile() string          { return filepath.Join(l.dir(), "terraform.log") }
-func (l layout) knownHosts() string       { return filepath.Join(l.keyDir(), "known_hosts") }
-func (l layout) varsFile(b Backend) string {
+func (l layout) dir() string                      { return filepath.Join(l.root, "testbeds", l.name) }
+func (l layout) tfRoot() string                   { return filepath.Join(l.dir(), "tf") }
+func (l layout) workdir(b testbed.Backend) string { return filepath.Join(l.tfRoot(), string(b)) }
+func (l layout) keyDir() string                   { return filepath.Join(l.dir(), "keys") }
+func (l layout) runDir() string                   { return filepath.Join(l.dir(), "run") }
+func (l layout) hostsFile() string                { return filepath.Join(l.dir(), testbed.FileName) }
+func (l layout) specFile() string                 { return filepath.Join(l.dir(), "spec.json") }
+func (l layout) logFile() string                  { return filepath.Join(l.dir(), "terraform.log") }
+func (l layout) knownHosts() string               { return filepath.Join(l.keyDir(), "known_hosts") }
+func (l layout) varsFile(b testbed.Backend) string {
 	return filepath.Join(l.workdir(b), "terraform.tfvars.json")
 }
-func (l layout) lockFile() string           { return filepath.Join(l.root, "testbeds", "."+l.name+".lock") }
-func (l layout) stateFile(b Backend) string { return filepath.Join(l.workdir(b), "terraform.tfstate") }
+func (l layout) lockFile() string { return filepath.Join(l.root, "testbeds", "."+l.name+".lock") }
+func (l layout) stateFile(b testbed.Backend) string {
+	return filepath.Join(l.workdir(b), "terraform.tfstate")
+}
 
 // lock takes an exclusive lock on the testbed so that Up and Down of one
 // testbed never run at the same time. The returned func releases it.
@@ -141,8 +145,8 @@ func writeJSON(path string, v any, mode os.FileMode) error {
 
 // savedSpec is what Down and Status need to know without the caller's Spec.
 type savedSpec struct {
-	Name    string  `json:"name"`
-	Backend Backend `json:"backend"`
+	Name    string          `json:"name"`
+	Backend testbed.Backend `json:"backend"`
 }
 
 func (l layout) readSpec() (savedSpec, error) {
@@ -155,17 +159,10 @@ func (l layout) readSpec() (savedSpec, error) {
 }
 
 // readTestbed loads hosts.json.
-func (l layout) readTestbed() (*Testbed, error) {
-	b, err := os.ReadFile(l.hostsFile())
-	if errors.Is(err, fs.ErrNotExist) {
+func (l layout) readTestbed() (*testbed.Testbed, error) {
+	tb, err := testbed.Read(l.hostsFile())
+	if errors.Is(err, testbed.ErrNotUp) {
 		return nil, fmt.Errorf("infra: testbed %q is not up (no %s)", l.name, l.hostsFile())
 	}
-	if err != nil {
-		return nil, err
-	}
-	var tb Testbed
-	if err := json.Unmarshal(b, &tb); err != nil {
-		return nil, fmt.Errorf("infra: %s: %w", l.hostsFile(), err)
-	}
-	return &tb, nil
+	return tb, err
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/migrlab/migrlab/testbed"
 )
 
 // Status returns the testbed as recorded by its last Up, with each host's
 // State set to "up" when it answers over SSH (with its recorded host key) or
 // to the reason it does not.
-func Status(ctx context.Context, name string, opts ...Option) (*Testbed, error) {
+func Status(ctx context.Context, name string, opts ...Option) (*testbed.Testbed, error) {
 	o := collectOptions(opts)
 	l, err := newLayout(o.stateDir, name)
 	if err != nil {
@@ -22,7 +24,7 @@ func Status(ctx context.Context, name string, opts ...Option) (*Testbed, error) 
 	var wg sync.WaitGroup
 	for i := range tb.Hosts {
 		wg.Add(1)
-		go func(h *Host) {
+		go func(h *testbed.Host) {
 			defer wg.Done()
 			cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 			defer cancel()
@@ -38,7 +40,7 @@ func Status(ctx context.Context, name string, opts ...Option) (*Testbed, error) 
 }
 
 // Load returns the testbed as recorded by its last Up, without contacting it.
-func Load(name string, opts ...Option) (*Testbed, error) {
+func Load(name string, opts ...Option) (*testbed.Testbed, error) {
 	o := collectOptions(opts)
 	l, err := newLayout(o.stateDir, name)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
+	"github.com/migrlab/migrlab/testbed"
 )
 
 // ErrNoTerraform is returned when neither Terraform nor OpenTofu is found.
@@ -50,15 +51,15 @@ type stage struct {
 
 // stages lists the applies of Up for a backend. The local backend applies in
 // three steps so that progress shows image build, boot and configuration.
-func stages(b Backend) []stage {
+func stages(b testbed.Backend) []stage {
 	switch b {
-	case BackendLocal:
+	case testbed.BackendLocal:
 		return []stage{
 			{Name: "image", Targets: []string{"terraform_data.image"}},
 			{Name: "boot", Targets: []string{"terraform_data.vm"}},
 			{Name: "configure"},
 		}
-	case BackendAWS:
+	case testbed.BackendAWS:
 		return []stage{
 			{Name: "instances", Targets: []string{"aws_instance.host"}},
 			{Name: "configure"},
@@ -83,7 +84,7 @@ func normalize(s Spec) (Spec, error) {
 		s.Name = "local"
 	}
 	if s.Backend == "" {
-		s.Backend = BackendLocal
+		s.Backend = testbed.BackendLocal
 	}
 	if s.Accel == "" {
 		s.Accel = AccelAuto
@@ -104,14 +105,14 @@ func normalize(s Spec) (Spec, error) {
 		s.BootTimeout = 15 * time.Minute
 	}
 	switch s.Backend {
-	case BackendLocal, BackendAWS:
+	case testbed.BackendLocal, testbed.BackendAWS:
 		if s.Hosts == 0 {
 			s.Hosts = 2
 		}
 		if s.Hosts < 2 {
 			return s, fmt.Errorf("infra: hosts = %d: a testbed needs at least 2", s.Hosts)
 		}
-	case BackendSSH:
+	case testbed.BackendSSH:
 		if len(s.Servers) < 2 {
 			return s, fmt.Errorf("infra: ssh backend needs at least 2 servers, got %d", len(s.Servers))
 		}
@@ -184,7 +185,7 @@ func tfVars(s Spec, l layout, portBase int) (map[string]any, error) {
 		common["agent_tls_dir"] = l.tlsDir()
 	}
 	switch s.Backend {
-	case BackendLocal:
+	case testbed.BackendLocal:
 		common["name"] = s.Name
 		common["hosts"] = s.Hosts
 		common["accel"] = string(s.Accel)
@@ -196,7 +197,7 @@ func tfVars(s Spec, l layout, portBase int) (map[string]any, error) {
 		if s.ImageCacheDir != "" {
 			common["image_cache_dir"] = s.ImageCacheDir
 		}
-	case BackendSSH:
+	case testbed.BackendSSH:
 		servers := make([]Server, len(s.Servers))
 		for i, sv := range s.Servers {
 			if sv.Port == 0 {
@@ -211,7 +212,7 @@ func tfVars(s Spec, l layout, portBase int) (map[string]any, error) {
 			servers[i] = sv
 		}
 		common["servers"] = servers
-	case BackendAWS:
+	case testbed.BackendAWS:
 		common["name"] = s.Name
 		common["hosts"] = s.Hosts
 		common["key_dir"] = l.keyDir()

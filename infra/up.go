@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/migrlab/migrlab/testbed"
 )
 
 // Up makes the testbed described by spec, or brings an existing one to it:
@@ -15,7 +17,7 @@ import (
 // directory, applies them with Terraform, reads the facts every host's
 // preflight recorded, and writes hosts.json. Calling Up again on a testbed
 // that is up changes nothing and returns the same hosts.
-func Up(ctx context.Context, spec Spec) (*Testbed, error) {
+func Up(ctx context.Context, spec Spec) (*testbed.Testbed, error) {
 	s, err := normalize(spec)
 	if err != nil {
 		return nil, err
@@ -32,7 +34,7 @@ func Up(ctx context.Context, spec Spec) (*Testbed, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Backend == BackendLocal && !s.SkipDeps {
+	if s.Backend == testbed.BackendLocal && !s.SkipDeps {
 		if err := EnsureLocalDeps(ctx, s.Progress); err != nil {
 			return nil, err
 		}
@@ -55,7 +57,7 @@ func Up(ctx context.Context, spec Spec) (*Testbed, error) {
 	if err := l.writeModules(); err != nil {
 		return nil, fmt.Errorf("infra: writing modules: %w", err)
 	}
-	if s.Backend != BackendSSH {
+	if s.Backend != testbed.BackendSSH {
 		if err := l.ensureKeys(s.Hosts); err != nil {
 			return nil, fmt.Errorf("infra: keys: %w", err)
 		}
@@ -69,7 +71,7 @@ func Up(ctx context.Context, spec Spec) (*Testbed, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Backend == BackendLocal {
+	if s.Backend == testbed.BackendLocal {
 		if err := l.writeLocalKnownHosts(s.Hosts, portBase); err != nil {
 			return nil, err
 		}
@@ -124,7 +126,7 @@ func Up(ctx context.Context, spec Spec) (*Testbed, error) {
 		return nil, err
 	}
 	tb.UpSeconds = p.elapsed().Seconds()
-	if err := writeJSON(l.hostsFile(), tb, 0o600); err != nil {
+	if err := testbed.Write(l.hostsFile(), tb); err != nil {
 		return nil, err
 	}
 	p.printf("up: %d hosts, accel %s, in %.0fs", len(tb.Hosts), tb.Accel, tb.UpSeconds)
@@ -133,7 +135,7 @@ func Up(ctx context.Context, spec Spec) (*Testbed, error) {
 
 // portBase keeps the SSH port base of an existing local testbed, or finds a free one.
 func (l layout) portBase(s Spec) (int, error) {
-	if s.Backend != BackendLocal {
+	if s.Backend != testbed.BackendLocal {
 		return 0, nil
 	}
 	var old struct {
@@ -146,10 +148,10 @@ func (l layout) portBase(s Spec) (int, error) {
 }
 
 // collect turns Terraform's outputs into Hosts, reading each host's facts over SSH.
-func (l layout) collect(ctx context.Context, s Spec, o outputs, p *progress) (*Testbed, error) {
-	tb := &Testbed{Name: s.Name, Backend: s.Backend, Dir: l.dir(), Accel: o.Accel, KnownHosts: l.knownHosts()}
+func (l layout) collect(ctx context.Context, s Spec, o outputs, p *progress) (*testbed.Testbed, error) {
+	tb := &testbed.Testbed{Name: s.Name, Backend: s.Backend, Dir: l.dir(), Accel: o.Accel, KnownHosts: l.knownHosts()}
 	for _, th := range o.Hosts {
-		h := Host{
+		h := testbed.Host{
 			Name: th.Name, SSHAddr: th.SSHAddr, SSHPort: th.SSHPort, SSHUser: th.SSHUser,
 			KeyPath: th.PrivateKeyPath, HostKey: publicLine(th.HostKey), PrivateAddr: th.PrivateAddr,
 			PodmanSocket: th.PodmanSocket, AgentPort: th.AgentPort,

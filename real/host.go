@@ -5,8 +5,8 @@
 // The orchestrator (this package) only sends commands to the per-host agents
 // (package real/agent) and collects their measurements; checkpoint data goes
 // from the source agent to the target agent directly over the hosts' private
-// link. Each agent is reached through an SSH connection to its host (package
-// infra verifies the recorded host key), so the agents listen on loopback
+// link. Each agent is reached through an SSH connection to its host (verifying
+// the host key recorded in the testbed's hosts file, package testbed), so the agents listen on loopback
 // and on the private link only; on both they require mutual TLS with the
 // testbed's certificates (package internal/mtls), the orchestrator
 // presenting its own client certificate.
@@ -23,9 +23,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/migrlab/migrlab/infra"
 	"github.com/migrlab/migrlab/internal/mtls"
 	"github.com/migrlab/migrlab/real/agent"
+	"github.com/migrlab/migrlab/testbed"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -39,7 +39,7 @@ type Host struct {
 	// AgentPort is the agent's port (on loopback and the private link).
 	AgentPort int
 	// Facts are the host's versions and settings.
-	Facts infra.Facts
+	Facts testbed.Facts
 	// Agent is the client of the host's agent.
 	Agent *agent.Client
 
@@ -99,7 +99,7 @@ var ErrNoAgentTLS = errors.New("the testbed state has no agent certificates (it 
 // Connect opens an SSH connection to h (verifying its recorded host key)
 // and checks that its agent answers through it, over HTTPS with the
 // orchestrator's certificate from the testbed state (h.AgentTLS).
-func Connect(ctx context.Context, h infra.Host) (*Host, error) {
+func Connect(ctx context.Context, h testbed.Host) (*Host, error) {
 	tlsCfg, err := agentTLS(h)
 	if err != nil {
 		return nil, err
@@ -133,7 +133,7 @@ func Connect(ctx context.Context, h infra.Host) (*Host, error) {
 
 // agentTLS is the client TLS configuration for h's agent: the orchestrator's
 // certificate, the testbed CA, and h's name as the server name.
-func agentTLS(h infra.Host) (*tls.Config, error) {
+func agentTLS(h testbed.Host) (*tls.Config, error) {
 	t := h.AgentTLS
 	if t == nil {
 		return nil, fmt.Errorf("%s: %w", h.Name, ErrNoAgentTLS)
@@ -185,7 +185,7 @@ type Testbed struct {
 }
 
 // Open connects to every host of tb and its agent.
-func Open(ctx context.Context, tb *infra.Testbed) (*Testbed, error) {
+func Open(ctx context.Context, tb *testbed.Testbed) (*Testbed, error) {
 	if len(tb.Hosts) < 2 {
 		return nil, fmt.Errorf("testbed %s has %d hosts; a migration needs 2", tb.Name, len(tb.Hosts))
 	}

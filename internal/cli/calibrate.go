@@ -18,6 +18,7 @@ import (
 	"github.com/migrlab/migrlab/real"
 	"github.com/migrlab/migrlab/real/agent"
 	"github.com/migrlab/migrlab/real/calibrate"
+	"github.com/migrlab/migrlab/testbed"
 	"github.com/urfave/cli/v2"
 )
 
@@ -207,7 +208,7 @@ func calibrationOptions(c *cli.Context, repeatFlag string, plan []calibrate.Step
 
 // calibrateTestbed runs the calibration (opt without Progress) and fills in
 // the testbed's name, the time and every host's facts.
-func calibrateTestbed(ctx context.Context, itb *infra.Testbed, tb *real.Testbed, r *realRunner, opt calibrate.Options, linkBytes int64, progress io.Writer) (*calibrate.Result, error) {
+func calibrateTestbed(ctx context.Context, itb *testbed.Testbed, tb *real.Testbed, r *realRunner, opt calibrate.Options, linkBytes int64, progress io.Writer) (*calibrate.Result, error) {
 	opt.Progress = progress
 	res, err := calibrate.Run(ctx, r, r.link(linkBytes), opt)
 	if res != nil {
@@ -223,7 +224,7 @@ func calibrateTestbed(ctx context.Context, itb *infra.Testbed, tb *real.Testbed,
 }
 
 // openTestbed loads a testbed's state and connects to its agents.
-func openTestbed(ctx context.Context, name, stateDir string) (*infra.Testbed, *real.Testbed, error) {
+func openTestbed(ctx context.Context, name, stateDir string) (*testbed.Testbed, *real.Testbed, error) {
 	var opts []infra.Option
 	if stateDir != "" {
 		opts = append(opts, infra.WithStateDir(stateDir))
@@ -312,7 +313,7 @@ func (p linkProber) Link(ctx context.Context) (calibrate.Link, error) {
 
 // versions are the report's versions: migrlab's and every host's (one entry
 // when all hosts agree, else one per host).
-func versions(itb *infra.Testbed) map[string]string {
+func versions(itb *testbed.Testbed) map[string]string {
 	p := buildinfo.Provenance()
 	v := map[string]string{"migrlab": p.Version, "commit": p.Commit, "go": runtime.Version(),
 		"orchestrator": runtime.GOOS + "/" + runtime.GOARCH}

@@ -8,12 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/migrlab/migrlab/infra"
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real/calibrate"
 	"github.com/migrlab/migrlab/reports"
 	"github.com/migrlab/migrlab/reports/bundle"
 	"github.com/migrlab/migrlab/sim"
+	"github.com/migrlab/migrlab/testbed"
 	"github.com/urfave/cli/v2"
 )
 
@@ -200,11 +200,11 @@ func TestLoadScenarioFilesExpandsSweeps(t *testing.T) {
 }
 
 func TestVersionsCollapseEqualHosts(t *testing.T) {
-	f := infra.Facts{Kernel: "6.1", Podman: "4.3.1", CRIU: "3.17.1", Runtime: "runc", RuntimeVersion: "1.1.5"}
+	f := testbed.Facts{Kernel: "6.1", Podman: "4.3.1", CRIU: "3.17.1", Runtime: "runc", RuntimeVersion: "1.1.5"}
 	g := f
 	g.Kernel = "6.6"
-	v := versions(&infra.Testbed{Name: "t", Backend: infra.BackendLocal, Accel: "tcg",
-		Hosts: []infra.Host{{Name: "vm1", Facts: f}, {Name: "vm2", Facts: g}}})
+	v := versions(&testbed.Testbed{Name: "t", Backend: testbed.BackendLocal, Accel: "tcg",
+		Hosts: []testbed.Host{{Name: "vm1", Facts: f}, {Name: "vm2", Facts: g}}})
 	if v["migrlab"] == "" || v["go"] == "" || v["podman"] != "4.3.1" || v["accel"] != "tcg" || v["runc"] != "1.1.5" ||
 		v["kernel (vm1)"] != "6.1" || v["kernel (vm2)"] != "6.6" || v["kernel"] != "" || v["testbed"] != "t (local)" {
 		t.Errorf("versions %v", v)
@@ -213,7 +213,7 @@ func TestVersionsCollapseEqualHosts(t *testing.T) {
 		t.Errorf("no host reported its network backend, versions have one: %v", v)
 	}
 	f.NetworkBackend, g.NetworkBackend = "netavark", "netavark"
-	v = versions(&infra.Testbed{Name: "t", Hosts: []infra.Host{{Name: "vm1", Facts: f}, {Name: "vm2", Facts: g}}})
+	v = versions(&testbed.Testbed{Name: "t", Hosts: []testbed.Host{{Name: "vm1", Facts: f}, {Name: "vm2", Facts: g}}})
 	if v["network_backend"] != "netavark" {
 		t.Errorf("network_backend %q, want netavark: %v", v["network_backend"], v)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/migrlab/migrlab/real/agent"
 	"github.com/migrlab/migrlab/real/calibrate"
 	"github.com/migrlab/migrlab/real/image"
+	"github.com/migrlab/migrlab/testbed"
 	"github.com/urfave/cli/v2"
 )
 
@@ -120,7 +121,7 @@ func runDemo(c *cli.Context) (err error) {
 	}
 	tm.Image = time.Since(start).Seconds()
 
-	spec := infra.Spec{Name: c.String("name"), Backend: infra.BackendLocal, Hosts: 2, Accel: accel,
+	spec := infra.Spec{Name: c.String("name"), Backend: testbed.BackendLocal, Hosts: 2, Accel: accel,
 		StateDir: c.String("state-dir"), ImageArchives: []string{archive}, AgentBinary: agentBin,
 		AgentArgs: []string{"--listen", "127.0.0.1:" + strconv.Itoa(agent.DefaultPort), "--listen", "private:" + strconv.Itoa(agent.DefaultPort)},
 		Progress:  stderr}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/migrlab/migrlab/infra"
+	"github.com/migrlab/migrlab/testbed"
 	"github.com/olekukonko/tablewriter"
 	"github.com/urfave/cli/v2"
 )
@@ -70,7 +71,7 @@ func TestbedCommand() *cli.Command {
 func testbedUp(c *cli.Context) error {
 	spec := infra.Spec{
 		Name:          c.String("name"),
-		Backend:       infra.Backend(c.String("backend")),
+		Backend:       testbed.Backend(c.String("backend")),
 		Hosts:         c.Int("hosts"),
 		Accel:         infra.Accel(c.String("accel")),
 		MemoryMiB:     c.Int("memory"),
@@ -85,8 +86,8 @@ func testbedUp(c *cli.Context) error {
 		spec.Progress = os.Stderr
 	}
 	switch spec.Backend {
-	case infra.BackendLocal, infra.BackendAWS:
-	case infra.BackendSSH:
+	case testbed.BackendLocal, testbed.BackendAWS:
+	case testbed.BackendSSH:
 		if c.String("hosts-file") == "" {
 			return usagef("testbed up --backend ssh needs --hosts-file")
 		}
@@ -105,7 +106,7 @@ func testbedUp(c *cli.Context) error {
 	default:
 		return usagef("unknown --accel %q (want auto, kvm or tcg)", spec.Accel)
 	}
-	if spec.Hosts < 2 && spec.Backend != infra.BackendSSH {
+	if spec.Hosts < 2 && spec.Backend != testbed.BackendSSH {
 		return usagef("--hosts must be at least 2")
 	}
 	tb, err := infra.Up(c.Context, spec)
@@ -172,7 +173,7 @@ func testbedSSH(c *cli.Context) error {
 
 // sshArgs builds the ssh command line: the testbed's key and known_hosts,
 // strict host key checking, and the remote command if any.
-func sshArgs(tb *infra.Testbed, h infra.Host, command []string) []string {
+func sshArgs(tb *testbed.Testbed, h testbed.Host, command []string) []string {
 	args := []string{
 		"-i", h.KeyPath, "-p", strconv.Itoa(h.SSHPort),
 		"-o", "IdentitiesOnly=yes",
@@ -189,7 +190,7 @@ func sshArgs(tb *infra.Testbed, h infra.Host, command []string) []string {
 }
 
 // printTestbed writes the testbed as a table of hosts or as JSON.
-func printTestbed(w io.Writer, tb *infra.Testbed, asJSON bool) error {
+func printTestbed(w io.Writer, tb *testbed.Testbed, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

@@ -1,4 +1,4 @@
-package infra
+package testbed
 
 import (
 	"bytes"
@@ -23,15 +23,15 @@ func (h Host) Addr() string { return net.JoinHostPort(h.SSHAddr, strconv.Itoa(h.
 func (h Host) clientConfig() (*ssh.ClientConfig, error) {
 	key, err := os.ReadFile(h.KeyPath)
 	if err != nil {
-		return nil, fmt.Errorf("infra: %s: key: %w", h.Name, err)
+		return nil, fmt.Errorf("testbed: %s: key: %w", h.Name, err)
 	}
 	signer, err := ssh.ParsePrivateKey(key)
 	if err != nil {
-		return nil, fmt.Errorf("infra: %s: key %s: %w", h.Name, h.KeyPath, err)
+		return nil, fmt.Errorf("testbed: %s: key %s: %w", h.Name, h.KeyPath, err)
 	}
 	hk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(h.HostKey))
 	if err != nil {
-		return nil, fmt.Errorf("infra: %s: recorded host key %q: %w", h.Name, h.HostKey, err)
+		return nil, fmt.Errorf("testbed: %s: recorded host key %q: %w", h.Name, h.HostKey, err)
 	}
 	algos := []string{hk.Type()}
 	if hk.Type() == ssh.KeyAlgoRSA {
@@ -60,7 +60,7 @@ func (h Host) Dial(ctx context.Context) (*ssh.Client, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", h.Addr())
 	if err != nil {
-		return nil, fmt.Errorf("infra: %s: %w", h.Name, err)
+		return nil, fmt.Errorf("testbed: %s: %w", h.Name, err)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
@@ -70,9 +70,9 @@ func (h Host) Dial(ctx context.Context) (*ssh.Client, error) {
 	if !stop() || err != nil {
 		conn.Close()
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("infra: %s: ssh: %w", h.Name, ctx.Err())
+			return nil, fmt.Errorf("testbed: %s: ssh: %w", h.Name, ctx.Err())
 		}
-		return nil, fmt.Errorf("infra: %s: ssh: %w", h.Name, err)
+		return nil, fmt.Errorf("testbed: %s: ssh: %w", h.Name, err)
 	}
 	conn.SetDeadline(time.Time{})
 	return ssh.NewClient(c, chans, reqs), nil
@@ -88,7 +88,7 @@ func (h Host) Run(ctx context.Context, cmd string) (stdout, stderr []byte, err e
 	defer c.Close()
 	s, err := c.NewSession()
 	if err != nil {
-		return nil, nil, fmt.Errorf("infra: %s: session: %w", h.Name, err)
+		return nil, nil, fmt.Errorf("testbed: %s: session: %w", h.Name, err)
 	}
 	defer s.Close()
 	var o, e bytes.Buffer
@@ -103,7 +103,7 @@ func (h Host) Run(ctx context.Context, cmd string) (stdout, stderr []byte, err e
 		err = ctx.Err()
 	}
 	if err != nil {
-		err = fmt.Errorf("infra: %s: %q: %w", h.Name, cmd, err)
+		err = fmt.Errorf("testbed: %s: %q: %w", h.Name, cmd, err)
 	}
 	return o.Bytes(), e.Bytes(), err
 }

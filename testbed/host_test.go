@@ -1,9 +1,10 @@
-package infra
+package testbed
 
 import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net"
@@ -105,11 +106,15 @@ func testHost(t *testing.T, wrongKey bool) Host {
 	t.Helper()
 	dir := t.TempDir()
 	keyPath := filepath.Join(dir, "id")
-	if _, err := ensureKeyPair(keyPath, "c"); err != nil {
+	_, cpriv, _ := ed25519.GenerateKey(rand.Reader)
+	block, err := ssh.MarshalPrivateKey(cpriv, "c")
+	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(keyPath)
-	cs, err := ssh.ParsePrivateKey(b)
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := ssh.NewSignerFromKey(cpriv)
 	if err != nil {
 		t.Fatal(err)
 	}
