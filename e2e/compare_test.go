@@ -133,7 +133,7 @@ func TestCalibrateAndCompare(t *testing.T) {
 	}
 	for _, p := range ct.Pairs {
 		if p.Measured.Backend != models.BackendReal || p.Measured.Scenario != "compare-small" || p.Measured.Technique != models.Cold ||
-			p.Role() != reports.RoleValidation || p.Predicted.Params.Memory.Size <= p.Measured.Params.Memory.Size {
+			p.Role() != models.RoleValidation || p.Predicted.Params.Memory.Size <= p.Measured.Params.Memory.Size {
 			t.Errorf("pair: %s %s %s %s role %q; predicted memory %s (calibrated), measured %s", p.Predicted.Backend,
 				p.Measured.Backend, p.Measured.Scenario, p.Measured.Technique, p.Role(), p.Predicted.Params.Memory.Size, p.Measured.Params.Memory.Size)
 		}

@@ -190,8 +190,8 @@ func migrate(t *testing.T, tb *real.Testbed, s models.Scenario, technique string
 	}
 	// The orchestrator runs the VMs: it was busy during the migration, and
 	// the stolen share is a fraction.
-	busy, okB := m.Extra[real.ExtraOrchestratorBusy]
-	steal, okS := m.Extra[real.ExtraOrchestratorSteal]
+	busy, okB := m.Extra[models.ExtraOrchestratorBusy]
+	steal, okS := m.Extra[models.ExtraOrchestratorSteal]
 	if !okB || !okS || busy <= 0.05 || busy > 1 || steal < 0 || steal > 1 {
 		t.Errorf("orchestrator CPU during the migration: busy %v (%v), steal %v (%v); want busy in (0.05, 1], steal in [0, 1]", busy, okB, steal, okS)
 	}

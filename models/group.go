@@ -126,6 +126,6 @@ func (g GroupResult) Metrics() Metrics {
 	m.TotalTimeS = g.End().Seconds()
 	m.TimeAfterTriggerS = (g.End() - trigger).Seconds()
 	m.GroupDowntimeS = g.Downtime().Seconds()
-	m.Extra = map[string]float64{"members": float64(len(ms)), "mean_member_downtime_s": sum / float64(len(ms))}
+	m.Extra = map[string]float64{ExtraMembers: float64(len(ms)), ExtraMeanMemberDowntime: sum / float64(len(ms))}
 	return m
 }

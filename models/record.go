@@ -27,9 +27,9 @@ type Record struct {
 	Backend    string `json:"backend"`
 	Repetition int    `json:"repetition"`
 	Seed       uint64 `json:"seed"`
-	// Role says what the scenario was used for in a comparison: "calibration" or
-	// "validation" (empty outside comparisons).
-	Role    string        `json:"role,omitempty"`
+	// Role says what the scenario was used for in a comparison (empty
+	// outside comparisons).
+	Role    Role          `json:"role,omitempty"`
 	Metrics Metrics       `json:"metrics"`
 	Rounds  []RoundRecord `json:"rounds,omitempty"`
 	// Error is set when the migration failed; Metrics then hold what was measured.

@@ -26,7 +26,19 @@ func DeriveSeed(s Scenario, repetition int) uint64 {
 	return splitmix(h.Sum64())
 }
 
-// splitmix scrambles a hash into a well-mixed 64-bit seed.
+// MemberSeed returns the seed of the i-th container (0-based) of a group in a
+// repetition whose seed is seed (DeriveSeed): member 0 keeps seed, member
+// i > 0 gets splitmix64(seed + i). The simulator and the real backend both use
+// it, so the i-th container writes the same pattern in both worlds.
+func MemberSeed(seed uint64, i int) uint64 {
+	if i == 0 {
+		return seed
+	}
+	return splitmix(seed + uint64(i))
+}
+
+// splitmix is the splitmix64 step: it scrambles x into a well-mixed 64-bit
+// value (a bijection).
 func splitmix(x uint64) uint64 {
 	x += 0x9e3779b97f4a7c15
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9

@@ -10,15 +10,6 @@ import (
 // ProcStat is where the orchestrator reads its CPU times.
 const ProcStat = "/proc/stat"
 
-// Keys of a real record's metrics.extra: the fractions of the orchestrator's
-// CPU time that were busy and stolen (by the hypervisor under it) from the
-// migration's start to the resume. On a local testbed the orchestrator runs
-// the hosts' VMs: a high steal share explains a migration slower in every phase.
-const (
-	ExtraOrchestratorBusy  = "orchestrator_cpu_busy"
-	ExtraOrchestratorSteal = "orchestrator_cpu_steal"
-)
-
 // cpuTimes are the aggregate CPU times of this machine (the first "cpu" line
 // of /proc/stat, in clock ticks). On a local testbed this machine runs the
 // hosts' VMs, so its steal time (the hypervisor under it running someone

@@ -3,8 +3,6 @@ package real
 import (
 	"context"
 	"fmt"
-	"slices"
-	"time"
 
 	"github.com/migrlab/migrlab/models"
 )
@@ -57,7 +55,7 @@ func (e *Env) Extra() map[string]float64 {
 	if f := e.final; f != nil {
 		x["final_pages_written"] = float64(f.Stats.PagesWritten)
 		x["final_pages_skipped_parent"] = float64(f.Stats.PagesSkippedParent)
-		x["final_freezing_s"] = f.Stats.FreezingTime.Seconds()
+		x[models.ExtraFinalFreezing] = f.Stats.FreezingTime.Seconds()
 		x["final_frozen_s"] = f.Stats.FrozenTime.Seconds()
 		x["final_memdump_s"] = f.Stats.MemdumpTime.Seconds()
 		x["final_memwrite_s"] = f.Stats.MemwriteTime.Seconds()
@@ -68,11 +66,11 @@ func (e *Env) Extra() map[string]float64 {
 		secs += f.Transfer.Time.Seconds()
 	}
 	if r := e.restored; r != nil {
-		x["restore_s"] = r.RestoreTime.Seconds()
+		x[models.ExtraRestore] = r.RestoreTime.Seconds()
 		if r.Stats.RestoreTime > 0 || r.Stats.PagesRestored > 0 {
-			x["restore_criu_s"] = r.Stats.RestoreTime.Seconds()
+			x[models.ExtraRestoreCRIU] = r.Stats.RestoreTime.Seconds()
 			x["restore_forking_s"] = r.Stats.ForkingTime.Seconds()
-			x["restore_pages_restored"] = float64(r.Stats.PagesRestored)
+			x[models.ExtraPagesRestored] = float64(r.Stats.PagesRestored)
 		}
 	}
 	if secs > 0 {
@@ -80,22 +78,10 @@ func (e *Env) Extra() map[string]float64 {
 	}
 	if len(e.scans) > 0 {
 		x["dirty_scans"] = float64(len(e.scans))
-		x["dirty_scan_median_s"] = medianDuration(e.scans).Seconds()
-		x["dirty_poll_interval_s"] = e.poll.Seconds()
+		x[models.ExtraDirtyScan] = models.Median(e.scans).Seconds()
+		x[models.ExtraDirtyPollInterval] = e.poll.Seconds()
 	}
 	return x
-}
-
-// medianDuration returns the median of v (not empty), the mean of the two
-// middle ones for an even count.
-func medianDuration(v []time.Duration) time.Duration {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // Predicted returns, for live round k (0-based, as in models.Result.Rounds),

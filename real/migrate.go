@@ -175,8 +175,8 @@ func (r *runner) record() {
 	if r.cpuOK {
 		// The orchestrator's CPU during the migration: on a local testbed
 		// the VMs' host, where stolen time slows every phase together.
-		extra[ExtraOrchestratorBusy] = r.cpuBusy
-		extra[ExtraOrchestratorSteal] = r.cpuSteal
+		extra[models.ExtraOrchestratorBusy] = r.cpuBusy
+		extra[models.ExtraOrchestratorSteal] = r.cpuSteal
 	}
 	rec.Metrics.Extra = extra
 }

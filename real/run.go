@@ -14,6 +14,7 @@ import (
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real/agent"
 	"github.com/migrlab/migrlab/real/probe"
+	"github.com/migrlab/migrlab/real/workload"
 )
 
 // Defaults of Options.
@@ -224,41 +225,15 @@ func containerName(scenario, technique string, rep, i int) string {
 }
 
 // WorkloadArgs maps a scenario's memory and workload onto the workload's
-// arguments (see real/workload.ParseArgs).
+// arguments: those of the workload.Config it describes (see
+// real/workload.Config.Args, whose inverse is real/workload.ParseArgs).
 func WorkloadArgs(s models.Scenario, seed uint64, port int) []string {
-	w := s.Workload
-	args := []string{
-		"--mem", strconv.FormatInt(int64(s.Memory.Size), 10),
-		"--rate", strconv.FormatFloat(float64(w.DirtyRate), 'f', -1, 64),
-		"--seed", strconv.FormatUint(seed, 10),
-		"--port", strconv.Itoa(port),
-	}
-	if w.WWS > 0 {
-		args = append(args, "--wws", strconv.FormatInt(int64(w.WWS), 10))
-	}
-	if w.HotFraction > 0 {
-		args = append(args, "--hot-fraction", strconv.FormatFloat(w.HotFraction, 'f', -1, 64),
-			"--hot-share", strconv.FormatFloat(w.HotShare, 'f', -1, 64))
-	}
-	if len(w.RateTrace.Points) > 0 {
-		parts := make([]string, len(w.RateTrace.Points))
-		for i, p := range w.RateTrace.Points {
-			parts[i] = fmt.Sprintf("%gs=%g", p.At.Duration().Seconds(), p.Factor)
-		}
-		args = append(args, "--rate-trace", strings.Join(parts, ","))
-	}
-	return args
-}
-
-// memberSeed derives the seed of the i-th container like the simulator does.
-func memberSeed(seed uint64, i int) uint64 {
-	if i == 0 {
-		return seed
-	}
-	x := seed + uint64(i) + 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
+	return workload.Config{
+		Memory:   models.Memory{Size: s.Memory.Size, PageSize: workload.PageSize},
+		Workload: s.Workload,
+		Seed:     seed,
+		Listen:   net.JoinHostPort("0.0.0.0", strconv.Itoa(port)),
+	}.Args()
 }
 
 // start creates the containers on the source, waits until they answer,
@@ -278,10 +253,11 @@ func (r *runner) start(ctx context.Context, technique string, rep int) error {
 		if err != nil {
 			return err
 		}
-		r.logf("%s: starting %s on %s (%s)", name, r.opt.Image, r.src.Name, strings.Join(WorkloadArgs(r.s, memberSeed(r.out.Record.Seed, i), probe.DefaultPort), " "))
+		args := WorkloadArgs(r.s, models.MemberSeed(r.out.Record.Seed, i), probe.DefaultPort)
+		r.logf("%s: starting %s on %s (%s)", name, r.opt.Image, r.src.Name, strings.Join(args, " "))
 		sctx, cancel = r.step(ctx)
 		c, err := r.src.Agent.Create(sctx, agent.WorkloadSpec{Name: name, Image: r.opt.Image,
-			Args: WorkloadArgs(r.s, memberSeed(r.out.Record.Seed, i), probe.DefaultPort), HostPort: port})
+			Args: args, HostPort: port})
 		cancel()
 		if err != nil {
 			return err

@@ -33,7 +33,7 @@ func CellMedians(pairs []Pair) CellSummary {
 	byCell := map[cell][]Pair{}
 	var cells []cell
 	for _, p := range pairs {
-		if p.Role() != RoleValidation {
+		if p.Role() != models.RoleValidation {
 			continue
 		}
 		k := cell{p.Predicted.Backend, p.Measured.Scenario, p.Measured.Technique}
@@ -77,8 +77,8 @@ func medianPair(ps []Pair) Pair {
 			pv = append(pv, k.Of(p.Predicted.Metrics))
 			mv = append(mv, k.Of(p.Measured.Metrics))
 		}
-		setMetric(&pred.Metrics, k, median(sorted(pv)))
-		setMetric(&meas.Metrics, k, median(sorted(mv)))
+		setMetric(&pred.Metrics, k, models.Median(sorted(pv)))
+		setMetric(&meas.Metrics, k, models.Median(sorted(mv)))
 	}
 	return Pair{Predicted: pred, Measured: meas}
 }

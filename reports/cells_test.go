@@ -14,26 +14,26 @@ func TestCellMedians(t *testing.T) {
 		// Cold, scenario a: measured 20, 30, 40 s (median 30), predicted 33 s
 		// each time. Per migration the errors are 65 %, 10 %, 17.5 %; the
 		// cell's median is off by 10 %.
-		measured("a", RoleValidation, "cold", models.BackendReal, 0, 20, 1000),
-		measured("a", RoleValidation, "cold", models.BackendReal, 1, 30, 1100),
-		measured("a", RoleValidation, "cold", models.BackendReal, 2, 40, 1200),
-		measured("a", RoleValidation, "cold", models.BackendSim, 0, 33, 1100),
-		measured("a", RoleValidation, "cold", models.BackendSim, 1, 33, 1100),
-		measured("a", RoleValidation, "cold", models.BackendSim, 2, 33, 1100),
+		measured("a", models.RoleValidation, "cold", models.BackendReal, 0, 20, 1000),
+		measured("a", models.RoleValidation, "cold", models.BackendReal, 1, 30, 1100),
+		measured("a", models.RoleValidation, "cold", models.BackendReal, 2, 40, 1200),
+		measured("a", models.RoleValidation, "cold", models.BackendSim, 0, 33, 1100),
+		measured("a", models.RoleValidation, "cold", models.BackendSim, 1, 33, 1100),
+		measured("a", models.RoleValidation, "cold", models.BackendSim, 2, 33, 1100),
 		// Cold, scenario b: measured 10 and 20 s (median 15), predicted 12
 		// and 14 s (median 13): 13.33 % off.
-		measured("b", RoleValidation, "cold", models.BackendReal, 0, 10, 500),
-		measured("b", RoleValidation, "cold", models.BackendReal, 1, 20, 500),
-		measured("b", RoleValidation, "cold", models.BackendSim, 0, 12, 500),
-		measured("b", RoleValidation, "cold", models.BackendSim, 1, 14, 500),
+		measured("b", models.RoleValidation, "cold", models.BackendReal, 0, 10, 500),
+		measured("b", models.RoleValidation, "cold", models.BackendReal, 1, 20, 500),
+		measured("b", models.RoleValidation, "cold", models.BackendSim, 0, 12, 500),
+		measured("b", models.RoleValidation, "cold", models.BackendSim, 1, 14, 500),
 		// Measured once: left out of the cell scores.
-		measured("c", RoleValidation, "cold", models.BackendReal, 0, 10, 500),
-		measured("c", RoleValidation, "cold", models.BackendSim, 0, 90, 500),
+		measured("c", models.RoleValidation, "cold", models.BackendReal, 0, 10, 500),
+		measured("c", models.RoleValidation, "cold", models.BackendSim, 0, 90, 500),
 		// Calibration scenarios are never scored, repeated or not.
-		measured("cal", RoleCalibration, "cold", models.BackendReal, 0, 10, 500),
-		measured("cal", RoleCalibration, "cold", models.BackendReal, 1, 10, 500),
-		measured("cal", RoleCalibration, "cold", models.BackendSim, 0, 99, 500),
-		measured("cal", RoleCalibration, "cold", models.BackendSim, 1, 99, 500),
+		measured("cal", models.RoleCalibration, "cold", models.BackendReal, 0, 10, 500),
+		measured("cal", models.RoleCalibration, "cold", models.BackendReal, 1, 10, 500),
+		measured("cal", models.RoleCalibration, "cold", models.BackendSim, 0, 99, 500),
+		measured("cal", models.RoleCalibration, "cold", models.BackendSim, 1, 99, 500),
 	}
 	ct, perMigration := Compare(recs)
 	cs := CellMedians(ct.Pairs)
@@ -79,8 +79,8 @@ func TestCellMedians(t *testing.T) {
 
 func TestCellMediansNeedRepeats(t *testing.T) {
 	recs := []models.Record{
-		measured("a", RoleValidation, "cold", models.BackendReal, 0, 20, 1000),
-		measured("a", RoleValidation, "cold", models.BackendSim, 0, 33, 1100),
+		measured("a", models.RoleValidation, "cold", models.BackendReal, 0, 20, 1000),
+		measured("a", models.RoleValidation, "cold", models.BackendSim, 0, 33, 1100),
 	}
 	ct, _ := Compare(recs)
 	if cs := CellMedians(ct.Pairs); cs.Cells != 0 || len(cs.Stats) != 0 {

@@ -63,19 +63,6 @@ func (k Metric) Unit() Unit {
 	return UnitCount
 }
 
-// Roles of scenarios in a comparison (models.Record.Role).
-const (
-	RoleCalibration = "calibration"
-	RoleValidation  = "validation"
-	// RoleWarmup is a throwaway migration run before a calibration: shown,
-	// never fitted nor scored.
-	RoleWarmup = "warmup"
-)
-
-// Unscored reports whether a role's pairs are drawn apart (hollow) as never
-// judged: calibration and warm-up migrations.
-func Unscored(role string) bool { return role == RoleCalibration || role == RoleWarmup }
-
 // Pair is a prediction and a measurement of the same scenario, technique and
 // repetition.
 type Pair struct {
@@ -84,7 +71,7 @@ type Pair struct {
 }
 
 // Role is the pair's scenario role: the measured record's, else the predicted one's.
-func (p Pair) Role() string {
+func (p Pair) Role() models.Role {
 	if p.Measured.Role != "" {
 		return p.Measured.Role
 	}
@@ -201,7 +188,7 @@ func (c ComparisonTable) Table() Table {
 			abs, rel, _ := p.Error(k)
 			u := k.Unit()
 			t.Rows = append(t.Rows, []Cell{
-				Text(p.Measured.Scenario), Text(p.Role()), Text(p.Measured.Technique),
+				Text(p.Measured.Scenario), Text(string(p.Role())), Text(p.Measured.Technique),
 				Number(float64(p.Measured.Repetition), UnitCount), Text(p.Predicted.Backend),
 				Label(k.Label(), string(k)),
 				Number(k.Of(p.Predicted.Metrics), u), Number(k.Of(p.Measured.Metrics), u),

@@ -10,7 +10,7 @@ import (
 )
 
 // downRec is a record with only a downtime, for pairing and error tests.
-func downRec(scenario, role, technique, backend string, rep int, down float64) models.Record {
+func downRec(scenario string, role models.Role, technique, backend string, rep int, down float64) models.Record {
 	return models.Record{Schema: models.RecordSchema, Scenario: scenario, Role: role, Technique: technique,
 		Backend: backend, Repetition: rep, Metrics: models.Metrics{DowntimeS: down, TotalTimeS: 10 * down}}
 }
@@ -64,13 +64,13 @@ func TestComparePairing(t *testing.T) {
 
 func TestCompareMAPE(t *testing.T) {
 	records := []models.Record{
-		downRec("v", RoleValidation, models.PreCopy, models.BackendSim, 0, 9),
-		downRec("v", RoleValidation, models.PreCopy, models.BackendSim, 1, 11),
-		downRec("v", RoleValidation, models.PreCopy, models.BackendReal, 0, 10),
-		downRec("v", RoleValidation, models.PreCopy, models.BackendReal, 1, 10),
+		downRec("v", models.RoleValidation, models.PreCopy, models.BackendSim, 0, 9),
+		downRec("v", models.RoleValidation, models.PreCopy, models.BackendSim, 1, 11),
+		downRec("v", models.RoleValidation, models.PreCopy, models.BackendReal, 0, 10),
+		downRec("v", models.RoleValidation, models.PreCopy, models.BackendReal, 1, 10),
 		// Calibration pairs are perfect fits and must not lower the error.
-		downRec("c", RoleCalibration, models.PreCopy, models.BackendSim, 0, 10),
-		downRec("c", RoleCalibration, models.PreCopy, models.BackendReal, 0, 10),
+		downRec("c", models.RoleCalibration, models.PreCopy, models.BackendSim, 0, 10),
+		downRec("c", models.RoleCalibration, models.PreCopy, models.BackendReal, 0, 10),
 	}
 	c, s := Compare(records)
 	if len(c.Pairs) != 3 || s.Scope != ScopeValidation || s.Pairs != 2 || s.LeftOut != 1 {
@@ -93,20 +93,21 @@ func TestCompareMAPE(t *testing.T) {
 }
 
 func TestCompareScope(t *testing.T) {
-	pair := func(role string) []models.Record {
+	pair := func(role models.Role) []models.Record {
 		return []models.Record{
 			downRec("s", role, models.Cold, models.BackendSim, 0, 1),
 			downRec("s", role, models.Cold, models.BackendReal, 0, 2),
 		}
 	}
 	tests := []struct {
-		role, scope string
-		pairs       int
-		title       string
+		role  models.Role
+		scope string
+		pairs int
+		title string
 	}{
 		{"", ScopeAll, 1, "over all scenarios"},
-		{RoleCalibration, ScopeNone, 0, "no validation scenarios"},
-		{RoleValidation, ScopeValidation, 1, "validation scenarios only"},
+		{models.RoleCalibration, ScopeNone, 0, "no validation scenarios"},
+		{models.RoleValidation, ScopeValidation, 1, "validation scenarios only"},
 	}
 	for _, tt := range tests {
 		_, s := Compare(pair(tt.role))

@@ -52,7 +52,7 @@ type Summary struct {
 func summarize(pairs []Pair) Summary {
 	s := Summary{Scope: ScopeAll}
 	for _, p := range pairs {
-		if p.Role() == RoleValidation {
+		if p.Role() == models.RoleValidation {
 			s.Scope = ScopeValidation
 			break
 		}
@@ -64,7 +64,7 @@ func summarize(pairs []Pair) Summary {
 	byKey := map[key][]Pair{}
 	var keys []key
 	for _, p := range pairs {
-		if s.Scope == ScopeValidation && p.Role() != RoleValidation || s.Scope == ScopeNone {
+		if s.Scope == ScopeValidation && p.Role() != models.RoleValidation || s.Scope == ScopeNone {
 			s.LeftOut++
 			continue
 		}

@@ -9,7 +9,7 @@ var jitter = []float64{0, 0.03, -0.02, 0.05, -0.04, 0.01, 0.02}
 
 // rec builds a successful record with headline metrics scaled by the
 // repetition's jitter.
-func rec(scenario, role, technique, backend string, rep int, downS, totalS float64, bytes int64, rounds int, stop string) models.Record {
+func rec(scenario string, role models.Role, technique, backend string, rep int, downS, totalS float64, bytes int64, rounds int, stop string) models.Record {
 	shift := 0
 	if backend == models.BackendReal {
 		shift = 2 // measurements vary differently from predictions
@@ -35,8 +35,8 @@ func fixtureRecords() []models.Record {
 	var rs []models.Record
 	for rep := range 3 {
 		rs = append(rs,
-			rec("web-1g", RoleValidation, models.MiGrror, models.BackendSim, rep, 0.0081, 12.4, 1210*mib, 1, "trigger"),
-			rec("web-1g", RoleValidation, models.MiGrror, models.BackendReal, rep, 0.0094, 12.9, 1260*mib, 1, "trigger"))
+			rec("web-1g", models.RoleValidation, models.MiGrror, models.BackendSim, rep, 0.0081, 12.4, 1210*mib, 1, "trigger"),
+			rec("web-1g", models.RoleValidation, models.MiGrror, models.BackendReal, rep, 0.0094, 12.9, 1260*mib, 1, "trigger"))
 	}
 	for rep := range 6 {
 		stop := string(models.StopThreshold)
@@ -44,28 +44,28 @@ func fixtureRecords() []models.Record {
 			stop = string(models.StopMaxRounds)
 		}
 		rs = append(rs,
-			rec("web-1g", RoleValidation, models.PreCopy, models.BackendSim, rep, 0.0215, 14.2, 1580*mib, 5, stop),
-			rec("web-1g", RoleValidation, models.PreCopy, models.BackendReal, rep, 0.0250, 15.1, 1650*mib, 5+rep%2, stop))
+			rec("web-1g", models.RoleValidation, models.PreCopy, models.BackendSim, rep, 0.0215, 14.2, 1580*mib, 5, stop),
+			rec("web-1g", models.RoleValidation, models.PreCopy, models.BackendReal, rep, 0.0250, 15.1, 1650*mib, 5+rep%2, stop))
 	}
-	extra := rec("web-1g", RoleValidation, models.PreCopy, models.BackendReal, 6, 0.027, 15.3, 1700*mib, 6, "threshold")
-	failed := rec("web-1g", RoleValidation, models.PreCopy, models.BackendReal, 7, 0.5, 40, 300*mib, 2, "")
+	extra := rec("web-1g", models.RoleValidation, models.PreCopy, models.BackendReal, 6, 0.027, 15.3, 1700*mib, 6, "threshold")
+	failed := rec("web-1g", models.RoleValidation, models.PreCopy, models.BackendReal, 7, 0.5, 40, 300*mib, 2, "")
 	failed.Error = "criu dump: connection reset by peer"
 	rs = append(rs, extra, failed)
 	rs = append(rs,
-		rec("idle-small", RoleCalibration, models.PreCopy, models.BackendAnalytic, 0, 0.0042, 1.12, 70*mib, 2, "threshold"),
-		rec("idle-small", RoleCalibration, models.Cold, models.BackendAnalytic, 0, 0.61, 0.61, 64*mib, 0, "no_live_rounds"))
+		rec("idle-small", models.RoleCalibration, models.PreCopy, models.BackendAnalytic, 0, 0.0042, 1.12, 70*mib, 2, "threshold"),
+		rec("idle-small", models.RoleCalibration, models.Cold, models.BackendAnalytic, 0, 0.61, 0.61, 64*mib, 0, "no_live_rounds"))
 	for rep := range 2 {
 		rs = append(rs,
-			rec("idle-small", RoleCalibration, models.Cold, models.BackendSim, rep, 0.62, 0.62, 64*mib, 0, "no_live_rounds"),
-			rec("idle-small", RoleCalibration, models.Cold, models.BackendReal, rep, 0.71, 0.71, 66*mib, 0, "no_live_rounds"),
-			rec("idle-small", RoleCalibration, models.PreCopy, models.BackendReal, rep, 0.0051, 1.31, 72*mib, 2, "threshold"))
+			rec("idle-small", models.RoleCalibration, models.Cold, models.BackendSim, rep, 0.62, 0.62, 64*mib, 0, "no_live_rounds"),
+			rec("idle-small", models.RoleCalibration, models.Cold, models.BackendReal, rep, 0.71, 0.71, 66*mib, 0, "no_live_rounds"),
+			rec("idle-small", models.RoleCalibration, models.PreCopy, models.BackendReal, rep, 0.0051, 1.31, 72*mib, 2, "threshold"))
 	}
 	return rs
 }
 
 // roundsRecord is a real pre-copy run with three live rounds and the frozen one.
 func roundsRecord() models.Record {
-	r := rec("web-1g", RoleValidation, models.PreCopy, models.BackendReal, 0, 0.025, 15.1, 1650<<20, 3, "threshold")
+	r := rec("web-1g", models.RoleValidation, models.PreCopy, models.BackendReal, 0, 0.025, 15.1, 1650<<20, 3, "threshold")
 	r.Rounds = []models.RoundRecord{
 		{Index: 0, Kind: "full", StartS: 0, DurationS: 11.2, Bytes: 1 << 30, Pages: 262144, DumpS: 1.4, TransferS: 9.8, BandwidthBps: 109.6e6},
 		{Index: 1, Kind: "delta", StartS: 11.2, DurationS: 3.1, Bytes: 310 << 20, Pages: 79360, DumpS: 0.35, TransferS: 2.75, BandwidthBps: 118.2e6},

@@ -53,7 +53,7 @@ func (k GroupKey) value(r models.Record) string {
 	case GroupBackend:
 		return r.Backend
 	case GroupRole:
-		return r.Role
+		return string(r.Role)
 	}
 	panic(fmt.Sprintf("reports: unknown group key %q", k))
 }

@@ -39,7 +39,7 @@ func Repeatability(records []models.Record) []RepeatStat {
 	var cells []cell
 	var techniques []string
 	for _, r := range records {
-		if r.Backend != models.BackendReal || r.Error != "" || Unscored(r.Role) {
+		if r.Backend != models.BackendReal || r.Error != "" || r.Role.Unscored() {
 			continue
 		}
 		k := cell{r.Scenario, r.Technique}
@@ -66,7 +66,7 @@ func Repeatability(records []models.Record) []RepeatStat {
 				for i, m := range byCell[c] {
 					xs[i] = k.Of(m)
 				}
-				med := median(sorted(xs))
+				med := models.Median(sorted(xs))
 				for _, x := range xs {
 					if e, ok := relErr(med, x); ok {
 						apes = append(apes, math.Abs(e))

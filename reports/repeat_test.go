@@ -10,7 +10,7 @@ import (
 )
 
 // measured is a record with exact metrics (rec's fixtures add jitter).
-func measured(scenario, role, technique, backend string, rep int, downS float64, bytes int64) models.Record {
+func measured(scenario string, role models.Role, technique, backend string, rep int, downS float64, bytes int64) models.Record {
 	return models.Record{Schema: models.RecordSchema, Scenario: scenario, Technique: technique, Backend: backend,
 		Repetition: rep, Role: role, Metrics: models.Metrics{DowntimeS: downS, TotalTimeS: downS, BytesSent: bytes}}
 }
@@ -18,26 +18,26 @@ func measured(scenario, role, technique, backend string, rep int, downS float64,
 func TestRepeatability(t *testing.T) {
 	recs := []models.Record{
 		// Not scored: calibration, warm-up, predictions, failures.
-		measured("cal", RoleCalibration, "cold", models.BackendReal, 0, 100, 1000),
-		measured("cal", RoleCalibration, "cold", models.BackendReal, 1, 300, 1000),
-		measured("w", RoleWarmup, "cold", models.BackendReal, 0, 100, 1000),
-		measured("w", RoleWarmup, "cold", models.BackendReal, 1, 900, 1000),
-		measured("a", RoleValidation, "cold", models.BackendSim, 0, 1, 1),
-		measured("a", RoleValidation, "cold", models.BackendSim, 1, 9, 9),
+		measured("cal", models.RoleCalibration, "cold", models.BackendReal, 0, 100, 1000),
+		measured("cal", models.RoleCalibration, "cold", models.BackendReal, 1, 300, 1000),
+		measured("w", models.RoleWarmup, "cold", models.BackendReal, 0, 100, 1000),
+		measured("w", models.RoleWarmup, "cold", models.BackendReal, 1, 900, 1000),
+		measured("a", models.RoleValidation, "cold", models.BackendSim, 0, 1, 1),
+		measured("a", models.RoleValidation, "cold", models.BackendSim, 1, 9, 9),
 		// MiGrror before cold in the input; the table follows models.TechniqueNames.
-		measured("a", RoleValidation, "migrror", models.BackendReal, 0, 10, 3000),
-		measured("a", RoleValidation, "migrror", models.BackendReal, 1, 10, 3000),
+		measured("a", models.RoleValidation, "migrror", models.BackendReal, 0, 10, 3000),
+		measured("a", models.RoleValidation, "migrror", models.BackendReal, 1, 10, 3000),
 		// Cold, scenario a: downtimes 30, 40, 50 (median 40, mean 40, sd 10).
-		measured("a", RoleValidation, "cold", models.BackendReal, 0, 30, 1000),
-		measured("a", RoleValidation, "cold", models.BackendReal, 1, 40, 1000),
-		measured("a", RoleValidation, "cold", models.BackendReal, 2, 50, 1000),
+		measured("a", models.RoleValidation, "cold", models.BackendReal, 0, 30, 1000),
+		measured("a", models.RoleValidation, "cold", models.BackendReal, 1, 40, 1000),
+		measured("a", models.RoleValidation, "cold", models.BackendReal, 2, 50, 1000),
 		// Cold, scenario b: 10, 20 (median 15, mean 15, sd 7.071).
-		measured("b", RoleValidation, "cold", models.BackendReal, 0, 10, 2000),
-		measured("b", RoleValidation, "cold", models.BackendReal, 1, 20, 2000),
+		measured("b", models.RoleValidation, "cold", models.BackendReal, 0, 10, 2000),
+		measured("b", models.RoleValidation, "cold", models.BackendReal, 1, 20, 2000),
 		// Pre-copy measured once: no repeatability.
-		measured("a", RoleValidation, "precopy", models.BackendReal, 0, 10, 3000),
+		measured("a", models.RoleValidation, "precopy", models.BackendReal, 0, 10, 3000),
 	}
-	failed := measured("a", RoleValidation, "cold", models.BackendReal, 3, 500, 1)
+	failed := measured("a", models.RoleValidation, "cold", models.BackendReal, 3, 500, 1)
 	failed.Error = "checkpoint failed"
 	recs = append(recs, failed)
 

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/migrlab/migrlab/models"
 )
 
 // Confidence is the confidence level of every interval in this package.
@@ -26,7 +28,7 @@ func MedianCI(xs []float64, confidence float64) Estimate {
 	if n == 0 {
 		return Estimate{Center: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
 	}
-	e := Estimate{Center: median(s), N: n}
+	e := Estimate{Center: models.Median(s), N: n}
 	k, cover := orderCI(n, confidence)
 	if k == 0 {
 		e.Lo, e.Hi, e.Range = s[0], s[n-1], true
@@ -68,15 +70,6 @@ func sorted(xs []float64) []float64 {
 	}
 	sort.Float64s(s)
 	return s
-}
-
-// median of sorted, non-empty s: the middle value, or the mean of the two.
-func median(s []float64) float64 {
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // mean of xs (NaN when empty).

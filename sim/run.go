@@ -120,11 +120,7 @@ func (sm Simulator) simulate(ctx context.Context, s models.Scenario, t models.Te
 	n := max(s.Group.Containers, 1)
 	envs := make([]models.Env, n)
 	for i := range envs {
-		seed := out.Seed
-		if i > 0 {
-			seed = mix(seed + uint64(i))
-		}
-		env := NewEnv(e, link, &s, NewMemory(s, seed, sm.Exhaustive), i)
+		env := NewEnv(e, link, &s, NewMemory(s, models.MemberSeed(out.Seed, i), sm.Exhaustive), i)
 		env.SetTrace(sm.Trace)
 		envs[i] = env
 	}
@@ -156,14 +152,6 @@ func covered(s models.Scenario, end time.Duration) error {
 		}
 	}
 	return nil
-}
-
-// mix scrambles a seed (splitmix64) for the other containers of a group.
-func mix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
 }
 
 func newRecord(s models.Scenario, technique string, rep int, seed uint64) models.Record {

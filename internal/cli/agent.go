@@ -11,8 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func init() { extraCommands = append(extraCommands, AgentCommand()) }
-
 // AgentCommand is `migrlab agent`: the per-host migration agent, run as the
 // migrlab-agent systemd service on every testbed host.
 func AgentCommand() *cli.Command {

@@ -48,13 +48,21 @@ func ExitCode(err error) int {
 
 var errInterrupted = errors.New("interrupted")
 
-// extraCommands are registered by other files of this package (testbed, run...).
-var extraCommands []*cli.Command
+// commands are migrlab's commands, in the order of its help: the simulator,
+// the records, the testbeds and their migrations, the comparison of the two
+// worlds, and the agent the hosts run.
+func commands() []*cli.Command {
+	return []*cli.Command{
+		simCommand(), sweepCommand(), reportCommand(),
+		TestbedCommand(), RunCommand(), RecoverCommand(),
+		CalibrateCommand(), CompareCommand(), DemoCommand(),
+		AgentCommand(),
+	}
+}
 
 // App builds the migrlab command-line application.
 func App() *cli.App {
-	cmds := []*cli.Command{simCommand(), sweepCommand(), reportCommand()}
-	cmds = append(cmds, extraCommands...)
+	cmds := commands()
 	usageErr := func(c *cli.Context, err error, _ bool) error { return UsageError{err} }
 	markUsageErrors(cmds, usageErr)
 	return &cli.App{

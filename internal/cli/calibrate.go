@@ -5,24 +5,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/migrlab/migrlab/fidelity"
 	"github.com/migrlab/migrlab/infra"
 	"github.com/migrlab/migrlab/internal/buildinfo"
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real"
-	"github.com/migrlab/migrlab/real/agent"
-	"github.com/migrlab/migrlab/real/calibrate"
 	"github.com/migrlab/migrlab/testbed"
 	"github.com/urfave/cli/v2"
 )
-
-func init() { extraCommands = append(extraCommands, CalibrateCommand()) }
 
 // testbedFlags are the flags of commands that migrate on a testbed.
 func testbedFlags() []cli.Flag {
@@ -79,16 +74,17 @@ func CalibrateCommand() *cli.Command {
 				return err
 			}
 			ctx := c.Context
-			stderr := c.App.ErrWriter
-			itb, tb, err := openTestbed(ctx, c.String("testbed"), c.String("state-dir"))
+			copt.Progress = c.App.ErrWriter
+			hosts, tb, err := openTestbed(ctx, c.String("testbed"), c.String("state-dir"))
 			if err != nil {
 				return err
 			}
 			defer tb.Close()
 			r := newRealRunner(tb, c)
-			res, err := calibrateTestbed(ctx, itb, tb, r, copt, c.Int64("link-bytes"), stderr)
+			r.LinkBytes = c.Int64("link-bytes")
+			res, err := fidelity.CalibrateTestbed(ctx, hosts, r, copt)
 			if res != nil && c.String("records") != "" {
-				if werr := writeRecordsFile(c.String("records"), append(slices.Clone(res.Warmup), res.Records...)); werr != nil {
+				if werr := fidelity.WriteRecordsFile(c.String("records"), slices.Concat(res.Warmup, res.Records)); werr != nil {
 					return werr
 				}
 			}
@@ -107,7 +103,7 @@ func CalibrateCommand() *cli.Command {
 }
 
 // planFromSizes parses --sizes into the calibration plan.
-func planFromSizes(v string) ([]calibrate.Step, error) {
+func planFromSizes(v string) ([]fidelity.Step, error) {
 	parts := strings.Split(v, ",")
 	if len(parts) != 2 {
 		return nil, usagef("--sizes: want two sizes, for example 8MiB,24MiB; got %q", v)
@@ -123,7 +119,7 @@ func planFromSizes(v string) ([]calibrate.Step, error) {
 	if sz[0] >= sz[1] {
 		return nil, usagef("--sizes: the second size must be larger than the first (%s)", v)
 	}
-	return calibrate.PlanFor(sz[0], sz[1]), nil
+	return fidelity.PlanFor(sz[0], sz[1]), nil
 }
 
 // calibrateFromRecords fits a calibration from recorded calibration migrations.
@@ -132,44 +128,29 @@ func calibrateFromRecords(c *cli.Context, path string) error {
 	if err != nil {
 		return UsageError{err}
 	}
-	var s calibrate.Samples
-	if s.Extract(recs...) == 0 {
-		return usagef("%s: no successful real single-container record to fit", path)
-	}
-	var link *calibrate.Link
-	var prev models.Calibration
+	var prev *models.Calibration
 	if p := c.String("previous"); p != "" {
 		// Any schema: only its testbed facts and link are kept.
-		if prev, err = readCalibrationFacts(p); err != nil {
+		facts, err := readCalibrationFacts(p)
+		if err != nil {
 			return UsageError{err}
 		}
-		if rtt := 2 * prev.Network.Latency.Duration(); rtt > 0 {
-			link = &calibrate.Link{RTTs: []time.Duration{rtt}}
-		}
+		prev = &facts
 	}
-	cal, err := calibrate.Fit(s, link)
+	cal, err := fidelity.Refit(recs, prev)
+	if errors.Is(err, fidelity.ErrNothingToFit) {
+		return usagef("%s: %v", path, err)
+	}
 	if err != nil {
 		return err
 	}
-	seen := map[string]bool{}
-	for _, r := range recs {
-		if r.Backend == models.BackendReal && r.Error == "" && !seen[r.Scenario] {
-			seen[r.Scenario] = true
-			cal.Scenarios = append(cal.Scenarios, r.Scenario)
-		}
-	}
-	cal.Testbed, cal.Hosts = prev.Testbed, prev.Hosts
-	if cal.Testbed == "" && len(recs) > 0 {
-		cal.Testbed = recs[0].Provenance.Host["testbed"]
-	}
-	cal.Created = time.Now().UTC().Format(time.RFC3339)
 	return writeCalibration(c, cal, 0)
 }
 
 // writeCalibration describes the calibration on stderr and writes it to --out.
 func writeCalibration(c *cli.Context, cal models.Calibration, took time.Duration) error {
 	stderr := c.App.ErrWriter
-	fmt.Fprint(stderr, calibrate.Describe(cal))
+	fmt.Fprint(stderr, fidelity.Describe(cal))
 	var buf bytes.Buffer
 	if err := models.WriteCalibration(&buf, cal); err != nil {
 		return err
@@ -195,8 +176,8 @@ var warmupMigrationsFlag = &cli.IntFlag{Name: "warmup-migrations", Value: 1,
 
 // calibrationOptions reads --warmup-migrations and the repetitions flag
 // (repeatFlag) into calibration options with plan.
-func calibrationOptions(c *cli.Context, repeatFlag string, plan []calibrate.Step) (calibrate.Options, error) {
-	opt := calibrate.Options{Plan: plan, WarmupMigrations: c.Int("warmup-migrations"), Repeat: c.Int(repeatFlag)}
+func calibrationOptions(c *cli.Context, repeatFlag string, plan []fidelity.Step) (fidelity.CalibrateOptions, error) {
+	opt := fidelity.CalibrateOptions{Plan: plan, WarmupMigrations: c.Int("warmup-migrations"), Repeat: c.Int(repeatFlag)}
 	if opt.WarmupMigrations < 0 || opt.WarmupMigrations > 10 {
 		return opt, usagef("--warmup-migrations: want 0 to 10, got %d", opt.WarmupMigrations)
 	}
@@ -204,23 +185,6 @@ func calibrationOptions(c *cli.Context, repeatFlag string, plan []calibrate.Step
 		return opt, usagef("--%s: want 1 to 10, got %d", repeatFlag, opt.Repeat)
 	}
 	return opt, nil
-}
-
-// calibrateTestbed runs the calibration (opt without Progress) and fills in
-// the testbed's name, the time and every host's facts.
-func calibrateTestbed(ctx context.Context, itb *testbed.Testbed, tb *real.Testbed, r *realRunner, opt calibrate.Options, linkBytes int64, progress io.Writer) (*calibrate.Result, error) {
-	opt.Progress = progress
-	res, err := calibrate.Run(ctx, r, r.link(linkBytes), opt)
-	if res != nil {
-		c := &res.Calibration
-		c.Testbed = tb.Name
-		c.Created = time.Now().UTC().Format(time.RFC3339)
-		c.Hosts = map[string]map[string]string{}
-		for _, h := range itb.Hosts {
-			c.Hosts[h.Name] = h.Facts.Map(itb.Accel)
-		}
-	}
-	return res, err
 }
 
 // openTestbed loads a testbed's state and connects to its agents.
@@ -242,129 +206,11 @@ func openTestbed(ctx context.Context, name, stateDir string) (*testbed.Testbed, 
 	return itb, tb, nil
 }
 
-// realRunner runs migrations with real.Run: calibrate.Runner over a testbed.
-type realRunner struct {
-	tb  *real.Testbed
-	opt real.Options
-}
-
-func newRealRunner(tb *real.Testbed, c *cli.Context) *realRunner {
-	return &realRunner{tb: tb, opt: real.Options{
+// newRealRunner is the runner of the testbed flags' migrations on tb.
+func newRealRunner(tb *real.Testbed, c *cli.Context) *fidelity.RealRunner {
+	return &fidelity.RealRunner{Testbed: tb, Options: real.Options{
 		Source: c.String("source"), Target: c.String("target"),
 		Warmup: c.Duration("warmup"), StepTimeout: c.Duration("step-timeout"),
 		Progress: c.App.ErrWriter, Provenance: buildinfo.Provenance(),
 	}}
-}
-
-// Run implements calibrate.Runner.
-func (r *realRunner) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
-	out, err := real.Run(ctx, r.tb, s, technique, rep, r.opt)
-	if out == nil {
-		return models.Record{}, err
-	}
-	return out.Record, err
-}
-
-// hosts returns the source and target hosts of the runner's migrations.
-func (r *realRunner) hosts() (src, dst *real.Host, err error) {
-	sn, dn := r.opt.Source, r.opt.Target
-	if sn == "" {
-		sn = r.tb.Hosts[0].Name
-	}
-	if dn == "" {
-		dn = r.tb.Hosts[1].Name
-	}
-	if src, err = r.tb.Host(sn); err != nil {
-		return nil, nil, err
-	}
-	dst, err = r.tb.Host(dn)
-	return src, dst, err
-}
-
-// link returns a calibrate.LinkProber from the source to the target agent.
-func (r *realRunner) link(bytes int64) calibrate.LinkProber {
-	return linkProber{r: r, bytes: bytes}
-}
-
-type linkProber struct {
-	r     *realRunner
-	bytes int64
-}
-
-// Link implements calibrate.LinkProber over the agents' link measurement.
-func (p linkProber) Link(ctx context.Context) (calibrate.Link, error) {
-	src, dst, err := p.r.hosts()
-	if err != nil {
-		return calibrate.Link{}, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, p.r.opt.StepTimeout)
-	defer cancel()
-	tok, err := dst.Agent.NewSink(ctx)
-	if err != nil {
-		return calibrate.Link{}, err
-	}
-	rep, err := src.Agent.MeasureLink(ctx, agent.LinkRequest{Send: agent.Send{Target: dst.TransferAddr(), Token: tok},
-		Pings: 20, Bytes: p.bytes})
-	if err != nil {
-		return calibrate.Link{}, err
-	}
-	return calibrate.Link{RTTs: rep.RTTs, Bytes: rep.Transfer.Bytes, Time: rep.Transfer.Time}, nil
-}
-
-// versions are the report's versions: migrlab's and every host's (one entry
-// when all hosts agree, else one per host).
-func versions(itb *testbed.Testbed) map[string]string {
-	p := buildinfo.Provenance()
-	v := map[string]string{"migrlab": p.Version, "commit": p.Commit, "go": runtime.Version(),
-		"orchestrator": runtime.GOOS + "/" + runtime.GOARCH}
-	if itb == nil {
-		return v
-	}
-	v["testbed"] = itb.Name + " (" + string(itb.Backend) + ")"
-	per := map[string][]string{}
-	for _, h := range itb.Hosts {
-		f := h.Facts.Map(itb.Accel)
-		if f["runtime"] != "" {
-			// For example "runc": "1.1.5+ds1".
-			f[f["runtime"]] = f["runtime_version"]
-		}
-		for k, x := range f {
-			per[k] = append(per[k], x)
-		}
-	}
-	for k, xs := range per {
-		same := true
-		for _, x := range xs {
-			same = same && x == xs[0]
-		}
-		if same {
-			if xs[0] != "" { // a fact no host reported (an older preflight)
-				v[k] = xs[0]
-			}
-			continue
-		}
-		for i, x := range xs {
-			v[k+" ("+itb.Hosts[i].Name+")"] = x
-		}
-	}
-	return v
-}
-
-// writeRecordsFile writes records as JSON Lines to path.
-func writeRecordsFile(path string, recs []models.Record) error {
-	if err := os.MkdirAll(dirOf(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := models.NewRecordWriter(f)
-	for _, r := range recs {
-		if err := w.Write(r); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	return f.Close()
 }

@@ -8,12 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/migrlab/migrlab/fidelity"
 	"github.com/migrlab/migrlab/models"
-	"github.com/migrlab/migrlab/real/calibrate"
 	"github.com/migrlab/migrlab/reports"
 	"github.com/migrlab/migrlab/reports/bundle"
 	"github.com/migrlab/migrlab/sim"
-	"github.com/migrlab/migrlab/testbed"
 	"github.com/urfave/cli/v2"
 )
 
@@ -43,7 +42,7 @@ func testCalibration() models.Calibration {
 // fakeRealRecords "measures" the plan's migrations (and compare-small's) by
 // simulating them under c and labelling them real, with the extra
 // measurements a real record carries.
-func fakeRealRecords(t *testing.T, c models.Calibration, steps []calibrate.Step) []models.Record {
+func fakeRealRecords(t *testing.T, c models.Calibration, steps []fidelity.Step) []models.Record {
 	t.Helper()
 	var out []models.Record
 	for _, st := range steps {
@@ -65,7 +64,7 @@ func TestCalibrateFromRecordsAndReplay(t *testing.T) {
 	dir := t.TempDir()
 	want := testCalibration()
 	recs := filepath.Join(dir, "calib.jsonl")
-	if err := writeRecordsFile(recs, fakeRealRecords(t, want, calibrate.DefaultPlan())); err != nil {
+	if err := fidelity.WriteRecordsFile(recs, fakeRealRecords(t, want, fidelity.DefaultPlan())); err != nil {
 		t.Fatal(err)
 	}
 	prev := filepath.Join(dir, "prev.json")
@@ -110,12 +109,12 @@ func TestCalibrateFromRecordsAndReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var steps []calibrate.Step
+	var steps []fidelity.Step
 	for _, tech := range small[0].Techniques {
-		steps = append(steps, calibrate.Step{Scenario: small[0], Technique: tech})
+		steps = append(steps, fidelity.Step{Scenario: small[0], Technique: tech})
 	}
 	measured := filepath.Join(dir, "measured.jsonl")
-	if err := writeRecordsFile(measured, fakeRealRecords(t, want, steps)); err != nil {
+	if err := fidelity.WriteRecordsFile(measured, fakeRealRecords(t, want, steps)); err != nil {
 		t.Fatal(err)
 	}
 	report := filepath.Join(dir, "report")
@@ -123,7 +122,7 @@ func TestCalibrateFromRecordsAndReplay(t *testing.T) {
 	if err != nil {
 		t.Fatalf("compare --replay: %v\n%s", err, stderr)
 	}
-	for _, name := range []string{bundle.RecordsFile, bundle.CalibrationFile, bundle.ReportFile, bundle.CommandFile, bundle.VersionsFile} {
+	for _, name := range []string{bundle.RecordsFile, bundle.CalibrationFile, bundle.ReportFile, bundle.CommandFile, bundle.VersionsFile, bundle.PhasesFile} {
 		if _, err := os.Stat(filepath.Join(report, name)); err != nil {
 			t.Errorf("report: %v", err)
 		}
@@ -196,26 +195,6 @@ func TestLoadScenarioFilesExpandsSweeps(t *testing.T) {
 	}
 	if demo, err := demoScenarios(nil, 3); err != nil || demo[0].Repetitions != 3 || demo[2].Repetitions != 3 {
 		t.Fatalf("demo scenarios with --reps 3: %v %+v", err, demo)
-	}
-}
-
-func TestVersionsCollapseEqualHosts(t *testing.T) {
-	f := testbed.Facts{Kernel: "6.1", Podman: "4.3.1", CRIU: "3.17.1", Runtime: "runc", RuntimeVersion: "1.1.5"}
-	g := f
-	g.Kernel = "6.6"
-	v := versions(&testbed.Testbed{Name: "t", Backend: testbed.BackendLocal, Accel: "tcg",
-		Hosts: []testbed.Host{{Name: "vm1", Facts: f}, {Name: "vm2", Facts: g}}})
-	if v["migrlab"] == "" || v["go"] == "" || v["podman"] != "4.3.1" || v["accel"] != "tcg" || v["runc"] != "1.1.5" ||
-		v["kernel (vm1)"] != "6.1" || v["kernel (vm2)"] != "6.6" || v["kernel"] != "" || v["testbed"] != "t (local)" {
-		t.Errorf("versions %v", v)
-	}
-	if _, ok := v["network_backend"]; ok {
-		t.Errorf("no host reported its network backend, versions have one: %v", v)
-	}
-	f.NetworkBackend, g.NetworkBackend = "netavark", "netavark"
-	v = versions(&testbed.Testbed{Name: "t", Hosts: []testbed.Host{{Name: "vm1", Facts: f}, {Name: "vm2", Facts: g}}})
-	if v["network_backend"] != "netavark" {
-		t.Errorf("network_backend %q, want netavark: %v", v["network_backend"], v)
 	}
 }
 

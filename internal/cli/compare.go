@@ -2,26 +2,19 @@ package cli
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/migrlab/migrlab/internal/buildinfo"
+	"github.com/migrlab/migrlab/fidelity"
 	"github.com/migrlab/migrlab/models"
-	"github.com/migrlab/migrlab/real/calibrate"
 	"github.com/migrlab/migrlab/reports"
-	"github.com/migrlab/migrlab/reports/bundle"
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
 )
-
-func init() { extraCommands = append(extraCommands, CompareCommand()) }
 
 // CompareCommand is `migrlab compare`: real migrations against calibrated
 // predictions, with a report directory.
@@ -67,8 +60,12 @@ func CompareCommand() *cli.Command {
 			if err := checkRealTime(c, scenarios); err != nil {
 				return err
 			}
+			format, err := reports.ParseFormat(c.String("format"))
+			if err != nil {
+				return UsageError{err}
+			}
 			ctx := c.Context
-			itb, tb, err := openTestbed(ctx, c.String("testbed"), c.String("state-dir"))
+			hosts, tb, err := openTestbed(ctx, c.String("testbed"), c.String("state-dir"))
 			if err != nil {
 				return err
 			}
@@ -76,13 +73,12 @@ func CompareCommand() *cli.Command {
 			if calib.Testbed != tb.Name {
 				fmt.Fprintf(c.App.ErrWriter, "warning: the calibration was made on testbed %q, comparing on %q\n", calib.Testbed, tb.Name)
 			}
-			run := compareRun{
-				runner: newRealRunner(tb, c), calib: calib, scenarios: scenarios, dir: c.String("out"),
-				title:   "migrlab compare on testbed " + tb.Name,
-				command: commandLine(c), versions: versions(itb), analytic: !c.Bool("no-analytic"),
-				progress: c.App.ErrWriter, format: c.String("format"), stdout: c.App.Writer,
-			}
-			_, err = run.do(ctx)
+			_, err = fidelity.Comparison{
+				Runner: newRealRunner(tb, c), Calibration: calib, Scenarios: scenarios, Dir: c.String("out"),
+				Title:   "migrlab compare on testbed " + tb.Name,
+				Command: commandLine(c), Versions: fidelity.Versions(hosts), Analytic: !c.Bool("no-analytic"),
+				Progress: c.App.ErrWriter, Format: format, Stdout: c.App.Writer,
+			}.Run(ctx)
 			return interrupted(ctx, err)
 		},
 	}
@@ -107,9 +103,6 @@ func checkRealTime(c *cli.Context, scenarios []models.Scenario) error {
 	return nil
 }
 
-// PhasesFile is the per-phase error breakdown compare adds to the report directory.
-const PhasesFile = "phases.md"
-
 // compareTestbedFlags are testbedFlags with --testbed optional (--replay needs none).
 func compareTestbedFlags() []cli.Flag {
 	f := testbedFlags()
@@ -126,97 +119,19 @@ func compareReplay(c *cli.Context, calib models.Calibration, path string) error 
 	if err != nil {
 		return UsageError{err}
 	}
-	rp, scenarios := calibrate.NewReplay(recs)
+	format, err := reports.ParseFormat(c.String("format"))
+	if err != nil {
+		return UsageError{err}
+	}
+	rp, scenarios := fidelity.NewReplay(recs)
 	if len(scenarios) == 0 {
 		return usagef("%s: no real records to replay", path)
 	}
-	run := compareRun{runner: rp, calib: calib, scenarios: scenarios, dir: c.String("out"),
-		title:   "migrlab compare (replayed from " + path + ")",
-		command: commandLine(c), versions: versionsFromRecords(recs), analytic: !c.Bool("no-analytic"),
-		progress: c.App.ErrWriter, format: c.String("format"), stdout: c.App.Writer}
-	_, err = run.do(c.Context)
+	_, err = fidelity.Comparison{Runner: rp, Calibration: calib, Scenarios: scenarios, Dir: c.String("out"),
+		Title:   "migrlab compare (replayed from " + path + ")",
+		Command: commandLine(c), Versions: fidelity.VersionsFromRecords(recs), Analytic: !c.Bool("no-analytic"),
+		Progress: c.App.ErrWriter, Format: format, Stdout: c.App.Writer}.Run(c.Context)
 	return interrupted(c.Context, err)
-}
-
-// compareRun is one comparison and its report directory.
-type compareRun struct {
-	runner    calibrate.Runner
-	calib     models.Calibration
-	scenarios []models.Scenario
-	// extra records (for example the calibration's own) go into the report
-	// before the comparison's.
-	extra    []models.Record
-	dir      string
-	title    string
-	command  []string
-	versions map[string]string
-	analytic bool
-	progress io.Writer
-	format   string
-	stdout   io.Writer
-}
-
-// do runs the comparison, streaming the records to DIR/records.jsonl, then
-// writes the report directory (also after a failure or an interrupt, with
-// what was measured) and prints the tables.
-func (r compareRun) do(ctx context.Context) ([]models.Record, error) {
-	format, err := reports.ParseFormat(r.format)
-	if err != nil {
-		return nil, UsageError{err}
-	}
-	if err := os.MkdirAll(r.dir, 0o755); err != nil {
-		return nil, err
-	}
-	sink, err := newRecordSink(filepath.Join(r.dir, bundle.RecordsFile), buildinfo.Provenance(), false)
-	if err != nil {
-		return nil, err
-	}
-	defer sink.close()
-	for _, x := range r.extra {
-		sink.prov = x.Provenance
-		if err := sink.write(x); err != nil {
-			return nil, err
-		}
-	}
-	recs, cerr := calibrate.Compare(ctx, r.runner, r.scenarios, calibrate.CompareOptions{
-		Calibration: r.calib, Predictor: calibrate.SimPredictor{NoAnalytic: !r.analytic},
-		Provenance: buildinfo.Provenance(), Progress: r.progress,
-		Emit: func(rec models.Record) error {
-			sink.prov = rec.Provenance
-			return sink.write(rec)
-		},
-	})
-	sink.close()
-	all := append(append([]models.Record(nil), r.extra...), recs...)
-	calib := r.calib
-	if _, err := bundle.Write(r.dir, bundle.Input{Title: r.title, Records: all, Calibration: &calib,
-		Command: r.command, Versions: r.versions}); err != nil {
-		return all, errors.Join(cerr, fmt.Errorf("report directory: %w", err))
-	}
-	pairs, scores := reports.ComparisonTables(all)
-	for _, t := range append([]reports.Table{pairs}, scores...) {
-		if err := reports.Render(r.stdout, format, t); err != nil {
-			return all, err
-		}
-	}
-	detail, phases := calibrate.PhaseTables(all)
-	if err := reports.Render(r.stdout, format, phases); err != nil {
-		return all, err
-	}
-	var md bytes.Buffer
-	md.WriteString("# Where the prediction error comes from\n\n")
-	if err := reports.Render(&md, reports.FormatMarkdown, phases); err != nil {
-		return all, err
-	}
-	md.WriteString("\n")
-	if err := reports.Render(&md, reports.FormatMarkdown, detail); err != nil {
-		return all, err
-	}
-	if err := os.WriteFile(filepath.Join(r.dir, PhasesFile), md.Bytes(), 0o644); err != nil {
-		return all, err
-	}
-	fmt.Fprintf(r.progress, "report: %s (report.md, %s, records.jsonl, plots/)\n", r.dir, PhasesFile)
-	return all, cerr
 }
 
 // readCalibrationFile reads and validates a calibration file.
@@ -311,26 +226,6 @@ func parseScenarioOrSweep(data []byte) ([]models.Scenario, error) {
 		}
 	}
 	return out, nil
-}
-
-// versionsFromRecords are the report's versions taken from the provenance of
-// the first real record (a replay has no testbed to ask).
-func versionsFromRecords(recs []models.Record) map[string]string {
-	v := versions(nil)
-	for _, r := range recs {
-		if r.Backend != models.BackendReal {
-			continue
-		}
-		p := r.Provenance
-		v["recorded migrlab"], v["recorded commit"] = p.Version, p.Commit
-		for _, k := range []string{"kernel", "podman", "criu", "runtime", "runtime_version", "thp", "accel", "network_backend", "testbed"} {
-			if x := p.Host[k]; x != "" {
-				v[k] = x
-			}
-		}
-		break
-	}
-	return v
 }
 
 // commandLine is the command line that runs: App.Metadata["command"] when

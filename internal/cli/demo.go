@@ -1,30 +1,18 @@
 package cli
 
 import (
-	"context"
-	"debug/elf"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
 	"time"
 
 	"github.com/migrlab/migrlab/examples"
+	"github.com/migrlab/migrlab/fidelity"
 	"github.com/migrlab/migrlab/infra"
-	"github.com/migrlab/migrlab/internal/buildinfo"
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real"
-	"github.com/migrlab/migrlab/real/agent"
-	"github.com/migrlab/migrlab/real/calibrate"
-	"github.com/migrlab/migrlab/real/image"
-	"github.com/migrlab/migrlab/testbed"
+	"github.com/migrlab/migrlab/reports"
 	"github.com/urfave/cli/v2"
 )
-
-func init() { extraCommands = append(extraCommands, DemoCommand()) }
 
 // DemoScenarios are the built-in comparisons of `migrlab demo`: one workload
 // at three dirty rates.
@@ -63,21 +51,7 @@ func DemoCommand() *cli.Command {
 	}
 }
 
-// demoTimings are the durations of the demo's phases, in seconds.
-type demoTimings struct {
-	Image float64 `json:"image_s"`
-	Up    float64 `json:"testbed_up_s"`
-	// Calibration is the calibration's migrations (warm-up and link
-	// measurement included); Comparison the validation's migrations, run
-	// between the calibration's repetitions, and their predictions.
-	Calibration float64 `json:"calibration_s"`
-	Comparison  float64 `json:"comparison_s"`
-	Down        float64 `json:"testbed_down_s"`
-	Total       float64 `json:"total_s"`
-	Accel       string  `json:"accel"`
-}
-
-func runDemo(c *cli.Context) (err error) {
+func runDemo(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("demo: unexpected arguments %q", c.Args().Slice())
 	}
@@ -90,6 +64,13 @@ func runDemo(c *cli.Context) (err error) {
 	if c.Int("reps") < 0 {
 		return usagef("--reps %d: want at least 1 (or 0 for the scenarios' own)", c.Int("reps"))
 	}
+	format, err := reports.ParseFormat(c.String("format"))
+	if err != nil {
+		return UsageError{err}
+	}
+	if p := c.String("agent-binary"); p != "" && !isFile(p) {
+		return usagef("agent binary %s: not a file", p)
+	}
 	scenarios, err := demoScenarios(c.StringSlice("scenario"), c.Int("reps"))
 	if err != nil {
 		return err
@@ -98,107 +79,14 @@ func runDemo(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	ctx := c.Context
-	stderr := c.App.ErrWriter
-	start := time.Now()
-	var tm demoTimings
-	phase := func(what string) { fmt.Fprintf(stderr, "== [demo %4.0fs] %s\n", time.Since(start).Seconds(), what) }
-	out := c.String("out")
-
-	phase("building the workload image")
-	tmp, err := os.MkdirTemp("", "migrlab-demo-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	archive, err := demoImage(ctx, tmp, c.String("workload-binary"))
-	if err != nil {
-		return interrupted(ctx, err)
-	}
-	agentBin, err := demoAgentBinary(c.String("agent-binary"), stderr)
-	if err != nil {
-		return err
-	}
-	tm.Image = time.Since(start).Seconds()
-
-	spec := infra.Spec{Name: c.String("name"), Backend: testbed.BackendLocal, Hosts: 2, Accel: accel,
-		StateDir: c.String("state-dir"), ImageArchives: []string{archive}, AgentBinary: agentBin,
-		AgentArgs: []string{"--listen", "127.0.0.1:" + strconv.Itoa(agent.DefaultPort), "--listen", "private:" + strconv.Itoa(agent.DefaultPort)},
-		Progress:  stderr}
-	phase("bringing up testbed " + spec.Name + " (two local VMs; several minutes under TCG)")
-	t0 := time.Now()
-	if !c.Bool("keep-testbed") {
-		// Always tear down: after success, failure or Ctrl-C (ctx is then
-		// cancelled; Down must still run to the end).
-		defer func() {
-			phase("tearing testbed " + spec.Name + " down")
-			t := time.Now()
-			derr := infra.Down(context.WithoutCancel(ctx), spec.Name, infra.WithStateDir(spec.StateDir), infra.WithProgress(stderr))
-			tm.Down = time.Since(t).Seconds()
-			tm.Total = time.Since(start).Seconds()
-			if derr != nil {
-				err = joinErr(err, fmt.Errorf("testbed down: %w", derr))
-			}
-			writeTimings(out, tm, stderr)
-		}()
-	} else {
-		defer func() {
-			tm.Total = time.Since(start).Seconds()
-			writeTimings(out, tm, stderr)
-			fmt.Fprintf(stderr, "testbed %s left up: migrlab testbed down --name %s\n", spec.Name, spec.Name)
-		}()
-	}
-	itb, err := infra.Up(ctx, spec)
-	tm.Up = time.Since(t0).Seconds()
-	if err != nil {
-		return interrupted(ctx, err)
-	}
-	tm.Accel = itb.Accel
-	octx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	tb, err := real.Open(octx, itb)
-	cancel()
-	if err != nil {
-		return interrupted(ctx, err)
-	}
-	defer tb.Close()
-	r := &realRunner{tb: tb, opt: real.Options{Warmup: c.Duration("warmup"), StepTimeout: c.Duration("step-timeout"),
-		Progress: stderr, Provenance: buildinfo.Provenance()}}
-
-	// The validation's real migrations run between the calibration's
-	// repetitions (interleaved), then the calibrated simulator predicts them.
-	iv := newInterleaved(r, scenarios, copt.Repeat, stderr)
-	copt.AfterRepetition = iv.after
-	phase(fmt.Sprintf("calibrating the testbed, with the %d validation scenario(s) measured between its repetitions", len(scenarios)))
-	t0 = time.Now()
-	res, err := calibrateTestbed(ctx, itb, tb, r, copt, 16<<20, stderr)
-	tm.Calibration = (time.Since(t0) - iv.took).Seconds()
-	tm.Comparison = iv.took.Seconds()
-	if err != nil {
-		if res != nil && len(res.Records)+len(res.Warmup)+len(iv.records) > 0 {
-			writeRecordsFile(filepath.Join(out, "calibration-records.jsonl"), append(append(slices.Clone(res.Warmup), res.Records...), iv.records...))
-		}
-		return interrupted(ctx, err)
-	}
-	fmt.Fprint(stderr, calibrate.Describe(res.Calibration))
-	for _, f := range res.Failed {
-		fmt.Fprintf(stderr, "warning: a calibration migration failed, the calibration is from the others: %v\n", f)
-	}
-	// The calibration's own migrations, predicted with the calibration: how
-	// well it fits its data (role calibration, never scored).
-	// The warm-up migrations too: how far the testbed's first migration is from
-	// the calibrated prediction (role warmup, never scored).
-	measured := append(slices.Clone(res.Warmup), res.Records...)
-	extra := append(slices.Clone(measured), calibrate.PredictRecords(ctx, calibrate.SimPredictor{}, res.Calibration, measured, buildinfo.Provenance())...)
-
-	phase(fmt.Sprintf("predicting the %d measured validation migration(s) with the calibrated simulator", len(iv.records)))
-	t0 = time.Now()
-	run := compareRun{runner: iv.replay(), calib: res.Calibration, scenarios: scenarios, extra: extra, dir: out,
-		title:   "migrlab demo: real vs simulated migrations on a local testbed (" + itb.Accel + ")",
-		command: commandLine(c), versions: versions(itb), analytic: true, progress: stderr,
-		format: c.String("format"), stdout: c.App.Writer}
-	_, err = run.do(ctx)
-	tm.Comparison += time.Since(t0).Seconds()
-	return interrupted(ctx, err)
+	err = fidelity.Demo(c.Context, fidelity.DemoOptions{
+		Name: c.String("name"), StateDir: c.String("state-dir"), Accel: accel, Scenarios: scenarios,
+		WorkloadBinary: c.String("workload-binary"), AgentBinary: c.String("agent-binary"),
+		Warmup: c.Duration("warmup"), StepTimeout: c.Duration("step-timeout"), Calibration: copt,
+		KeepTestbed: c.Bool("keep-testbed"), Out: c.String("out"), Command: commandLine(c),
+		Format: format, Stdout: c.App.Writer, Progress: c.App.ErrWriter,
+	})
+	return interrupted(c.Context, err)
 }
 
 // demoScenarios reads the comparison's scenario files, or the built-in ones;
@@ -227,78 +115,7 @@ func demoScenarios(paths []string, reps int) ([]models.Scenario, error) {
 	return out, nil
 }
 
-// demoImage writes the workload image archive into dir: from bin, or from
-// migrlab-workload next to this executable, or built with go.
-func demoImage(ctx context.Context, dir, bin string) (string, error) {
-	if bin == "" {
-		if exe, err := os.Executable(); err == nil {
-			if p := filepath.Join(filepath.Dir(exe), "migrlab-workload"); isFile(p) {
-				bin = p
-			}
-		}
-	}
-	if bin == "" {
-		bin = filepath.Join(dir, "migrlab-workload")
-		if err := image.BuildWorkloadBinary(ctx, bin); err != nil {
-			return "", fmt.Errorf("building the workload (give --workload-binary to skip): %w", err)
-		}
-	}
-	archive := filepath.Join(dir, "workload.tar")
-	f, err := os.Create(archive)
-	if err != nil {
-		return "", err
-	}
-	_, err = image.BuildArchive(f, bin, image.DefaultName)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return archive, err
-}
-
-// demoAgentBinary returns the agent binary and warns when it is dynamically
-// linked (the hosts then need a C library compatible with this machine's).
-func demoAgentBinary(path string, w io.Writer) (string, error) {
-	if path == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return "", err
-		}
-		path = exe
-	}
-	if !isFile(path) {
-		return "", usagef("agent binary %s: not a file", path)
-	}
-	if f, err := elf.Open(path); err == nil {
-		for _, p := range f.Progs {
-			if p.Type == elf.PT_INTERP {
-				fmt.Fprintf(w, "note: the agent binary %s is dynamically linked; the hosts need a compatible C library (build with CGO_ENABLED=0 for a static one)\n", path)
-				break
-			}
-		}
-		f.Close()
-	}
-	return path, nil
-}
-
 func isFile(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.Mode().IsRegular()
-}
-
-func joinErr(a, b error) error {
-	if a == nil {
-		return b
-	}
-	return fmt.Errorf("%w; %w", a, b)
-}
-
-// writeTimings prints the phases' durations and writes DIR/timings.json.
-func writeTimings(dir string, tm demoTimings, w io.Writer) {
-	fmt.Fprintf(w, "demo timings (%s): image %.0fs, testbed up %.0fs, calibration %.0fs, validation (interleaved) and predictions %.0fs, testbed down %.0fs, total %.0fs\n",
-		tm.Accel, tm.Image, tm.Up, tm.Calibration, tm.Comparison, tm.Down, tm.Total)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return
-	}
-	b, _ := json.MarshalIndent(tm, "", "  ")
-	os.WriteFile(filepath.Join(dir, "timings.json"), append(b, '\n'), 0o644)
 }

@@ -8,8 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func init() { extraCommands = append(extraCommands, RecoverCommand()) }
-
 // RecoverCommand is `migrlab recover`: repair the migrations a killed
 // orchestrator left half-done on a testbed.
 func RecoverCommand() *cli.Command {

@@ -14,8 +14,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func init() { extraCommands = append(extraCommands, RunCommand()) }
-
 // RunCommand is `migrlab run`: migrate real containers on a testbed with the
 // scenario's techniques and write one record (backend real) per migration.
 func RunCommand() *cli.Command {

@@ -16,8 +16,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func init() { extraCommands = append(extraCommands, TestbedCommand()) }
-
 // TestbedCommand is `migrlab testbed up|status|down|ssh`: real Podman hosts
 // provisioned with Terraform (local QEMU VMs, existing servers, or AWS).
 func TestbedCommand() *cli.Command {

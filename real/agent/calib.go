@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"sync"
 	"time"
+
+	"github.com/migrlab/migrlab/models"
 )
 
-// Link measurement for calibration (package real/calibrate): the
+// Link measurement for calibration (package fidelity): the
 // orchestrator asks the target agent for a sink token (POST /v1/calib/sink),
 // then asks the source agent to measure the link to the target's private
 // listener (POST /v1/calib/link): round trips of empty PUTs and one bulk PUT,
@@ -48,17 +49,7 @@ type LinkReport struct {
 }
 
 // MedianRTT returns the median round-trip time (0 without samples).
-func (r LinkReport) MedianRTT() time.Duration {
-	if len(r.RTTs) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), r.RTTs...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	if n := len(s); n%2 == 0 {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
-	return s[len(s)/2]
-}
+func (r LinkReport) MedianRTT() time.Duration { return models.Median(r.RTTs) }
 
 // sinks are the valid sink tokens of this process with their expiry.
 var sinks = struct {

@@ -135,11 +135,7 @@ func (f traceFlag) String() string {
 	if f.p == nil {
 		return ""
 	}
-	parts := make([]string, len(f.p.Points))
-	for i, pt := range f.p.Points {
-		parts[i] = fmt.Sprintf("%s=%g", pt.At, pt.Factor)
-	}
-	return strings.Join(parts, ",")
+	return formatTrace(*f.p)
 }
 
 func (f traceFlag) Set(s string) error {

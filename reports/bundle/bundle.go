@@ -38,11 +38,12 @@ const (
 	ReportFile      = "report.md"
 	CommandFile     = "command.txt"
 	VersionsFile    = "versions.json"
+	PhasesFile      = "phases.md"
 	PlotsDir        = "plots"
 )
 
 // Write creates dir and writes records.jsonl, calibration.json, report.md,
-// plots/*.svg|png, command.txt and versions.json. It returns the paths written.
+// phases.md, plots/*.svg|png, command.txt and versions.json. It returns the paths written.
 // Plots without data are skipped and noted in report.md, not an error.
 func Write(dir string, in Input) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -93,7 +94,30 @@ func Write(dir string, in Input) ([]string, error) {
 	if err != nil {
 		return written, err
 	}
-	return written, put(ReportFile, md)
+	if err := put(ReportFile, md); err != nil {
+		return written, err
+	}
+	ph, err := PhasesMarkdown(in.Records)
+	if err != nil {
+		return written, err
+	}
+	return written, put(PhasesFile, ph)
+}
+
+// PhasesMarkdown renders phases.md: where the simulator's prediction error
+// comes from, phase by phase (reports.PhaseTables), summary then detail.
+func PhasesMarkdown(recs []models.Record) ([]byte, error) {
+	detail, summary := reports.PhaseTables(recs)
+	var b bytes.Buffer
+	b.WriteString("# Where the prediction error comes from\n\n")
+	if err := reports.Render(&b, reports.FormatMarkdown, summary); err != nil {
+		return nil, err
+	}
+	b.WriteString("\n")
+	if err := reports.Render(&b, reports.FormatMarkdown, detail); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // Markdown renders report.md: command, versions, the comparison and its error
@@ -173,11 +197,12 @@ func rolesOf(recs []models.Record) map[string][]string {
 	seen := map[string]bool{}
 	out := map[string][]string{}
 	for _, r := range recs {
-		if r.Role == "" || seen[r.Role+"\x00"+r.Scenario] {
+		role := string(r.Role)
+		if role == "" || seen[role+"\x00"+r.Scenario] {
 			continue
 		}
-		seen[r.Role+"\x00"+r.Scenario] = true
-		out[r.Role] = append(out[r.Role], r.Scenario)
+		seen[role+"\x00"+r.Scenario] = true
+		out[role] = append(out[role], r.Scenario)
 	}
 	return out
 }

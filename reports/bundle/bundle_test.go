@@ -10,7 +10,7 @@ import (
 )
 
 func rec(scn, tech, backend, role string, rate float64, down float64) models.Record {
-	r := models.Record{Schema: models.RecordSchema, Scenario: scn, Technique: tech, Backend: backend, Role: role,
+	r := models.Record{Schema: models.RecordSchema, Scenario: scn, Technique: tech, Backend: backend, Role: models.Role(role),
 		Metrics: models.Metrics{DowntimeS: down, TotalTimeS: down * 3, BytesSent: 64 << 20, LiveRounds: 3}}
 	r.Params.Workload.DirtyRate = models.Rate(rate)
 	r.Params.Memory.Size = 64 << 20

@@ -89,7 +89,7 @@ func DowntimeVsDirtyRate(recs []models.Record) (*Figure, error) {
 		for _, r := range ok {
 			x, y := float64(r.Params.Workload.DirtyRate), r.Metrics.DowntimeS
 			if r.Technique == t && r.Backend == models.BackendReal && drawable(x, y) {
-				s.Points = append(s.Points, Point{X: x, Y: y, Hollow: reports.Unscored(r.Role)})
+				s.Points = append(s.Points, Point{X: x, Y: y, Hollow: r.Role.Unscored()})
 			}
 		}
 		if len(s.Points) > 0 {
@@ -174,10 +174,10 @@ func dirtyRateLegend(techs []string, cols map[string]color.RGBA, backends map[st
 	}
 	if backends[models.BackendReal] {
 		items = append(items, LegendItem{Label: "measured (real)", Color: colorNote, Shape: ShapeCircle})
-		has := func(role string) bool {
+		has := func(role models.Role) bool {
 			return slices.ContainsFunc(recs, func(r models.Record) bool { return r.Backend == models.BackendReal && r.Role == role })
 		}
-		switch cal, warm := has(reports.RoleCalibration), has(reports.RoleWarmup); {
+		switch cal, warm := has(models.RoleCalibration), has(models.RoleWarmup); {
 		case cal && warm:
 			items = append(items, LegendItem{Label: "measured, calibration or warm-up", Color: colorNote, Shape: ShapeCircle, Hollow: true})
 		case cal:

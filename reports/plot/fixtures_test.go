@@ -2,7 +2,6 @@ package plot
 
 import (
 	"github.com/migrlab/migrlab/models"
-	"github.com/migrlab/migrlab/reports"
 )
 
 const (
@@ -12,7 +11,7 @@ const (
 )
 
 // sampleRecord builds a successful record.
-func sampleRecord(scenario, role, technique, backend string, rep int, rate, down, total float64, bytes int64) models.Record {
+func sampleRecord(scenario string, role models.Role, technique, backend string, rep int, rate, down, total float64, bytes int64) models.Record {
 	r := models.Record{
 		Schema: models.RecordSchema, Scenario: scenario, Technique: technique, Backend: backend,
 		Repetition: rep, Role: role,
@@ -47,9 +46,9 @@ var realOff = map[string][]float64{
 func sampleRecords() []models.Record {
 	var out []models.Record
 	for _, rate := range []float64{5, 20, 50} {
-		scen, role := map[float64]string{5: "dr5", 20: "dr20", 50: "dr50"}[rate], reports.RoleValidation
+		scen, role := map[float64]string{5: "dr5", 20: "dr20", 50: "dr50"}[rate], models.RoleValidation
 		if rate == 5 {
-			role = reports.RoleCalibration
+			role = models.RoleCalibration
 		}
 		for _, t := range []string{models.Cold, models.PreCopy, models.MiGrror} {
 			v := truth[t][rate]

@@ -153,9 +153,9 @@ func TestWriteAll(t *testing.T) {
 
 func TestRoleLegend(t *testing.T) {
 	labels := func(roles ...string) []string {
-		m := map[string]bool{}
+		m := map[models.Role]bool{}
 		for _, r := range roles {
-			m[r] = true
+			m[models.Role(r)] = true
 		}
 		var out []string
 		for _, it := range roleLegend(m) {

@@ -65,7 +65,7 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 	type key struct{ tech, backend string }
 	series := map[key]*Series{}
 	lo, hi, dropped := math.Inf(1), math.Inf(-1), 0
-	roles := map[string]bool{}
+	roles := map[models.Role]bool{}
 	for _, p := range cmp.Pairs {
 		x, y := m.Of(p.Measured.Metrics), m.Of(p.Predicted.Metrics)
 		if log && (x <= 0 || y <= 0) {
@@ -77,7 +77,7 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 		if series[k] == nil {
 			series[k] = &Series{Name: k.tech + " " + k.backend, Kind: KindPoints, Color: cols[k.tech], Shape: predictorShape[k.backend]}
 		}
-		hollow := reports.Unscored(p.Role())
+		hollow := p.Role().Unscored()
 		roles[p.Role()] = true
 		series[k].Points = append(series[k].Points, Point{X: x, Y: y, Hollow: hollow})
 	}
@@ -133,8 +133,8 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 // roleLegend says how scenario roles are drawn: calibration (and warm-up)
 // hollow, the rest filled. Records outside a comparison have no role;
 // without any role there is nothing to say.
-func roleLegend(roles map[string]bool) []LegendItem {
-	cal, val, warm := roles[reports.RoleCalibration], roles[reports.RoleValidation], roles[reports.RoleWarmup]
+func roleLegend(roles map[models.Role]bool) []LegendItem {
+	cal, val, warm := roles[models.RoleCalibration], roles[models.RoleValidation], roles[models.RoleWarmup]
 	other := len(roles) > btoi(cal)+btoi(val)+btoi(warm)
 	if !cal && !val && !warm {
 		return nil

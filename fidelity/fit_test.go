@@ -1,4 +1,4 @@
-package calibrate
+package fidelity
 
 import (
 	"context"
@@ -78,15 +78,15 @@ func (f *fakeRunner) Run(ctx context.Context, s models.Scenario, technique strin
 	criu := c.RestorePerPage.Seconds() * pages
 	restore := c.RestoreBaseFor(len(rec.Rounds) > 1).Seconds() + criu + c.RestorePerFinalPage.Seconds()*float64(final.Pages)
 	rec.Metrics.Extra = map[string]float64{
-		extraRestoreS: restore, extraPagesRestored: pages, extraFinalFreezing: c.Freeze.Seconds(),
+		models.ExtraRestore: restore, models.ExtraPagesRestored: pages, models.ExtraFinalFreezing: c.Freeze.Seconds(),
 	}
 	if c.RestorePerFinalPage > 0 { // CRIU's share of the restore, as its statistics report it
-		rec.Metrics.Extra[extraRestoreCRIU] = truth.criuBase + criu
+		rec.Metrics.Extra[models.ExtraRestoreCRIU] = truth.criuBase + criu
 	}
 	if len(rec.Rounds) > 1 && c.DirtyScan > 0 { // pre-copy measured its dirty memory after each live round
 		f.scans++ // 0.01 s below and above the truth by turns: the median is the truth
-		rec.Metrics.Extra[extraDirtyScan] = c.DirtyScan.Seconds() + 0.01*float64(2*(f.scans%2)-1)
-		rec.Metrics.Extra[extraPollInterval] = c.DirtyPollInterval.Seconds()
+		rec.Metrics.Extra[models.ExtraDirtyScan] = c.DirtyScan.Seconds() + 0.01*float64(2*(f.scans%2)-1)
+		rec.Metrics.Extra[models.ExtraDirtyPollInterval] = c.DirtyPollInterval.Seconds()
 	}
 	// CRIU's statistics of each live round: frozen 0.1 s, the pages written
 	// after it; the freeze came Snapshot after the round started (the request
@@ -127,7 +127,7 @@ func near(t *testing.T, what string, got, want, tol float64) {
 func TestRunRecoversSyntheticTestbed(t *testing.T) {
 	want := synthCalibration()
 	r := &fakeRunner{calib: want}
-	res, err := Run(context.Background(), r, fakeLink{synthLink()}, Options{})
+	res, err := Calibrate(context.Background(), r, fakeLink{synthLink()}, CalibrateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 		t.Fatalf("runs %v, records %d", r.runs, len(res.Records))
 	}
 	for _, rec := range res.Records {
-		if rec.Role != RoleCalibration {
+		if rec.Role != models.RoleCalibration {
 			t.Errorf("%s: role %q", rec.Scenario, rec.Role)
 		}
 	}
@@ -249,7 +249,7 @@ func TestRunReportsMissingSamples(t *testing.T) {
 	}}
 	// One of four migrations failed (the large cold one): the others are
 	// enough, the failure is listed.
-	res, err := Run(context.Background(), r, nil, Options{})
+	res, err := Calibrate(context.Background(), r, nil, CalibrateOptions{})
 	if err != nil || len(res.Failed) != 1 || len(r.runs) != 4 || len(res.Calibration.Scenarios) != 2 {
 		t.Fatalf("err %v, failed %v, runs %v, scenarios %v", err, res.Failed, r.runs, res.Calibration.Scenarios)
 	}
@@ -257,7 +257,7 @@ func TestRunReportsMissingSamples(t *testing.T) {
 	r.fail[plan[0].Scenario.Name+"/precopy"] = context.DeadlineExceeded
 	r.fail[plan[1].Scenario.Name+"/cold"] = context.DeadlineExceeded
 	r.fail[plan[2].Scenario.Name+"/precopy"] = context.DeadlineExceeded
-	res, err = Run(context.Background(), r, nil, Options{})
+	res, err = Calibrate(context.Background(), r, nil, CalibrateOptions{})
 	for _, want := range []string{"base memory", "transfer", "final dump", "restore", "runtime dirtying", "deadline"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
@@ -363,8 +363,11 @@ func TestRunWarmsUpFirst(t *testing.T) {
 	slow.Costs.RestoreBase = models.Duration(3 * want.Costs.RestoreBase) // a cold testbed
 	r := &warmupRunner{fakeRunner: fakeRunner{calib: want}, slow: slow}
 	var emitted []string
-	res, err := Run(context.Background(), r, fakeLink{synthLink()}, Options{WarmupMigrations: 2,
-		Emit: func(rec models.Record) error { emitted = append(emitted, rec.Scenario+"/"+rec.Role); return nil }})
+	res, err := Calibrate(context.Background(), r, fakeLink{synthLink()}, CalibrateOptions{WarmupMigrations: 2,
+		Emit: func(rec models.Record) error {
+			emitted = append(emitted, rec.Scenario+"/"+string(rec.Role))
+			return nil
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +379,7 @@ func TestRunWarmsUpFirst(t *testing.T) {
 		t.Fatalf("%d warm-up and %d calibration records, want 2 and 4", len(res.Warmup), len(res.Records))
 	}
 	for i, rec := range res.Warmup {
-		if rec.Role != RoleWarmup || rec.Repetition != i {
+		if rec.Role != models.RoleWarmup || rec.Repetition != i {
 			t.Errorf("warm-up %d: role %q, repetition %d", i, rec.Role, rec.Repetition)
 		}
 	}
@@ -416,7 +419,7 @@ func (w *warmupRunner) Run(ctx context.Context, s models.Scenario, technique str
 func TestFitRestoreWithoutCRIUShare(t *testing.T) {
 	want := synthCalibration()
 	want.Costs.RestorePerFinalPage, want.Costs.ChainedRestoreBase = 0, 0
-	res, err := Run(context.Background(), &fakeRunner{calib: want}, fakeLink{synthLink()}, Options{})
+	res, err := Calibrate(context.Background(), &fakeRunner{calib: want}, fakeLink{synthLink()}, CalibrateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +442,7 @@ func TestFitRestoreWithoutCRIUShare(t *testing.T) {
 // repetitions, and fits over every migration.
 func TestRunRepeatsThePlan(t *testing.T) {
 	r := &fakeRunner{calib: synthCalibration()}
-	res, err := Run(context.Background(), r, fakeLink{synthLink()}, Options{Repeat: 3})
+	res, err := Calibrate(context.Background(), r, fakeLink{synthLink()}, CalibrateOptions{Repeat: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,11 +476,11 @@ func TestRunRepeatsThePlan(t *testing.T) {
 // plan, before the fit, and its error ends the calibration.
 func TestRunCallsAfterRepetition(t *testing.T) {
 	r := &fakeRunner{calib: synthCalibration()}
-	opt := Options{Repeat: 3, AfterRepetition: func(_ context.Context, rep int) error {
+	opt := CalibrateOptions{Repeat: 3, AfterRepetition: func(_ context.Context, rep int) error {
 		r.runs = append(r.runs, "after "+string(rune('0'+rep)))
 		return nil
 	}}
-	if _, err := Run(context.Background(), r, fakeLink{synthLink()}, opt); err != nil {
+	if _, err := Calibrate(context.Background(), r, fakeLink{synthLink()}, opt); err != nil {
 		t.Fatal(err)
 	}
 	p := PlanScenarioPrefix
@@ -490,7 +493,7 @@ func TestRunCallsAfterRepetition(t *testing.T) {
 	}
 	r.runs = nil
 	opt.AfterRepetition = func(context.Context, int) error { return context.Canceled }
-	if _, err := Run(context.Background(), r, nil, opt); err != context.Canceled || len(r.runs) != 4 {
+	if _, err := Calibrate(context.Background(), r, nil, opt); err != context.Canceled || len(r.runs) != 4 {
 		t.Fatalf("hook error: %v after %v", err, r.runs)
 	}
 }
@@ -504,7 +507,7 @@ func TestChainedCostsToldApart(t *testing.T) {
 	truthCal := synthCalibration()
 	fitPlan := func(plan []Step) models.Calibration {
 		t.Helper()
-		res, err := Run(context.Background(), &fakeRunner{calib: truthCal}, fakeLink{synthLink()}, Options{Plan: plan})
+		res, err := Calibrate(context.Background(), &fakeRunner{calib: truthCal}, fakeLink{synthLink()}, CalibrateOptions{Plan: plan})
 		if err != nil {
 			t.Fatal(err)
 		}

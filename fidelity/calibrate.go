@@ -1,6 +1,4 @@
-// Package calibrate measures what the simulator needs to know about a real
-// testbed (models.Calibration) and compares simulated predictions with real
-// measurements.
+// How a calibration is derived (Calibrate, then Fit).
 //
 // Calibration runs a few small real migrations (the plan: pre-copy of a
 // small container, a cold migration of a large one) and derives every
@@ -38,10 +36,11 @@
 //     over the rest of the base memory (RuntimeDirtyRate), fitted by least
 //     squares (see fitRuntime).
 //
-// Every fit is kept in Calibration.Fits with its R² and n. The package is
-// pure: it drives real migrations and the link measurement through the
-// narrow interfaces Runner and LinkProber.
-package calibrate
+// Every fit is kept in Calibration.Fits with its R² and n. Calibrate drives
+// real migrations and the link measurement through the narrow interfaces
+// Runner and LinkProber (RealRunner implements both on a testbed).
+
+package fidelity
 
 import (
 	"context"
@@ -106,8 +105,8 @@ func PlanFor(small, large models.ByteSize) []Step {
 	return []Step{{sm, models.PreCopy}, {sm, models.Cold}, {md, models.PreCopy}, {lg, models.Cold}}
 }
 
-// Options configure Run.
-type Options struct {
+// CalibrateOptions configure Calibrate.
+type CalibrateOptions struct {
 	// Plan is the migrations to run (default DefaultPlan()).
 	Plan []Step
 	// Progress receives one line per step (nil: none).
@@ -119,7 +118,7 @@ type Options struct {
 	// the first podman, runc and CRIU operations of a fresh testbed are
 	// slower (an emulator translating code for the first time, cold caches),
 	// and a calibration fitted on them overestimates every later migration.
-	// Their records (role RoleWarmup) are kept in Result.Warmup, never fitted.
+	// Their records (role models.RoleWarmup) are kept in CalibrateResult.Warmup, never fitted.
 	WarmupMigrations int
 	// Repeat runs the plan this many times (repetitions 0..Repeat-1; 0 and 1:
 	// once) and fits over all of them: each fixed cost then comes from
@@ -136,12 +135,12 @@ type Options struct {
 // WarmupScenarioPrefix starts the names of warm-up migrations' scenarios.
 const WarmupScenarioPrefix = "warmup-"
 
-// Result is a calibration and what it was derived from.
-type Result struct {
+// CalibrateResult is a calibration and what it was derived from.
+type CalibrateResult struct {
 	Calibration models.Calibration
 	// Records are the calibration migrations' records (Role calibration).
 	Records []models.Record
-	// Warmup are the warm-up migrations' records (Role RoleWarmup).
+	// Warmup are the warm-up migrations' records (Role models.RoleWarmup).
 	Warmup  []models.Record
 	Samples Samples
 	Link    *Link
@@ -151,11 +150,11 @@ type Result struct {
 	Took time.Duration
 }
 
-// Run measures the link, runs the plan's migrations and fits the
-// calibration. A failed migration is left out and listed in Result.Failed;
-// Run fails only when the others are not enough for the fit (the error says
+// Calibrate measures the link, runs the plan's migrations and fits the
+// calibration. A failed migration is left out and listed in CalibrateResult.Failed;
+// Calibrate fails only when the others are not enough for the fit (the error says
 // what is missing) or ctx is done.
-func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, error) {
+func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOptions) (*CalibrateResult, error) {
 	start := time.Now()
 	plan := opt.Plan
 	if len(plan) == 0 {
@@ -166,7 +165,7 @@ func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, er
 			fmt.Fprintf(opt.Progress, "[calibrate %5.0fs] "+format+"\n", append([]any{time.Since(start).Seconds()}, a...)...)
 		}
 	}
-	res := &Result{}
+	res := &CalibrateResult{}
 	if err := warmUp(ctx, r, plan[0], opt, res, logf); err != nil {
 		return res, err
 	}
@@ -180,7 +179,7 @@ func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, er
 			logf("link measurement failed (latency will be 0): %v", err)
 		} else {
 			res.Link = &l
-			logf("link: median round trip %s, %.1f MB/s bulk", medianDur(l.RTTs), float64(l.Bytes)/max(l.Time.Seconds(), 1e-9)/1e6)
+			logf("link: median round trip %s, %.1f MB/s bulk", models.Median(l.RTTs).Round(10*time.Microsecond), float64(l.Bytes)/max(l.Time.Seconds(), 1e-9)/1e6)
 		}
 	}
 	names := map[string]bool{}
@@ -214,10 +213,10 @@ func Run(ctx context.Context, r Runner, lp LinkProber, opt Options) (*Result, er
 // calibrateStep runs step i of n (repetition i/planLen) and keeps its record;
 // a failed migration is listed in res.Failed, only an interruption or a
 // record that cannot be emitted is returned.
-func calibrateStep(ctx context.Context, r Runner, st Step, i, n, planLen int, opt Options, res *Result, names map[string]bool, logf func(string, ...any)) error {
+func calibrateStep(ctx context.Context, r Runner, st Step, i, n, planLen int, opt CalibrateOptions, res *CalibrateResult, names map[string]bool, logf func(string, ...any)) error {
 	logf("migration %d/%d: %s, %s (%s, %s/s over %s)", i+1, n, st.Scenario.Name, st.Technique,
 		st.Scenario.Memory.Size, models.ByteSize(st.Scenario.Workload.DirtyRate), models.ByteSize(st.Scenario.Workload.WWSBytes(st.Scenario.Memory)))
-	failed, err := runKept(ctx, r, st.Scenario, st.Technique, i/planLen, RoleCalibration, &res.Records, opt, logf, "  FAILED: %v")
+	failed, err := runKept(ctx, r, st.Scenario, st.Technique, i/planLen, models.RoleCalibration, &res.Records, opt, logf, "  FAILED: %v")
 	if err != nil {
 		return err
 	}
@@ -236,8 +235,8 @@ func calibrateStep(ctx context.Context, r Runner, st Step, i, n, planLen int, op
 // logs its metrics. A failed migration is logged with failure's format and
 // returned as failed; err is an interruption or a record that could not be
 // emitted.
-func runKept(ctx context.Context, r Runner, s models.Scenario, technique string, rep int, role string, kept *[]models.Record,
-	opt Options, logf func(string, ...any), failure string) (failed, err error) {
+func runKept(ctx context.Context, r Runner, s models.Scenario, technique string, rep int, role models.Role, kept *[]models.Record,
+	opt CalibrateOptions, logf func(string, ...any), failure string) (failed, err error) {
 	rec, rerr := r.Run(ctx, s, technique, rep)
 	if err := keep(rec, role, kept, opt.Emit); err != nil {
 		return nil, err
@@ -256,12 +255,12 @@ func runKept(ctx context.Context, r Runner, s models.Scenario, technique string,
 // warmUp runs opt.WarmupMigrations throwaway migrations of step st and keeps
 // their records in res.Warmup. A failed warm-up is reported and the
 // calibration goes on (only an interruption stops it).
-func warmUp(ctx context.Context, r Runner, st Step, opt Options, res *Result, logf func(string, ...any)) error {
+func warmUp(ctx context.Context, r Runner, st Step, opt CalibrateOptions, res *CalibrateResult, logf func(string, ...any)) error {
 	s := st.Scenario
 	s.Name = WarmupScenarioPrefix + strings.TrimPrefix(s.Name, PlanScenarioPrefix)
 	for i := 0; i < opt.WarmupMigrations; i++ {
 		logf("warm-up migration %d/%d: %s, %s (not fitted: the testbed's first operations are slower)", i+1, opt.WarmupMigrations, s.Name, st.Technique)
-		if _, err := runKept(ctx, r, s, st.Technique, i, RoleWarmup, &res.Warmup, opt, logf, "  warm-up FAILED (the calibration goes on): %v"); err != nil {
+		if _, err := runKept(ctx, r, s, st.Technique, i, models.RoleWarmup, &res.Warmup, opt, logf, "  warm-up FAILED (the calibration goes on): %v"); err != nil {
 			return err
 		}
 	}
@@ -270,7 +269,7 @@ func warmUp(ctx context.Context, r Runner, st Step, opt Options, res *Result, lo
 
 // keep gives a migration's record its role, appends it to kept and emits it
 // (emit may be nil); a runner that failed before it had a record has none.
-func keep(rec models.Record, role string, kept *[]models.Record, emit func(models.Record) error) error {
+func keep(rec models.Record, role models.Role, kept *[]models.Record, emit func(models.Record) error) error {
 	if rec.Scenario == "" {
 		return nil
 	}
@@ -320,12 +319,4 @@ func Describe(c models.Calibration) string {
 		fmt.Fprintf(&b, "  calibration scenarios: %s\n", strings.Join(c.Scenarios, ", "))
 	}
 	return b.String()
-}
-
-func medianDur(v []time.Duration) time.Duration {
-	f := make([]float64, len(v))
-	for i, d := range v {
-		f[i] = d.Seconds()
-	}
-	return models.Seconds(median(f)).Round(10 * time.Microsecond)
 }

@@ -1,4 +1,4 @@
-package cli
+package fidelity
 
 import (
 	"context"
@@ -7,20 +7,19 @@ import (
 	"time"
 
 	"github.com/migrlab/migrlab/models"
-	"github.com/migrlab/migrlab/real/calibrate"
 )
 
-// interleaved measures a comparison's real migrations between the
-// calibration's repetitions (calibrate.Options.AfterRepetition). A testbed
-// that speeds up or slows down over a run (on the TCG testbed the
+// Interleaved measures a comparison's real migrations between the
+// calibration's repetitions (CalibrateOptions.AfterRepetition = After). A
+// testbed that speeds up or slows down over a run (on the TCG testbed the
 // calibration's repetitions moved by up to 25 % within one demo) then drifts
 // under the calibration and the validation alike, instead of separating them.
 // The validation's repetitions are spread the same way: repetition k of every
 // scenario runs before repetition k+1 of any, so a noisy quarter of an hour
 // cannot hold all the migrations of one scenario. Afterwards Replay predicts
 // the measured records as a comparison would have.
-type interleaved struct {
-	runner   calibrate.Runner
+type Interleaved struct {
+	runner   Runner
 	chunks   [][]validationUnit
 	records  []models.Record
 	took     time.Duration
@@ -34,10 +33,11 @@ type validationUnit struct {
 	rep      int
 }
 
-// newInterleaved spreads the scenarios' repetitions over reps calibration
+// NewInterleaved spreads the scenarios' repetitions over reps calibration
 // repetitions (at least one), in contiguous runs of the repetition-major
 // order: first repetition 0 of every scenario, then repetition 1, and so on.
-func newInterleaved(r calibrate.Runner, scenarios []models.Scenario, reps int, progress io.Writer) *interleaved {
+// progress (nil: none) gets a line per migration.
+func NewInterleaved(r Runner, scenarios []models.Scenario, reps int, progress io.Writer) *Interleaved {
 	reps = max(reps, 1)
 	var units []validationUnit
 	for k := 0; ; k++ {
@@ -51,7 +51,7 @@ func newInterleaved(r calibrate.Runner, scenarios []models.Scenario, reps int, p
 			break
 		}
 	}
-	v := &interleaved{runner: r, chunks: make([][]validationUnit, reps), progress: progress}
+	v := &Interleaved{runner: r, chunks: make([][]validationUnit, reps), progress: progress}
 	for u, unit := range units {
 		c := u * reps / len(units)
 		v.chunks[c] = append(v.chunks[c], unit)
@@ -59,25 +59,25 @@ func newInterleaved(r calibrate.Runner, scenarios []models.Scenario, reps int, p
 	return v
 }
 
-// after runs the real migrations given to calibration repetition rep. The
+// After runs the real migrations given to calibration repetition rep. The
 // techniques' order turns by one per repetition (cold, pre-copy, MiGrror;
 // then pre-copy, MiGrror, cold; ...), so no technique always runs first
 // after a calibration migration. A failed migration is kept as a failed
 // record; only an interruption is returned.
-func (v *interleaved) after(ctx context.Context, rep int) error {
+func (v *Interleaved) After(ctx context.Context, rep int) error {
 	if rep >= len(v.chunks) {
 		return nil
 	}
 	start := time.Now()
 	defer func() { v.took += time.Since(start) }()
 	for _, u := range v.chunks[rep] {
-		run, _ := calibrate.Techniques(u.scenario)
+		run, _ := Techniques(u.scenario)
 		for i := range run {
 			t := run[(i+u.rep)%len(run)]
 			if v.progress != nil {
 				fmt.Fprintf(v.progress, "[validation] %s %s rep %d: real migration (after calibration repetition %d)\n", u.scenario.Name, t, u.rep, rep+1)
 			}
-			rec, err := calibrate.RunRecord(ctx, v.runner, u.scenario, t, u.rep)
+			rec, err := RunRecord(ctx, v.runner, u.scenario, t, u.rep)
 			v.records = append(v.records, rec)
 			if err != nil && ctx.Err() != nil {
 				return err
@@ -87,8 +87,14 @@ func (v *interleaved) after(ctx context.Context, rep int) error {
 	return nil
 }
 
-// replay is the runner that hands the measured records to a comparison.
-func (v *interleaved) replay() *calibrate.Replay {
-	rp, _ := calibrate.NewReplay(v.records)
+// Records are the measured validation records so far.
+func (v *Interleaved) Records() []models.Record { return v.records }
+
+// Took is the time spent in the validation's migrations.
+func (v *Interleaved) Took() time.Duration { return v.took }
+
+// Replay is the runner that hands the measured records to a comparison.
+func (v *Interleaved) Replay() *Replay {
+	rp, _ := NewReplay(v.records)
 	return rp
 }

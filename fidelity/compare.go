@@ -1,4 +1,4 @@
-package calibrate
+package fidelity
 
 import (
 	"context"
@@ -10,26 +10,16 @@ import (
 	"time"
 
 	"github.com/migrlab/migrlab/models"
-	"github.com/migrlab/migrlab/reports"
 	"github.com/migrlab/migrlab/sim"
-)
-
-// Roles of scenarios in a comparison (as reports uses them).
-const (
-	RoleCalibration = reports.RoleCalibration
-	RoleValidation  = reports.RoleValidation
-	// RoleWarmup is the role of a warm-up migration's records: measured to
-	// show the testbed's drift, never fitted nor scored.
-	RoleWarmup = reports.RoleWarmup
 )
 
 // RoleOf returns the role of a scenario in a comparison under calibration c:
 // calibration if c was derived from it, validation otherwise.
-func RoleOf(c models.Calibration, scenario string) string {
+func RoleOf(c models.Calibration, scenario string) models.Role {
 	if slices.Contains(c.Scenarios, scenario) {
-		return RoleCalibration
+		return models.RoleCalibration
 	}
-	return RoleValidation
+	return models.RoleValidation
 }
 
 // Predictor predicts a migration from a scenario: the simulator (and the
@@ -150,7 +140,7 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 				n++
 				logf("%d/%d %s [%s] %s rep %d: real migration", n, total, s.Name, role, t, rep)
 				rec, err := RunRecord(ctx, r, s, t, rep)
-				if rec.Role != RoleWarmup { // a replayed warm-up stays one
+				if rec.Role != models.RoleWarmup { // a replayed warm-up stays one
 					rec.Role = role
 				}
 				if err := emit(rec); err != nil {
@@ -194,7 +184,7 @@ func summaryLine(real models.Record, preds []models.Record) string {
 	if real.Error == "" {
 		fmt.Fprintf(&b, "real: downtime %.2fs, %.2f MiB, %d live rounds", real.Metrics.DowntimeS,
 			float64(real.Metrics.BytesSent)/(1<<20), real.Metrics.LiveRounds)
-		if st, ok := real.Metrics.Extra[extraOrchestratorSteal]; ok && st >= noteworthySteal {
+		if st, ok := real.Metrics.Extra[models.ExtraOrchestratorSteal]; ok && st >= noteworthySteal {
 			fmt.Fprintf(&b, " (host CPU %.0f %% stolen)", 100*st)
 		}
 	} else {

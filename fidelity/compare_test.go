@@ -1,4 +1,4 @@
-package calibrate
+package fidelity
 
 import (
 	"bytes"
@@ -14,18 +14,21 @@ import (
 
 func TestRoleOf(t *testing.T) {
 	c := models.Calibration{Scenarios: []string{"calibration-16MiB", "calibration-64MiB"}}
-	for _, tc := range []struct{ scenario, want string }{
-		{"calibration-16MiB", RoleCalibration},
-		{"calibration-64MiB", RoleCalibration},
-		{"calibration-16MiB/x", RoleValidation},
-		{"demo/dirty_rate=1MiB/s", RoleValidation},
-		{"", RoleValidation},
+	for _, tc := range []struct {
+		scenario string
+		want     models.Role
+	}{
+		{"calibration-16MiB", models.RoleCalibration},
+		{"calibration-64MiB", models.RoleCalibration},
+		{"calibration-16MiB/x", models.RoleValidation},
+		{"demo/dirty_rate=1MiB/s", models.RoleValidation},
+		{"", models.RoleValidation},
 	} {
 		if got := RoleOf(c, tc.scenario); got != tc.want {
 			t.Errorf("RoleOf(%q) = %q, want %q", tc.scenario, got, tc.want)
 		}
 	}
-	if got := RoleOf(models.Calibration{}, "x"); got != RoleValidation {
+	if got := RoleOf(models.Calibration{}, "x"); got != models.RoleValidation {
 		t.Errorf("no calibration scenarios: %q", got)
 	}
 }
@@ -74,9 +77,9 @@ func TestComparePipeline(t *testing.T) {
 	backends := map[string]int{}
 	for _, rec := range recs {
 		backends[rec.Backend]++
-		want := RoleValidation
+		want := models.RoleValidation
 		if rec.Scenario == "cal" {
-			want = RoleCalibration
+			want = models.RoleCalibration
 		}
 		if rec.Role != want {
 			t.Errorf("%s %s %s: role %q, want %q", rec.Scenario, rec.Technique, rec.Backend, rec.Role, want)
@@ -122,7 +125,7 @@ func TestCompareKeepsGoing(t *testing.T) {
 	if len(r.runs) != 2 || len(recs) != 4 {
 		t.Fatalf("runs %v, %d records", r.runs, len(recs))
 	}
-	if recs[0].Error == "" || recs[0].Backend != models.BackendReal || recs[0].Role != RoleValidation {
+	if recs[0].Error == "" || recs[0].Backend != models.BackendReal || recs[0].Role != models.RoleValidation {
 		t.Errorf("failed record %+v", recs[0])
 	}
 	ct, _ := reports.Compare(recs)
@@ -167,7 +170,7 @@ func TestReplay(t *testing.T) {
 		if again[i].Backend == models.BackendReal && again[i].Metrics.DowntimeS != recs[i].Metrics.DowntimeS {
 			t.Errorf("record %d differs", i)
 		}
-		if again[i].Role != RoleCalibration {
+		if again[i].Role != models.RoleCalibration {
 			t.Errorf("record %d role %q", i, again[i].Role)
 		}
 	}
@@ -177,20 +180,20 @@ func TestReplay(t *testing.T) {
 	// A warm-up migration among the replayed records keeps its role, and so
 	// do its predictions: it is never scored.
 	warm := recs[0]
-	warm.Scenario, warm.Role = WarmupScenarioPrefix+"8MiB", RoleWarmup
+	warm.Scenario, warm.Role = WarmupScenarioPrefix+"8MiB", models.RoleWarmup
 	rp, scenarios = NewReplay(append([]models.Record{warm}, recs...))
 	again, err = Compare(context.Background(), rp, scenarios, CompareOptions{Calibration: calib})
 	if err != nil {
 		t.Fatal(err)
 	}
-	roles := map[string]int{}
+	roles := map[models.Role]int{}
 	for _, r := range again {
 		if r.Scenario == warm.Scenario {
 			roles[r.Role]++
 		}
 	}
-	if roles[RoleWarmup] < 2 || len(roles) != 1 {
-		t.Errorf("replayed warm-up records by role: %v, want all %q (real and predictions)", roles, RoleWarmup)
+	if roles[models.RoleWarmup] < 2 || len(roles) != 1 {
+		t.Errorf("replayed warm-up records by role: %v, want all %q (real and predictions)", roles, models.RoleWarmup)
 	}
 }
 
@@ -206,10 +209,10 @@ func TestPhaseTables(t *testing.T) {
 	}
 	for i := range recs {
 		if recs[i].Backend == models.BackendReal && recs[i].Technique == "precopy" {
-			recs[i].Metrics.Extra = map[string]float64{extraOrchestratorSteal: 0.25}
+			recs[i].Metrics.Extra = map[string]float64{models.ExtraOrchestratorSteal: 0.25}
 		}
 	}
-	detail, summary := PhaseTables(recs)
+	detail, summary := reports.PhaseTables(recs)
 	// cold: 3 downtime phases + final bytes; precopy: all 7.
 	if len(detail.Rows) != 4+7 || len(summary.Rows) != 4+7 {
 		t.Fatalf("detail %d rows, summary %d rows", len(detail.Rows), len(summary.Rows))
@@ -228,7 +231,7 @@ func TestPhaseTables(t *testing.T) {
 			continue
 		}
 		sum := 0.0
-		for _, ph := range Phases[:3] {
+		for _, ph := range reports.Phases[:3] {
 			v, ok := ph.Of(r)
 			if !ok {
 				t.Fatalf("%s: no %s", r.Technique, ph.Name)
@@ -244,11 +247,11 @@ func TestPhaseTables(t *testing.T) {
 // TestSummaryLineNamesHostSteal: a measured migration on a contended host says so.
 func TestSummaryLineNamesHostSteal(t *testing.T) {
 	r := models.Record{Backend: models.BackendReal, Metrics: models.Metrics{DowntimeS: 30, BytesSent: 1 << 20, LiveRounds: 2,
-		Extra: map[string]float64{extraOrchestratorSteal: 0.123}}}
+		Extra: map[string]float64{models.ExtraOrchestratorSteal: 0.123}}}
 	if got, want := summaryLine(r, nil), "real: downtime 30.00s, 1.00 MiB, 2 live rounds (host CPU 12 % stolen)"; got != want {
 		t.Errorf("summaryLine = %q, want %q", got, want)
 	}
-	r.Metrics.Extra[extraOrchestratorSteal] = 0.01
+	r.Metrics.Extra[models.ExtraOrchestratorSteal] = 0.01
 	if got := summaryLine(r, nil); strings.Contains(got, "stolen") {
 		t.Errorf("1 %% steal: %q, want no note", got)
 	}

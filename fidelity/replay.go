@@ -1,4 +1,4 @@
-package calibrate
+package fidelity
 
 import (
 	"context"
@@ -24,7 +24,7 @@ type replayKey struct {
 // technique and repetition) and returns the scenarios they ran, in order of
 // first appearance, with the techniques and repetitions recorded. Roles are
 // dropped, the comparison assigns them again, but for warm-up migrations'
-// (RoleWarmup): they stay out of the scores.
+// (models.RoleWarmup): they stay out of the scores.
 func NewReplay(recs []models.Record) (*Replay, []models.Scenario) {
 	r := &Replay{recs: map[replayKey]models.Record{}}
 	var scenarios []models.Scenario
@@ -37,7 +37,7 @@ func NewReplay(recs []models.Record) (*Replay, []models.Scenario) {
 		if _, dup := r.recs[k]; dup {
 			continue
 		}
-		if rec.Role != RoleWarmup {
+		if rec.Role != models.RoleWarmup {
 			rec.Role = ""
 		}
 		r.recs[k] = rec

@@ -1,4 +1,4 @@
-package calibrate
+package fidelity
 
 import (
 	"errors"
@@ -45,7 +45,7 @@ func Fit(s Samples, link *Link) (models.Calibration, error) {
 	if len(s.Base) == 0 {
 		f.errs = append(f.errs, errors.New("base memory: no full dump (a pre-copy first round or a cold dump) among the samples"))
 	}
-	c.BaseMemory = models.ByteSize(math.Max(0, median(s.Base)))
+	c.BaseMemory = models.ByteSize(math.Max(0, models.Median(s.Base)))
 	f.link(link)
 	f.transfer()
 	f.dumps()
@@ -87,8 +87,8 @@ func (f *fitter) polling() {
 	if len(f.s.DirtyScan) == 0 {
 		return
 	}
-	f.c.Costs.DirtyScan = dur(median(f.s.DirtyScan))
-	f.c.Costs.DirtyPollInterval = dur(median(f.s.PollInterval))
+	f.c.Costs.DirtyScan = dur(models.Median(f.s.DirtyScan))
+	f.c.Costs.DirtyPollInterval = dur(models.Median(f.s.PollInterval))
 }
 
 // snapshot sets Costs.Snapshot, the median over the live rounds of when
@@ -96,7 +96,7 @@ func (f *fitter) polling() {
 // rounds: zero, the dirty set taken when the round starts).
 func (f *fitter) snapshot() {
 	if len(f.s.Snapshot) > 0 {
-		f.c.Costs.Snapshot = dur(median(f.s.Snapshot))
+		f.c.Costs.Snapshot = dur(models.Median(f.s.Snapshot))
 	}
 }
 
@@ -117,7 +117,7 @@ func (f *fitter) link(l *Link) {
 	if lf, err := FitPoints(FitLink, "bytes", "seconds", pts); err == nil {
 		f.c.Fits = append(f.c.Fits, lf)
 	}
-	f.c.Network.Latency = models.Duration(dur(median(rtts) / 2))
+	f.c.Network.Latency = models.Duration(dur(models.Median(rtts) / 2))
 }
 
 // transfer sets the bandwidth and the transfer setup from the frozen
@@ -251,8 +251,8 @@ func (f *fitter) dumps() {
 		c.Costs.DumpPerPage = dur(live.Slope)
 	}
 	// The median is robust to the occasional slow podman call of a round.
-	c.Costs.RoundSetup = dur(median(residuals(livePts, c.Costs.DumpPerPage.Seconds())))
-	c.Costs.Freeze = dur(median(f.s.Freeze))
+	c.Costs.RoundSetup = dur(models.Median(residuals(livePts, c.Costs.DumpPerPage.Seconds())))
+	c.Costs.Freeze = dur(models.Median(f.s.Freeze))
 	setup := func(pts []Point) models.Duration {
 		return dur(mean(residuals(pts, c.Costs.FinalPerPage().Seconds())) - c.Costs.Freeze.Seconds() - c.Costs.RoundSetup.Seconds())
 	}
@@ -307,8 +307,8 @@ func (f *fitter) overheads() {
 			live = append(live, float64(r.Overhead))
 		}
 	}
-	f.c.Costs.RoundOverhead = models.ByteSize(math.Max(0, math.Round(median(live))))
-	f.c.Costs.FinalOverhead = models.ByteSize(math.Max(0, math.Round(median(final))))
+	f.c.Costs.RoundOverhead = models.ByteSize(math.Max(0, math.Round(models.Median(live))))
+	f.c.Costs.FinalOverhead = models.ByteSize(math.Max(0, math.Round(models.Median(final))))
 }
 
 // restore sets the restore costs. When CRIU's share of every restore is
@@ -322,7 +322,7 @@ func (f *fitter) overheads() {
 func (f *fitter) restore() {
 	c := &f.c
 	c.Costs.RestoreAllPages = true
-	c.Costs.Resume = dur(median(f.s.ResumeGap))
+	c.Costs.Resume = dur(models.Median(f.s.ResumeGap))
 	rs := f.s.Restore
 	if len(rs) == 0 {
 		f.errs = append(f.errs, errors.New("restore: no completed restore among the samples"))
@@ -364,7 +364,7 @@ func (f *fitter) restore() {
 			return
 		}
 	}
-	c.Costs.RestoreBase = dur(median(ys(all)))
+	c.Costs.RestoreBase = dur(models.Median(ys(all)))
 }
 
 // restorePart fits one part of the restore: a line when it grows with x,
@@ -375,7 +375,7 @@ func (f *fitter) restorePart(name, x string, pts []Point) (base, per float64) {
 			return fit.Intercept, fit.Slope
 		}
 	}
-	return median(ys(pts)), 0
+	return models.Median(ys(pts)), 0
 }
 
 // FitPoints is models.FitLine over points.
@@ -412,19 +412,6 @@ func dur(sec float64) models.Duration {
 		return 0
 	}
 	return models.Duration(models.Seconds(sec))
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 0 {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
-	return s[n/2]
 }
 
 func mean(v []float64) float64 {

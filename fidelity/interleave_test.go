@@ -1,17 +1,20 @@
-package cli
+package fidelity
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/migrlab/migrlab/examples"
 	"github.com/migrlab/migrlab/models"
-	"github.com/migrlab/migrlab/real/calibrate"
+	"github.com/migrlab/migrlab/reports"
 	"github.com/migrlab/migrlab/sim"
 )
 
@@ -76,7 +79,7 @@ func TestInterleavedSpreadsScenariosOverRepetitions(t *testing.T) {
 		{[]string{"a3", "b3", "c3"}, 3, []string{"a0+b0+c0", "a1+b1+c1", "a2+b2+c2"}},
 		{[]string{"a2", "b1", "c2"}, 3, []string{"a0+b0", "c0+a1", "c1"}},
 	} {
-		if got := names(newInterleaved(nil, sc(c.scenarios...), c.reps, nil).chunks); !slices.Equal(got, c.want) {
+		if got := names(NewInterleaved(nil, sc(c.scenarios...), c.reps, nil).chunks); !slices.Equal(got, c.want) {
 			t.Errorf("%v over %d repetitions: %v, want %v", c.scenarios, c.reps, got, c.want)
 		}
 	}
@@ -87,21 +90,21 @@ func TestInterleavedSpreadsScenariosOverRepetitions(t *testing.T) {
 // record, and the comparison predicts the measured records without running
 // them again.
 func TestInterleavedCalibrationAndValidation(t *testing.T) {
-	r := &simAsReal{c: testCalibration(), fail: map[string]bool{"demo-rate-512k/precopy/0": true}}
+	r := &simAsReal{c: synthCalibration(), fail: map[string]bool{"demo-rate-512k/precopy/0": true}}
 	scenarios, iv, res := calibrateInterleaved(t, r, 0)
-	p := calibrate.PlanScenarioPrefix
+	p := PlanScenarioPrefix
 	want := []string{p + "8MiB/precopy/0", p + "8MiB/cold/0", p + "12MiB/precopy/0", p + "24MiB/cold/0", "demo-rate-128k/cold/0", "demo-rate-128k/precopy/0", "demo-rate-128k/migrror/0",
 		p + "8MiB/precopy/1", p + "8MiB/cold/1", p + "12MiB/precopy/1", p + "24MiB/cold/1", "demo-rate-512k/cold/0", "demo-rate-512k/precopy/0", "demo-rate-512k/migrror/0"}
 	if !slices.Equal(r.runs, want) {
 		t.Fatalf("order %v\nwant  %v", r.runs, want)
 	}
-	if len(iv.records) != 6 || iv.records[4].Error == "" || iv.records[4].Scenario != "demo-rate-512k" {
-		t.Fatalf("measured %d records; the failed one: %+v", len(iv.records), iv.records[4])
+	if len(iv.Records()) != 6 || iv.Records()[4].Error == "" || iv.Records()[4].Scenario != "demo-rate-512k" {
+		t.Fatalf("measured %d records; the failed one: %+v", len(iv.Records()), iv.Records()[4])
 	}
 	dir := t.TempDir()
-	run := compareRun{runner: iv.replay(), calib: res.Calibration, scenarios: scenarios, dir: dir, title: "t",
-		progress: io.Discard, stdout: io.Discard, format: "markdown"}
-	all, err := run.do(context.Background())
+	run := Comparison{Runner: iv.Replay(), Calibration: res.Calibration, Scenarios: scenarios, Dir: dir, Title: "t",
+		Progress: io.Discard, Stdout: io.Discard, Format: reports.FormatMarkdown}
+	all, err := run.Run(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "CRIU died") {
 		t.Errorf("comparison error %v, want the recorded failure", err)
 	}
@@ -110,7 +113,7 @@ func TestInterleavedCalibrationAndValidation(t *testing.T) {
 	}
 	real, predicted := 0, 0
 	for _, rec := range all {
-		if rec.Role != calibrate.RoleValidation {
+		if rec.Role != models.RoleValidation {
 			t.Errorf("%s %s %s: role %q", rec.Scenario, rec.Technique, rec.Backend, rec.Role)
 		}
 		switch rec.Backend {
@@ -123,7 +126,12 @@ func TestInterleavedCalibrationAndValidation(t *testing.T) {
 	if real != 6 || predicted != 6 { // a failed migration's prediction is kept, unpaired
 		t.Errorf("%d real and %d sim records, want 6 and 6", real, predicted)
 	}
-	back, err := readRecordsFile(filepath.Join(dir, "records.jsonl"))
+	f, err := os.Open(filepath.Join(dir, "records.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := models.ReadRecords(f)
+	f.Close()
 	if err != nil || len(back) != len(all) {
 		t.Errorf("records.jsonl: %d records, %v", len(back), err)
 	}
@@ -134,9 +142,9 @@ func TestInterleavedCalibrationAndValidation(t *testing.T) {
 // and repetition 1 after the second, its techniques turned by one; the
 // comparison then scores each scenario's median as well as every migration.
 func TestInterleavedRepetitions(t *testing.T) {
-	r := &simAsReal{c: testCalibration()}
+	r := &simAsReal{c: synthCalibration()}
 	scenarios, iv, res := calibrateInterleaved(t, r, 2)
-	p := calibrate.PlanScenarioPrefix
+	p := PlanScenarioPrefix
 	want := []string{p + "8MiB/precopy/0", p + "8MiB/cold/0", p + "12MiB/precopy/0", p + "24MiB/cold/0",
 		"demo-rate-128k/cold/0", "demo-rate-128k/precopy/0", "demo-rate-128k/migrror/0",
 		"demo-rate-512k/cold/0", "demo-rate-512k/precopy/0", "demo-rate-512k/migrror/0",
@@ -147,9 +155,9 @@ func TestInterleavedRepetitions(t *testing.T) {
 		t.Fatalf("order %v\nwant  %v", r.runs, want)
 	}
 	var out strings.Builder
-	run := compareRun{runner: iv.replay(), calib: res.Calibration, scenarios: scenarios, dir: t.TempDir(), title: "t",
-		progress: io.Discard, stdout: &out, format: "markdown"}
-	all, err := run.do(context.Background())
+	run := Comparison{Runner: iv.Replay(), Calibration: res.Calibration, Scenarios: scenarios, Dir: t.TempDir(), Title: "t",
+		Progress: io.Discard, Stdout: &out, Format: reports.FormatMarkdown}
+	all, err := run.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,14 +172,25 @@ func TestInterleavedRepetitions(t *testing.T) {
 // calibrateInterleaved runs a two-repetition calibration on r with the 128k
 // and 512k demo scenarios (reps repetitions each; 0: the files' own)
 // measured between its repetitions.
-func calibrateInterleaved(t *testing.T, r *simAsReal, reps int) ([]models.Scenario, *interleaved, *calibrate.Result) {
+func calibrateInterleaved(t *testing.T, r *simAsReal, reps int) ([]models.Scenario, *Interleaved, *CalibrateResult) {
 	t.Helper()
-	scenarios, err := loadScenarioFiles([]string{"../../examples/compare-rate-128k.yaml", "../../examples/compare-rate-512k.yaml"}, "", reps)
-	if err != nil {
-		t.Fatal(err)
+	var scenarios []models.Scenario
+	for _, name := range []string{"compare-rate-128k.yaml", "compare-rate-512k.yaml"} {
+		b, err := examples.FS.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := models.ParseScenario(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reps != 0 {
+			s.Repetitions = reps
+		}
+		scenarios = append(scenarios, s)
 	}
-	iv := newInterleaved(r, scenarios, 2, io.Discard)
-	res, err := calibrate.Run(context.Background(), r, nil, calibrate.Options{Repeat: 2, AfterRepetition: iv.after})
+	iv := NewInterleaved(r, scenarios, 2, io.Discard)
+	res, err := Calibrate(context.Background(), r, nil, CalibrateOptions{Repeat: 2, AfterRepetition: iv.After})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package calibrate
+package fidelity
 
 import (
 	"fmt"
@@ -82,27 +82,14 @@ type Samples struct {
 	Snapshot []float64
 }
 
-// Extra keys of real records that calibration reads (see real.Env.Extra;
-// extraOrchestratorSteal is real.ExtraOrchestratorSteal, the share of the
-// orchestrator's CPU stolen during the migration).
-const (
-	extraRestoreS          = "restore_s"
-	extraRestoreCRIU       = "restore_criu_s"
-	extraPagesRestored     = "restore_pages_restored"
-	extraFinalFreezing     = "final_freezing_s"
-	extraDirtyScan         = "dirty_scan_median_s"
-	extraPollInterval      = "dirty_poll_interval_s"
-	extraOrchestratorSteal = "orchestrator_cpu_steal"
-)
-
 // Extract adds the observations of successful real single-container
 // records to the samples; other records (and warm-up migrations, role
-// RoleWarmup) are skipped. It returns how many records it used.
+// models.RoleWarmup) are skipped. It returns how many records it used.
 func (s *Samples) Extract(recs ...models.Record) int {
 	used := 0
 	for _, r := range recs {
-		if r.Backend != models.BackendReal || r.Error != "" || len(r.Rounds) == 0 || r.Role == RoleWarmup ||
-			r.Params.Group.Containers > 1 || r.Metrics.Extra["members"] > 1 {
+		if r.Backend != models.BackendReal || r.Error != "" || len(r.Rounds) == 0 || r.Role == models.RoleWarmup ||
+			r.Params.Group.Containers > 1 || r.Metrics.Extra[models.ExtraMembers] > 1 {
 			continue
 		}
 		final := r.Rounds[len(r.Rounds)-1]
@@ -136,24 +123,24 @@ func (s *Samples) Extract(recs ...models.Record) int {
 			}
 		}
 		ex := r.Metrics.Extra
-		if rs, ok := ex[extraRestoreS]; ok && rs > 0 {
-			pages := ex[extraPagesRestored]
+		if rs, ok := ex[models.ExtraRestore]; ok && rs > 0 {
+			pages := ex[models.ExtraPagesRestored]
 			if pages <= 0 {
 				// The pages of the container: what a restore from images loads.
 				pages = float64(r.Params.Memory.Size)/page + restoredEstimate(r, page)
 			}
 			s.Restore = append(s.Restore, RestoreSample{Pages: pages, FinalPages: float64(final.Pages), TotalS: rs,
-				CRIUS: ex[extraRestoreCRIU], Chained: len(live) > 0})
+				CRIUS: ex[models.ExtraRestoreCRIU], Chained: len(live) > 0})
 			if wall := r.Metrics.DowntimeS - final.DurationS; wall > 0 {
 				s.ResumeGap = append(s.ResumeGap, wall-rs)
 			}
 		}
-		if f, ok := ex[extraFinalFreezing]; ok {
+		if f, ok := ex[models.ExtraFinalFreezing]; ok {
 			s.Freeze = append(s.Freeze, f)
 		}
-		if d := ex[extraDirtyScan]; d > 0 {
+		if d := ex[models.ExtraDirtyScan]; d > 0 {
 			s.DirtyScan = append(s.DirtyScan, d)
-			s.PollInterval = append(s.PollInterval, ex[extraPollInterval])
+			s.PollInterval = append(s.PollInterval, ex[models.ExtraDirtyPollInterval])
 		}
 	}
 	return used

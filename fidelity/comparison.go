@@ -1,0 +1,91 @@
+package fidelity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/migrlab/migrlab/internal/buildinfo"
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/reports"
+	"github.com/migrlab/migrlab/reports/bundle"
+)
+
+// Comparison is one sim-vs-real comparison and its report directory: every
+// scenario migrated by Runner (for real, or replayed) and predicted under
+// Calibration (Compare), the records streamed to Dir/records.jsonl as they
+// come, then the report directory written (reports/bundle) and the
+// comparison's tables rendered to Stdout.
+type Comparison struct {
+	Runner      Runner
+	Calibration models.Calibration
+	Scenarios   []models.Scenario
+	// Extra records (for example the calibration's own) go into the report
+	// before the comparison's.
+	Extra []models.Record
+	// Dir is the report directory.
+	Dir string
+	// Title heads report.md; Command and Versions are recorded in it.
+	Title    string
+	Command  []string
+	Versions map[string]string
+	// Analytic adds the closed-form model's predictions.
+	Analytic bool
+	// Progress gets a line per step (nil: none); Stdout the tables in Format.
+	Progress io.Writer
+	Stdout   io.Writer
+	Format   reports.Format
+}
+
+// Run runs the comparison and writes the report directory, also after a
+// failed migration or an interrupt (with what was measured). It returns
+// every record of the report; the error joins the comparison's and the
+// report's.
+func (c Comparison) Run(ctx context.Context) ([]models.Record, error) {
+	progress, stdout := orDiscard(c.Progress), orDiscard(c.Stdout)
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(filepath.Join(c.Dir, bundle.RecordsFile))
+	if err != nil {
+		return nil, fmt.Errorf("records: %w", err)
+	}
+	defer f.Close()
+	w := models.NewRecordWriter(f)
+	for _, x := range c.Extra {
+		if err := w.Write(x); err != nil {
+			return nil, err
+		}
+	}
+	recs, cerr := Compare(ctx, c.Runner, c.Scenarios, CompareOptions{
+		Calibration: c.Calibration, Predictor: SimPredictor{NoAnalytic: !c.Analytic},
+		Provenance: buildinfo.Provenance(), Progress: progress, Emit: w.Write,
+	})
+	f.Close()
+	all := append(slices.Clone(c.Extra), recs...)
+	calib := c.Calibration
+	if _, err := bundle.Write(c.Dir, bundle.Input{Title: c.Title, Records: all, Calibration: &calib,
+		Command: c.Command, Versions: c.Versions}); err != nil {
+		return all, errors.Join(cerr, fmt.Errorf("report directory: %w", err))
+	}
+	pairs, scores := reports.ComparisonTables(all)
+	_, phases := reports.PhaseTables(all)
+	for _, t := range append(append([]reports.Table{pairs}, scores...), phases) {
+		if err := reports.Render(stdout, c.Format, t); err != nil {
+			return all, err
+		}
+	}
+	fmt.Fprintf(progress, "report: %s (%s, %s, %s, %s/)\n", c.Dir, bundle.ReportFile, bundle.PhasesFile, bundle.RecordsFile, bundle.PlotsDir)
+	return all, cerr
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}

@@ -1,0 +1,48 @@
+package fidelity
+
+import (
+	"errors"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+)
+
+// ErrNothingToFit means records hold no successful real single-container
+// migration to fit a calibration from.
+var ErrNothingToFit = errors.New("no successful real single-container record to fit")
+
+// Refit fits a calibration from the records of an earlier calibration,
+// without a testbed. prev, when not nil, is an earlier calibration (of any
+// schema) whose testbed, hosts and link latency are kept; otherwise the
+// testbed's name comes from the records' provenance.
+func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, error) {
+	var s Samples
+	if s.Extract(recs...) == 0 {
+		return models.Calibration{}, ErrNothingToFit
+	}
+	var link *Link
+	if prev != nil {
+		if rtt := 2 * prev.Network.Latency.Duration(); rtt > 0 {
+			link = &Link{RTTs: []time.Duration{rtt}}
+		}
+	}
+	cal, err := Fit(s, link)
+	if err != nil {
+		return cal, err
+	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if r.Backend == models.BackendReal && r.Error == "" && !seen[r.Scenario] {
+			seen[r.Scenario] = true
+			cal.Scenarios = append(cal.Scenarios, r.Scenario)
+		}
+	}
+	if prev != nil {
+		cal.Testbed, cal.Hosts = prev.Testbed, prev.Hosts
+	}
+	if cal.Testbed == "" && len(recs) > 0 {
+		cal.Testbed = recs[0].Provenance.Host["testbed"]
+	}
+	cal.Created = time.Now().UTC().Format(time.RFC3339)
+	return cal, nil
+}
