@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/migrlab/migrlab/internal/mtls"
 	"github.com/migrlab/migrlab/testbed"
+	"github.com/migrlab/migrlab/testbed/mtls"
 )
 
 // agentPort is the port the e2e agents listen on (installAgents' --listen).

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/migrlab/migrlab/internal/mtls"
 	"github.com/migrlab/migrlab/testbed"
+	"github.com/migrlab/migrlab/testbed/mtls"
 )
 
 // Private-link addresses the root modules give their hosts (variables.tf

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/migrlab/migrlab/internal/mtls"
 	"github.com/migrlab/migrlab/testbed"
+	"github.com/migrlab/migrlab/testbed/mtls"
 )
 
 func readCert(t *testing.T, path string) *x509.Certificate {

@@ -8,7 +8,7 @@
 // link. Each agent is reached through an SSH connection to its host (verifying
 // the host key recorded in the testbed's hosts file, package testbed), so the agents listen on loopback
 // and on the private link only; on both they require mutual TLS with the
-// testbed's certificates (package internal/mtls), the orchestrator
+// testbed's certificates (package testbed/mtls), the orchestrator
 // presenting its own client certificate.
 package real
 
@@ -23,9 +23,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/migrlab/migrlab/internal/mtls"
 	"github.com/migrlab/migrlab/real/agent"
 	"github.com/migrlab/migrlab/testbed"
+	"github.com/migrlab/migrlab/testbed/mtls"
 	"golang.org/x/crypto/ssh"
 )
 

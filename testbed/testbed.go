@@ -87,7 +87,7 @@ func (f Facts) Map(accel string) map[string]string {
 }
 
 // AgentTLS locates the orchestrator's client certificate for a host's agent
-// (mutual TLS; see package internal/mtls). The files live in the testbed's
+// (mutual TLS; see package testbed/mtls). The files live in the testbed's
 // keys/tls/ directory and are removed by Down.
 type AgentTLS struct {
 	// CAFile is the testbed CA's certificate (verifies the agent).

@@ -6,8 +6,8 @@ import (
 	"os"
 
 	"github.com/migrlab/migrlab/internal/buildinfo"
-	"github.com/migrlab/migrlab/internal/mtls"
 	"github.com/migrlab/migrlab/real/agent"
+	"github.com/migrlab/migrlab/testbed/mtls"
 	"github.com/urfave/cli/v2"
 )
 

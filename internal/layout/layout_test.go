@@ -126,7 +126,7 @@ func TestRulesCatchAViolation(t *testing.T) {
 		{listed{module + "real", []string{module + "models", module + "testbed"}}, false},
 		{listed{module + "real", []string{module + "infra"}}, true},
 		{listed{module + "real/agent", []string{module + "sim"}}, true},
-		{listed{module + "models", []string{module + "internal/mtls"}}, true},
+		{listed{module + "models", []string{module + "testbed/mtls"}}, true},
 		{listed{module + "reports/plot", []string{module + "reports", module + "models"}}, false},
 		{listed{module + "reports/bundle", []string{module + "fidelity"}}, true},
 		{listed{module + "e2e", []string{module + "sim", module + "real"}}, true},

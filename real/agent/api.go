@@ -10,7 +10,7 @@
 // # Listeners
 //
 // Every listener serves HTTPS with mutual TLS (Config.TLS): a caller must
-// present a certificate of the testbed's CA (package internal/mtls). A
+// present a certificate of the testbed's CA (package testbed/mtls). A
 // listener on a loopback address serves the whole API to the orchestrator's
 // certificate; the orchestrator reaches it through an SSH tunnel, so the
 // control API is never exposed on a network. A peer agent's (host)

@@ -19,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/migrlab/migrlab/internal/mtls"
+	"github.com/migrlab/migrlab/testbed/mtls"
 )
 
 // Config configures an agent. Zero values mean the defaults.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/migrlab/migrlab/internal/mtls"
+	"github.com/migrlab/migrlab/testbed/mtls"
 )
 
 // testPKI is a testbed CA with identities issued by it.
