@@ -37,8 +37,9 @@ sim-demo: build
 # Everything CI runs: static checks, unit tests, then the end-to-end tests on a local testbed.
 test: check unit e2e
 
-# Formatting, vet and Terraform checks.
+# Formatting, go.mod tidiness, vet and Terraform checks.
 check:
+    go mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
     test -z "$(gofmt -l $(git ls-files '*.go'))" || { gofmt -l $(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
     go vet -tags '{{podman_tags}}' ./...
     scripts/terraform-check
