@@ -61,6 +61,6 @@ faults: build
 bench:
     go test -run '^$' -bench . -benchmem ./sim/
 
-# The recorded 10,000-scenario sweep figure (README).
+# The recorded 10,000-scenario sweep figure (docs/concepts.md, Performance).
 sweep-bench: build
-    bin/migrlab sweep --size-check examples/sweep-10k.yaml --out /dev/null
+    time bin/migrlab sweep -q --out /dev/null examples/sweep-10k.yaml

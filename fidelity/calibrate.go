@@ -1,7 +1,8 @@
 // How a calibration is derived (Calibrate, then Fit).
 //
-// Calibration runs a few small real migrations (the plan: pre-copy of a
-// small container, a cold migration of a large one) and derives every
+// Calibration runs a few small real migrations (the plan, PlanFor: pre-copies
+// of a small container and of one half again as large, cold migrations of
+// the small one and of a large one) and derives every
 // parameter from the per-phase timings in their records, so that it costs few
 // podman operations beyond the migrations themselves:
 //

@@ -121,6 +121,12 @@ func Demo(ctx context.Context, opt DemoOptions) (err error) {
 		return err
 	}
 	tm.Accel = hosts.Accel
+	// Released before the teardown above (deferred first, runs last).
+	unlock, err := testbed.Lock(hosts.Dir, "migrlab demo")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	octx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	tb, err := real.Open(octx, hosts)
 	cancel()

@@ -59,7 +59,7 @@ func Down(ctx context.Context, name string, opts ...Option) error {
 		p.printf("not present, nothing to do")
 		return nil
 	}
-	unlock, err := l.lock()
+	unlock, err := l.lock("migrlab testbed down")
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func Down(ctx context.Context, name string, opts ...Option) error {
 	if err := os.RemoveAll(l.dir()); err != nil {
 		return fmt.Errorf("infra: removing %s: %w", l.dir(), err)
 	}
-	os.Remove(l.lockFile())
+	os.Remove(testbed.LockPath(l.dir()))
 	p.printf("down in %.0fs", p.elapsed().Seconds())
 	return nil
 }

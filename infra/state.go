@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"syscall"
 
 	"github.com/migrlab/migrlab/testbed"
 )
@@ -74,26 +73,19 @@ func (l layout) knownHosts() string               { return filepath.Join(l.keyDi
 func (l layout) varsFile(b testbed.Backend) string {
 	return filepath.Join(l.workdir(b), "terraform.tfvars.json")
 }
-func (l layout) lockFile() string { return filepath.Join(l.root, "testbeds", "."+l.name+".lock") }
 func (l layout) stateFile(b testbed.Backend) string {
 	return filepath.Join(l.workdir(b), "terraform.tfstate")
 }
 
-// lock takes an exclusive lock on the testbed so that Up and Down of one
-// testbed never run at the same time. The returned func releases it.
-func (l layout) lock() (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(l.lockFile()), 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(l.lockFile(), os.O_CREATE|os.O_RDWR, 0o600)
+// lock takes the testbed's exclusive lock (testbed.Lock) so that Up and
+// Down never run at the same time as each other or as a migration on it.
+// The returned func releases it.
+func (l layout) lock(holder string) (func(), error) {
+	unlock, err := testbed.Lock(l.dir(), holder)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("infra: testbed %q: %w", l.name, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("infra: testbed %q is busy (another up/down holds %s)", l.name, l.lockFile())
-	}
-	return func() { f.Close() }, nil
+	return unlock, nil
 }
 
 // writeModules copies the embedded Terraform modules into the testbed,

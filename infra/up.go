@@ -39,7 +39,7 @@ func Up(ctx context.Context, spec Spec) (*testbed.Testbed, error) {
 			return nil, err
 		}
 	}
-	unlock, err := l.lock()
+	unlock, err := l.lock("migrlab testbed up")
 	if err != nil {
 		return nil, err
 	}

@@ -171,7 +171,7 @@ const (
 	DefaultMaxScenarios = 100000
 	// MaxSweepScenarios is the most scenarios a sweep runs without --force,
 	// whatever its max_scenarios says: at the sweep-10k example's pace
-	// (README, Performance) a million scenarios of three techniques take
+	// (docs/concepts.md, Performance) a million scenarios of three techniques take
 	// about two minutes of CPU and write some 4 GB of records.
 	MaxSweepScenarios = 1000000
 )

@@ -11,7 +11,7 @@ import (
 // start unless --force is given.
 const (
 	// MaxSweepEvents bounds the estimated simulator events of a sweep. The
-	// sweep-10k example (README, Performance) processes 15.1 million events
+	// sweep-10k example (docs/concepts.md, Performance) processes 15.1 million events
 	// in 1.3 s of CPU, about 90 ns per event; 10^10 events are some 15
 	// minutes of CPU on that machine (more under load, and a sweep that
 	// large writes tens of GB of records).

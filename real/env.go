@@ -40,6 +40,10 @@ type Env struct {
 	// or the final dump, was expected to send).
 	predicted map[int]int64
 	resumed   bool
+	// restoring is set once the target was asked to restore: from then on a
+	// copy may run there, and the source may run again only after the
+	// target confirmed that none does.
+	restoring bool
 	// scans are the wall times of the source agent's dirty-memory
 	// measurements (Dirty after the first round): what a mirror that polls
 	// for changes waits on beside PollInterval.
@@ -244,6 +248,9 @@ func (e *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 func (e *Env) Resume(ctx context.Context) (models.ResumeInfo, error) {
 	ctx, cancel := e.step(ctx)
 	defer cancel()
+	e.mu.Lock()
+	e.restoring = true
+	e.mu.Unlock()
 	start := e.Now()
 	rep, err := e.dst.Agent.Restore(ctx, e.c.ID)
 	end := e.Now()
@@ -273,9 +280,9 @@ func (e *Env) Resumed() bool {
 	return e.resumed
 }
 
-// Finish ends a migration that resumed on the target: only then is the
-// source's copy (stopped, checkpointed) removed, with the chain and archives
-// on both hosts.
+// Finish ends a migration whose copy on the target runs and was verified:
+// only then is the source's copy (stopped, checkpointed) removed, with the
+// chain and archives on both hosts.
 func (e *Env) Finish(ctx context.Context) error {
 	if !e.Resumed() {
 		return errors.New("finish: the container was not confirmed running on the target")
@@ -292,11 +299,30 @@ func (e *Env) Finish(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Abort rolls back a migration that did not resume on the target, so that
-// exactly one copy runs: the target's partial state (received rounds, a
-// Created or failed container) is removed and the container runs on the
-// source again (restored from its kept checkpoint if it was frozen).
-// After a resume on the target it is Finish.
+// Reject marks a copy that resumed on the target as not to be kept (it
+// failed its verification): Abort then removes it and runs the container
+// on the source again.
+func (e *Env) Reject() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.resumed = false
+}
+
+// ErrTargetUnconfirmed means a rollback stopped short of resuming the
+// source: the target was asked to restore and did not confirm that no copy
+// runs there, so the source copy stays checkpointed (nothing runs, its data
+// is kept) until `migrlab recover` can tell.
+var ErrTargetUnconfirmed = errors.New("the target did not confirm that no copy runs there")
+
+// Abort rolls back a migration that did not resume on the target (or whose
+// copy there was rejected), so that exactly one copy runs: the target's
+// state (received rounds, a created, failed or rejected container) is
+// removed and the container runs on the source again (restored from its
+// kept checkpoint if it was frozen). Once the target was asked to restore,
+// the source runs again only if the target positively confirms that no copy
+// runs and none can start there; otherwise Abort returns
+// ErrTargetUnconfirmed and leaves the source checkpointed. After a resume on
+// the target it is Finish.
 func (e *Env) Abort(ctx context.Context) error {
 	if e.Resumed() {
 		return e.Finish(ctx)
@@ -304,8 +330,17 @@ func (e *Env) Abort(ctx context.Context) error {
 	ctx, cancel := e.step(ctx)
 	defer cancel()
 	var errs []error
-	if err := e.forgetTarget(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("cleaning the target: %w", err))
+	clean := e.forgetTarget(ctx)
+	if e.restoreAsked() {
+		if err := e.confirmNoTargetCopy(ctx, clean); err != nil {
+			e.logf("not resuming the source: %v", err)
+			return fmt.Errorf("%w: %s: %v; the copy on %s stays checkpointed (not running, its data kept)",
+				ErrTargetUnconfirmed, e.dst.Name, err, e.src.Name)
+		}
+	} else if clean != nil {
+		// No restore was asked for: no copy can run on the target, only
+		// received data is left there.
+		errs = append(errs, fmt.Errorf("cleaning the target: %w", clean))
 	}
 	c, err := e.src.Agent.Rollback(ctx, e.c.ID)
 	if err != nil {
@@ -314,6 +349,30 @@ func (e *Env) Abort(ctx context.Context) error {
 		e.logf("rolled back: running on %s again (pid %d)", e.src.Name, c.PID)
 	}
 	return errors.Join(errs...)
+}
+
+func (e *Env) restoreAsked() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.restoring
+}
+
+// confirmNoTargetCopy returns nil only when the target removed the
+// migration (clean is Forget's error) and then reports no container with
+// its ID: the target's agent restores under the container's lock, which
+// Forget waits for, so no restore can start after it.
+func (e *Env) confirmNoTargetCopy(ctx context.Context, clean error) error {
+	if clean != nil {
+		return fmt.Errorf("removing its copy failed: %w", clean)
+	}
+	c, there, err := e.dst.Agent.Inspect(ctx, e.c.ID)
+	switch {
+	case err != nil:
+		return fmt.Errorf("inspecting it failed: %w", err)
+	case there:
+		return fmt.Errorf("a copy is still there (%s)", c.State)
+	}
+	return nil
 }
 
 // AgentRestartWait is how long Abort waits for a target agent that does not

@@ -12,6 +12,7 @@ import (
 
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real/agent"
+	"github.com/migrlab/migrlab/real/probe"
 )
 
 // fakeAgent is an agent that answers from canned values and logs the calls.
@@ -23,6 +24,15 @@ type fakeAgent struct {
 	pages uint64   // pages per round
 	// dirtyDelay is how long a dirty-memory measurement takes.
 	dirtyDelay time.Duration
+	// present: a copy of the container is on this host (a restore makes
+	// one, a Forget with remove removes it unless forgetKeeps).
+	present, forgetKeeps bool
+	// forgetFails makes Forget answer 500.
+	forgetFails bool
+	// verifyMismatch makes the workload's memory verification fail.
+	verifyMismatch bool
+	// stopped: the copy present here is stopped (checkpointed), not running.
+	stopped bool
 }
 
 func (f *fakeAgent) handler() http.Handler {
@@ -35,9 +45,25 @@ func (f *fakeAgent) handler() http.Handler {
 		fail := f.fail != "" && strings.HasSuffix(r.URL.Path, f.fail)
 		var v any
 		switch {
-		case fail:
+		case fail, f.forgetFails && r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/v1/incoming/"):
 			w.WriteHeader(http.StatusInternalServerError)
 			v = map[string]string{"error": "injected failure"}
+		case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/v1/incoming/"):
+			if r.URL.Query().Get("remove") == "true" && !f.forgetKeeps {
+				f.present = false
+			}
+			w.WriteHeader(http.StatusNoContent)
+		case r.Method == http.MethodGet && r.URL.Path == "/v1/containers/"+testID:
+			if !f.present {
+				w.WriteHeader(http.StatusNotFound)
+				v = map[string]string{"error": "no such container"}
+				break
+			}
+			v = agent.Container{ID: testID, Running: !f.stopped, State: map[bool]string{true: "exited", false: "running"}[f.stopped], PID: 42}
+		case strings.HasSuffix(r.URL.Path, "/v1/probe"):
+			v = probe.Reply{Seq: 10, Writes: 5}
+		case strings.HasSuffix(r.URL.Path, "/v1/verify"):
+			v = probe.Reply{Seq: 11, Writes: 6, Verify: &probe.VerifyResult{Match: !f.verifyMismatch, Writes: 6}}
 		case strings.HasSuffix(r.URL.Path, "/dirty"):
 			d := f.dirty[0]
 			if len(f.dirty) > 1 {
@@ -56,10 +82,15 @@ func (f *fakeAgent) handler() http.Handler {
 				Stats:    agent.DumpStats{PagesWritten: 10, FrozenTime: 4 * time.Millisecond},
 				Transfer: agent.Transfer{Bytes: 51200, Time: time.Millisecond}}
 		case strings.HasSuffix(r.URL.Path, "/restore"):
+			f.present = true
 			v = agent.RestoreReport{RestoreTime: 7 * time.Millisecond, Stats: agent.RestoreStats{PagesRestored: 16400},
 				Container: agent.Container{Running: true, PID: 42}}
 		case strings.HasSuffix(r.URL.Path, "/rollback"):
+			f.stopped = false
 			v = agent.Container{Running: true, PID: 7}
+		case r.Method == http.MethodDelete && r.URL.Path == "/v1/containers/"+testID:
+			f.present = false
+			w.WriteHeader(http.StatusNoContent)
 		default:
 			w.WriteHeader(http.StatusNoContent)
 		}
@@ -87,9 +118,19 @@ func fakeHosts(t *testing.T, src, dst *fakeAgent) (*Host, *Host) {
 	return h1, h2
 }
 
+func testContainer() agent.Container {
+	return agent.Container{ID: testID, Name: "c", PID: 99, Running: true}
+}
+
+// closeAgent makes h's agent unreachable (nothing listens at its address).
+func closeAgent(t *testing.T, h *Host) {
+	t.Helper()
+	h.Agent = agent.NewClient(h.Name, "127.0.0.1:1", nil)
+}
+
 func newTestEnv(t *testing.T, src, dst *fakeAgent) *Env {
 	h1, h2 := fakeHosts(t, src, dst)
-	e, err := NewEnv(context.Background(), h1, h2, agent.Container{ID: testID, Name: "c", PID: 99, Running: true},
+	e, err := NewEnv(context.Background(), h1, h2, testContainer(),
 		EnvOptions{Memory: 64 << 20, PollInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -27,7 +27,7 @@ const (
 	// cancelled context in the library).
 	FaultSigint FaultKind = "sigint"
 	// FaultKill kills the orchestrator (SIGKILL; CLI only): the migration
-	// is recovered from its journal by `migrlab testbed recover` or the next
+	// is recovered from its journal by `migrlab recover` or the next
 	// run on the testbed.
 	FaultKill FaultKind = "kill"
 )

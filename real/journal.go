@@ -7,21 +7,31 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/migrlab/migrlab/real/probe"
 )
 
 // A journal entry records a migration in progress in the testbed's state
 // directory (migrations/PID-CONTAINER.json): written before the technique
-// runs, removed once the migration ended in a consistent state (finished on
-// the target or rolled back to the source). An entry whose orchestrator is
-// gone (killed mid-migration) is what Recover repairs, like libvirt
-// recovering its migration jobs after a daemon restart.
+// runs, rewritten at every phase, removed once the migration ended in a
+// consistent state (finished on the target or rolled back to the source).
+// An entry whose orchestrator is gone (killed mid-migration) is what Recover
+// repairs, like libvirt recovering its migration jobs after a daemon
+// restart. Every write is atomic (a temporary file, fsync, rename), so a
+// crash leaves the previous entry or the new one, never a torn one.
 type journalEntry struct {
-	PID     int             `json:"pid"`
-	Started time.Time       `json:"started"`
-	Source  string          `json:"source"`
-	Target  string          `json:"target"`
+	PID     int       `json:"pid"`
+	Started time.Time `json:"started"`
+	Source  string    `json:"source"`
+	Target  string    `json:"target"`
+	// Phase is the migration's last phase: migrating (the technique runs),
+	// verifying (the copies on the target are checked), finishing (the
+	// source copies are removed) or rolling back.
+	Phase   string          `json:"phase"`
+	Updated time.Time       `json:"updated"`
 	ProbeID string          `json:"probe_id,omitempty"`
 	Members []journalMember `json:"members"`
 }
@@ -33,29 +43,118 @@ type journalMember struct {
 	TargetAddr string `json:"target_addr"`
 }
 
+// Journal phases.
+const (
+	phaseMigrating   = "migrating"
+	phaseVerifying   = "verifying"
+	phaseFinishing   = "finishing"
+	phaseRollingBack = "rolling back"
+)
+
 func journalDir(tb *Testbed) string { return filepath.Join(tb.Dir, "migrations") }
 
-// journal writes the runner's entry; the returned function removes it.
-func (r *runner) journal() func() {
+// journal is the runner's entry; its zero value (no testbed directory)
+// writes nothing.
+type journal struct {
+	path  string
+	entry journalEntry
+	logf  func(string, ...any)
+}
+
+// journal writes the runner's entry.
+func (r *runner) journal() *journal {
 	if r.tb == nil || r.tb.Dir == "" {
-		return func() {}
+		return &journal{}
 	}
 	e := journalEntry{PID: os.Getpid(), Started: time.Now().UTC(), Source: r.src.Name, Target: r.dst.Name, ProbeID: r.probeID}
 	for _, m := range r.out.Members {
 		e.Members = append(e.Members, journalMember{Name: m.Name, ID: m.ID, SourceAddr: m.SourceAddr, TargetAddr: m.TargetAddr})
 	}
-	dir := journalDir(r.tb)
-	p := filepath.Join(dir, fmt.Sprintf("%d-%s.json", e.PID, e.Members[0].ID[:12]))
-	b, _ := json.MarshalIndent(e, "", "  ")
+	j := &journal{path: filepath.Join(journalDir(r.tb), fmt.Sprintf("%d-%s.json", e.PID, e.Members[0].ID[:12])), entry: e, logf: r.logf}
+	j.phase(phaseMigrating)
+	return j
+}
+
+// phase records that the migration entered phase p.
+func (j *journal) phase(p string) {
+	if j.path == "" {
+		return
+	}
+	j.entry.Phase, j.entry.Updated = p, time.Now().UTC()
+	b, _ := json.MarshalIndent(j.entry, "", "  ")
+	if err := writeFileSync(j.path, b); err != nil {
+		j.logf("journal: %v (a killed run could not be recovered automatically)", err)
+	}
+}
+
+// done removes the entry: the migration ended in a consistent state.
+func (j *journal) done() {
+	if j.path != "" {
+		os.Remove(j.path)
+	}
+}
+
+// writeFileSync writes b to path atomically and durably: a temporary file in
+// the same directory, fsynced, renamed over path, and the directory fsynced.
+func writeFileSync(path string, b []byte) error {
+	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		r.logf("journal: %v (a killed run could not be recovered automatically)", err)
-		return func() {}
+		return err
 	}
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		r.logf("journal: %v (a killed run could not be recovered automatically)", err)
-		return func() {}
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
 	}
-	return func() { os.Remove(p) }
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// ErrRecoveryPending means the testbed's journal holds a migration that a
+// killed orchestrator left half-done: a new run could destroy the copy that
+// recovery must restore.
+var ErrRecoveryPending = errors.New("a migration that a killed migrlab left half-done awaits recovery")
+
+// checkNoPendingRecovery fails with ErrRecoveryPending when tb's journal
+// holds an entry of an orchestrator that is no longer running.
+func checkNoPendingRecovery(tb *Testbed) error {
+	if tb == nil || tb.Dir == "" {
+		return nil
+	}
+	ents, _ := os.ReadDir(journalDir(tb))
+	for _, de := range ents {
+		if strings.HasPrefix(de.Name(), ".") || !strings.HasSuffix(de.Name(), ".json") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(journalDir(tb), de.Name()))
+		var e journalEntry
+		if err == nil && json.Unmarshal(b, &e) == nil && alive(e.PID) {
+			continue
+		}
+		return fmt.Errorf("testbed %s: %w (%s): run `migrlab recover --testbed %s` first",
+			tb.Name, ErrRecoveryPending, filepath.Join(journalDir(tb), de.Name()), tb.Name)
+	}
+	return nil
 }
 
 // alive reports whether process pid exists.
@@ -102,6 +201,9 @@ func Recover(ctx context.Context, tb *Testbed, progress func(format string, a ..
 	var out []Recovered
 	var errs []error
 	for _, de := range ents {
+		if strings.HasPrefix(de.Name(), ".") || !strings.HasSuffix(de.Name(), ".json") {
+			continue // a temporary file of an interrupted write
+		}
 		p := filepath.Join(dir, de.Name())
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -160,44 +262,71 @@ func recoverMember(ctx context.Context, src, dst *Host, m journalMember, progres
 			break
 		}
 		if time.Now().After(deadline) {
-			return rec, fmt.Errorf("the target %s does not answer: cannot tell whether a copy runs there: %w", dst.Name, err)
+			return rec, fmt.Errorf("the target %s does not answer: cannot tell whether a copy runs there (the source copy is left as it is): %w", dst.Name, err)
 		}
 		sleepCtx(ctx, 2*time.Second)
 	}
-	addr := m.SourceAddr
 	switch {
 	case onTarget && !(onSrc && sc.Running):
-		rec.Action, rec.Host, addr = "finished", dst.Name, m.TargetAddr
-		if err := src.Agent.Remove(ctx, m.ID); err != nil {
-			return rec, fmt.Errorf("removing the source copy: %w", err)
+		// Keep the target's copy only once it answers with intact memory;
+		// the source's checkpointed copy is removed after that, never before.
+		v, verr := verifyAt(ctx, src, m.TargetAddr)
+		if verr == nil {
+			rec.Action, rec.Host = "finished", dst.Name
+			if err := src.Agent.Remove(ctx, m.ID); err != nil {
+				return rec, fmt.Errorf("removing the source copy: %w", err)
+			}
+			if err := dst.Agent.Forget(ctx, m.ID, false); err != nil {
+				return rec, fmt.Errorf("cleaning the target: %w", err)
+			}
+			return verified(rec, v, m, progress), nil
 		}
-		if err := dst.Agent.Forget(ctx, m.ID, false); err != nil {
-			return rec, fmt.Errorf("cleaning the target: %w", err)
+		if !onSrc {
+			return rec, fmt.Errorf("the copy on %s failed its verification (%v) and the source %s has no copy to roll back to: left running on %s",
+				dst.Name, verr, src.Name, dst.Name)
 		}
+		progress("%s: the copy on %s failed its verification (%v): rolling back to %s", m.Name, dst.Name, verr, src.Name)
 	case !onSrc:
 		return rec, fmt.Errorf("no copy on the source %s and none running on the target %s: the workload is lost", src.Name, dst.Name)
-	default:
-		rec.Action, rec.Host = "rolled back", src.Name
-		if err := dst.Agent.Forget(ctx, m.ID, true); err != nil {
-			return rec, fmt.Errorf("cleaning the target: %w", err)
-		}
-		if _, err := src.Agent.Rollback(ctx, m.ID); err != nil {
-			return rec, err
-		}
 	}
-	v, err := src.Agent.Verify(ctx, addr)
+	rec.Action, rec.Host = "rolled back", src.Name
+	if err := dst.Agent.Forget(ctx, m.ID, true); err != nil {
+		return rec, fmt.Errorf("cleaning the target (the source copy is left as it is): %w", err)
+	}
+	if c, there, err := dst.Agent.Inspect(ctx, m.ID); err != nil || there {
+		return rec, fmt.Errorf("the target %s did not confirm that no copy runs there (%v, state %q): the source copy is left as it is", dst.Name, err, c.State)
+	}
+	if _, err := src.Agent.Rollback(ctx, m.ID); err != nil {
+		return rec, err
+	}
+	v, err := verifyAt(ctx, src, m.SourceAddr)
+	if err != nil {
+		return rec, fmt.Errorf("rolled back on %s: %w", src.Name, err)
+	}
+	return verified(rec, v, m, progress), nil
+}
+
+// verifyAt asks the workload at addr, from h's agent, to verify its memory,
+// for up to two minutes while it does not answer; an answer whose memory
+// does not verify is an error.
+func verifyAt(ctx context.Context, h *Host, addr string) (probe.Reply, error) {
+	v, err := h.Agent.Verify(ctx, addr)
 	for i := 0; err != nil && i < 60 && ctx.Err() == nil; i++ {
 		sleepCtx(ctx, 2*time.Second)
-		v, err = src.Agent.Verify(ctx, addr)
+		v, err = h.Agent.Verify(ctx, addr)
 	}
-	if err != nil {
-		return rec, fmt.Errorf("%s on %s does not answer at %s: %w", rec.Action, rec.Host, addr, err)
+	switch {
+	case err != nil:
+		return v, fmt.Errorf("it does not answer at %s: %w", addr, err)
+	case v.Verify == nil || !v.Verify.Match:
+		return v, errors.New("its memory checksum does not match")
 	}
-	rec.Seq, rec.Nonce = v.Seq, v.Nonce.String()
-	rec.Verified = v.Verify != nil && v.Verify.Match
-	progress("%s: %s, runs on %s (seq %d, nonce %s, memory verified %v)", m.Name, rec.Action, rec.Host, rec.Seq, rec.Nonce, rec.Verified)
-	if !rec.Verified {
-		return rec, errors.New("memory checksum does not match after the recovery")
-	}
-	return rec, nil
+	return v, nil
+}
+
+// verified fills rec from a verify reply and reports it.
+func verified(rec Recovered, v probe.Reply, m journalMember, progress func(string, ...any)) Recovered {
+	rec.Seq, rec.Nonce, rec.Verified = v.Seq, v.Nonce.String(), true
+	progress("%s: %s, runs on %s (seq %d, nonce %s, memory verified)", m.Name, rec.Action, rec.Host, rec.Seq, rec.Nonce)
+	return rec
 }

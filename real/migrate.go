@@ -16,7 +16,7 @@ import (
 // container that did not resume on the target back onto the source.
 func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) error {
 	r.logf("migrating %d container(s) %s -> %s with %s", len(r.envs), r.src.Name, r.dst.Name, t.Name())
-	unjournal := r.journal()
+	j := r.journal()
 	cpuStart, cpuStartOK := readCPUTimes(ProcStat)
 	epoch := time.Now()
 	envs := make([]models.Env, len(r.envs))
@@ -50,27 +50,87 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 	if err != nil {
 		r.failedAt = time.Now()
 		r.logf("migration failed: %v", err)
-		for _, e := range r.envs {
-			if aerr := e.Abort(actx); aerr != nil {
-				r.abortErr = errors.Join(r.abortErr, fmt.Errorf("%s: %w", e.c.Name, aerr))
-			}
+		j.phase(phaseRollingBack)
+		err = r.rollBack(actx, err, r.envs)
+		if r.abortErr == nil {
+			j.done()
 		}
-		if r.abortErr != nil {
-			r.logf("the rollback failed: the journal in %s keeps the migration for `migrlab testbed recover %s`", journalDir(r.tb), r.tb.Name)
-			return errors.Join(err, fmt.Errorf("rollback failed: %w", r.abortErr))
-		}
-		unjournal()
 		return err
 	}
-	for _, e := range r.envs {
-		if ferr := e.Finish(actx); ferr != nil {
-			err = errors.Join(err, fmt.Errorf("%s: %w", e.c.Name, ferr))
+	j.phase(phaseVerifying)
+	// Every copy on the target must answer with intact memory before its
+	// source copy and checkpoint are removed; a copy that does not is
+	// removed and the container runs on the source again.
+	var rejected []*Env
+	for i, e := range r.envs {
+		if verr := r.confirmOnTarget(actx, r.out.Members[i]); verr != nil {
+			r.logf("%s: the copy on %s failed its verification: %v", e.c.Name, r.dst.Name, verr)
+			e.Reject()
+			rejected = append(rejected, e)
+			err = errors.Join(err, fmt.Errorf("%s: the copy on the target failed its verification (the source copy is kept): %w", e.c.Name, verr))
 		}
 	}
-	if err == nil {
-		unjournal()
+	if len(rejected) > 0 {
+		r.failedAt = time.Now()
+		j.phase(phaseRollingBack)
+		err = r.rollBack(actx, err, rejected)
 	}
-	return err
+	j.phase(phaseFinishing)
+	var finishErr error
+	for _, e := range r.envs {
+		if !e.Resumed() {
+			continue
+		}
+		if ferr := e.Finish(actx); ferr != nil {
+			finishErr = errors.Join(finishErr, fmt.Errorf("%s: %w", e.c.Name, ferr))
+		}
+	}
+	if r.abortErr == nil && finishErr == nil {
+		j.done()
+	}
+	return errors.Join(err, finishErr)
+}
+
+// rollBack aborts envs (every container that did not resume on the target,
+// or whose copy there was rejected) after cause; a rollback that fails is
+// kept in r.abortErr (the journal entry then stays, for `migrlab recover`).
+func (r *runner) rollBack(ctx context.Context, cause error, envs []*Env) error {
+	for _, e := range envs {
+		if aerr := e.Abort(ctx); aerr != nil {
+			r.abortErr = errors.Join(r.abortErr, fmt.Errorf("%s: %w", e.c.Name, aerr))
+		}
+	}
+	if r.abortErr != nil {
+		hint := "run `migrlab recover` on the testbed"
+		if r.tb != nil {
+			hint = fmt.Sprintf("the journal in %s keeps the migration: run `migrlab recover --testbed %s`", journalDir(r.tb), r.tb.Name)
+		}
+		r.logf("the rollback did not complete; %s", hint)
+		return errors.Join(cause, fmt.Errorf("rollback failed (%s): %w", hint, r.abortErr))
+	}
+	return cause
+}
+
+// confirmOnTarget checks that member m's copy on the target answers and that
+// its memory is intact (the workload recomputes its checksum), from the
+// source host over the private link, before the source copy is removed.
+func (r *runner) confirmOnTarget(ctx context.Context, m Member) error {
+	if err := r.waitAnswer(ctx, r.src, m.TargetAddr, 2*time.Minute); err != nil {
+		return fmt.Errorf("it does not answer at %s: %w", m.TargetAddr, err)
+	}
+	vctx, cancel := r.step(ctx)
+	defer cancel()
+	v, err := r.src.Agent.Verify(vctx, m.TargetAddr)
+	switch {
+	case err != nil:
+		return fmt.Errorf("memory verification: %w", err)
+	case v.Verify == nil:
+		return errors.New("memory verification: not a verify reply")
+	case !v.Verify.Match:
+		return fmt.Errorf("memory corrupted: checksum recomputed over the memory is %s, the incremental one is %s (after %d writes)",
+			v.Verify.Full, v.Verify.Incremental, v.Verify.Writes)
+	}
+	return nil
 }
 
 // check analyses the probes (client-side downtime, same nonce, counters

@@ -163,6 +163,9 @@ func Run(ctx context.Context, tb *Testbed, s models.Scenario, technique string, 
 	if f := opt.Inject; f != nil && f.Kind == FaultKill && opt.Interrupt == nil {
 		return fail(fmt.Errorf("--inject %s: killing the orchestrator is done by `migrlab run` itself; the library cannot kill its caller", f))
 	}
+	if err := checkNoPendingRecovery(tb); err != nil {
+		return fail(err)
+	}
 	r := &runner{s: s, opt: opt, tb: tb, src: out.Source, dst: out.Target, out: out}
 	defer r.cleanup()
 	if err := r.start(ctx, t.Name(), rep); err != nil {

@@ -51,7 +51,7 @@ func CalibrateCommand() *cli.Command {
 			&cli.StringFlag{Name: "sizes", Value: "8MiB,24MiB", Usage: "the two container `SIZES` of the calibration migrations"},
 			&cli.Int64Flag{Name: "link-bytes", Value: 16 << 20, Usage: "size of the bulk link transfer in bytes"},
 			warmupMigrationsFlag,
-			&cli.IntFlag{Name: "repeat", Value: 1, Usage: "run the calibration migrations `N` times and fit over all of them (each migration's noise weighs less; about 4 minutes more per repetition under TCG)"},
+			&cli.IntFlag{Name: "repeat", Value: 1, Usage: "run the calibration migrations `N` times and fit over all of them (each migration's noise weighs less; about 2-3 minutes more per repetition under TCG)"},
 			&cli.StringFlag{Name: "from-records", Usage: "fit from these calibration records (JSON Lines) instead of migrating"},
 			&cli.StringFlag{Name: "previous", Usage: "with --from-records: an earlier calibration `FILE` whose link latency, testbed and hosts are kept"},
 		),
@@ -75,14 +75,14 @@ func CalibrateCommand() *cli.Command {
 			}
 			ctx := c.Context
 			copt.Progress = c.App.ErrWriter
-			hosts, tb, err := openTestbed(ctx, c.String("testbed"), c.String("state-dir"))
+			tb, err := openTestbed(ctx, c)
 			if err != nil {
 				return err
 			}
 			defer tb.Close()
-			r := newRealRunner(tb, c)
+			r := newRealRunner(tb.Testbed, c)
 			r.LinkBytes = c.Int64("link-bytes")
-			res, err := fidelity.CalibrateTestbed(ctx, hosts, r, copt)
+			res, err := fidelity.CalibrateTestbed(ctx, tb.hosts, r, copt)
 			if res != nil && c.String("records") != "" {
 				if werr := fidelity.WriteRecordsFile(c.String("records"), slices.Concat(res.Warmup, res.Records)); werr != nil {
 					return werr
@@ -187,23 +187,45 @@ func calibrationOptions(c *cli.Context, repeatFlag string, plan []fidelity.Step)
 	return opt, nil
 }
 
-// openTestbed loads a testbed's state and connects to its agents.
-func openTestbed(ctx context.Context, name, stateDir string) (*testbed.Testbed, *real.Testbed, error) {
+// openedTestbed is a testbed a command migrates on: its hosts file, the
+// connections to its agents, and its lock, held until Close.
+type openedTestbed struct {
+	*real.Testbed
+	hosts  *testbed.Testbed
+	unlock func()
+}
+
+// Close closes the connections and releases the lock.
+func (t *openedTestbed) Close() error {
+	err := t.Testbed.Close()
+	t.unlock()
+	return err
+}
+
+// openTestbed loads a testbed's state, takes its lock for the command (no
+// other command migrates on it, nor brings it up or down, until Close) and
+// connects to its agents.
+func openTestbed(ctx context.Context, c *cli.Context) (*openedTestbed, error) {
 	var opts []infra.Option
-	if stateDir != "" {
-		opts = append(opts, infra.WithStateDir(stateDir))
+	if d := c.String("state-dir"); d != "" {
+		opts = append(opts, infra.WithStateDir(d))
 	}
-	itb, err := infra.Load(name, opts...)
+	hosts, err := infra.Load(c.String("testbed"), opts...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	unlock, err := testbed.Lock(hosts.Dir, "migrlab "+c.Command.Name)
+	if err != nil {
+		return nil, fmt.Errorf("testbed %s: %w", hosts.Name, err)
 	}
 	octx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	tb, err := real.Open(octx, itb)
+	tb, err := real.Open(octx, hosts)
 	if err != nil {
-		return nil, nil, err
+		unlock()
+		return nil, err
 	}
-	return itb, tb, nil
+	return &openedTestbed{Testbed: tb, hosts: hosts, unlock: unlock}, nil
 }
 
 // newRealRunner is the runner of the testbed flags' migrations on tb.

@@ -65,7 +65,7 @@ func CompareCommand() *cli.Command {
 				return UsageError{err}
 			}
 			ctx := c.Context
-			hosts, tb, err := openTestbed(ctx, c.String("testbed"), c.String("state-dir"))
+			tb, err := openTestbed(ctx, c)
 			if err != nil {
 				return err
 			}
@@ -74,9 +74,9 @@ func CompareCommand() *cli.Command {
 				fmt.Fprintf(c.App.ErrWriter, "warning: the calibration was made on testbed %q, comparing on %q\n", calib.Testbed, tb.Name)
 			}
 			_, err = fidelity.Comparison{
-				Runner: newRealRunner(tb, c), Calibration: calib, Scenarios: scenarios, Dir: c.String("out"),
+				Runner: newRealRunner(tb.Testbed, c), Calibration: calib, Scenarios: scenarios, Dir: c.String("out"),
 				Title:   "migrlab compare on testbed " + tb.Name,
-				Command: commandLine(c), Versions: fidelity.Versions(hosts), Analytic: !c.Bool("no-analytic"),
+				Command: commandLine(c), Versions: fidelity.Versions(tb.hosts), Analytic: !c.Bool("no-analytic"),
 				Progress: c.App.ErrWriter, Format: format, Stdout: c.App.Writer,
 			}.Run(ctx)
 			return interrupted(ctx, err)

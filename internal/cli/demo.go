@@ -43,7 +43,7 @@ func DemoCommand() *cli.Command {
 			&cli.DurationFlag{Name: "warmup", Value: 3 * time.Second, Usage: "how long each workload runs before its migration starts"},
 			warmupMigrationsFlag,
 			&cli.IntFlag{Name: "reps", Usage: "migrate each validation scenario and technique `N` times (overrides the scenarios'; the built-in ones say 1). With N >= 2 the report also scores each scenario's median, and each extra repetition adds about 7 minutes under TCG; just fidelity runs 3"},
-			&cli.IntFlag{Name: "calibration-repeat", Value: 3, Usage: "run the calibration migrations `N` times and fit over all of them (see migrlab calibrate --repeat; each repetition adds about 2 minutes under TCG; the more there are, the less one noisy migration weighs)"},
+			&cli.IntFlag{Name: "calibration-repeat", Value: 3, Usage: "run the calibration migrations `N` times and fit over all of them (see migrlab calibrate --repeat; each repetition adds about 2-3 minutes under TCG; the more there are, the less one noisy migration weighs)"},
 			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
 			&cli.BoolFlag{Name: "keep-testbed", Usage: "leave the testbed up at the end (tear it down with migrlab testbed down)"},
 		},

@@ -25,12 +25,12 @@ func RecoverCommand() *cli.Command {
 			&cli.StringFlag{Name: "state-dir", Usage: "testbed state root (default $MIGRLAB_STATE_DIR, $XDG_STATE_HOME/migrlab or ~/.local/state/migrlab)", EnvVars: []string{"MIGRLAB_STATE_DIR"}},
 		},
 		Action: func(c *cli.Context) error {
-			_, tb, err := openTestbed(c.Context, c.String("testbed"), c.String("state-dir"))
+			tb, err := openTestbed(c.Context, c)
 			if err != nil {
 				return err
 			}
 			defer tb.Close()
-			n, err := recoverTestbed(c.Context, c, tb)
+			n, err := recoverTestbed(c.Context, c, tb.Testbed)
 			if err == nil && n == 0 {
 				fmt.Fprintf(c.App.ErrWriter, "testbed %s: no interrupted migration to recover\n", tb.Name)
 			}

@@ -78,12 +78,12 @@ func runReal(c *cli.Context) error {
 	}
 	stderr := c.App.ErrWriter
 	ctx := c.Context
-	_, tb, err := openTestbed(ctx, c.String("testbed"), c.String("state-dir"))
+	tb, err := openTestbed(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer tb.Close()
-	if _, err := recoverTestbed(ctx, c, tb); err != nil {
+	if _, err := recoverTestbed(ctx, c, tb.Testbed); err != nil {
 		return fmt.Errorf("%w; run `migrlab recover --testbed %s` once the hosts are fixed", err, tb.Name)
 	}
 	interrupt := interruptSelf
@@ -107,7 +107,7 @@ func runReal(c *cli.Context) error {
 	for rep := 0; rep < s.Repetitions; rep++ {
 		for _, t := range s.Techniques {
 			fmt.Fprintf(stderr, "== %s, repetition %d\n", t, rep)
-			out, err := real.Run(ctx, tb, s, t, rep, opt)
+			out, err := real.Run(ctx, tb.Testbed, s, t, rep, opt)
 			if out != nil {
 				sink.prov = out.Record.Provenance
 				if werr := sink.write(out.Record); werr != nil {

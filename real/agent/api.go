@@ -20,7 +20,7 @@
 // this agent (POST /v1/incoming) with a random token that the sender must
 // present. Without TLS, Serve refuses to run unless Config.Insecure is set.
 //
-// # Checkpoint layout (see TESTBED.md)
+// # Checkpoint layout (docs/real.md, "Host facts the backend relies on")
 //
 // Pre-dump round K of container ID is written by
 // `runc checkpoint --pre-dump --image-path U/chain/rK --work-path U/chain/wK

@@ -119,7 +119,7 @@ func (p *podman) create(ctx context.Context, w WorkloadSpec) (Container, error) 
 	s.PortMappings = []nettypes.PortMapping{{
 		ContainerPort: uint16(w.ContainerPort), HostPort: uint16(w.HostPort), Protocol: "tcp,udp",
 	}}
-	// runc fails setting rlimits it inherits unbounded on some hosts (TESTBED.md).
+	// runc fails setting rlimits it inherits unbounded on some hosts (docs/real.md, "Host facts the backend relies on").
 	s.Rlimits = []spec.POSIXRlimit{{Type: "nofile", Hard: 1024, Soft: 1024}, {Type: "nproc", Hard: 1024, Soft: 1024}}
 	r, err := containers.CreateWithSpec(pc, s, nil)
 	if err != nil {

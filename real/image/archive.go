@@ -3,7 +3,7 @@
 // byte-for-byte deterministic: the same binary gives the same archive, hence
 // the same image ID on every host that loads it. A CRIU restore needs the
 // target to hold the image under the same ID as the source; two `podman
-// import`s of one root filesystem do not reliably give that (TESTBED.md).
+// import`s of one root filesystem do not reliably give that (docs/real.md, "Host facts the backend relies on").
 package image
 
 import (

@@ -5,7 +5,7 @@
 //
 // It only reads. It never writes /proc/PID/clear_refs: clearing the bits behind
 // CRIU's back makes the next pre-dump skip pages that did change, and the
-// restored memory is then silently wrong (TESTBED.md). Only CRIU clears them.
+// restored memory is then silently wrong (docs/real.md, "Host facts the backend relies on"). Only CRIU clears them.
 //
 // Soft-dirty needs a kernel with CONFIG_MEM_SOFT_DIRTY (x86_64, ppc64le, s390x;
 // not arm64). Without it the bit reads as 0 everywhere and every count of dirty

@@ -1,0 +1,129 @@
+package real
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+)
+
+// failAtRestore migrates with pre-copy on e up to a restore on the target
+// that fails: the target was asked to restore, so a copy may run there.
+func failAtRestore(t *testing.T, e *Env) {
+	t.Helper()
+	_, err := models.PreCopyTechnique{Stop: models.StopRules{MaxRounds: 1}}.Migrate(context.Background(), e)
+	if err == nil || !strings.Contains(err.Error(), "injected failure") {
+		t.Fatalf("Migrate error = %v, want the injected restore failure", err)
+	}
+}
+
+// TestAbortKeepsTheSourceUnlessTheTargetConfirms: after a restore was asked
+// for, the source runs again only when the target removed its copy and
+// reports none; a failed removal, a copy still there or a target that does
+// not answer leave the source checkpointed (no rollback), with
+// ErrTargetUnconfirmed.
+func TestAbortKeepsTheSourceUnlessTheTargetConfirms(t *testing.T) {
+	defer func(w time.Duration) { AgentRestartWait = w }(AgentRestartWait)
+	AgentRestartWait = 50 * time.Millisecond
+	for _, c := range []struct {
+		name       string
+		dst        *fakeAgent
+		down       bool // the target's agent stops answering after the restore
+		rollback   bool
+		unconfirmd bool
+	}{
+		{"target removed its copy", &fakeAgent{fail: "/restore", present: true}, false, true, false},
+		{"no copy was made", &fakeAgent{fail: "/restore"}, false, true, false},
+		{"removing the copy failed", &fakeAgent{fail: "/restore", present: true, forgetFails: true}, false, false, true},
+		{"the copy is still there", &fakeAgent{fail: "/restore", present: true, forgetKeeps: true}, false, false, true},
+		{"the target does not answer", &fakeAgent{fail: "/restore", present: true}, true, false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := &fakeAgent{dirty: []uint64{5}, pages: 100}
+			h1, h2 := fakeHosts(t, src, c.dst)
+			e, err := NewEnv(context.Background(), h1, h2, testContainer(), EnvOptions{Memory: 64 << 20, PollInterval: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			failAtRestore(t, e)
+			if c.down {
+				closeAgent(t, h2)
+			}
+			err = e.Abort(context.Background())
+			rolled := strings.Contains(src.log(), "/rollback")
+			if rolled != c.rollback || errors.Is(err, ErrTargetUnconfirmed) != c.unconfirmd {
+				t.Errorf("Abort: rolled back %v (want %v), error %v (unconfirmed: want %v)\ntarget: %s", rolled, c.rollback, err, c.unconfirmd, c.dst.log())
+			}
+			if strings.Contains(src.log(), "DELETE /v1/containers/") {
+				t.Error("Abort removed the source copy")
+			}
+			if c.unconfirmd && !strings.Contains(err.Error(), "stays checkpointed") {
+				t.Errorf("error %q: want it to say the source copy stays checkpointed", err)
+			}
+		})
+	}
+}
+
+// TestAbortBeforeRestoreRollsBackDespiteTargetErrors: before any restore was
+// asked for, no copy can run on the target, so a failed cleaning there does
+// not keep the source from running again (it is reported).
+func TestAbortBeforeRestoreRollsBackDespiteTargetErrors(t *testing.T) {
+	src, dst := &fakeAgent{dirty: []uint64{5}, pages: 100, fail: "/checkpoint"}, &fakeAgent{forgetFails: true}
+	e := newTestEnv(t, src, dst)
+	if _, err := (models.PreCopyTechnique{Stop: models.StopRules{MaxRounds: 1}}).Migrate(context.Background(), e); err == nil {
+		t.Fatal("Migrate succeeded despite the injected checkpoint failure")
+	}
+	err := e.Abort(context.Background())
+	if !strings.Contains(src.log(), "/rollback") || err == nil || errors.Is(err, ErrTargetUnconfirmed) || !strings.Contains(err.Error(), "cleaning the target") {
+		t.Errorf("Abort: error %v, source %s", err, src.log())
+	}
+}
+
+// TestRejectedCopyIsRemovedAndTheSourceResumes: a copy that resumed on the
+// target but is rejected (its verification failed) is removed there and the
+// source runs again from its kept checkpoint; the source copy is never
+// removed.
+func TestRejectedCopyIsRemovedAndTheSourceResumes(t *testing.T) {
+	src, dst := &fakeAgent{dirty: []uint64{5}, pages: 100}, &fakeAgent{}
+	e := newTestEnv(t, src, dst)
+	if _, err := (models.PreCopyTechnique{Stop: models.StopRules{MaxRounds: 1}}).Migrate(context.Background(), e); err != nil || !e.Resumed() {
+		t.Fatalf("Migrate: %v, resumed %v", err, e.Resumed())
+	}
+	e.Reject()
+	if err := e.Abort(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if dst.present || !strings.Contains(dst.log(), "?remove=true") || !strings.Contains(src.log(), "/rollback") || strings.Contains(src.log(), "DELETE /v1/containers/") {
+		t.Errorf("target copy present %v\ntarget: %s\nsource: %s", dst.present, dst.log(), src.log())
+	}
+}
+
+// TestMigrateVerifiesBeforeRemovingTheSource: the source copy is removed only
+// after the copy on the target answered with intact memory; a copy whose
+// memory does not verify is removed from the target and the container runs
+// on the source again.
+func TestMigrateVerifiesBeforeRemovingTheSource(t *testing.T) {
+	for _, mismatch := range []bool{false, true} {
+		src, dst := &fakeAgent{dirty: []uint64{5}, pages: 100, verifyMismatch: mismatch}, &fakeAgent{}
+		h1, h2 := fakeHosts(t, src, dst)
+		e, err := NewEnv(context.Background(), h1, h2, testContainer(), EnvOptions{Memory: 64 << 20, PollInterval: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &runner{opt: Options{StepTimeout: time.Minute}, src: h1, dst: h2, envs: []*Env{e},
+			out: &Outcome{Members: []Member{{Name: "c", ID: testID, SourceAddr: "10.10.0.1:9000", TargetAddr: "10.10.0.2:9000"}}}}
+		err = r.migrate(context.Background(), models.PreCopyTechnique{Stop: models.StopRules{MaxRounds: 1}}, nil)
+		log := src.log()
+		verified := strings.Index(log, "/v1/verify")
+		removed := strings.Index(log, "DELETE /v1/containers/"+testID)
+		switch {
+		case !mismatch && (err != nil || verified < 0 || removed < verified):
+			t.Errorf("verified copy: error %v; the source copy must be removed after the verification\n%s", err, log)
+		case mismatch && (err == nil || removed >= 0 || !strings.Contains(log, "/rollback") || dst.present):
+			t.Errorf("corrupted copy: error %v, target copy present %v; want it removed and the source rolled back, never removed\n%s", err, dst.present, log)
+		}
+	}
+}
