@@ -116,6 +116,11 @@ func normalize(s Spec) (Spec, error) {
 		if len(s.Servers) < 2 {
 			return s, fmt.Errorf("infra: ssh backend needs at least 2 servers, got %d", len(s.Servers))
 		}
+		for i, sv := range s.Servers {
+			if err := sv.validate(); err != nil {
+				return s, fmt.Errorf("infra: server %d: %w", i+1, err)
+			}
+		}
 		s.Hosts = len(s.Servers)
 	default:
 		return s, fmt.Errorf("infra: unknown backend %q (want local, ssh or aws)", s.Backend)

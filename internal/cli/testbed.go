@@ -178,13 +178,11 @@ func sshArgs(tb *testbed.Testbed, h testbed.Host, command []string) []string {
 		"-o", "UserKnownHostsFile=" + tb.KnownHosts,
 		"-o", "GlobalKnownHostsFile=/dev/null",
 		"-o", "StrictHostKeyChecking=yes",
-		h.SSHUser + "@" + h.SSHAddr,
+		// "--" ends ssh's options: neither the destination nor the
+		// command can be taken for one.
+		"--", h.SSHUser + "@" + h.SSHAddr,
 	}
-	if len(command) > 0 {
-		args = append(args, "--")
-		args = append(args, command...)
-	}
-	return args
+	return append(args, command...)
 }
 
 // printTestbed writes the testbed as a table of hosts or as JSON.

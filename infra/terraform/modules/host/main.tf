@@ -8,9 +8,14 @@ locals {
   # "type base64" only: drop a trailing comment of the host key line.
   host_key = join(" ", slice(split(" ", trimspace(var.host_key)), 0, 2))
   sudo     = var.user == "root" ? "" : "sudo -n "
-  remote   = "/var/tmp/migrlab"
-  tls      = var.agent_tls_cert != ""
-  tls_dir  = "/etc/migrlab/tls"
+  # A staging directory private to the SSH user: made 0700 if absent, and
+  # refused when it exists but is not a directory of that user (another
+  # local user could have made it to plant files the provisioners run as
+  # root). /var/tmp's sticky bit keeps others from replacing it afterwards.
+  remote  = "/var/tmp/migrlab-${var.user}"
+  stage   = "d=/var/tmp/migrlab-${var.user}; if [ -L \"$d\" ] || { [ -e \"$d\" ] && { [ ! -d \"$d\" ] || [ \"$(stat -c %u \"$d\")\" != \"$(id -u)\" ]; }; }; then echo \"migrlab[${var.name}]: $d exists and is not a directory of $(id -un): remove it\" >&2; exit 1; fi; mkdir -p -m 0700 \"$d\" && chmod 0700 \"$d\""
+  tls     = var.agent_tls_cert != ""
+  tls_dir = "/etc/migrlab/tls"
   unit = templatefile("${path.module}/scripts/migrlab-agent.service.tftpl", {
     args = join(" ", concat(var.agent_args, local.tls ? ["--tls-dir", local.tls_dir] : []))
   })
@@ -39,7 +44,7 @@ resource "terraform_data" "configure" {
   }
 
   provisioner "remote-exec" {
-    inline = ["mkdir -p ${local.remote}"]
+    inline = [local.stage]
   }
 
   provisioner "file" {
@@ -67,6 +72,10 @@ resource "terraform_data" "image" {
     private_key = file(var.private_key_path)
     host_key    = local.host_key
     timeout     = var.connect_timeout
+  }
+
+  provisioner "remote-exec" {
+    inline = [local.stage]
   }
 
   provisioner "file" {
@@ -107,7 +116,7 @@ resource "terraform_data" "agent_tls" {
   }
 
   provisioner "remote-exec" {
-    inline = ["umask 077 && mkdir -p ${local.remote}/tls && chmod 0700 ${local.remote}/tls"]
+    inline = [local.stage, "umask 077 && mkdir -p ${local.remote}/tls && chmod 0700 ${local.remote}/tls"]
   }
 
   provisioner "file" {
@@ -165,6 +174,10 @@ resource "terraform_data" "agent" {
     timeout     = var.connect_timeout
   }
 
+  provisioner "remote-exec" {
+    inline = [local.stage]
+  }
+
   provisioner "file" {
     source      = var.agent_binary
     destination = "${local.remote}/migrlab.new"
@@ -204,6 +217,10 @@ resource "terraform_data" "preflight" {
     private_key = file(var.private_key_path)
     host_key    = local.host_key
     timeout     = var.connect_timeout
+  }
+
+  provisioner "remote-exec" {
+    inline = [local.stage]
   }
 
   provisioner "file" {
