@@ -60,8 +60,8 @@ func TestCalibrateAndCompare(t *testing.T) {
 	if err != nil {
 		t.Fatalf("calibration file: %v", err)
 	}
-	if c.Testbed != testbedName || len(c.Scenarios) != 3 || len(c.Hosts) != 2 || c.BaseMemory <= 0 || c.Network.Latency <= 0 {
-		t.Errorf("calibration: testbed %q, scenarios %v, hosts %d, base %s, latency %s", c.Testbed, c.Scenarios, len(c.Hosts), c.BaseMemory, c.Network.Latency)
+	if c.Testbed != testbedName || len(c.Scenarios) != 3 || len(c.Spread) != 4 || len(c.Hosts) != 2 || c.BaseMemory <= 0 || c.Network.Latency <= 0 {
+		t.Errorf("calibration: testbed %q, scenarios %v, spread %d, hosts %d, base %s, latency %s", c.Testbed, c.Scenarios, len(c.Spread), len(c.Hosts), c.BaseMemory, c.Network.Latency)
 	}
 	if c.Costs.FinalSetup+c.Costs.RoundSetup <= 0 || c.Costs.RestoreBase <= 0 || !c.Costs.RestoreAllPages ||
 		c.Costs.ChainedFinalSetup <= 0 || c.Costs.ChainedRestoreBase <= 0 {
@@ -136,6 +136,12 @@ func TestCalibrateAndCompare(t *testing.T) {
 			p.Role() != models.RoleValidation || p.Predicted.Params.Memory.Size <= p.Measured.Params.Memory.Size {
 			t.Errorf("pair: %s %s %s %s role %q; predicted memory %s (calibrated), measured %s", p.Predicted.Backend,
 				p.Measured.Backend, p.Measured.Scenario, p.Measured.Technique, p.Role(), p.Predicted.Params.Memory.Size, p.Measured.Params.Memory.Size)
+		}
+		// The calibration's four migrations give the spread a prediction's
+		// interval is drawn from; the simulator's prediction lies inside it.
+		if iv := p.Predicted.Interval; p.Predicted.Backend == models.BackendSim &&
+			(iv == nil || iv.Draws != len(c.Spread) || p.Predicted.Metrics.DowntimeS < iv.DowntimeS[0] || p.Predicted.Metrics.DowntimeS > iv.DowntimeS[1]) {
+			t.Errorf("sim prediction's interval %+v (downtime %.1fs; %d deviations in the calibration)", iv, p.Predicted.Metrics.DowntimeS, len(c.Spread))
 		}
 		_, rel, _ := p.Error(reports.MetricBytes)
 		t.Logf("%s: downtime predicted %.1fs, measured %.1fs; bytes error %+.1f%%", p.Predicted.Backend,

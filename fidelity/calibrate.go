@@ -207,6 +207,7 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 	if err != nil {
 		return res, errors.Join(append(res.Failed, fmt.Errorf("calibration fit: %w", err))...)
 	}
+	res.Calibration.Spread = Deviations(ctx, c, res.Records)
 	logf("done in %s", res.Took.Round(time.Second))
 	return res, nil
 }
@@ -318,6 +319,9 @@ func Describe(c models.Calibration) string {
 	}
 	if len(c.Scenarios) > 0 {
 		fmt.Fprintf(&b, "  calibration scenarios: %s\n", strings.Join(c.Scenarios, ", "))
+	}
+	if len(c.Spread) > 0 {
+		fmt.Fprintf(&b, "  spread (measured / predicted, over %d migrations): %s\n", len(c.Spread), spreadRanges(c.Spread))
 	}
 	return b.String()
 }

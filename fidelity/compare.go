@@ -154,6 +154,11 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 					failed = append(failed, fmt.Errorf("%s %s rep %d: %w", s.Name, t, rep, err))
 				}
 				preds, perr := pred.Predict(ctx, applied, t, rep)
+				for i := range preds {
+					if preds[i].Backend == models.BackendSim {
+						WithInterval(ctx, opt.Calibration, s, t, rep, &preds[i])
+					}
+				}
 				for _, p := range preds {
 					p.Role = rec.Role
 					p.Provenance = opt.Provenance
@@ -212,6 +217,11 @@ func PredictRecords(ctx context.Context, pred Predictor, c models.Calibration, r
 			continue
 		}
 		preds, _ := pred.Predict(ctx, c.Apply(r.Params), r.Technique, r.Repetition)
+		for i := range preds {
+			if preds[i].Backend == models.BackendSim {
+				WithInterval(ctx, c, r.Params, r.Technique, r.Repetition, &preds[i])
+			}
+		}
 		for _, p := range preds {
 			p.Role, p.Provenance = r.Role, prov
 			out = append(out, p)

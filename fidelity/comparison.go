@@ -18,8 +18,9 @@ import (
 // Comparison is one sim-vs-real comparison and its report directory: every
 // scenario migrated by Runner (for real, or replayed) and predicted under
 // Calibration (Compare), the records streamed to Dir/records.jsonl as they
-// come, then the report directory written (reports/bundle) and the
-// comparison's tables rendered to Stdout.
+// come, then the report directory written (reports/bundle) and the brief
+// (reports.Brief: the error per technique beside the testbed's noise)
+// rendered to Stdout.
 type Comparison struct {
 	Runner      Runner
 	Calibration models.Calibration
@@ -72,14 +73,11 @@ func (c Comparison) Run(ctx context.Context) ([]models.Record, error) {
 		Command: c.Command, Versions: c.Versions}); err != nil {
 		return all, errors.Join(cerr, fmt.Errorf("report directory: %w", err))
 	}
-	pairs, scores := reports.ComparisonTables(all)
-	_, phases := reports.PhaseTables(all)
-	for _, t := range append(append([]reports.Table{pairs}, scores...), phases) {
-		if err := reports.Render(stdout, c.Format, t); err != nil {
-			return all, err
-		}
+	if err := reports.Render(stdout, c.Format, reports.Brief(all)); err != nil {
+		return all, err
 	}
-	fmt.Fprintf(progress, "report: %s (%s, %s, %s, %s/)\n", c.Dir, bundle.ReportFile, bundle.PhasesFile, bundle.RecordsFile, bundle.PlotsDir)
+	fmt.Fprintf(progress, "report: %s (every pair, the error per scenario and phase, plots: %s, %s, %s, %s/)\n",
+		c.Dir, bundle.ReportFile, bundle.PhasesFile, bundle.RecordsFile, bundle.PlotsDir)
 	return all, cerr
 }
 

@@ -155,7 +155,8 @@ func TestInterleavedRepetitions(t *testing.T) {
 		t.Fatalf("order %v\nwant  %v", r.runs, want)
 	}
 	var out strings.Builder
-	run := Comparison{Runner: iv.Replay(), Calibration: res.Calibration, Scenarios: scenarios, Dir: t.TempDir(), Title: "t",
+	dir := t.TempDir()
+	run := Comparison{Runner: iv.Replay(), Calibration: res.Calibration, Scenarios: scenarios, Dir: dir, Title: "t",
 		Progress: io.Discard, Stdout: &out, Format: reports.FormatMarkdown}
 	all, err := run.Run(context.Background())
 	if err != nil {
@@ -164,8 +165,14 @@ func TestInterleavedRepetitions(t *testing.T) {
 	if len(all) != 24 {
 		t.Errorf("%d records, want 12 real and 12 sim", len(all))
 	}
-	if !strings.Contains(out.String(), "Prediction error of each validation scenario's median (6 scenario-technique cells, 2 migrations each") {
-		t.Errorf("no cell-median table in the comparison's output:\n%s", out.String())
+	md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+	if !strings.Contains(string(md), "Prediction error of each validation scenario's median (6 scenario-technique cells, 2 migrations each") {
+		t.Errorf("no cell-median table in report.md:\n%s", md)
+	}
+	// The terminal gets the brief: one row per technique and metric, the
+	// testbed's noise beside (the calibration repeated its plan twice).
+	if n := strings.Count(out.String(), "\n| "); n != 2+9 || !strings.Contains(out.String(), "| cold | downtime | 4 |") {
+		t.Errorf("the brief has %d table lines, want a header, a rule and 9 rows:\n%s", n, out.String())
 	}
 }
 

@@ -1,6 +1,7 @@
 package fidelity
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -43,6 +44,7 @@ func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, 
 	if cal.Testbed == "" && len(recs) > 0 {
 		cal.Testbed = recs[0].Provenance.Host["testbed"]
 	}
+	cal.Spread = Deviations(context.Background(), cal, recs)
 	cal.Created = time.Now().UTC().Format(time.RFC3339)
 	return cal, nil
 }

@@ -46,6 +46,10 @@ type Calibration struct {
 	Fits []Fit `json:"fits"`
 	// Scenarios names the scenarios used to calibrate; comparisons never judge them.
 	Scenarios []string `json:"scenarios,omitempty"`
+	// Spread holds how each calibration migration departed from the
+	// calibration's prediction of it: predictions take their intervals
+	// from it (see Deviation).
+	Spread []Deviation `json:"spread,omitempty"`
 }
 
 // Fit is one fitted relation y = Intercept + Slope * x over N samples.

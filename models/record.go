@@ -29,9 +29,12 @@ type Record struct {
 	Seed       uint64 `json:"seed"`
 	// Role says what the scenario was used for in a comparison (empty
 	// outside comparisons).
-	Role    Role          `json:"role,omitempty"`
-	Metrics Metrics       `json:"metrics"`
-	Rounds  []RoundRecord `json:"rounds,omitempty"`
+	Role    Role    `json:"role,omitempty"`
+	Metrics Metrics `json:"metrics"`
+	// Interval is a prediction's interval under the calibration's spread
+	// (nil: none, for example without a calibration).
+	Interval *Interval     `json:"interval,omitempty"`
+	Rounds   []RoundRecord `json:"rounds,omitempty"`
 	// Error is set when the migration failed; Metrics then hold what was measured.
 	Error string `json:"error,omitempty"`
 	// Fault describes a fault injected into a real migration and what it did.

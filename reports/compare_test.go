@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -136,5 +138,39 @@ func TestPairError(t *testing.T) {
 	}
 	if _, _, ok := p.Error(MetricRounds); ok {
 		t.Error("relative error of a zero measurement should be undefined")
+	}
+}
+
+// TestCoverageCountsMeasurementsInsideIntervals: the share of measured
+// values inside their prediction's interval, per technique and metric;
+// predictions without one are not counted, and the column appears only
+// when some prediction has one.
+func TestCoverageCountsMeasurementsInsideIntervals(t *testing.T) {
+	var recs []models.Record
+	for i, down := range []float64{1, 2, 3, 4} {
+		p := downRec("s", models.RoleValidation, models.Cold, models.BackendSim, i, 2)
+		if i < 3 {
+			p.Interval = &models.Interval{Confidence: 0.9, Draws: 12, DowntimeS: [2]float64{1.5, 3.5}, TotalTimeS: [2]float64{0, 100}}
+		}
+		recs = append(recs, p, downRec("s", models.RoleValidation, models.Cold, models.BackendReal, i, down))
+	}
+	_, sum := Compare(recs)
+	var got []string
+	for _, st := range sum.Stats {
+		if st.Intervals > 0 {
+			got = append(got, fmt.Sprintf("%s %d/%d", st.Metric, st.Covered, st.Intervals))
+		}
+	}
+	if want := []string{"downtime_s 2/3", "total_time_s 3/3", "bytes_sent 3/3"}; !slices.Equal(got, want) {
+		t.Errorf("coverage %v, want %v", got, want)
+	}
+	if tb := sum.Table(); !slices.ContainsFunc(tb.Columns, func(c Column) bool { return c.Key == "coverage" }) {
+		t.Error("no coverage column")
+	}
+	for i := range recs {
+		recs[i].Interval = nil
+	}
+	if _, sum := Compare(recs); slices.ContainsFunc(sum.Table().Columns, func(c Column) bool { return c.Key == "coverage" }) {
+		t.Error("a coverage column without intervals")
 	}
 }

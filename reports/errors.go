@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/migrlab/migrlab/models"
@@ -34,6 +35,36 @@ type ErrorStat struct {
 	// overestimates.
 	Bias     float64
 	Excluded int
+	// Covered of Intervals pairs had the measured value inside the
+	// prediction's interval (pairs whose prediction has none are not
+	// counted); Confidence is the intervals' nominal coverage.
+	Covered, Intervals int
+	Confidence         float64
+}
+
+// Coverage is the share of pairs with an interval whose measured value fell
+// inside it (NaN without intervals).
+func (e ErrorStat) Coverage() float64 {
+	if e.Intervals == 0 {
+		return math.NaN()
+	}
+	return float64(e.Covered) / float64(e.Intervals)
+}
+
+// intervalOf is a prediction's interval for metric m.
+func intervalOf(iv *models.Interval, m Metric) ([2]float64, bool) {
+	if iv == nil {
+		return [2]float64{}, false
+	}
+	switch m {
+	case MetricDowntime:
+		return iv.DowntimeS, true
+	case MetricTotalTime:
+		return iv.TotalTimeS, true
+	case MetricBytes:
+		return iv.BytesSent, true
+	}
+	return [2]float64{}, false
 }
 
 // Summary is the prediction error per predictor, technique and metric.
@@ -84,11 +115,20 @@ func summarize(pairs []Pair) Summary {
 	for _, k := range keys {
 		for _, m := range ComparedMetrics {
 			var pred, meas, rels []float64
+			var covered, intervals int
+			var conf float64
 			for _, p := range byKey[k] {
 				pred = append(pred, m.Of(p.Predicted.Metrics))
 				meas = append(meas, m.Of(p.Measured.Metrics))
 				if _, r, ok := p.Error(m); ok {
 					rels = append(rels, r)
+				}
+				if iv, ok := intervalOf(p.Predicted.Interval, m); ok {
+					intervals++
+					conf = p.Predicted.Interval.Confidence
+					if x := m.Of(p.Measured.Metrics); x >= iv[0] && x <= iv[1] {
+						covered++
+					}
 				}
 			}
 			a, skipped := apes(pred, meas)
@@ -96,11 +136,20 @@ func summarize(pairs []Pair) Summary {
 				Predictor: k.predictor, Technique: k.technique, Metric: m,
 				MAPE: MeanCI(a, Confidence), MedianAPE: MedianCI(a, Confidence),
 				Bias: MedianCI(rels, Confidence).Center, Excluded: skipped,
+				Covered: covered, Intervals: intervals, Confidence: conf,
 			}
 			s.Stats = append(s.Stats, st)
 		}
 	}
 	return s
+}
+
+// coverageCell is an ErrorStat's coverage, or missing without intervals.
+func coverageCell(st ErrorStat) Cell {
+	if st.Intervals == 0 {
+		return Missing()
+	}
+	return Number(st.Coverage(), UnitFraction)
 }
 
 // title says what the summary is over.
@@ -122,6 +171,10 @@ func (s Summary) Table() Table {
 		"APE = |predicted - measured| / |measured|; bias = median signed relative error (positive: overestimate).",
 		"n counts pairs with a non-zero measured value; the others have no relative error.",
 	}
+	if slices.ContainsFunc(s.Stats, func(st ErrorStat) bool { return st.Intervals > 0 }) {
+		t.Notes = append(t.Notes, "In interval: the share of measured values inside their prediction's interval "+
+			"(90 % nominal; the simulator run again under each calibration migration's deviation from its prediction).")
+	}
 	return t
 }
 
@@ -141,6 +194,11 @@ func statsTable(title string, stats []ErrorStat, scope string) Table {
 			{Key: "excluded", Header: "Excluded", Align: AlignRight, DataOnly: true},
 		},
 	}
+	// Predictions with intervals: the share of measurements inside them.
+	intervals := slices.ContainsFunc(stats, func(st ErrorStat) bool { return st.Intervals > 0 })
+	if intervals {
+		t.Columns = slices.Insert(t.Columns, 7, Column{Key: "coverage", Header: "In interval", Align: AlignRight})
+	}
 	if scope != "" {
 		t.Columns = append([]Column{{Key: "scope", Header: "Scope", DataOnly: true}}, t.Columns...)
 	}
@@ -150,6 +208,9 @@ func statsTable(title string, stats []ErrorStat, scope string) Table {
 			Number(float64(st.MAPE.N), UnitCount),
 			EstimateCell(st.MAPE, UnitFraction), EstimateCell(st.MedianAPE, UnitFraction),
 			Signed(st.Bias, UnitFraction), Number(float64(st.Excluded), UnitCount),
+		}
+		if intervals {
+			row = slices.Insert(row, 7, coverageCell(st))
 		}
 		if scope != "" {
 			row = append([]Cell{Text(scope)}, row...)

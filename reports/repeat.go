@@ -34,12 +34,25 @@ var repeatMetrics = []Metric{MetricDowntime, MetricTotalTime, MetricBytes}
 // technique. Techniques come in models.TechniqueNames order; it is empty when
 // no scenario was repeated.
 func Repeatability(records []models.Record) []RepeatStat {
+	return repeatability(records, func(r models.Record) bool { return !r.Role.Unscored() })
+}
+
+// NoiseFloor is Repeatability over every repeated real migration but the
+// warm-ups: the calibration's repetitions of its plan count too, so that
+// cold and pre-copy have a floor even when no validation scenario was
+// repeated.
+func NoiseFloor(records []models.Record) []RepeatStat {
+	return repeatability(records, func(r models.Record) bool { return r.Role != models.RoleWarmup })
+}
+
+// repeatability is Repeatability over the successful real records that keep holds.
+func repeatability(records []models.Record, keep func(models.Record) bool) []RepeatStat {
 	type cell struct{ scenario, technique string }
 	byCell := map[cell][]models.Metrics{}
 	var cells []cell
 	var techniques []string
 	for _, r := range records {
-		if r.Backend != models.BackendReal || r.Error != "" || r.Role.Unscored() {
+		if r.Backend != models.BackendReal || r.Error != "" || !keep(r) {
 			continue
 		}
 		k := cell{r.Scenario, r.Technique}

@@ -140,8 +140,9 @@ func TestCalibrateFromRecordsAndReplay(t *testing.T) {
 			t.Errorf("%s %s: downtime error %+.1f%% on records made by the same model", p.Predicted.Backend, p.Measured.Technique, rel*100)
 		}
 	}
-	if !strings.Contains(stdout, "Prediction error") || !strings.Contains(stdout, "compare-small") {
-		t.Errorf("stdout:\n%s", stdout)
+	md, _ := os.ReadFile(filepath.Join(report, bundle.ReportFile))
+	if !strings.Contains(stdout, "Prediction error") || strings.Contains(stdout, "compare-small") || !strings.Contains(string(md), "compare-small") {
+		t.Errorf("stdout (want the brief, no per-pair table):\n%s\nreport.md (want every pair):\n%s", stdout, md)
 	}
 	cmd, _ := os.ReadFile(filepath.Join(report, bundle.CommandFile))
 	if !strings.Contains(string(cmd), "--replay") {

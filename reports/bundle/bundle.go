@@ -148,7 +148,18 @@ func Markdown(in Input, dir string, plots []string, skipped *plot.SkippedError) 
 			listOr(roles["calibration"]), listOr(roles["validation"]))
 	}
 	pairs, scores := reports.ComparisonTables(in.Records)
-	b.WriteString("## Prediction error\n")
+	b.WriteString("## Prediction error\n\n")
+	if err := reports.Render(&b, reports.FormatMarkdown, reports.Brief(in.Records)); err != nil {
+		return nil, err
+	}
+	if floor := reports.NoiseFloor(in.Records); len(floor) > 0 {
+		b.WriteString("\n")
+		t := reports.RepeatabilityTable(floor)
+		t.Title = "The testbed's noise floor: the same scenario and technique migrated again (calibration and validation migrations)"
+		if err := reports.Render(&b, reports.FormatMarkdown, t); err != nil {
+			return nil, err
+		}
+	}
 	for _, t := range scores {
 		b.WriteString("\n")
 		if err := reports.Render(&b, reports.FormatMarkdown, t); err != nil {

@@ -1,0 +1,101 @@
+package fidelity
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/reports"
+	"github.com/migrlab/migrlab/sim"
+)
+
+// DefaultConfidence is the confidence of a prediction's interval.
+const DefaultConfidence = 0.9
+
+// minSpread is the fewest calibration deviations an interval is drawn from.
+const minSpread = 3
+
+// Deviations returns, for every successful real single-container record,
+// how its phases departed from their prediction under c (the simulator with
+// c applied): the calibration's spread, from which predictions take their
+// intervals.
+func Deviations(ctx context.Context, c models.Calibration, recs []models.Record) []models.Deviation {
+	var out []models.Deviation
+	for _, r := range recs {
+		if r.Backend != models.BackendReal || r.Error != "" || r.Params.Group.Containers > 1 {
+			continue
+		}
+		p, err := sim.Run(ctx, c.Apply(r.Params), r.Technique, r.Repetition)
+		if err != nil || p.Error != "" {
+			continue
+		}
+		ratio := func(ph reports.Phase) float64 {
+			m, ok1 := ph.Of(r)
+			q, ok2 := ph.Of(p)
+			if !ok1 || !ok2 || m <= 0 || q <= 0 {
+				return 0
+			}
+			return m / q
+		}
+		out = append(out, models.Deviation{Scenario: r.Scenario, Technique: r.Technique, Repetition: r.Repetition,
+			FinalDump: ratio(reports.Phases[0]), FinalTransfer: ratio(reports.Phases[1]), Restore: ratio(reports.Phases[2]),
+			LiveRounds: ratio(reports.Phases[3]), Bytes: ratio(bytesSent)})
+	}
+	return out
+}
+
+// bytesSent is a migration's bytes on the wire, as a phase.
+var bytesSent = reports.Phase{Name: "bytes sent", Unit: reports.UnitBytes, Of: func(r models.Record) (float64, bool) {
+	return float64(r.Metrics.BytesSent), true
+}}
+
+// WithInterval sets the interval of prediction p (of repetition rep of
+// scenario s with technique, before c was applied): the simulator run again
+// under each of c's deviations (its bytes scaled by the deviation's), and
+// the DefaultConfidence prediction interval of the draws.
+// Without enough deviations p is left without one.
+func WithInterval(ctx context.Context, c models.Calibration, s models.Scenario, technique string, rep int, p *models.Record) {
+	if len(c.Spread) < minSpread || p.Error != "" {
+		return
+	}
+	draws := make([]models.Metrics, 0, len(c.Spread))
+	for _, d := range c.Spread {
+		r, err := sim.Run(ctx, c.Perturb(d).Apply(s), technique, rep)
+		if err != nil || r.Error != "" {
+			return
+		}
+		if d.Bytes > 0 {
+			r.Metrics.BytesSent = int64(float64(r.Metrics.BytesSent) * d.Bytes)
+		}
+		draws = append(draws, r.Metrics)
+	}
+	p.Interval = models.NewInterval(DefaultConfidence, draws)
+}
+
+// spreadRanges describes deviations: each phase's range of ratios.
+func spreadRanges(ds []models.Deviation) string {
+	var parts []string
+	for _, ph := range []struct {
+		name string
+		of   func(models.Deviation) float64
+	}{
+		{"final dump", func(d models.Deviation) float64 { return d.FinalDump }},
+		{"final transfer", func(d models.Deviation) float64 { return d.FinalTransfer }},
+		{"restore", func(d models.Deviation) float64 { return d.Restore }},
+		{"live rounds", func(d models.Deviation) float64 { return d.LiveRounds }},
+		{"bytes", func(d models.Deviation) float64 { return d.Bytes }},
+	} {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, d := range ds {
+			if x := ph.of(d); x > 0 {
+				lo, hi = min(lo, x), max(hi, x)
+			}
+		}
+		if hi > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.2f-%.2f", ph.name, lo, hi))
+		}
+	}
+	return strings.Join(parts, ", ")
+}

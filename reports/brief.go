@@ -1,0 +1,97 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/migrlab/migrlab/models"
+)
+
+// briefMetrics are the metrics of the brief, in order.
+var briefMetrics = []Metric{MetricDowntime, MetricTotalTime, MetricBytes}
+
+// noiseMargin is how far above the testbed's noise floor a prediction error
+// still counts as within the noise (5 points).
+const noiseMargin = 0.05
+
+// Brief is the comparison a person reads at the terminal: per technique and
+// metric (downtime, total time, bytes), the simulator's error over the
+// validation migrations (MAPE), the share of them inside their prediction
+// intervals, the testbed's own noise floor (NoiseFloor) and whether the
+// error is within it, and the closed-form model's error beside. Every
+// per-pair table is in the report directory.
+func Brief(records []models.Record) Table {
+	_, sum := Compare(records)
+	floors := map[string]RepeatStat{}
+	for _, f := range NoiseFloor(records) {
+		floors[f.Technique+"/"+string(f.Metric)] = f
+	}
+	stat := func(predictor, technique string, m Metric) (ErrorStat, bool) {
+		for _, st := range sum.Stats {
+			if st.Predictor == predictor && st.Technique == technique && st.Metric == m {
+				return st, true
+			}
+		}
+		return ErrorStat{}, false
+	}
+	t := Table{
+		Title: fmt.Sprintf("Prediction error of the calibrated simulator on %d validation pairs, beside the testbed's noise", sum.Pairs),
+		Columns: []Column{
+			{Key: "technique", Header: "Technique"},
+			{Key: "metric", Header: "Metric"},
+			{Key: "n", Header: "n", Align: AlignRight},
+			{Key: "mape", Header: "MAPE", Align: AlignRight},
+			{Key: "coverage", Header: "In 90 % interval", Align: AlignRight},
+			{Key: "noise_floor", Header: "Noise floor", Align: AlignRight},
+			{Key: "verdict", Header: "Verdict"},
+			{Key: "analytic_mape", Header: "Closed form MAPE", Align: AlignRight},
+		},
+	}
+	var techniques []string
+	for _, st := range sum.Stats {
+		if st.Predictor == models.BackendSim && (len(techniques) == 0 || techniques[len(techniques)-1] != st.Technique) {
+			techniques = append(techniques, st.Technique)
+		}
+	}
+	for _, tech := range techniques {
+		for _, m := range briefMetrics {
+			st, ok := stat(models.BackendSim, tech, m)
+			if !ok {
+				continue
+			}
+			floor, hasFloor := floors[tech+"/"+string(m)]
+			floorCell := Missing()
+			if hasFloor {
+				floorCell = Number(floor.FloorMAPE, UnitFraction)
+			}
+			analytic := Missing()
+			if a, ok := stat(models.BackendAnalytic, tech, m); ok && a.MAPE.N > 0 {
+				analytic = Number(a.MAPE.Center, UnitFraction)
+			}
+			t.Rows = append(t.Rows, []Cell{
+				Text(tech), Label(m.Label(), string(m)), Number(float64(st.MAPE.N), UnitCount),
+				Number(st.MAPE.Center, UnitFraction), coverageCell(st), floorCell,
+				Text(verdict(st.MAPE.Center, floor.FloorMAPE, hasFloor && st.MAPE.N > 0)), analytic,
+			})
+		}
+	}
+	t.Notes = []string{
+		"MAPE over single validation migrations. In 90 % interval: the share of measurements inside their prediction's interval " +
+			"(the simulator run again under each calibration migration's deviation from its prediction); well calibrated near 90 %.",
+		"Noise floor: the MAPE that each scenario's median measurement scores on the scenario's own repetitions " +
+			"(calibration and validation migrations repeated with the same technique): the error a perfect model would still show on this testbed.",
+		fmt.Sprintf("Verdict: within the noise when the MAPE is at most the floor plus %.0f points.", 100*noiseMargin),
+	}
+	return t
+}
+
+// verdict says whether an error is within the testbed's noise.
+func verdict(mape, floor float64, known bool) string {
+	switch {
+	case !known || math.IsNaN(mape):
+		return "noise unknown (nothing repeated)"
+	case mape <= floor+noiseMargin:
+		return "within the noise"
+	}
+	return fmt.Sprintf("beyond the noise by %.0f points", 100*(mape-floor))
+}
