@@ -208,6 +208,7 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 		return res, errors.Join(append(res.Failed, fmt.Errorf("calibration fit: %w", err))...)
 	}
 	res.Calibration.Spread = Deviations(ctx, c, res.Records)
+	res.Calibration.Envelope = EnvelopeOf(res.Records)
 	logf("done in %s", res.Took.Round(time.Second))
 	return res, nil
 }

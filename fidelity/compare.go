@@ -143,6 +143,7 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 				if rec.Role != models.RoleWarmup { // a replayed warm-up stays one
 					rec.Role = role
 				}
+				rec.Flags = opt.Calibration.Envelope.Check(rec)
 				if err := emit(rec); err != nil {
 					return out, err
 				}
@@ -194,6 +195,9 @@ func summaryLine(real models.Record, preds []models.Record) string {
 		}
 	} else {
 		b.WriteString("real: failed")
+	}
+	for _, f := range real.Flags {
+		fmt.Fprintf(&b, " [not scored: %s]", f)
 	}
 	for _, p := range preds {
 		if p.Error != "" {

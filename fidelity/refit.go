@@ -45,6 +45,7 @@ func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, 
 		cal.Testbed = recs[0].Provenance.Host["testbed"]
 	}
 	cal.Spread = Deviations(context.Background(), cal, recs)
+	cal.Envelope = EnvelopeOf(recs)
 	cal.Created = time.Now().UTC().Format(time.RFC3339)
 	return cal, nil
 }

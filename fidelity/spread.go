@@ -46,6 +46,18 @@ func Deviations(ctx context.Context, c models.Calibration, recs []models.Record)
 	return out
 }
 
+// EnvelopeOf is the range of conditions the successful real records ran
+// under (a calibration's migrations).
+func EnvelopeOf(recs []models.Record) models.Envelope {
+	var e models.Envelope
+	for _, r := range recs {
+		if r.Backend == models.BackendReal && r.Error == "" {
+			e.Widen(r)
+		}
+	}
+	return e
+}
+
 // bytesSent is a migration's bytes on the wire, as a phase.
 var bytesSent = reports.Phase{Name: "bytes sent", Unit: reports.UnitBytes, Of: func(r models.Record) (float64, bool) {
 	return float64(r.Metrics.BytesSent), true

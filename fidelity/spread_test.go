@@ -117,3 +117,37 @@ func TestIntervalTakesTheBytesSpread(t *testing.T) {
 		t.Errorf("bytes interval %v for a prediction of %.0f: want it from about 0.99 to 1.09 times it", iv, b)
 	}
 }
+
+// stolenRunner "migrates" by simulating and reports a host CPU steal share.
+type stolenRunner struct {
+	c     models.Calibration
+	steal float64
+}
+
+func (r stolenRunner) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
+	rec, err := sim.Run(ctx, r.c.Apply(s), technique, rep)
+	rec.Backend, rec.Params = models.BackendReal, s.WithDefaults()
+	rec.Metrics.Extra = map[string]float64{models.ExtraOrchestratorSteal: r.steal}
+	return rec, err
+}
+
+// TestCompareFlagsMigrationsOutsideTheEnvelope: the calibration's envelope
+// flags a validation migration whose host was far more contended than any
+// calibration migration's; one within it is not flagged.
+func TestCompareFlagsMigrationsOutsideTheEnvelope(t *testing.T) {
+	c := synthCalibration()
+	c.Envelope = models.Envelope{Migrations: 4, StealMax: 0.03}
+	for _, c2 := range []struct {
+		steal   float64
+		flagged bool
+	}{{0.05, false}, {0.4, true}} {
+		recs, err := Compare(context.Background(), stolenRunner{c, c2.steal}, []models.Scenario{scenarioNamed("v", models.Cold)},
+			CompareOptions{Calibration: c, Predictor: SimPredictor{NoAnalytic: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(recs[0].Flags) > 0; recs[0].Backend != models.BackendReal || got != c2.flagged {
+			t.Errorf("steal %.2f: flags %q, want flagged %v", c2.steal, recs[0].Flags, c2.flagged)
+		}
+	}
+}

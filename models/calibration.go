@@ -50,6 +50,9 @@ type Calibration struct {
 	// calibration's prediction of it: predictions take their intervals
 	// from it (see Deviation).
 	Spread []Deviation `json:"spread,omitempty"`
+	// Envelope is the range of conditions the calibration's migrations ran
+	// under: a migration outside it is flagged and not scored.
+	Envelope Envelope `json:"envelope"`
 }
 
 // Fit is one fitted relation y = Intercept + Slope * x over N samples.

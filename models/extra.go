@@ -11,6 +11,8 @@ const (
 
 	// ExtraFinalFreezing is CRIU's freezing time in the final dump, seconds.
 	ExtraFinalFreezing = "final_freezing_s"
+	// ExtraFinalThroughput is the final transfer's throughput, bytes/s.
+	ExtraFinalThroughput = "final_throughput_bytes_per_s"
 	// ExtraRestore is podman's whole restore on the target, seconds.
 	ExtraRestore = "restore_s"
 	// ExtraRestoreCRIU is CRIU's part of the restore (its statistics), seconds.

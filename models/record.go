@@ -35,6 +35,9 @@ type Record struct {
 	// (nil: none, for example without a calibration).
 	Interval *Interval     `json:"interval,omitempty"`
 	Rounds   []RoundRecord `json:"rounds,omitempty"`
+	// Flags say why a real migration is not comparable with its prediction
+	// (it ran outside the calibration's envelope): it is kept, not scored.
+	Flags []string `json:"flags,omitempty"`
 	// Error is set when the migration failed; Metrics then hold what was measured.
 	Error string `json:"error,omitempty"`
 	// Fault describes a fault injected into a real migration and what it did.

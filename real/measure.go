@@ -61,7 +61,7 @@ func (e *Env) Extra() map[string]float64 {
 		x["final_memwrite_s"] = f.Stats.MemwriteTime.Seconds()
 		x["final_checkpoint_s"] = f.DumpTime.Seconds()
 		x["final_archive_bytes"] = float64(f.ArchiveBytes)
-		x["final_throughput_bytes_per_s"] = f.Transfer.Throughput()
+		x[models.ExtraFinalThroughput] = f.Transfer.Throughput()
 		bytes += float64(f.Transfer.Bytes)
 		secs += f.Transfer.Time.Seconds()
 	}

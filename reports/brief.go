@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/migrlab/migrlab/models"
 )
@@ -35,7 +36,7 @@ func Brief(records []models.Record) Table {
 		return ErrorStat{}, false
 	}
 	t := Table{
-		Title: fmt.Sprintf("Prediction error of the calibrated simulator on %d validation pairs, beside the testbed's noise", sum.Pairs),
+		Title: fmt.Sprintf("Prediction error of the calibrated simulator on %d validation pairs, beside the testbed's noise", countSim(sum)),
 		Columns: []Column{
 			{Key: "technique", Header: "Technique"},
 			{Key: "metric", Header: "Metric"},
@@ -82,7 +83,37 @@ func Brief(records []models.Record) Table {
 			"(calibration and validation migrations repeated with the same technique): the error a perfect model would still show on this testbed.",
 		fmt.Sprintf("Verdict: within the noise when the MAPE is at most the floor plus %.0f points.", 100*noiseMargin),
 	}
+	if n := flaggedMigrations(sum.Flagged); len(n) > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("Not scored: %d migration(s) ran outside the calibration's envelope (kept in records.jsonl): %s.",
+			len(n), strings.Join(n, "; ")))
+	}
 	return t
+}
+
+// flaggedMigrations names each flagged measured migration once, with why.
+func flaggedMigrations(pairs []Pair) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range pairs {
+		m := p.Measured
+		id := fmt.Sprintf("%s %s rep %d", m.Scenario, m.Technique, m.Repetition)
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id+" ("+strings.Join(m.Flags, ", ")+")")
+		}
+	}
+	return out
+}
+
+// countSim is the number of simulator pairs scored.
+func countSim(s Summary) int {
+	n := 0
+	for _, st := range s.Stats {
+		if st.Predictor == models.BackendSim && st.Metric == MetricDowntime {
+			n += st.MAPE.N + st.Excluded
+		}
+	}
+	return n
 }
 
 // verdict says whether an error is within the testbed's noise.

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/migrlab/migrlab/models"
@@ -53,4 +54,28 @@ func row2(b Table, tech string, m Metric) []Cell {
 		}
 	}
 	return make([]Cell, len(b.Columns))
+}
+
+// TestFlaggedPairsAreNotScored: a validation migration flagged as outside
+// the calibration's envelope is left out of the scores and named in the
+// brief's notes.
+func TestFlaggedPairsAreNotScored(t *testing.T) {
+	recs := []models.Record{
+		downRec("v", models.RoleValidation, models.Cold, models.BackendReal, 0, 10),
+		downRec("v", models.RoleValidation, models.Cold, models.BackendSim, 0, 10.5),
+		downRec("v", models.RoleValidation, models.Cold, models.BackendReal, 1, 5),
+		downRec("v", models.RoleValidation, models.Cold, models.BackendSim, 1, 10.5),
+	}
+	recs[2].Flags = []string{"host CPU 40 % stolen"}
+	_, sum := Compare(recs)
+	if sum.Pairs != 1 || len(sum.Flagged) != 1 {
+		t.Fatalf("pairs %d, flagged %d", sum.Pairs, len(sum.Flagged))
+	}
+	b := Brief(recs)
+	if r := row2(b, models.Cold, MetricDowntime); math.Abs(r[3].Value-0.05) > 1e-9 || r[2].Value != 1 {
+		t.Errorf("cold downtime: MAPE %v over %v pairs, want 5 %% over the unflagged one", r[3].Value, r[2].Value)
+	}
+	if !strings.Contains(strings.Join(b.Notes, "\n"), "v cold rep 1 (host CPU 40 % stolen)") {
+		t.Errorf("notes %q", b.Notes)
+	}
 }

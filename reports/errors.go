@@ -76,7 +76,11 @@ type Summary struct {
 	// Pairs is the number of pairs in scope, LeftOut the number of pairs left
 	// out (calibration scenarios, and any without the validation role).
 	Pairs, LeftOut int
-	Stats          []ErrorStat
+	// Flagged are the pairs in scope whose measured migration ran outside
+	// the calibration's envelope (models.Record.Flags): kept in the
+	// records, not scored.
+	Flagged []Pair
+	Stats   []ErrorStat
 }
 
 // summarize computes the error statistics of the pairs in scope.
@@ -97,6 +101,10 @@ func summarize(pairs []Pair) Summary {
 	for _, p := range pairs {
 		if s.Scope == ScopeValidation && p.Role() != models.RoleValidation || s.Scope == ScopeNone {
 			s.LeftOut++
+			continue
+		}
+		if len(p.Measured.Flags) > 0 {
+			s.Flagged = append(s.Flagged, p)
 			continue
 		}
 		s.Pairs++
@@ -155,9 +163,13 @@ func coverageCell(st ErrorStat) Cell {
 // title says what the summary is over.
 func (s Summary) title() string {
 	const what = "Prediction error (MAPE [95% bootstrap CI], median APE [95% CI])"
+	flagged := ""
+	if len(s.Flagged) > 0 {
+		flagged = fmt.Sprintf("; %d pairs flagged, outside the calibration's envelope, not scored", len(s.Flagged))
+	}
 	switch s.Scope {
 	case ScopeValidation:
-		return fmt.Sprintf("%s over validation scenarios only (%d pairs; %d calibration or unassigned pairs left out)", what, s.Pairs, s.LeftOut)
+		return fmt.Sprintf("%s over validation scenarios only (%d pairs; %d calibration or unassigned pairs left out%s)", what, s.Pairs, s.LeftOut, flagged)
 	case ScopeAll:
 		return fmt.Sprintf("%s over all scenarios, none has a calibration/validation role (%d pairs)", what, s.Pairs)
 	}

@@ -1,0 +1,51 @@
+package models
+
+import "fmt"
+
+// Envelope is the range of conditions a calibration's migrations ran under.
+// A migration measured outside it is not comparable with the calibration's
+// predictions: it is flagged (Record.Flags), kept, and left out of the
+// scores.
+type Envelope struct {
+	// Migrations is how many calibration migrations the envelope is from.
+	Migrations int `json:"migrations"`
+	// StealMax is the highest share of the orchestrator's CPU stolen (by
+	// the hypervisor under it) during a calibration migration.
+	StealMax float64 `json:"steal_max"`
+	// ThroughputMin is the slowest final transfer of a calibration
+	// migration, bytes/s (0: not measured).
+	ThroughputMin float64 `json:"throughput_min_bytes_per_s"`
+}
+
+// Margins of an envelope: a migration is flagged when the host's CPU steal
+// exceeds the calibration's highest by more than StealMargin, or its final
+// transfer is slower than ThroughputFloor times the calibration's slowest.
+const (
+	StealMargin     = 0.05
+	ThroughputFloor = 0.7
+)
+
+// Widen adds a calibration migration's conditions to e.
+func (e *Envelope) Widen(r Record) {
+	e.Migrations++
+	e.StealMax = max(e.StealMax, r.Metrics.Extra[ExtraOrchestratorSteal])
+	if tp := r.Metrics.Extra[ExtraFinalThroughput]; tp > 0 && (e.ThroughputMin == 0 || tp < e.ThroughputMin) {
+		e.ThroughputMin = tp
+	}
+}
+
+// Check returns why real migration r ran outside the envelope (nil: it did
+// not, or the envelope is empty).
+func (e Envelope) Check(r Record) []string {
+	if e.Migrations == 0 || r.Backend != BackendReal || r.Error != "" {
+		return nil
+	}
+	var why []string
+	if st, ok := r.Metrics.Extra[ExtraOrchestratorSteal]; ok && st > e.StealMax+StealMargin {
+		why = append(why, fmt.Sprintf("host CPU %.0f %% stolen, the calibration's migrations at most %.0f %%", 100*st, 100*e.StealMax))
+	}
+	if tp, ok := r.Metrics.Extra[ExtraFinalThroughput]; ok && e.ThroughputMin > 0 && tp > 0 && tp < ThroughputFloor*e.ThroughputMin {
+		why = append(why, fmt.Sprintf("final transfer at %.2f MB/s, the calibration's slowest %.2f MB/s", tp/1e6, e.ThroughputMin/1e6))
+	}
+	return why
+}

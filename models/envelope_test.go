@@ -1,0 +1,45 @@
+package models
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestEnvelopeFlagsMigrationsOutsideIt: the calibration's migrations set the
+// envelope; a migration with much more host steal or a much slower final
+// transfer is flagged, naming both values; one within it is not.
+func TestEnvelopeFlagsMigrationsOutsideIt(t *testing.T) {
+	rec := func(steal, tp float64) Record {
+		return Record{Backend: BackendReal, Metrics: Metrics{Extra: map[string]float64{ExtraOrchestratorSteal: steal, ExtraFinalThroughput: tp}}}
+	}
+	var e Envelope
+	for _, r := range []Record{rec(0.02, 2.8e6), rec(0.08, 2.5e6), rec(0.01, 2.9e6)} {
+		e.Widen(r)
+	}
+	if e.Migrations != 3 || e.StealMax != 0.08 || e.ThroughputMin != 2.5e6 {
+		t.Fatalf("envelope %+v", e)
+	}
+	for _, c := range []struct {
+		r    Record
+		want []string
+	}{
+		{rec(0.12, 2.0e6), nil},
+		{rec(0.14, 2.0e6), []string{"14 % stolen"}},
+		{rec(0.02, 1.7e6), []string{"1.70 MB/s, the calibration's slowest 2.50 MB/s"}},
+		{rec(0.30, 1.0e6), []string{"30 %", "1.00 MB/s"}},
+	} {
+		got := e.Check(c.r)
+		if len(got) != len(c.want) {
+			t.Errorf("%v: flags %q, want %d", c.r.Metrics.Extra, got, len(c.want))
+			continue
+		}
+		for i, w := range c.want {
+			if !strings.Contains(got[i], w) {
+				t.Errorf("flag %q, want it to name %q", got[i], w)
+			}
+		}
+	}
+	if (Envelope{}).Check(rec(0.9, 1)) != nil {
+		t.Error("an empty envelope flagged a migration")
+	}
+}
