@@ -209,6 +209,7 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 	}
 	res.Calibration.Spread = Deviations(ctx, c, res.Records)
 	res.Calibration.Envelope = EnvelopeOf(res.Records)
+	res.Calibration.Noise = NoiseOf(res.Records)
 	logf("done in %s", res.Took.Round(time.Second))
 	return res, nil
 }
@@ -323,6 +324,15 @@ func Describe(c models.Calibration) string {
 	}
 	if len(c.Spread) > 0 {
 		fmt.Fprintf(&b, "  spread (measured / predicted, over %d migrations): %s\n", len(c.Spread), spreadRanges(c.Spread))
+	}
+	var floors []string
+	for _, n := range c.Noise {
+		if n.Metric == "downtime_s" {
+			floors = append(floors, fmt.Sprintf("%s %.1f %%", n.Technique, 100*n.FloorMAPE))
+		}
+	}
+	if len(floors) > 0 {
+		fmt.Fprintf(&b, "  noise floor (downtime MAPE of each repeated step's median): %s\n", strings.Join(floors, ", "))
 	}
 	return b.String()
 }

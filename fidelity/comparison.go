@@ -73,7 +73,7 @@ func (c Comparison) Run(ctx context.Context) ([]models.Record, error) {
 		Command: c.Command, Versions: c.Versions}); err != nil {
 		return all, errors.Join(cerr, fmt.Errorf("report directory: %w", err))
 	}
-	if err := reports.Render(stdout, c.Format, reports.Brief(all)); err != nil {
+	if err := reports.Render(stdout, c.Format, reports.Brief(all, &calib)); err != nil {
 		return all, err
 	}
 	fmt.Fprintf(progress, "report: %s (every pair, the error per scenario and phase, plots: %s, %s, %s, %s/)\n",

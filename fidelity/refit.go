@@ -46,6 +46,7 @@ func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, 
 	}
 	cal.Spread = Deviations(context.Background(), cal, recs)
 	cal.Envelope = EnvelopeOf(recs)
+	cal.Noise = NoiseOf(recs)
 	cal.Created = time.Now().UTC().Format(time.RFC3339)
 	return cal, nil
 }

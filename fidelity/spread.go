@@ -46,6 +46,16 @@ func Deviations(ctx context.Context, c models.Calibration, recs []models.Record)
 	return out
 }
 
+// NoiseOf is the testbed's repeatability over records (reports.NoiseFloor):
+// a calibration's repetitions of its plan.
+func NoiseOf(recs []models.Record) []models.Noise {
+	var out []models.Noise
+	for _, f := range reports.NoiseFloor(recs) {
+		out = append(out, models.Noise{Technique: f.Technique, Metric: string(f.Metric), FloorMAPE: f.FloorMAPE, Cells: f.Cells, N: f.N})
+	}
+	return out
+}
+
 // EnvelopeOf is the range of conditions the successful real records ran
 // under (a calibration's migrations).
 func EnvelopeOf(recs []models.Record) models.Envelope {

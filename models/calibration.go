@@ -53,6 +53,21 @@ type Calibration struct {
 	// Envelope is the range of conditions the calibration's migrations ran
 	// under: a migration outside it is flagged and not scored.
 	Envelope Envelope `json:"envelope"`
+	// Noise is how well the testbed repeated its calibration migrations,
+	// per technique and metric: the floor under any prediction error.
+	Noise []Noise `json:"noise,omitempty"`
+}
+
+// Noise is a testbed's repeatability for one technique and metric: the
+// mean absolute percentage error that each repeated scenario's median
+// measurement scores on its own repetitions (Cells scenarios, N
+// migrations).
+type Noise struct {
+	Technique string  `json:"technique"`
+	Metric    string  `json:"metric"`
+	FloorMAPE float64 `json:"floor_mape"`
+	Cells     int     `json:"cells"`
+	N         int     `json:"n"`
 }
 
 // Fit is one fitted relation y = Intercept + Slope * x over N samples.

@@ -18,12 +18,19 @@ const noiseMargin = 0.05
 // Brief is the comparison a person reads at the terminal: per technique and
 // metric (downtime, total time, bytes), the simulator's error over the
 // validation migrations (MAPE), the share of them inside their prediction
-// intervals, the testbed's own noise floor (NoiseFloor) and whether the
-// error is within it, and the closed-form model's error beside. Every
-// per-pair table is in the report directory.
-func Brief(records []models.Record) Table {
+// intervals, the testbed's own noise floor and whether the error is within
+// it, and the closed-form model's error beside. The floor comes from the
+// records' repeated migrations (NoiseFloor), else from calib's (the
+// calibration's repetitions of its plan; nil: none). Every per-pair table
+// is in the report directory.
+func Brief(records []models.Record, calib *models.Calibration) Table {
 	_, sum := Compare(records)
 	floors := map[string]RepeatStat{}
+	if calib != nil {
+		for _, n := range calib.Noise {
+			floors[n.Technique+"/"+n.Metric] = RepeatStat{Technique: n.Technique, Metric: Metric(n.Metric), Cells: n.Cells, N: n.N, FloorMAPE: n.FloorMAPE}
+		}
+	}
 	for _, f := range NoiseFloor(records) {
 		floors[f.Technique+"/"+string(f.Metric)] = f
 	}

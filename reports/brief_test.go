@@ -24,7 +24,7 @@ func TestBriefSetsTheErrorBesideTheNoise(t *testing.T) {
 		downRec("v", models.RoleValidation, models.PreCopy, models.BackendReal, 0, 10),
 		downRec("v", models.RoleValidation, models.PreCopy, models.BackendSim, 0, 13),
 	)
-	b := Brief(recs)
+	b := Brief(recs, nil)
 	row := func(tech string, m Metric) []Cell {
 		for _, r := range b.Rows {
 			if r[0].Text == tech && r[1].Data == string(m) {
@@ -42,7 +42,7 @@ func TestBriefSetsTheErrorBesideTheNoise(t *testing.T) {
 		t.Errorf("pre-copy downtime row: MAPE %v, verdict %q", pre[3].Value, pre[6].Text)
 	}
 	recs[4].Metrics.DowntimeS = 13 // cold predicted 30 % high
-	if got := row2(Brief(recs), models.Cold, MetricDowntime)[6].Text; got != "beyond the noise by 24 points" {
+	if got := row2(Brief(recs, nil), models.Cold, MetricDowntime)[6].Text; got != "beyond the noise by 24 points" {
 		t.Errorf("verdict %q", got)
 	}
 }
@@ -71,11 +71,25 @@ func TestFlaggedPairsAreNotScored(t *testing.T) {
 	if sum.Pairs != 1 || len(sum.Flagged) != 1 {
 		t.Fatalf("pairs %d, flagged %d", sum.Pairs, len(sum.Flagged))
 	}
-	b := Brief(recs)
+	b := Brief(recs, nil)
 	if r := row2(b, models.Cold, MetricDowntime); math.Abs(r[3].Value-0.05) > 1e-9 || r[2].Value != 1 {
 		t.Errorf("cold downtime: MAPE %v over %v pairs, want 5 %% over the unflagged one", r[3].Value, r[2].Value)
 	}
 	if !strings.Contains(strings.Join(b.Notes, "\n"), "v cold rep 1 (host CPU 40 % stolen)") {
 		t.Errorf("notes %q", b.Notes)
+	}
+}
+
+// TestBriefTakesTheCalibrationsFloor: without repeated migrations among the
+// records, the floor comes from the calibration's own repetitions.
+func TestBriefTakesTheCalibrationsFloor(t *testing.T) {
+	recs := []models.Record{
+		downRec("v", models.RoleValidation, models.Cold, models.BackendReal, 0, 10),
+		downRec("v", models.RoleValidation, models.Cold, models.BackendSim, 0, 11),
+	}
+	c := &models.Calibration{Noise: []models.Noise{{Technique: models.Cold, Metric: string(MetricDowntime), FloorMAPE: 0.08, Cells: 2, N: 6}}}
+	r := row2(Brief(recs, c), models.Cold, MetricDowntime)
+	if math.Abs(r[5].Value-0.08) > 1e-12 || r[6].Text != "within the noise" {
+		t.Errorf("floor %v, verdict %q", r[5].Value, r[6].Text)
 	}
 }

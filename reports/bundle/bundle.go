@@ -149,7 +149,7 @@ func Markdown(in Input, dir string, plots []string, skipped *plot.SkippedError) 
 	}
 	pairs, scores := reports.ComparisonTables(in.Records)
 	b.WriteString("## Prediction error\n\n")
-	if err := reports.Render(&b, reports.FormatMarkdown, reports.Brief(in.Records)); err != nil {
+	if err := reports.Render(&b, reports.FormatMarkdown, reports.Brief(in.Records, in.Calibration)); err != nil {
 		return nil, err
 	}
 	if floor := reports.NoiseFloor(in.Records); len(floor) > 0 {
