@@ -102,6 +102,8 @@ func TestUnits(t *testing.T) {
 // scenarioExamples lists the example scenarios (sweeps are named sweep-*).
 func scenarioExamples(t testing.TB) []string {
 	all, _ := filepath.Glob("../examples/*.yaml")
+	held, _ := filepath.Glob("../examples/holdout/*.yaml")
+	all = append(all, held...)
 	var out []string
 	for _, f := range all {
 		if !strings.HasPrefix(filepath.Base(f), "sweep-") {

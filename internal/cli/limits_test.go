@@ -144,9 +144,10 @@ repetitions: 100
 
 func TestRealExamplesFitTheLimit(t *testing.T) {
 	files, _ := filepath.Glob("../../examples/*.yaml")
-	for _, p := range files {
+	held, _ := filepath.Glob("../../examples/holdout/*.yaml")
+	for _, p := range append(files, held...) {
 		base := filepath.Base(p)
-		if !strings.HasPrefix(base, "compare-") && !strings.HasPrefix(base, "real-") {
+		if !strings.HasPrefix(base, "compare-") && !strings.HasPrefix(base, "real-") && !strings.HasPrefix(base, "holdout-") {
 			continue
 		}
 		ss, err := loadScenarioFiles([]string{p}, "", 0)
