@@ -220,8 +220,8 @@ func (c Costs) RestoreTime(pages, finalPages int64, chained bool) time.Duration 
 
 // Validate checks every field; errors name the field and the valid range.
 func (m Memory) Validate() error {
-	if m.PageSize <= 0 || m.PageSize > 1<<30 {
-		return fmt.Errorf("memory.page_size: must be between 1 and 1GiB (for example 4KiB), got %d", m.PageSize)
+	if m.PageSize <= 0 || m.PageSize > 1<<30 || m.PageSize&(m.PageSize-1) != 0 {
+		return fmt.Errorf("memory.page_size: must be a power of two up to 1GiB (for example 4KiB or 2MiB), got %s", m.PageSize)
 	}
 	if m.Size <= 0 {
 		return fmt.Errorf("memory.size: must be positive (for example 1GiB), got %d", m.Size)

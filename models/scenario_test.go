@@ -1,6 +1,7 @@
 package models
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,8 +95,53 @@ func TestUnits(t *testing.T) {
 			t.Errorf("ParseRate(%q) = %g, %v; want %g", in, float64(got), err, float64(want))
 		}
 	}
-	if d, err := ParseDuration("1.5"); err != nil || d.Seconds() != 1.5 {
-		t.Errorf("ParseDuration(1.5) = %v %v", d, err)
+	if d, err := ParseDuration("1.5"); err == nil || !strings.Contains(err.Error(), "give a unit, for example 1.5s or 1.5ms") {
+		t.Errorf("ParseDuration(1.5) = %v %v, want it refused: a plain number is ambiguous", d, err)
+	}
+	if d, err := ParseDuration("0"); err != nil || d != 0 {
+		t.Errorf("ParseDuration(0) = %v %v", d, err)
+	}
+}
+
+// TestUnitSpellings: an upper-case B is a byte and a lower-case b a bit in
+// every size and rate, bps is bits per second, and a unit that is neither
+// is refused naming the spellings that work.
+func TestUnitSpellings(t *testing.T) {
+	rates := []struct {
+		in   string
+		want Rate // 0: refused
+	}{
+		{"1Gbps", 125e6}, {"1Gb/s", 125e6}, {"1000Mbps", 125e6}, {"1000Mb/s", 125e6}, {"1Gbit/s", 125e6},
+		{"100Mbit/s", 12.5e6}, {"8bps", 1}, {"8b/s", 1}, {"1kbps", 125}, {"1Kb/s", 125},
+		{"1GB/s", 1e9}, {"1GBps", 1e9}, {"100MB/s", 1e8}, {"20MiB/s", 20 << 20}, {"4KiB/s", 4096}, {"1B/s", 1},
+		{"1000", 1000}, {"2M/s", 2 << 20},
+		{"1gbps", 0}, {"1gb/s", 0}, {"100mb/s", 0}, {"1mib/s", 0}, {"1 furlong/s", 0},
+	}
+	for _, c := range rates {
+		got, err := ParseRate(c.in)
+		switch {
+		case c.want == 0 && (err == nil || !strings.Contains(err.Error(), "1Gbit/s, 1Gbps")):
+			t.Errorf("ParseRate(%q) = %g, %v; want it refused naming the spellings", c.in, float64(got), err)
+		case c.want != 0 && (err != nil || math.Abs(float64(got-c.want)) > 1e-9*float64(c.want)):
+			t.Errorf("ParseRate(%q) = %g, %v; want %g", c.in, float64(got), err, float64(c.want))
+		}
+	}
+	sizes := []struct {
+		in   string
+		want ByteSize // -1: refused
+	}{
+		{"4KiB", 4096}, {"4K", 4096}, {"4k", 4096}, {"1MB", 1e6}, {"1kB", 1000}, {"1KB", 1000}, {"512B", 512}, {"512", 512},
+		{"1Mbit", 125000}, {"1Mb", 125000}, {"8b", 1}, {"8bit", 1},
+		{"4kib", -1}, {"1mb", -1}, {"1gb", -1}, {"4m", -1}, {"1 parsec", -1},
+	}
+	for _, c := range sizes {
+		got, err := ParseByteSize(c.in)
+		switch {
+		case c.want < 0 && (err == nil || !strings.Contains(err.Error(), "B for bytes, b or bit for bits")):
+			t.Errorf("ParseByteSize(%q) = %d, %v; want it refused naming the spellings", c.in, got, err)
+		case c.want >= 0 && (err != nil || got != c.want):
+			t.Errorf("ParseByteSize(%q) = %d, %v; want %d", c.in, got, err, c.want)
+		}
 	}
 }
 

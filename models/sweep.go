@@ -294,11 +294,15 @@ func normalizeNumber(s string) string {
 }
 
 // unitOf returns the base-unit suffix that keeps a normalised value's kind:
-// "/s" for rates, "" for sizes (bytes) and seconds (durations read plain
-// numbers as seconds).
+// "/s" for rates, "s" for durations, "" for sizes (bytes) and plain numbers.
 func unitOf(s string) string {
 	if strings.HasSuffix(strings.TrimSpace(s), "/s") {
 		return "/s"
+	}
+	if _, err := ParseByteSize(s); err != nil {
+		if d, err := ParseDuration(s); err == nil && d != 0 {
+			return "s"
+		}
 	}
 	return ""
 }

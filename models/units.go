@@ -13,30 +13,43 @@ import (
 
 // ByteSize is an amount of memory or data in bytes. In scenario files it may be
 // written as a plain number of bytes or with a unit: "4KiB", "64MiB", "1GiB",
-// "1MB" (decimal, 10^6), "512B".
+// "1MB" (decimal, 10^6), "512B"; units are case-sensitive (b is a bit).
 type ByteSize int64
 
 // Rate is a data rate in bytes per second. In scenario files it may be written as
-// a plain number of bytes per second or with a unit: "100MB/s", "1Gbit/s", "20MiB/s".
+// a plain number of bytes per second or with a unit: "100MB/s", "20MiB/s"
+// (bytes), "1Gbit/s", "1Gbps", "100Mb/s" (bits).
 type Rate float64
 
-// Duration is a time.Duration that scenario files write as "10ms", "1.5s" or as a
-// plain number of seconds.
+// Duration is a time.Duration that scenario files write as "10ms", "1.5s" or
+// "2m" (a plain number other than 0 is refused), and JSON files as a number
+// of seconds.
 type Duration time.Duration
 
+// sizeUnits are the units of sizes and rates, case-sensitive: an upper-case
+// B is a byte, a lower-case b (or bit) a bit; k/K, M, G, T alone are the
+// binary multiples of bytes (4K = 4096 bytes).
 var sizeUnits = map[string]float64{
-	"": 1, "b": 1,
-	"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
-	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
-	"k": 1 << 10, "m": 1 << 20, "g": 1 << 30,
-	"bit": 1.0 / 8, "kbit": 1e3 / 8, "mbit": 1e6 / 8, "gbit": 1e9 / 8,
+	"": 1, "B": 1,
+	"kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+	"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40,
+	"k": 1 << 10, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40,
+	"b": 1.0 / 8, "bit": 1.0 / 8,
+	"kb": 1e3 / 8, "Kb": 1e3 / 8, "kbit": 1e3 / 8, "Kbit": 1e3 / 8,
+	"Mb": 1e6 / 8, "Mbit": 1e6 / 8, "Gb": 1e9 / 8, "Gbit": 1e9 / 8, "Tb": 1e12 / 8, "Tbit": 1e12 / 8,
+	"Kib": 1 << 10 / 8, "Kibit": 1 << 10 / 8, "Mib": 1 << 20 / 8, "Mibit": 1 << 20 / 8, "Gib": 1 << 30 / 8, "Gibit": 1 << 30 / 8,
 }
 
-// ParseByteSize parses "64MiB", "1GB", "4096" and similar into bytes.
+// unitSpellings is what an unknown or ambiguous unit's error suggests.
+const unitSpellings = "B for bytes, b or bit for bits: 4KiB, 64MiB, 1GB, 512B (bytes); 100Mbit, 1Gb (bits)"
+
+// ParseByteSize parses "64MiB", "1GB", "4096" and similar into bytes. Units
+// are case-sensitive (B bytes, b bits); a unit that is neither, such as
+// "mb", is refused.
 func ParseByteSize(s string) (ByteSize, error) {
 	v, err := parseWithUnit(s, sizeUnits)
 	if err != nil {
-		return 0, fmt.Errorf("invalid size %q: %v (want a number with an optional unit such as 4KiB, 64MiB, 1GiB, 1MB)", s, err)
+		return 0, fmt.Errorf("invalid size %q: %v (want a number with an optional unit: %s)", s, err, unitSpellings)
 	}
 	if v != math.Trunc(v) {
 		v = math.Round(v)
@@ -44,29 +57,37 @@ func ParseByteSize(s string) (ByteSize, error) {
 	return ByteSize(v), nil
 }
 
-// ParseRate parses "100MB/s", "1Gbit/s", "20MiB/s" or a plain bytes-per-second number.
+// ParseRate parses "100MB/s", "1Gbit/s", "1Gbps", "20MiB/s" or a plain
+// bytes-per-second number. As in sizes, B is a byte and b a bit: "1Gbps" and
+// "1Gb/s" are 125 MB/s, "1GB/s" is 1 GB/s.
 func ParseRate(s string) (Rate, error) {
 	t := strings.TrimSpace(s)
-	t = strings.TrimSuffix(strings.TrimSuffix(t, "/s"), "ps")
+	switch {
+	case strings.HasSuffix(t, "/s"):
+		t = strings.TrimSuffix(t, "/s")
+	case strings.HasSuffix(t, "ps"):
+		t = strings.TrimSuffix(t, "ps")
+	}
 	v, err := parseWithUnit(t, sizeUnits)
 	if err != nil {
-		return 0, fmt.Errorf("invalid rate %q: %v (want a number of bytes per second with an optional unit such as 100MB/s, 1Gbit/s, 20MiB/s)", s, err)
+		return 0, fmt.Errorf("invalid rate %q: %v (want bytes or bits per second: 100MB/s, 20MiB/s (bytes); 1Gbit/s, 1Gbps, 100Mb/s (bits))", s, err)
 	}
 	return Rate(v), nil
 }
 
-// ParseDuration parses Go durations ("10ms", "1.5s") or a plain number of seconds.
+// ParseDuration parses Go durations ("10ms", "1.5s", "2m"). A plain number is
+// refused (is "1" a second or a millisecond?), except 0.
 func ParseDuration(s string) (Duration, error) {
 	t := strings.TrimSpace(s)
 	if f, err := strconv.ParseFloat(t, 64); err == nil {
-		if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e9 {
-			return 0, fmt.Errorf("invalid duration %q: out of range", s)
+		if f == 0 {
+			return 0, nil
 		}
-		return Duration(f * float64(time.Second)), nil
+		return 0, fmt.Errorf("invalid duration %q: give a unit, for example %ss or %sms", s, t, t)
 	}
 	d, err := time.ParseDuration(t)
 	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q (want a Go duration such as 10ms, 1.5s, 2m or seconds as a number)", s)
+		return 0, fmt.Errorf("invalid duration %q (want a Go duration such as 10ms, 1.5s, 2m)", s)
 	}
 	return Duration(d), nil
 }
@@ -77,7 +98,7 @@ func parseWithUnit(s string, units map[string]float64) (float64, error) {
 	for i < len(t) && (t[i] == '.' || t[i] == '-' || t[i] == '+' || t[i] == 'e' && i > 0 || (t[i] >= '0' && t[i] <= '9')) {
 		i++
 	}
-	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	num, unit := t[:i], strings.TrimSpace(t[i:])
 	f, err := strconv.ParseFloat(num, 64)
 	if err != nil {
 		return 0, fmt.Errorf("no number")
