@@ -102,3 +102,18 @@ func TestSimJSONIsParseable(t *testing.T) {
 		t.Fatalf("%d rows, want 2 (cold, migrror)", len(rows))
 	}
 }
+
+// TestSimTakesAPositionalScenario: `migrlab sim FILE` simulates FILE, not the
+// built-in scenario; two files, or a file given both ways, are usage errors.
+func TestSimTakesAPositionalScenario(t *testing.T) {
+	f := filepath.Join("..", "..", "examples", "nonconvergent.yaml")
+	out, errOut, code := run(t, "sim", "-f", "csv", "--no-analytic", f)
+	if code != ExitOK || !strings.Contains(out, "nonconvergent") || strings.Contains(out, "edge-1g") {
+		t.Errorf("sim FILE: exit %d, stdout:\n%s\n%s", code, out, errOut)
+	}
+	for _, args := range [][]string{{"sim", f, f}, {"sim", "-s", f, f}} {
+		if _, _, code := run(t, args...); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, ExitUsage)
+		}
+	}
+}

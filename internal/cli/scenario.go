@@ -18,12 +18,22 @@ var scenarioFlags = []cli.Flag{
 	&cli.IntFlag{Name: "reps", Usage: "repetitions per technique (overrides the scenario)"},
 }
 
-// loadScenario reads the scenario named by --scenario (or the built-in one) and
-// applies --set, --techniques and --reps; errors are usage errors.
+// loadScenario reads the scenario named by --scenario or the one positional
+// argument (or the built-in one without either) and applies --set,
+// --techniques and --reps; errors are usage errors.
 func loadScenario(c *cli.Context) (models.Scenario, error) {
 	var data []byte
 	var err error
-	if p := c.String("scenario"); p != "" {
+	p := c.String("scenario")
+	switch {
+	case c.NArg() > 1:
+		return models.Scenario{}, usagef("%s: one scenario file at most, got %q (a sweep: migrlab sweep FILE)", c.Command.Name, c.Args().Slice())
+	case c.NArg() == 1 && p != "":
+		return models.Scenario{}, usagef("%s: give the scenario once, as -s %s or as %s, not both", c.Command.Name, p, c.Args().First())
+	case c.NArg() == 1:
+		p = c.Args().First()
+	}
+	if p != "" {
 		data, err = os.ReadFile(p)
 	} else {
 		data, err = examples.FS.ReadFile(examples.Default)

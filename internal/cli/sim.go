@@ -11,9 +11,11 @@ import (
 func simCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "sim",
-		Usage: "simulate one scenario with each of its techniques and print a summary table",
+		Usage:     "simulate one scenario with each of its techniques and print a summary table",
+		ArgsUsage: "[SCENARIO.yaml]",
 		Description: "Runs the scenario in the discrete-event simulator (backend sim) and, where it applies,\n" +
-			"the closed-form model (backend analytic). Without --scenario the built-in edge-1g scenario runs.",
+			"the closed-form model (backend analytic). The scenario is --scenario FILE or the one argument;\n" +
+			"without either the built-in edge-1g scenario runs.",
 		Flags: append(append([]cli.Flag{}, scenarioFlags...), formatFlag,
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write records as JSON Lines to this file (- for stdout)"},
 			&cli.BoolFlag{Name: "no-analytic", Usage: "skip the closed-form model"},
