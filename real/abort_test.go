@@ -127,3 +127,17 @@ func TestMigrateVerifiesBeforeRemovingTheSource(t *testing.T) {
 		}
 	}
 }
+
+// TestAbortWaitsForARestartingSourceAgent: a source agent that does not
+// answer at first (killed; systemd restarts it) is waited for, and the
+// rollback goes through once it answers.
+func TestAbortWaitsForARestartingSourceAgent(t *testing.T) {
+	src, dst := &fakeAgent{dirty: []uint64{5}, pages: 100, fail: "/checkpoint", dropRollbacks: 1}, &fakeAgent{}
+	e := newTestEnv(t, src, dst)
+	if _, err := (models.PreCopyTechnique{Stop: models.StopRules{MaxRounds: 1}}).Migrate(context.Background(), e); err == nil {
+		t.Fatal("Migrate succeeded despite the injected failure")
+	}
+	if err := e.Abort(context.Background()); err != nil || strings.Count(src.log(), "/rollback") != 2 {
+		t.Errorf("Abort: %v; want a second rollback after the dropped one; source: %s", err, src.log())
+	}
+}

@@ -342,13 +342,36 @@ func (e *Env) Abort(ctx context.Context) error {
 		// received data is left there.
 		errs = append(errs, fmt.Errorf("cleaning the target: %w", clean))
 	}
-	c, err := e.src.Agent.Rollback(ctx, e.c.ID)
+	c, err := e.rollbackSource(ctx)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("rollback on the source: %w", err))
 	} else {
 		e.logf("rolled back: running on %s again (pid %d)", e.src.Name, c.PID)
 	}
 	return errors.Join(errs...)
+}
+
+// rollbackSource runs the container on the source again from its kept
+// checkpoint. A source agent that does not answer (killed mid-migration;
+// systemd restarts it) is waited for, as long as AgentRestartWait: the
+// checkpoint it kept is on disk.
+func (e *Env) rollbackSource(ctx context.Context) (agent.Container, error) {
+	deadline := time.Now().Add(AgentRestartWait)
+	for {
+		c, err := e.src.Agent.Rollback(ctx, e.c.ID)
+		var ae *agent.AgentError
+		if err == nil || errors.As(err, &ae) || time.Now().After(deadline) || ctx.Err() != nil {
+			return c, err
+		}
+		e.logf("the source's agent does not answer (%v); retrying", err)
+		t := time.NewTimer(2 * time.Second)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return c, err
+		case <-t.C:
+		}
+	}
 }
 
 func (e *Env) restoreAsked() bool {

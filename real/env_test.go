@@ -33,6 +33,9 @@ type fakeAgent struct {
 	verifyMismatch bool
 	// stopped: the copy present here is stopped (checkpointed), not running.
 	stopped bool
+	// dropRollbacks: the first rollbacks get their connection closed
+	// without an answer, as from an agent that was killed.
+	dropRollbacks int
 }
 
 func (f *fakeAgent) handler() http.Handler {
@@ -42,6 +45,14 @@ func (f *fakeAgent) handler() http.Handler {
 		}
 		f.mu.Lock()
 		f.calls = append(f.calls, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
+		if f.dropRollbacks > 0 && strings.HasSuffix(r.URL.Path, "/rollback") {
+			f.dropRollbacks--
+			f.mu.Unlock()
+			if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				c.Close()
+			}
+			return
+		}
 		fail := f.fail != "" && strings.HasSuffix(r.URL.Path, f.fail)
 		var v any
 		switch {

@@ -16,6 +16,14 @@ const (
 	// FaultAgentKill kills the target host's agent (SIGKILL; systemd restarts
 	// it two seconds later, without its in-memory migration sessions).
 	FaultAgentKill FaultKind = "agent-kill"
+	// FaultSourceAgentKill kills the source host's agent (SIGKILL; systemd
+	// restarts it two seconds later): the rollback then needs the
+	// restarted agent and the checkpoint it kept on disk.
+	FaultSourceAgentKill FaultKind = "source-agent-kill"
+	// FaultDiskFull fills the file system of the target agent's state
+	// directory until the faulted step ends: the transfer there fails for
+	// want of space.
+	FaultDiskFull FaultKind = "disk-full"
 	// FaultLinkCut drops every packet the target sends on the private link
 	// (netem loss 100 %, or the interface down) until the faulted step ends.
 	FaultLinkCut FaultKind = "link-cut"
@@ -49,7 +57,7 @@ const (
 
 // FaultKinds and Phases list the valid values in order.
 var (
-	FaultKinds = []FaultKind{FaultAgentKill, FaultLinkCut, FaultCheckpointFail, FaultRestoreFail, FaultSigint, FaultKill}
+	FaultKinds = []FaultKind{FaultAgentKill, FaultSourceAgentKill, FaultLinkCut, FaultDiskFull, FaultCheckpointFail, FaultRestoreFail, FaultSigint, FaultKill}
 	Phases     = []Phase{PhaseRound, PhaseFinalDump, PhaseFinalTransfer, PhaseRestore}
 )
 
@@ -90,6 +98,9 @@ func (k FaultKind) phases() []Phase {
 		return []Phase{PhaseRound, PhaseFinalDump}
 	case FaultRestoreFail:
 		return []Phase{PhaseRestore}
+	case FaultDiskFull:
+		// Data lands on the target while rounds and the final archive arrive.
+		return []Phase{PhaseRound, PhaseFinalTransfer}
 	}
 	return Phases
 }

@@ -21,7 +21,10 @@ func TestParseFault(t *testing.T) {
 		{in: "checkpoint-fail@round", want: Fault{FaultCheckpointFail, PhaseRound}},
 		{in: "sigint@final-dump", want: Fault{FaultSigint, PhaseFinalDump}},
 		{in: "agent-kill", wantErr: "want FAULT@PHASE"},
-		{in: "disk-full@round", wantErr: `unknown fault "disk-full"; faults: agent-kill, link-cut`},
+		{in: "disk-full@round", want: Fault{FaultDiskFull, PhaseRound}},
+		{in: "source-agent-kill@final-dump", want: Fault{FaultSourceAgentKill, PhaseFinalDump}},
+		{in: "disk-full@restore", wantErr: "disk-full cannot happen during restore (disk-full only during round, final-transfer)"},
+		{in: "fire@round", wantErr: `unknown fault "fire"; faults: agent-kill, source-agent-kill, link-cut, disk-full`},
 		{in: "link-cut@boot", wantErr: `unknown phase "boot"; phases: round, final-dump, final-transfer, restore`},
 		{in: "restore-fail@round", wantErr: "restore-fail cannot happen during round (restore-fail only during restore)"},
 		{in: "checkpoint-fail@restore", wantErr: "only during round, final-dump"},
@@ -44,10 +47,10 @@ func TestParseFault(t *testing.T) {
 
 func TestMatrix(t *testing.T) {
 	m := Matrix()
-	// 6 faults x 4 phases, minus checkpoint-fail's 2 and restore-fail's 3
-	// impossible phases.
-	if len(m) != 19 {
-		t.Fatalf("matrix has %d cells, want 19: %v", len(m), m)
+	// 8 faults x 4 phases, minus checkpoint-fail's 2, restore-fail's 3 and
+	// disk-full's 2 impossible phases.
+	if len(m) != 25 {
+		t.Fatalf("matrix has %d cells, want 25: %v", len(m), m)
 	}
 	seen := map[Fault]bool{}
 	for _, f := range m {
@@ -73,6 +76,7 @@ func TestExplainNamesTheCauseAndTheFix(t *testing.T) {
 		{Fault{FaultLinkCut, PhaseRound}, agentErr("vm1", "POST /v1/containers/x/rounds", "round 1: sending to 10.0.0.2:7070: no progress for 30s after 65536 bytes"), "private link between the hosts stopped carrying data"},
 		{Fault{FaultLinkCut, PhaseRound}, agentErr("vm1", "POST /v1/containers/x/rounds", "round 1: sending to 10.0.0.2:7070: dial tcp 10.0.0.2:7070: i/o timeout"), "private link between the hosts stopped carrying data"},
 		{Fault{FaultAgentKill, PhaseRestore}, errors.New("agent vm2: POST /v1/incoming/x/restore: EOF"), "an agent went away"},
+		{Fault{FaultDiskFull, PhaseFinalTransfer}, agentErr("vm1", "POST /v1/containers/x/checkpoint", "final dump: sending to 10.0.0.2:7070: agent vm2: write /var/lib/migrlab/agent/in/x/checkpoint.tar: no space left on device"), "ran out of disk space"},
 		{Fault{FaultAgentKill, PhaseFinalTransfer}, agentErr("vm1", "POST /v1/containers/x/checkpoint", "final dump: sending to 10.0.0.2:7070: read: connection reset by peer"), "the transfer to the target failed"},
 		{Fault{FaultRestoreFail, PhaseRestore}, agentErr("vm2", "POST /v1/incoming/x/restore", "podman restore: criu failed: EOF"), "restore on the target failed"},
 		{Fault{FaultCheckpointFail, PhaseRound}, agentErr("vm1", "POST /v1/containers/x/rounds", `runc pre-dump round 1: exit status 1: msg="read unixpacket @->@: EOF"`), "checkpoint on the source failed"},

@@ -125,6 +125,8 @@ func explain(f Fault, err error) string {
 	switch {
 	case errors.Is(err, context.Canceled):
 		hint = "the orchestrator was interrupted; run the migration again"
+	case strings.Contains(msg, "no space left on device") || strings.Contains(msg, "not enough free space"):
+		hint = "the target ran out of disk space for the checkpoint data; free space in /var/lib/migrlab on it (df -h) and run the migration again"
 	case strings.Contains(msg, "no progress for") || strings.Contains(msg, "i/o timeout") || strings.Contains(msg, "no route to host"):
 		hint = "the private link between the hosts stopped carrying data; check it (ip link, tc qdisc) and run the migration again"
 	case !answered:

@@ -79,11 +79,22 @@ func (in *injector) action() (*Host, string) {
 	switch in.f.Kind {
 	case FaultAgentKill:
 		return in.dst, "systemctl kill -s KILL migrlab-agent.service"
+	case FaultSourceAgentKill:
+		return in.src, "systemctl kill -s KILL migrlab-agent.service"
 	case FaultLinkCut:
 		return in.dst, linkDev(in.dst.PrivateAddr) + `tc qdisc replace dev "$dev" root netem loss 100% 2>/dev/null || ip link set dev "$dev" down`
+	case FaultDiskFull:
+		// Every byte left on the state directory's file system (fallocate,
+		// else dd), then a check that the space really is gone.
+		return in.dst, fmt.Sprintf(`f=%[1]s; avail=$(df --output=avail -B1 %[2]s | tail -1)
+fallocate -l "$avail" "$f" 2>/dev/null || dd if=/dev/zero of="$f" bs=1M status=none 2>/dev/null
+left=$(df --output=avail -B1 %[2]s | tail -1); [ "$left" -lt 1048576 ] || { echo "only filled to $left bytes free" >&2; exit 5; }`, diskFillFile, agentStateDir)
 	}
 	return nil, ""
 }
+
+// diskFillFile is what the disk-full fault fills the target's disk with.
+const diskFillFile = agentStateDir + "/.migrlab-disk-full"
 
 // arm starts the fault's trigger if phase p is the fault's and it was not
 // injected yet; the returned function ends the phase: it stops the trigger
@@ -116,6 +127,13 @@ func (in *injector) arm(ctx context.Context, p Phase, e *Env) func() {
 			<-done
 		}
 		cancel()
+		if in.f.Kind == FaultDiskFull {
+			if _, err := in.dst.Exec(hctx, "rm -f "+diskFillFile); err != nil {
+				in.logf("fault: freeing the disk of %s: %v", in.dst.Name, err)
+			} else if ok, _ := in.result(); ok {
+				in.logf("fault: disk of %s freed", in.dst.Name)
+			}
+		}
 		if in.f.Kind == FaultLinkCut {
 			if _, err := in.dst.Exec(hctx, linkDev(in.dst.PrivateAddr)+`tc qdisc del dev "$dev" root 2>/dev/null; ip link set dev "$dev" up`); err != nil {
 				in.logf("fault: healing the private link of %s: %v", in.dst.Name, err)

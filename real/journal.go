@@ -327,6 +327,6 @@ func verifyAt(ctx context.Context, h *Host, addr string) (probe.Reply, error) {
 // verified fills rec from a verify reply and reports it.
 func verified(rec Recovered, v probe.Reply, m journalMember, progress func(string, ...any)) Recovered {
 	rec.Seq, rec.Nonce, rec.Verified = v.Seq, v.Nonce.String(), true
-	progress("%s: %s, runs on %s (seq %d, nonce %s, memory verified)", m.Name, rec.Action, rec.Host, rec.Seq, rec.Nonce)
+	progress("%s: %s, runs on %s (seq %d, nonce %s, memory verified %v)", m.Name, rec.Action, rec.Host, rec.Seq, rec.Nonce, rec.Verified)
 	return rec
 }
