@@ -10,7 +10,7 @@ import (
 
 func simCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "sim",
+		Name:      "sim",
 		Usage:     "simulate one scenario with each of its techniques and print a summary table",
 		ArgsUsage: "[SCENARIO.yaml]",
 		Description: "Runs the scenario in the discrete-event simulator (backend sim) and, where it applies,\n" +
