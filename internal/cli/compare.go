@@ -29,20 +29,37 @@ func CompareCommand() *cli.Command {
 			"with the calibration applied. Scenarios the calibration was derived from get the role\n" +
 			"calibration and are not scored; all others are validation. Progress goes to stderr; the\n" +
 			"comparison and the error summary to stdout; the report directory (records.jsonl,\n" +
-			"calibration.json, report.md, plots/, command.txt, versions.json) to --out.",
+			"calibration.json, report.md, plots/, command.txt, versions.json) to --out. With --search N and\n" +
+			"no scenario files, scenarios are sampled, ranked by where the model is least to be trusted, and\n" +
+			"the top N compared, then printed worst-predicted first (--dry-run: only ranked; docs/fidelity.md).",
 		Flags: append(compareTestbedFlags(), formatFlag,
 			&cli.StringFlag{Name: "replay", Usage: "re-predict the real records of an earlier comparison (`RECORDS`.jsonl) instead of migrating (no testbed needed; the scenarios come from the records)"},
-			&cli.StringFlag{Name: "calibration", Required: true, Usage: "calibration `FILE` written by migrlab calibrate"},
+			&cli.StringFlag{Name: "calibration", Usage: "calibration `FILE` written by migrlab calibrate (required)"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "out/compare", Usage: "report `DIR`"},
 			&cli.StringFlag{Name: "techniques", Aliases: []string{"t"}, Usage: "comma-separated techniques (overrides the scenarios')"},
 			&cli.IntFlag{Name: "reps", Usage: "repetitions per technique (overrides the scenarios')"},
 			&cli.BoolFlag{Name: "no-analytic", Usage: "skip the closed-form model"},
 			forceFlag,
+			&cli.IntFlag{Name: "search", Usage: "divergence search: sample --candidates scenarios, rank them by where the model is least to be trusted, migrate the top `N` for real and print them worst-predicted first (no scenario files)"},
+			&cli.IntFlag{Name: "candidates", Value: fidelity.DefaultSearchCandidates, Usage: "with --search: how many scenarios to sample and rank"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "with --search: the sampler's seed (the same seed, the same candidates)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "with --search: print the ranked candidates and write them to --out/candidates/ without a testbed"},
 		),
 		Action: func(c *cli.Context) error {
+			if c.String("calibration") == "" {
+				return usagef("compare: give --calibration FILE (written by migrlab calibrate)")
+			}
 			calib, err := readCalibrationFile(c.String("calibration"))
 			if err != nil {
 				return UsageError{err}
+			}
+			if c.IsSet("search") {
+				return compareSearch(c, calib)
+			}
+			for _, f := range []string{"candidates", "seed", "dry-run"} {
+				if c.IsSet(f) {
+					return usagef("compare: --%s goes with --search N", f)
+				}
 			}
 			if p := c.String("replay"); p != "" {
 				return compareReplay(c, calib, p)
