@@ -44,9 +44,9 @@ check:
     go vet -tags '{{podman_tags}}' ./...
     scripts/terraform-check
 
-# Unit tests (no daemons, no VMs).
+# Unit tests (no daemons, no VMs), under the race detector (it needs cgo: gcc).
 unit:
-    go test -tags '{{podman_tags}}' -count=1 ./...
+    CGO_ENABLED=1 go test -race -tags '{{podman_tags}}' -count=1 ./...
 
 # End-to-end tests: one local QEMU testbed shared by all e2e tests, torn down at the end.
 e2e: build

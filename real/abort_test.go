@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real/agent"
 )
 
 // failAtRestore migrates with pre-copy on e up to a restore on the target
@@ -139,5 +140,22 @@ func TestAbortWaitsForARestartingSourceAgent(t *testing.T) {
 	}
 	if err := e.Abort(context.Background()); err != nil || strings.Count(src.log(), "/rollback") != 2 {
 		t.Errorf("Abort: %v; want a second rollback after the dropped one; source: %s", err, src.log())
+	}
+}
+
+// TestAnnounceTellsTheTargetWhatToExpect: the target is told the image, the
+// security profile of the container as the source runs it now, the source's
+// certificate name and the upload caps, so it can refuse anything else.
+func TestAnnounceTellsTheTargetWhatToExpect(t *testing.T) {
+	src, dst := &fakeAgent{}, &fakeAgent{}
+	newTestEnv(t, src, dst)
+	a := dst.announced
+	round, archive := agent.UploadCaps(64 << 20)
+	if a.ID != testID || a.Name != "c" || a.ImageID != "sha256:0123" || a.Profile == nil || a.Profile.SpecDigest != "abcd" ||
+		a.Source != "vm1" || len(a.Token) < 32 || a.MaxRoundBytes != round || a.MaxArchiveBytes != archive {
+		t.Errorf("announce %+v", a)
+	}
+	if !strings.Contains(src.log(), "GET /v1/containers/"+testID) {
+		t.Errorf("the source was not inspected before the announce: %s", src.log())
 	}
 }

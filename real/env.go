@@ -84,7 +84,17 @@ func NewEnv(ctx context.Context, src, dst *Host, c agent.Container, opt EnvOptio
 	if e.timeout = opt.StepTimeout; e.timeout <= 0 {
 		e.timeout = DefaultStepTimeout
 	}
-	if err := dst.Agent.Announce(ctx, agent.Incoming{ID: c.ID, Name: c.Name, Token: e.token}); err != nil {
+	// The target checks what arrives against what the source runs: the
+	// image, the security profile (privileges, mounts, namespaces), the
+	// source's certificate and upload caps. Inspect again for a current one.
+	cur, ok, err := src.Agent.Inspect(ctx, c.ID)
+	if err == nil && !ok {
+		err = fmt.Errorf("%s: not on the source %s", c.Name, src.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := dst.Agent.Announce(ctx, agent.IncomingFor(cur, src.Name, e.token, opt.Memory)); err != nil {
 		return nil, err
 	}
 	e.start = time.Now()

@@ -36,6 +36,8 @@ type fakeAgent struct {
 	// dropRollbacks: the first rollbacks get their connection closed
 	// without an answer, as from an agent that was killed.
 	dropRollbacks int
+	// announced is the last announce this agent received.
+	announced agent.Incoming
 }
 
 func (f *fakeAgent) handler() http.Handler {
@@ -70,7 +72,11 @@ func (f *fakeAgent) handler() http.Handler {
 				v = map[string]string{"error": "no such container"}
 				break
 			}
-			v = agent.Container{ID: testID, Running: !f.stopped, State: map[bool]string{true: "exited", false: "running"}[f.stopped], PID: 42}
+			v = agent.Container{ID: testID, Name: "c", Running: !f.stopped, State: map[bool]string{true: "exited", false: "running"}[f.stopped], PID: 42,
+				ImageID: "sha256:0123", Profile: &agent.Profile{SpecDigest: "abcd"}}
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/incoming":
+			json.NewDecoder(r.Body).Decode(&f.announced)
+			w.WriteHeader(http.StatusNoContent)
 		case strings.HasSuffix(r.URL.Path, "/v1/probe"):
 			v = probe.Reply{Seq: 10, Writes: 5}
 		case strings.HasSuffix(r.URL.Path, "/v1/verify"):
@@ -120,7 +126,9 @@ func (f *fakeAgent) log() string {
 
 const testID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
+// fakeHosts serves src and dst; the container runs on the source.
 func fakeHosts(t *testing.T, src, dst *fakeAgent) (*Host, *Host) {
+	src.present = true
 	s1, s2 := httptest.NewServer(src.handler()), httptest.NewServer(dst.handler())
 	t.Cleanup(s1.Close)
 	t.Cleanup(s2.Close)

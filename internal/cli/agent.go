@@ -57,8 +57,13 @@ func AgentCommand() *cli.Command {
 			default:
 				log.Warn("--insecure-no-tls: serving plain HTTP without authentication (local debugging only)")
 			}
+			listen := c.StringSlice("listen")
+			if c.Bool("insecure-no-tls") && !c.IsSet("listen") {
+				// Without TLS the agent serves a root-only unix socket, never TCP.
+				listen = []string{"unix:" + agent.DefaultInsecureSocket}
+			}
 			s, err := agent.New(agent.Config{
-				Listen:          c.StringSlice("listen"),
+				Listen:          listen,
 				PodmanURI:       c.String("podman"),
 				Runc:            c.String("runc"),
 				RuncRoot:        c.String("runc-root"),

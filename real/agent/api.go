@@ -18,7 +18,25 @@
 // address), gets only the transfer endpoints that a peer agent pushes
 // checkpoint data to, and only for a migration the orchestrator announced to
 // this agent (POST /v1/incoming) with a random token that the sender must
-// present. Without TLS, Serve refuses to run unless Config.Insecure is set.
+// present (routes.go holds the route table; a test proves that a peer
+// certificate reaches nothing else). Without TLS, Serve refuses to run
+// unless Config.Insecure is set, and then serves only on 0600 unix sockets.
+// Every listener bounds connections and time (Limits): headers, stalled
+// bodies, idle connections, open connections.
+//
+// # Trust nothing a peer sends
+//
+// An announce tells the target what to expect (Incoming): the container's
+// ID, name, image and security profile, the source host whose certificate
+// alone may use the token, and caps on the uploads. One migration per
+// container at a time (a second announce: 409); an announce expires after
+// Limits.SessionTTL without activity; the restore closes the uploads. An
+// upload is capped, checked entry by entry (tarcheck.go: no absolute or
+// ".." names, no sparse, device or duplicate entries, nothing written
+// through a link), checked against the sender's length and digest
+// trailers, written under a temporary name, synced and renamed. The final
+// archive is validated (archive.go, configdump.go) against the announce
+// before Podman sees it; a restore that fails removes what it created.
 //
 // # Checkpoint layout (docs/real.md, "Host facts the backend relies on")
 //
@@ -46,6 +64,13 @@ const DefaultImage = "localhost/migrlab-workload:latest"
 
 // TokenHeader carries a migration's token on transfer requests.
 const TokenHeader = "X-Migrlab-Token"
+
+// Trailers of a transfer request: the length and SHA-256 (hex) of the body
+// as sent. The receiver checks them before it keeps anything.
+const (
+	LengthTrailer = "X-Migrlab-Length"
+	DigestTrailer = "X-Migrlab-Sha256"
+)
 
 // Info describes the agent's host.
 type Info struct {
@@ -98,6 +123,11 @@ type Container struct {
 	UserData string `json:"userdata"`
 	// ImageID is the ID of the container's image.
 	ImageID string `json:"image_id"`
+	// Profile is the container's security profile, read from its OCI spec
+	// and Podman's configuration (nil when the agent could not read them,
+	// for example before the container was first started): what a target
+	// must be told (Incoming.Profile) to accept the container.
+	Profile *Profile `json:"profile,omitempty"`
 }
 
 // Dirty is a soft-dirty measurement of a container's memory.
@@ -117,14 +147,53 @@ type Dirty struct {
 // Bytes returns the dirty memory in bytes.
 func (d Dirty) Bytes() int64 { return int64(d.Pages) * int64(d.PageSize) }
 
-// Incoming announces a migration to its target agent.
+// Incoming announces a migration to its target agent: what the target must
+// expect, so that it restores nothing else. Every field is required (an
+// announce that lacks one is refused with 400 and the field's name).
 type Incoming struct {
-	// ID of the container that will arrive.
+	// ID of the container that will arrive (64 hex digits).
 	ID string `json:"id"`
 	// Name of the container (it must not exist on the target).
 	Name string `json:"name"`
-	// Token the sending agent must present.
+	// Token the sending agent must present (>= 32 characters).
 	Token string `json:"token"`
+	// ImageID is the ID of the container's image (Container.ImageID on the
+	// source); the archive's config.dump must name the same.
+	ImageID string `json:"image_id"`
+	// Profile is the source container's security profile
+	// (Container.Profile from the source agent's inspect); the archive's
+	// spec.dump and config.dump must give the same.
+	Profile *Profile `json:"profile"`
+	// Source is the name (certificate common name) of the source host's
+	// agent certificate: the testbed host's name. Only that certificate may
+	// send this migration's data. Ignored without TLS (--insecure-no-tls).
+	Source string `json:"source"`
+	// MaxRoundBytes caps each pre-dump round's upload and MaxArchiveBytes
+	// the final archive's (the tar streams as sent); see UploadCaps. The
+	// target refuses the announce when its disks have less room than the
+	// caps need.
+	MaxRoundBytes   int64 `json:"max_round_bytes"`
+	MaxArchiveBytes int64 `json:"max_archive_bytes"`
+}
+
+// IncomingFor returns the announce of a migration of c, as the source
+// agent's Inspect reported it just before (ID, name, image, Profile), from
+// the host named source (its agent certificate's common name: the testbed
+// host's name), with token and the UploadCaps of a container of memory
+// bytes.
+func IncomingFor(c Container, source, token string, memory int64) Incoming {
+	round, archive := UploadCaps(memory)
+	return Incoming{ID: c.ID, Name: c.Name, Token: token, ImageID: c.ImageID, Profile: c.Profile, Source: source,
+		MaxRoundBytes: round, MaxArchiveBytes: archive}
+}
+
+// UploadCaps returns generous caps for the uploads of a migration of a
+// container whose memory (resident, writable) is at most memory bytes: a
+// round holds at most every page once plus CRIU's metadata; the archive
+// also holds the root file-system diff, volumes and logs.
+func UploadCaps(memory int64) (round, archive int64) {
+	memory = max(memory, 0)
+	return 2*memory + 64<<20, 2*memory + 256<<20
 }
 
 // Send tells a source agent where to send a migration's data.

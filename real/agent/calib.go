@@ -57,16 +57,6 @@ var sinks = struct {
 	m map[string]time.Time
 }{m: map[string]time.Time{}}
 
-// calibRoutes adds the calibration endpoints: the sink on every listener,
-// the rest on the full API only.
-func (s *Server) calibRoutes(mux *http.ServeMux, full bool) {
-	mux.HandleFunc("PUT /v1/calib/sink", s.handleSink)
-	if full {
-		mux.HandleFunc("POST /v1/calib/sink", s.handleNewSink)
-		mux.HandleFunc("POST /v1/calib/link", s.handleLink)
-	}
-}
-
 // handleNewSink issues a sink token.
 func (s *Server) handleNewSink(w http.ResponseWriter, r *http.Request) {
 	tok := newID() + newID()

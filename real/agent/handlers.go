@@ -231,38 +231,10 @@ func (s *Server) handleAnnounce(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
+	if idRE.MatchString(in.ID) {
+		defer s.lock(in.ID)()
+	}
 	if err := s.announce(r.Context(), in); err != nil {
-		writeErr(w, statusErr(http.StatusConflict, err))
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Server) handleReceiveRound(w http.ResponseWriter, r *http.Request) {
-	ss, err := s.session(r.PathValue("id"), r.Header.Get(TokenHeader))
-	if err != nil {
-		writeErr(w, statusErr(http.StatusForbidden, err))
-		return
-	}
-	k, err := strconv.Atoi(r.PathValue("k"))
-	if err != nil {
-		writeErr(w, statusErr(http.StatusBadRequest, fmt.Errorf("round %q: %w", r.PathValue("k"), err)))
-		return
-	}
-	if _, err := s.receiveRound(ss, k, r.Body); err != nil {
-		writeErr(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Server) handleReceiveArchive(w http.ResponseWriter, r *http.Request) {
-	ss, err := s.session(r.PathValue("id"), r.Header.Get(TokenHeader))
-	if err != nil {
-		writeErr(w, statusErr(http.StatusForbidden, err))
-		return
-	}
-	if _, err := s.receiveArchive(ss, r.Body); err != nil {
 		writeErr(w, err)
 		return
 	}

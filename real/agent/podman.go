@@ -15,12 +15,39 @@ import (
 	"github.com/containers/podman/v4/pkg/bindings"
 	"github.com/containers/podman/v4/pkg/bindings/containers"
 	"github.com/containers/podman/v4/pkg/bindings/system"
+	"github.com/containers/podman/v4/pkg/bindings/volumes"
 	"github.com/containers/podman/v4/pkg/errorhandling"
 	"github.com/containers/podman/v4/pkg/specgen"
 	spec "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/migrlab/migrlab/real/probe"
 )
+
+// engine is what the agent needs from the local container engine: podman,
+// or a fake in tests.
+type engine interface {
+	version(ctx context.Context) (string, error)
+	inspect(ctx context.Context, nameOrID string) (Container, bool, error)
+	create(ctx context.Context, w WorkloadSpec) (Container, error)
+	remove(ctx context.Context, nameOrID string) error
+	removeVolume(ctx context.Context, name string) error
+	checkpoint(ctx context.Context, id, file string, previous bool) error
+	restoreImport(ctx context.Context, archive string) (*RestoreStats, error)
+	restoreLocal(ctx context.Context, id string) error
+	store(ctx context.Context) (storeInfo, error)
+}
+
+// storeInfo is where Podman keeps containers: a container's userdata is
+// GraphRoot/Driver-containers/ID/userdata; RunRoot holds its run files.
+type storeInfo struct {
+	GraphRoot, Driver, RunRoot string
+}
+
+// userData returns the userdata directory container id has (or will have
+// when restored) in this store.
+func (st storeInfo) userData(id string) string {
+	return filepath.Join(st.GraphRoot, st.Driver+"-containers", id, "userdata")
+}
 
 // podman is the agent's connection to the local Podman API. The bindings
 // carry their connection in a context; podman keeps that context and joins
@@ -89,7 +116,37 @@ func (p *podman) inspect(ctx context.Context, nameOrID string) (c Container, ok 
 	if d.State != nil {
 		c.State, c.Running, c.PID, c.Checkpointed = d.State.Status, d.State.Running, d.State.Pid, d.State.Checkpointed
 	}
+	c.Profile = sourceProfile(d)
 	return c, true, nil
+}
+
+// sourceProfile is the security profile of an inspected container: its OCI
+// spec (U/config.json, what Podman's checkpoint writes to spec.dump), its
+// privileged flag and named volumes (what config.dump will hold). Nil when
+// the spec cannot be read (a container never started has none).
+func sourceProfile(d *define.InspectContainerData) *Profile {
+	if d.StaticDir == "" {
+		return nil
+	}
+	b, err := readSmall(filepath.Join(d.StaticDir, "config.json"), maxConfigBytes)
+	if err != nil {
+		return nil
+	}
+	p := &Profile{}
+	if specProfile(p, b) != nil {
+		return nil
+	}
+	if d.HostConfig != nil {
+		p.Privileged = d.HostConfig.Privileged
+	}
+	var vols []string
+	for _, m := range d.Mounts {
+		if m.Type == "volume" {
+			vols = append(vols, volumeRef(m.Name, m.Destination))
+		}
+	}
+	p.Volumes = sorted(vols)
+	return p
 }
 
 // create creates and starts a workload container.
@@ -206,21 +263,32 @@ func restoreStatsOf(s *define.CRIUCheckpointRestoreStatistics) *RestoreStats {
 		PagesRestored: s.PagesRestored}
 }
 
-// userDataOf returns the userdata directory a container with this ID has (or
-// will have when restored) in this host's storage.
-func (p *podman) userDataOf(ctx context.Context, id string) (string, error) {
+// removeVolume removes a named volume (absent: no error).
+func (p *podman) removeVolume(ctx context.Context, name string) error {
 	pc, err := p.ctx(ctx)
 	if err != nil {
-		return "", err
+		return err
+	}
+	if err := volumes.Remove(pc, name, new(volumes.RemoveOptions).WithForce(true)); err != nil && !notFound(err) {
+		return fmt.Errorf("remove volume %s: %w", name, err)
+	}
+	return nil
+}
+
+// store returns where this host's Podman keeps containers.
+func (p *podman) store(ctx context.Context) (storeInfo, error) {
+	pc, err := p.ctx(ctx)
+	if err != nil {
+		return storeInfo{}, err
 	}
 	info, err := system.Info(pc, nil)
 	if err != nil {
-		return "", fmt.Errorf("podman info: %w", err)
+		return storeInfo{}, fmt.Errorf("podman info: %w", err)
 	}
-	if info.Store == nil || info.Store.GraphRoot == "" || info.Store.GraphDriverName == "" {
-		return "", errors.New("podman info reports no storage graph root")
+	if info.Store == nil || info.Store.GraphRoot == "" || info.Store.GraphDriverName == "" || info.Store.RunRoot == "" {
+		return storeInfo{}, errors.New("podman info reports no storage graph root, driver or run root")
 	}
-	return filepath.Join(info.Store.GraphRoot, info.Store.GraphDriverName+"-containers", id, "userdata"), nil
+	return storeInfo{GraphRoot: info.Store.GraphRoot, Driver: info.Store.GraphDriverName, RunRoot: info.Store.RunRoot}, nil
 }
 
 // version returns the Podman server version.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +26,8 @@ type Config struct {
 	// Listen are the addresses to listen on (host:port). The host "private"
 	// stands for the address in PrivateAddrFile; when that file does not
 	// exist and other addresses are given, it is skipped with a warning.
-	// Default: 127.0.0.1:7070 and private:7070.
+	// "unix:PATH" is a unix socket (made 0600), the only kind Insecure
+	// serves on. Default: 127.0.0.1:7070 and private:7070.
 	Listen []string
 	// PodmanURI is the local Podman API (default unix:///run/podman/podman.sock).
 	PodmanURI string
@@ -56,8 +56,11 @@ type Config struct {
 	// to the peer agents it sends checkpoint data to and verifies theirs.
 	TLS *mtls.Identity
 	// Insecure allows Serve without TLS: plain HTTP, no authentication
-	// besides the per-migration tokens. For local debugging only.
+	// besides the per-migration tokens, and only on unix sockets
+	// ("unix:PATH" in Listen, made 0600). For local debugging only.
 	Insecure bool
+	// Limits bound connections, time and uploads (zero: defaults).
+	Limits Limits
 }
 
 // ErrNoTLS is returned by Serve when neither TLS nor Insecure is configured.
@@ -90,14 +93,18 @@ func (c Config) withDefaults() Config {
 	if c.Log == nil {
 		c.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	c.Limits = c.Limits.withDefaults()
 	return c
 }
 
 // Server is a running agent.
 type Server struct {
 	cfg  Config
-	pod  *podman
+	pod  engine
 	peer *http.Client
+	// freeSpace returns the bytes available to the agent on the file
+	// system holding path (statfs; replaced in tests).
+	freeSpace func(path string) (uint64, error)
 
 	mu       sync.Mutex
 	incoming map[string]*session
@@ -124,12 +131,13 @@ func New(cfg Config) (*Server, error) {
 		tr.TLSClientConfig = cfg.TLS.ClientConfig("")
 	}
 	return &Server{
-		cfg:      cfg,
-		pod:      &podman{uri: cfg.PodmanURI},
-		peer:     &http.Client{Transport: tr},
-		incoming: map[string]*session{},
-		probes:   map[string]*probeRun{},
-		locks:    map[string]*sync.Mutex{},
+		cfg:       cfg,
+		pod:       &podman{uri: cfg.PodmanURI},
+		peer:      &http.Client{Transport: tr},
+		freeSpace: statfsFree,
+		incoming:  map[string]*session{},
+		probes:    map[string]*probeRun{},
+		locks:     map[string]*sync.Mutex{},
 	}, nil
 }
 
@@ -146,6 +154,13 @@ func (s *Server) peerScheme() string {
 func (s *Server) Serve(ctx context.Context) error {
 	if s.cfg.TLS == nil && !s.cfg.Insecure {
 		return ErrNoTLS
+	}
+	if s.cfg.TLS == nil {
+		for _, a := range s.cfg.Listen {
+			if !isUnix(a) {
+				return fmt.Errorf("%w (not %s)", ErrInsecureTCP, a)
+			}
+		}
 	}
 	var ls []net.Listener
 	defer func() {
@@ -167,19 +182,14 @@ func (s *Server) Serve(ctx context.Context) error {
 		ls = append(ls, l)
 	}
 	s.cleanStale(ctx)
+	go s.expireSessions(ctx)
 	errc := make(chan error, len(ls))
 	var srvs []*http.Server
 	for _, l := range ls {
-		srv, what := s.server(isLoopback(l.Addr()))
+		srv, what, serve := s.serveOn(l)
 		srvs = append(srvs, srv)
 		s.cfg.Log.Info("listening", "addr", l.Addr().String(), "serves", what)
-		go func() {
-			if srv.TLSConfig != nil {
-				errc <- srv.ServeTLS(l, "", "")
-			} else {
-				errc <- srv.Serve(l)
-			}
-		}()
+		go func() { errc <- serve() }()
 	}
 	select {
 	case <-ctx.Done():
@@ -197,6 +207,9 @@ func (s *Server) Serve(ctx context.Context) error {
 
 // listen resolves "private" and retries while the address is not configured.
 func (s *Server) listen(ctx context.Context, addr string) (net.Listener, error) {
+	if isUnix(addr) {
+		return listenUnix(strings.TrimPrefix(addr, unixPrefix))
+	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen address %q: %w", addr, err)
@@ -231,9 +244,16 @@ func (s *Server) listen(ctx context.Context, addr string) (net.Listener, error) 
 	}
 }
 
+// isLoopback reports whether a listener is local to the host: a loopback
+// TCP address or a unix socket (0600, only for Config.Insecure).
 func isLoopback(a net.Addr) bool {
-	ta, ok := a.(*net.TCPAddr)
-	return ok && ta.IP.IsLoopback()
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	return false
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -247,14 +267,31 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+// serveOn returns the HTTP server of listener l, what it serves, and the
+// function that serves l (capped at Limits.MaxConns connections) until the
+// server is closed.
+func (s *Server) serveOn(l net.Listener) (*http.Server, string, func() error) {
+	srv, what := s.server(isLoopback(l.Addr()))
+	l = newLimitListener(l, s.cfg.Limits.MaxConns)
+	return srv, what, func() error {
+		if srv.TLSConfig != nil {
+			return srv.ServeTLS(l, "", "")
+		}
+		return srv.Serve(l)
+	}
+}
+
 // server is the HTTP server of one listener (loopback or not) and what it serves.
 func (s *Server) server(loopback bool) (*http.Server, string) {
-	srv := &http.Server{ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog: slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelWarn)}
+	// No ReadTimeout: it would cut transfers that move slowly but steadily
+	// and, once it passes, cancel the context of a long handler; request
+	// bodies are bounded by Limits.BodyIdle instead (see logged).
+	srv := &http.Server{ReadHeaderTimeout: s.cfg.Limits.ReadHeaderTimeout, IdleTimeout: s.cfg.Limits.Idle,
+		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelWarn)}
 	if s.cfg.TLS == nil {
 		srv.Handler = s.Handler(loopback)
 		if loopback {
-			return srv, "full API, plain HTTP (--insecure-no-tls)"
+			return srv, "full API, plain HTTP on a 0600 unix socket (--insecure-no-tls)"
 		}
 		return srv, "transfer endpoints only, plain HTTP (--insecure-no-tls)"
 	}
@@ -264,98 +301,6 @@ func (s *Server) server(loopback bool) (*http.Server, string) {
 		return srv, "HTTPS, client certificate required: full API for the orchestrator, transfer endpoints for peers"
 	}
 	return srv, "HTTPS, client certificate required: transfer endpoints only"
-}
-
-// AuthHandler is the API of a TLS listener: requests are routed by the role
-// of the client certificate (package mtls). The orchestrator's certificate
-// gets the full API when loopback; a host certificate (a peer agent), or the
-// orchestrator's on another listener, gets only the endpoints that
-// Handler(false) serves; anything else is refused with 403.
-func (s *Server) AuthHandler(loopback bool) http.Handler {
-	full, peer := s.routes(true), s.routes(false)
-	return s.logged(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		role := clientRole(r)
-		switch {
-		case role == mtls.RoleOrchestrator && loopback:
-			full.ServeHTTP(w, r)
-		case role == mtls.RoleOrchestrator || role == mtls.RoleHost:
-			if _, pattern := peer.Handler(r); pattern == "" {
-				writeErr(w, statusErr(http.StatusForbidden, fmt.Errorf("%s %s is not open to a %s certificate on this listener "+
-					"(the full API needs the orchestrator's certificate on loopback)", r.Method, r.URL.Path, role)))
-				return
-			}
-			peer.ServeHTTP(w, r)
-		default:
-			writeErr(w, statusErr(http.StatusForbidden, errors.New("the client certificate has no migrlab role")))
-		}
-	}))
-}
-
-// clientRole is the role of the request's verified client certificate ("" without one).
-func clientRole(r *http.Request) string {
-	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
-		return ""
-	}
-	return mtls.Role(r.TLS.PeerCertificates[0])
-}
-
-// Handler returns the agent's HTTP API without authentication: all of it
-// when full, else only the transfer endpoints a peer agent pushes checkpoint
-// data to. Serve uses it only with Config.Insecure; with TLS it serves
-// AuthHandler.
-func (s *Server) Handler(full bool) http.Handler { return s.logged(s.routes(full)) }
-
-// routes is the API: all of it when full, else only the transfer endpoints.
-func (s *Server) routes(full bool) *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("PUT /v1/incoming/{id}/rounds/{k}", s.handleReceiveRound)
-	mux.HandleFunc("PUT /v1/incoming/{id}/archive", s.handleReceiveArchive)
-	if full {
-		mux.HandleFunc("GET /v1/info", s.handleInfo)
-		mux.HandleFunc("POST /v1/containers", s.handleCreate)
-		mux.HandleFunc("GET /v1/containers/{id}", s.handleInspect)
-		mux.HandleFunc("DELETE /v1/containers/{id}", s.handleRemove)
-		mux.HandleFunc("GET /v1/containers/{id}/dirty", s.handleDirty)
-		mux.HandleFunc("POST /v1/containers/{id}/rounds", s.handleRound)
-		mux.HandleFunc("POST /v1/containers/{id}/checkpoint", s.handleCheckpoint)
-		mux.HandleFunc("POST /v1/containers/{id}/rollback", s.handleRollback)
-		mux.HandleFunc("POST /v1/incoming", s.handleAnnounce)
-		mux.HandleFunc("POST /v1/incoming/{id}/restore", s.handleRestore)
-		mux.HandleFunc("DELETE /v1/incoming/{id}", s.handleForget)
-		mux.HandleFunc("POST /v1/probes", s.handleProbeStart)
-		mux.HandleFunc("GET /v1/probes/{pid}", s.handleProbeGet)
-		mux.HandleFunc("DELETE /v1/probes/{pid}", s.handleProbeStop)
-		mux.HandleFunc("POST /v1/probe", s.handleProbeOnce)
-		mux.HandleFunc("POST /v1/verify", s.handleVerify)
-	}
-	s.calibRoutes(mux, full)
-	return mux
-}
-
-// logged logs method, path, status and duration of every request (never bodies).
-func (s *Server) logged(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		h.ServeHTTP(sw, r)
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"took", time.Since(start).Round(time.Millisecond).String(), "from", r.RemoteAddr}
-		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-			c := r.TLS.PeerCertificates[0]
-			attrs = append(attrs, "client", c.Subject.CommonName, "role", mtls.Role(c))
-		}
-		s.cfg.Log.Info("request", attrs...)
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
 }
 
 // lock serialises operations on one container.
@@ -389,43 +334,3 @@ func newID() string {
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
-
-// HTTP helpers.
-
-// httpError is an error with an HTTP status.
-type httpError struct {
-	status int
-	err    error
-}
-
-func (e httpError) Error() string { return e.err.Error() }
-func (e httpError) Unwrap() error { return e.err }
-
-func statusErr(status int, err error) error { return httpError{status, err} }
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
-}
-
-func writeErr(w http.ResponseWriter, err error) {
-	status := http.StatusInternalServerError
-	var he httpError
-	if errors.As(err, &he) {
-		status = he.status
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(errorBody{Error: err.Error()})
-}
-
-func readJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return statusErr(http.StatusBadRequest, fmt.Errorf("request body: %w", err))
-	}
-	return nil
-}
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

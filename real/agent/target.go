@@ -2,118 +2,42 @@ package agent
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
-	"io"
+	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"time"
 )
 
-// idRE matches a full container ID.
-var idRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
-// session is a migration announced to this (target) agent.
-type session struct {
-	id, name, token string
-	// userData is where the container's userdata will be (U); rounds go to U/chain.
-	userData string
-	// archive is the received final checkpoint.
-	archive string
-	// restored is set once the container runs here.
-	restored bool
-}
-
-// announce registers an incoming migration and prepares U/chain.
-func (s *Server) announce(ctx context.Context, in Incoming) error {
-	if !idRE.MatchString(in.ID) {
-		return fmt.Errorf("incoming: %q is not a container ID (64 hex digits)", in.ID)
-	}
-	if len(in.Token) < 32 {
-		return errors.New("incoming: token too short (want >= 32 characters)")
-	}
-	for _, n := range []string{in.ID, in.Name} {
-		if n == "" {
-			continue
-		}
-		if c, ok, err := s.pod.inspect(ctx, n); err != nil {
-			return err
-		} else if ok {
-			return fmt.Errorf("incoming: this host already has container %s (%s, %s): remove it first", c.Name, c.ID[:12], c.State)
-		}
-	}
-	u, err := s.pod.userDataOf(ctx, in.ID)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Join(u, chainDir), dirMode); err != nil {
-		return err
-	}
-	dir, err := s.stateDir("in", in.ID)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.incoming[in.ID] = &session{id: in.ID, name: in.Name, token: in.Token, userData: u,
-		archive: filepath.Join(dir, "checkpoint.tar")}
-	return nil
-}
-
-// session returns the announced migration of id if token matches.
-func (s *Server) session(id, token string) (*session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss := s.incoming[id]
-	if ss == nil {
-		return nil, fmt.Errorf("no migration of %s was announced to this agent", id)
-	}
-	if subtle.ConstantTimeCompare([]byte(ss.token), []byte(token)) != 1 {
-		return nil, errors.New("wrong migration token")
-	}
-	return ss, nil
-}
-
-// receiveRound stores round k of an announced migration under U/chain.
-func (s *Server) receiveRound(ss *session, k int, body io.Reader) (int64, error) {
-	if k < 1 || k > 10000 {
-		return 0, fmt.Errorf("round %d out of range", k)
-	}
-	return extractRound(body, filepath.Join(ss.userData, chainDir), k)
-}
-
-// receiveArchive stores the final checkpoint archive of an announced migration.
-func (s *Server) receiveArchive(ss *session, body io.Reader) (int64, error) {
-	return writeFile(ss.archive, body)
-}
-
-// restore restores the announced container from the received archive and
-// confirms it runs. A failed restore leaves a Created container behind:
-// it is removed, so that the source can take over again.
+// restore restores the announced container from the received, validated
+// archive and confirms it runs. It closes the migration's uploads first and
+// waits for those in progress. A restore that fails removes what it
+// created (the container, its leftover processes and runc state, the
+// volumes the archive named), so that the source can take over again.
 func (s *Server) restore(ctx context.Context, id string) (RestoreReport, error) {
 	var rep RestoreReport
-	s.mu.Lock()
-	ss := s.incoming[id]
-	s.mu.Unlock()
-	if ss == nil {
-		return rep, fmt.Errorf("no migration of %s was announced to this agent", id)
+	ss, err := s.startRestore(id)
+	if err != nil {
+		return rep, err
 	}
-	if _, err := os.Stat(ss.archive); err != nil {
-		return rep, fmt.Errorf("restore %s: no checkpoint archive received: %w", id[:12], err)
+	ss.uploads.Wait()
+	s.mu.Lock()
+	ok, vols := ss.archiveOK, ss.volumes
+	s.mu.Unlock()
+	if !ok {
+		err := statusErr(http.StatusConflict, fmt.Errorf("restore %s: no checkpoint archive was received and validated "+
+			"(the final transfer did not complete or was refused): roll the migration back", id[:12]))
+		s.fail(ss, err)
+		return rep, err
 	}
 	start := time.Now()
 	st, err := s.pod.restoreImport(ctx, ss.archive)
 	rep.RestoreTime = time.Since(start)
 	if err != nil {
 		err = fmt.Errorf("%w%s", err, criuErrors(filepath.Join(ss.userData, "restore.log")))
-		if n := s.killLeftovers(context.WithoutCancel(ctx), id); n > 0 {
-			s.cfg.Log.Warn("killed processes a failed restore left", "container", id[:12], "processes", n)
-		}
-		if rerr := s.pod.remove(context.WithoutCancel(ctx), id); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("removing the failed restore: %w", rerr))
-		}
+		err = errors.Join(err, s.undoRestore(context.WithoutCancel(ctx), id, vols))
+		s.fail(ss, err)
 		return rep, err
 	}
 	if st != nil {
@@ -124,28 +48,72 @@ func (s *Server) restore(ctx context.Context, id string) (RestoreReport, error) 
 	case err != nil:
 		return rep, err
 	case !ok:
-		return rep, fmt.Errorf("restore reported success but container %s does not exist", id[:12])
+		err = fmt.Errorf("restore reported success but container %s does not exist", id[:12])
+		err = errors.Join(err, s.undoRestore(context.WithoutCancel(ctx), id, vols))
+		s.fail(ss, err)
+		return rep, err
 	case !c.Running || c.PID == 0:
-		s.pod.remove(context.WithoutCancel(ctx), id)
-		return rep, fmt.Errorf("restored container %s is %s, not running; removed it", c.Name, c.State)
+		err = fmt.Errorf("restored container %s is %s, not running; removed it", c.Name, c.State)
+		err = errors.Join(err, s.undoRestore(context.WithoutCancel(ctx), id, vols))
+		s.fail(ss, err)
+		return rep, err
 	}
 	rep.Container = c
 	s.mu.Lock()
-	ss.restored = true
+	ss.state, ss.last = sessionRestored, time.Now()
 	s.mu.Unlock()
 	// The restored process holds its memory: the images are no longer needed.
-	os.RemoveAll(filepath.Join(ss.userData, chainDir))
+	os.RemoveAll(ss.chain)
 	os.Remove(ss.archive)
 	return rep, nil
 }
 
+// startRestore closes the uploads of migration id and marks it restoring.
+func (s *Server) startRestore(id string) (*session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.incoming[id]
+	switch {
+	case ss == nil:
+		return nil, statusErr(http.StatusNotFound, fmt.Errorf("no migration of %s was announced to this agent", id))
+	case s.expired(ss, time.Now()):
+		return nil, statusErr(http.StatusGone, fmt.Errorf("the migration of %s expired (no activity for %s): roll it back and announce it again",
+			id[:12], s.cfg.Limits.SessionTTL))
+	case ss.state == sessionRestoring || ss.state == sessionRestored:
+		return nil, statusErr(http.StatusConflict, fmt.Errorf("the restore of %s already started here", id[:12]))
+	case ss.state == sessionFailed:
+		return nil, statusErr(http.StatusConflict, fmt.Errorf("the migration of %s failed (%v): roll it back", id[:12], ss.reason))
+	}
+	ss.state, ss.last = sessionRestoring, time.Now()
+	return ss, nil
+}
+
+// undoRestore removes what a failed restore of id created: processes and
+// runc state it left, the container, and the volumes the archive named
+// (Podman refuses to restore over an existing volume, so they are its).
+func (s *Server) undoRestore(ctx context.Context, id string, volumes []string) error {
+	if n := s.killLeftovers(ctx, id); n > 0 {
+		s.cfg.Log.Warn("killed processes a failed restore left", "container", id[:12], "processes", n)
+	}
+	var errs []error
+	if err := s.pod.remove(ctx, id); err != nil {
+		errs = append(errs, fmt.Errorf("removing the failed restore: %w", err))
+	}
+	for _, v := range volumes {
+		errs = append(errs, s.pod.removeVolume(ctx, v))
+	}
+	return errors.Join(errs...)
+}
+
 // forget ends an incoming migration: it removes the received data and, with
-// removeContainer, the container if it was restored here (a rollback).
+// removeContainer, the container if it was restored here (a rollback) with
+// the volumes its archive named.
 func (s *Server) forget(ctx context.Context, id string, removeContainer bool) error {
 	if !idRE.MatchString(id) {
-		return fmt.Errorf("%q is not a container ID", id)
+		return statusErr(http.StatusBadRequest, fmt.Errorf("%q is not a container ID", id))
 	}
 	s.mu.Lock()
+	ss := s.incoming[id]
 	delete(s.incoming, id)
 	s.mu.Unlock()
 	var errs []error
@@ -154,18 +122,20 @@ func (s *Server) forget(ctx context.Context, id string, removeContainer bool) er
 		return err
 	}
 	if removeContainer {
-		if n := s.killLeftovers(ctx, id); n > 0 {
-			s.cfg.Log.Warn("killed processes of an unfinished restore", "container", id[:12], "processes", n)
+		var vols []string
+		if ss != nil {
+			s.mu.Lock()
+			vols = ss.volumes
+			s.mu.Unlock()
 		}
-	}
-	if exists && removeContainer {
-		errs = append(errs, s.pod.remove(ctx, id))
+		errs = append(errs, s.undoRestore(ctx, id, vols))
 		exists = false
 	}
-	u, err := s.pod.userDataOf(ctx, id)
+	st, err := s.pod.store(ctx)
 	if err != nil {
 		return err
 	}
+	u := st.userData(id)
 	if exists {
 		errs = append(errs, os.RemoveAll(filepath.Join(u, chainDir)))
 	} else {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -61,14 +63,26 @@ func serveTLS(t *testing.T, s *Server, loopback bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, _ := s.server(loopback)
+	srv, _, serve := s.serveOn(loopbackAs(l, loopback))
 	if srv.TLSConfig == nil {
 		t.Fatal("server without TLS although Config.TLS is set")
 	}
-	go srv.ServeTLS(l, "", "")
+	go serve()
 	t.Cleanup(func() { srv.Close() })
 	return l.Addr().String()
 }
+
+// loopbackAs makes a listener on 127.0.0.1 pass for a loopback one or not.
+func loopbackAs(l net.Listener, loopback bool) net.Listener {
+	if loopback {
+		return l
+	}
+	return privateListener{l}
+}
+
+type privateListener struct{ net.Listener }
+
+func (p privateListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(10, 10, 0, 2), Port: 7070} }
 
 func newTLSServer(t *testing.T, id *mtls.Identity) *Server {
 	t.Helper()
@@ -190,7 +204,7 @@ func TestTLSClientAndPeers(t *testing.T) {
 }
 
 // TestServeWithoutTLSRefusesToStart: no TLS and no Insecure is an error
-// that names the fix; Insecure serves plain HTTP.
+// that names the fix; Insecure serves plain HTTP only on a 0600 unix socket.
 func TestServeWithoutTLSRefusesToStart(t *testing.T) {
 	s, err := New(Config{StateDir: t.TempDir(), Listen: []string{"127.0.0.1:0"}})
 	if err != nil {
@@ -200,14 +214,37 @@ func TestServeWithoutTLSRefusesToStart(t *testing.T) {
 	if !errors.Is(err, ErrNoTLS) || !strings.Contains(err.Error(), "--tls-dir") || !strings.Contains(err.Error(), "--insecure-no-tls") {
 		t.Fatalf("Serve without TLS: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	s, _ = New(Config{StateDir: t.TempDir(), Listen: []string{"127.0.0.1:0"}, Insecure: true})
+	if err := s.Serve(context.Background()); !errors.Is(err, ErrInsecureTCP) || !strings.Contains(err.Error(), "unix:") {
+		t.Fatalf("Serve with Insecure on TCP: %v; want ErrInsecureTCP naming unix:PATH", err)
+	}
+	sock := filepath.Join(t.TempDir(), "run", "agent.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	s, _ = New(Config{StateDir: t.TempDir(), Listen: []string{"unix:" + sock}, Insecure: true, PodmanURI: "unix:///nonexistent/podman.sock"})
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx) }()
-	time.Sleep(100 * time.Millisecond)
+	var st os.FileInfo
+	for i := 0; i < 100 && st == nil; i++ {
+		time.Sleep(20 * time.Millisecond)
+		st, _ = os.Stat(sock)
+	}
+	if st == nil || st.Mode()&os.ModeSocket == 0 || st.Mode().Perm() != 0o600 {
+		t.Fatalf("insecure socket %s: %v; want a 0600 socket", sock, st)
+	}
+	c := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	resp, err := c.Post("http://agent/v1/calib/sink", "application/json", nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("request over the socket: %v %v", resp, err)
+	}
+	resp.Body.Close()
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Serve with Insecure: %v", err)
+	}
+	if _, err := os.Lstat(sock); err == nil {
+		t.Error("the socket is left after Serve returned")
 	}
 }
 

@@ -4,15 +4,19 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
+	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,15 +26,18 @@ const (
 	fileMode = 0o600
 )
 
-// countWriter counts the bytes written through it.
+// countWriter counts and hashes the bytes written through it. The count
+// is read by push's caller goroutine while the filling goroutine writes.
 type countWriter struct {
 	w io.Writer
-	n int64
+	h hash.Hash
+	n atomic.Int64
 }
 
 func (c *countWriter) Write(b []byte) (int, error) {
 	n, err := c.w.Write(b)
-	c.n += int64(n)
+	c.h.Write(b[:n])
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -41,13 +48,21 @@ func (c *countWriter) Write(b []byte) (int, error) {
 var StallTimeout = 30 * time.Second
 
 // push streams a tar written by fill to url on the peer agent (a PUT with the
-// migration's token) and returns what went over the wire. A transfer that
-// makes no progress for StallTimeout fails with an error that says so.
+// migration's token, and the length and SHA-256 of the body in trailers)
+// and returns what went over the wire. A transfer that makes no progress
+// for StallTimeout fails with an error that says so.
 func push(ctx context.Context, client *http.Client, url, token string, fill func(*tar.Writer) (int, error)) (Transfer, error) {
 	ctx, stalled := watchStall(ctx, StallTimeout)
 	defer stalled.stop()
 	pr, pw := io.Pipe()
-	cw := &countWriter{w: progressWriter{pw, stalled}}
+	cw := &countWriter{w: progressWriter{pw, stalled}, h: sha256.New()}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, pr)
+	if err != nil {
+		return Transfer{}, err
+	}
+	req.Header.Set(TokenHeader, token)
+	req.Header.Set("Content-Type", "application/x-tar")
+	req.Trailer = http.Header{LengthTrailer: nil, DigestTrailer: nil}
 	type filled struct {
 		files int
 		err   error
@@ -59,22 +74,19 @@ func push(ctx context.Context, client *http.Client, url, token string, fill func
 		if err == nil {
 			err = tw.Close()
 		}
+		if err == nil {
+			// Set before the body ends: the transport sends them after it.
+			req.Trailer.Set(LengthTrailer, strconv.FormatInt(cw.n.Load(), 10))
+			req.Trailer.Set(DigestTrailer, hex.EncodeToString(cw.h.Sum(nil)))
+		}
 		pw.CloseWithError(err)
 		done <- filled{n, err}
 	}()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, pr)
-	if err != nil {
-		pr.CloseWithError(err)
-		<-done
-		return Transfer{}, err
-	}
-	req.Header.Set(TokenHeader, token)
-	req.Header.Set("Content-Type", "application/x-tar")
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
 		if stalled.fired() {
-			err = fmt.Errorf("no progress for %s after %d bytes: is the private link to the peer up? (%w)", StallTimeout, cw.n, err)
+			err = fmt.Errorf("no progress for %s after %d bytes: is the private link to the peer up? (%w)", StallTimeout, cw.n.Load(), err)
 		}
 		pr.CloseWithError(err)
 		f := <-done
@@ -88,7 +100,7 @@ func push(ctx context.Context, client *http.Client, url, token string, fill func
 	elapsed := time.Since(start)
 	pr.CloseWithError(errors.New("the peer answered before reading everything"))
 	f := <-done
-	t := Transfer{Bytes: cw.n, Files: f.files, Time: elapsed}
+	t := Transfer{Bytes: cw.n.Load(), Files: f.files, Time: elapsed}
 	if resp.StatusCode/100 != 2 {
 		return t, fmt.Errorf("peer agent %s refused the transfer: %s", req.URL.Host, errorText(resp.StatusCode, body))
 	}
@@ -178,73 +190,6 @@ func copyTar(tw *tar.Writer, src string) (int, error) {
 			files++
 		}
 	}
-}
-
-// extractRound unpacks a pre-dump round sent by push into chain (U/chain):
-// only entries under round/ (say "r3/"), directories, regular files, and the
-// symlink round/parent -> ../r(K-1) that CRIU puts into a chained image
-// directory. Anything else is refused.
-func extractRound(r io.Reader, chain string, k int) (int64, error) {
-	round := fmt.Sprintf("r%d", k)
-	parent := fmt.Sprintf("../r%d", k-1)
-	dst := filepath.Join(chain, round)
-	if err := os.RemoveAll(dst); err != nil {
-		return 0, err
-	}
-	if err := os.MkdirAll(chain, dirMode); err != nil {
-		return 0, err
-	}
-	tr := tar.NewReader(r)
-	var n int64
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return n, nil
-		}
-		if err != nil {
-			return n, fmt.Errorf("reading round %d: %w", k, err)
-		}
-		name := path.Clean(h.Name)
-		if name != round && !strings.HasPrefix(name, round+"/") {
-			return n, fmt.Errorf("round %d: refusing entry %q outside %s/", k, h.Name, round)
-		}
-		p := filepath.Join(chain, filepath.FromSlash(name))
-		switch h.Typeflag {
-		case tar.TypeDir:
-			err = os.MkdirAll(p, dirMode)
-		case tar.TypeReg:
-			var w int64
-			w, err = writeFile(p, tr)
-			n += w
-		case tar.TypeSymlink:
-			if name != round+"/parent" || h.Linkname != parent {
-				return n, fmt.Errorf("round %d: refusing symlink %q -> %q (only %s/parent -> %s)", k, h.Name, h.Linkname, round, parent)
-			}
-			os.Remove(p)
-			err = os.Symlink(h.Linkname, p)
-		default:
-			return n, fmt.Errorf("round %d: refusing entry %q of type %q", k, h.Name, h.Typeflag)
-		}
-		if err != nil {
-			return n, err
-		}
-	}
-}
-
-// writeFile writes r to a new 0600 file at p (its directory is made 0700).
-func writeFile(p string, r io.Reader) (int64, error) {
-	if err := os.MkdirAll(filepath.Dir(p), dirMode); err != nil {
-		return 0, err
-	}
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, fileMode)
-	if err != nil {
-		return 0, err
-	}
-	n, err := io.Copy(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return n, err
 }
 
 // pagesBytes sums the sizes of the pages-*.img files in an image directory.
