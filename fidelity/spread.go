@@ -60,11 +60,16 @@ func NoiseOf(recs []models.Record) []models.Noise {
 // under (a calibration's migrations).
 func EnvelopeOf(recs []models.Record) models.Envelope {
 	var e models.Envelope
+	var busy []float64
 	for _, r := range recs {
 		if r.Backend == models.BackendReal && r.Error == "" {
 			e.Widen(r)
+			if b, ok := r.Metrics.Extra[models.ExtraOrchestratorBusy]; ok {
+				busy = append(busy, b)
+			}
 		}
 	}
+	e.BusyMedian = models.Median(busy)
 	return e
 }
 

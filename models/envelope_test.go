@@ -43,3 +43,18 @@ func TestEnvelopeFlagsMigrationsOutsideIt(t *testing.T) {
 		t.Error("an empty envelope flagged a migration")
 	}
 }
+
+// TestEnvelopeFlagsABusyHost: with the calibration's migrations at 86 %
+// CPU busy, a migration at 99 % is flagged and one at 90 % is not.
+func TestEnvelopeFlagsABusyHost(t *testing.T) {
+	e := Envelope{Migrations: 12, BusyMedian: 0.86}
+	rec := func(busy float64) Record {
+		return Record{Backend: BackendReal, Metrics: Metrics{Extra: map[string]float64{ExtraOrchestratorBusy: busy}}}
+	}
+	if got := e.Check(rec(0.99)); len(got) != 1 || !strings.Contains(got[0], "99 % busy, the calibration's migrations 86 %") {
+		t.Errorf("99 %% busy: %q", got)
+	}
+	if got := e.Check(rec(0.90)); got != nil {
+		t.Errorf("90 %% busy: %q, want no flag", got)
+	}
+}
