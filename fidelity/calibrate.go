@@ -198,7 +198,12 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 			}
 		}
 	}
-	res.Samples.Extract(res.Records...)
+	kept, left := Representative(res.Records)
+	for _, r := range left {
+		logf("left out of the fit: %s %s rep %d (%s)", r.Scenario, r.Technique, r.Repetition, strings.Join(r.Flags, "; "))
+		markFlagged(res.Records, r)
+	}
+	res.Samples.Extract(kept...)
 	scen := res.Calibration.Scenarios
 	c, err := Fit(res.Samples, res.Link)
 	c.Scenarios = scen
@@ -207,11 +212,20 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 	if err != nil {
 		return res, errors.Join(append(res.Failed, fmt.Errorf("calibration fit: %w", err))...)
 	}
-	res.Calibration.Spread = Deviations(ctx, c, res.Records)
-	res.Calibration.Envelope = EnvelopeOf(res.Records)
-	res.Calibration.Noise = NoiseOf(res.Records)
+	res.Calibration.Spread = Deviations(ctx, c, kept)
+	res.Calibration.Envelope = EnvelopeOf(kept)
+	res.Calibration.Noise = NoiseOf(kept)
 	logf("done in %s", res.Took.Round(time.Second))
 	return res, nil
+}
+
+// markFlagged copies the flags of f onto the same migration in recs.
+func markFlagged(recs []models.Record, f models.Record) {
+	for i := range recs {
+		if recs[i].Scenario == f.Scenario && recs[i].Technique == f.Technique && recs[i].Repetition == f.Repetition {
+			recs[i].Flags = f.Flags
+		}
+	}
 }
 
 // calibrateStep runs step i of n (repetition i/planLen) and keeps its record;

@@ -18,7 +18,8 @@ var ErrNothingToFit = errors.New("no successful real single-container record to 
 // testbed's name comes from the records' provenance.
 func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, error) {
 	var s Samples
-	if s.Extract(recs...) == 0 {
+	kept, _ := Representative(recs)
+	if s.Extract(kept...) == 0 {
 		return models.Calibration{}, ErrNothingToFit
 	}
 	var link *Link
@@ -44,9 +45,9 @@ func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, 
 	if cal.Testbed == "" && len(recs) > 0 {
 		cal.Testbed = recs[0].Provenance.Host["testbed"]
 	}
-	cal.Spread = Deviations(context.Background(), cal, recs)
-	cal.Envelope = EnvelopeOf(recs)
-	cal.Noise = NoiseOf(recs)
+	cal.Spread = Deviations(context.Background(), cal, kept)
+	cal.Envelope = EnvelopeOf(kept)
+	cal.Noise = NoiseOf(kept)
 	cal.Created = time.Now().UTC().Format(time.RFC3339)
 	return cal, nil
 }

@@ -73,6 +73,25 @@ func EnvelopeOf(recs []models.Record) models.Envelope {
 	return e
 }
 
+// Representative splits a calibration's records by the envelope they set
+// together: kept are those it does not flag (on the local testbed: not run
+// while other work kept the machine's CPU busier than usual), left the
+// others, flagged (Record.Flags) and kept out of the fit, the spread and the
+// noise floor. The envelope's load is the median's, so at most half are
+// left out.
+func Representative(recs []models.Record) (kept, left []models.Record) {
+	e := EnvelopeOf(recs)
+	for _, r := range recs {
+		if why := e.Check(r); len(why) > 0 {
+			r.Flags = why
+			left = append(left, r)
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept, left
+}
+
 // bytesSent is a migration's bytes on the wire, as a phase.
 var bytesSent = reports.Phase{Name: "bytes sent", Unit: reports.UnitBytes, Of: func(r models.Record) (float64, bool) {
 	return float64(r.Metrics.BytesSent), true

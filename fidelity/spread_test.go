@@ -151,3 +151,18 @@ func TestCompareFlagsMigrationsOutsideTheEnvelope(t *testing.T) {
 		}
 	}
 }
+
+// TestRepresentativeLeavesBusyMigrationsOut: of six calibration migrations,
+// the one run while the machine was far busier than the others is left out
+// and flagged.
+func TestRepresentativeLeavesBusyMigrationsOut(t *testing.T) {
+	rec := func(rep int, busy float64) models.Record {
+		return models.Record{Backend: models.BackendReal, Scenario: "calibration-8MiB", Technique: models.Cold, Repetition: rep,
+			Metrics: models.Metrics{Extra: map[string]float64{models.ExtraOrchestratorBusy: busy}}}
+	}
+	recs := []models.Record{rec(0, 0.85), rec(1, 0.86), rec(2, 0.99), rec(3, 0.84), rec(4, 0.87), rec(5, 0.86)}
+	kept, left := Representative(recs)
+	if len(kept) != 5 || len(left) != 1 || left[0].Repetition != 2 || len(left[0].Flags) != 1 {
+		t.Errorf("kept %d, left %+v", len(kept), left)
+	}
+}
