@@ -148,7 +148,7 @@ func TestUnitSpellings(t *testing.T) {
 // scenarioExamples lists the example scenarios (sweeps are named sweep-*).
 func scenarioExamples(t testing.TB) []string {
 	all, _ := filepath.Glob("../examples/*.yaml")
-	held, _ := filepath.Glob("../examples/holdout/*.yaml")
+	held, _ := filepath.Glob("../examples/*/*.yaml")
 	all = append(all, held...)
 	var out []string
 	for _, f := range all {

@@ -144,7 +144,7 @@ repetitions: 100
 
 func TestRealExamplesFitTheLimit(t *testing.T) {
 	files, _ := filepath.Glob("../../examples/*.yaml")
-	held, _ := filepath.Glob("../../examples/holdout/*.yaml")
+	held, _ := filepath.Glob("../../examples/*/*.yaml")
 	for _, p := range append(files, held...) {
 		base := filepath.Base(p)
 		if !strings.HasPrefix(base, "compare-") && !strings.HasPrefix(base, "real-") && !strings.HasPrefix(base, "holdout-") {
