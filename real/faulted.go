@@ -164,6 +164,9 @@ func (r *runner) checkRollback(ctx context.Context) error {
 	res, err := r.src.Agent.StopProbe(sctx, r.probeID)
 	scancel()
 	r.probeID = ""
+	if monitorLost(err) {
+		return r.checkWithoutMonitor(ctx, r.src, r.dst, func(m Member) string { return m.SourceAddr })
+	}
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,8 @@ func (in *injector) trigger(id string) (*Host, string) {
 	}
 	switch in.f.Phase {
 	case PhaseFinalTransfer:
-		return in.dst, "test -e " + agentStateDir + "/in/" + id + "/checkpoint.tar"
+		// The target receives the archive under a temporary name.
+		return in.dst, "ls " + agentStateDir + "/in/" + id + "/.checkpoint.tar-* >/dev/null 2>&1"
 	case PhaseRestore:
 		return in.dst, "pgrep -x criu >/dev/null"
 	default: // round, final dump: CRIU dumping on the source

@@ -149,6 +149,9 @@ func (r *runner) check(ctx context.Context) error {
 	defer scancel()
 	res, err := r.src.Agent.StopProbe(sctx, r.probeID)
 	r.probeID = ""
+	if monitorLost(err) {
+		return r.checkWithoutMonitor(ctx, r.dst, r.src, func(m Member) string { return m.TargetAddr })
+	}
 	if err != nil {
 		return err
 	}

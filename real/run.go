@@ -109,6 +109,10 @@ type Member struct {
 	Probe probe.Migration
 	// Verify is the workload's memory verification on the target.
 	Verify probe.Reply
+	// First is the workload's first answer on the source: its nonce and
+	// counter prove a process continued when the probe monitor itself was
+	// lost (it runs in the source's agent).
+	First probe.Reply
 	// Extra are the agents' measurements (see Env.Extra).
 	Extra map[string]float64
 	// Predicted holds the dirty bytes measured after each live round.
@@ -266,10 +270,11 @@ func (r *runner) start(ctx context.Context, technique string, rep int) error {
 			return err
 		}
 		m.ID = c.ID
-		r.out.Members = append(r.out.Members, m)
-		if err := r.waitAnswer(ctx, r.src, m.SourceAddr, 2*time.Minute); err != nil {
+		if m.First, err = r.firstAnswer(ctx, r.src, m.SourceAddr, 2*time.Minute); err != nil {
+			r.out.Members = append(r.out.Members, m)
 			return fmt.Errorf("%s: the workload does not answer at %s: %w", name, m.SourceAddr, err)
 		}
+		r.out.Members = append(r.out.Members, m)
 	}
 	if err := r.prepare(ctx); err != nil {
 		return err
@@ -325,17 +330,23 @@ func (r *runner) startProbe(ctx context.Context) error {
 
 // waitAnswer waits until the workload at addr answers a probe sent by h's agent.
 func (r *runner) waitAnswer(ctx context.Context, h *Host, addr string, timeout time.Duration) error {
+	_, err := r.firstAnswer(ctx, h, addr, timeout)
+	return err
+}
+
+// firstAnswer is waitAnswer that returns the answer.
+func (r *runner) firstAnswer(ctx context.Context, h *Host, addr string, timeout time.Duration) (probe.Reply, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var last error
 	for {
-		if _, err := h.Agent.Probe(ctx, addr); err == nil {
-			return nil
+		if rep, err := h.Agent.Probe(ctx, addr); err == nil {
+			return rep, nil
 		} else {
 			last = err
 		}
 		if !sleepCtx(ctx, 500*time.Millisecond) {
-			return fmt.Errorf("%w (last: %v)", ctx.Err(), last)
+			return probe.Reply{}, fmt.Errorf("%w (last: %v)", ctx.Err(), last)
 		}
 	}
 }
