@@ -31,7 +31,7 @@ func faultCells(t *testing.T) []real.Fault {
 	cells := []string{
 		"checkpoint-fail@round", "checkpoint-fail@final-dump", "restore-fail@restore",
 		"agent-kill@restore", "source-agent-kill@final-transfer", "link-cut@final-transfer",
-		"disk-full@final-transfer", "sigint@final-dump", "kill@restore",
+		"disk-full@round", "sigint@final-dump", "kill@restore",
 	}
 	if env != "" {
 		cells = strings.Split(env, ",")

@@ -85,11 +85,17 @@ func (in *injector) action() (*Host, string) {
 	case FaultLinkCut:
 		return in.dst, linkDev(in.dst.PrivateAddr) + `tc qdisc replace dev "$dev" root netem loss 100% 2>/dev/null || ip link set dev "$dev" down`
 	case FaultDiskFull:
-		// Every byte left on the state directory's file system (fallocate,
-		// else dd), then a check that the space really is gone.
-		return in.dst, fmt.Sprintf(`f=%[1]s; avail=$(df --output=avail -B1 %[2]s | tail -1)
-fallocate -l "$avail" "$f" 2>/dev/null || dd if=/dev/zero of="$f" bs=1M status=none 2>/dev/null
-left=$(df --output=avail -B1 %[2]s | tail -1); [ "$left" -lt 1048576 ] || { echo "only filled to $left bytes free" >&2; exit 5; }`, diskFillFile, agentStateDir)
+		// What a user can take, then the blocks reserved for root (the
+		// agent runs as root) in ever smaller pieces, then 4 MiB given back:
+		// less than a round or an archive needs, enough for the host to go
+		// on (ssh, the heal). Then a check that the space really is gone
+		// (what ext4 keeps even from root cannot be allocated).
+		return in.dst, fmt.Sprintf(`d=%[2]s; f=%[1]s
+fallocate -l "$(df --output=avail -B1 "$d" | tail -1)" "$f.0" 2>/dev/null
+i=1; for sz in 64M 8M 1M; do while fallocate -l $sz "$f.$i" 2>/dev/null; do i=$((i+1)); done; done
+for j in 1 2 3 4; do i=$((i-1)); [ "$i" -gt 0 ] && rm -f "$f.$i"; done
+left=$(df --output=avail -B1 "$d" | tail -1)
+[ "$left" -lt 16777216 ] || { echo "only filled to $left bytes free" >&2; exit 5; }`, diskFillFile, agentStateDir)
 	}
 	return nil, ""
 }
@@ -129,7 +135,7 @@ func (in *injector) arm(ctx context.Context, p Phase, e *Env) func() {
 		}
 		cancel()
 		if in.f.Kind == FaultDiskFull {
-			if _, err := in.dst.Exec(hctx, "rm -f "+diskFillFile); err != nil {
+			if _, err := in.dst.Exec(hctx, "rm -f "+diskFillFile+".*"); err != nil {
 				in.logf("fault: freeing the disk of %s: %v", in.dst.Name, err)
 			} else if ok, _ := in.result(); ok {
 				in.logf("fault: disk of %s freed", in.dst.Name)

@@ -197,6 +197,9 @@ func (r *runner) record() {
 	for i, m := range ms {
 		rounds := models.RoundsOf(m)
 		for k := range rounds {
+			if i >= len(r.envs) {
+				break
+			}
 			if p, ok := r.envs[i].Predicted(k); ok && !rounds[k].Frozen {
 				rounds[k].PredictedNext = p
 			}

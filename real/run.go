@@ -301,7 +301,9 @@ func (r *runner) prepare(ctx context.Context) error {
 			var env *Env
 			env, err = NewEnv(sctx, r.src, r.dst, c, EnvOptions{Memory: int64(r.s.Memory.Size),
 				PollInterval: r.opt.PollInterval, Progress: r.opt.Progress})
-			r.envs = append(r.envs, env)
+			if err == nil {
+				r.envs = append(r.envs, env)
+			}
 		}
 		cancel()
 		if err != nil {
