@@ -49,7 +49,9 @@ func groupRecords(records []models.Record, keys []GroupKey) []*group {
 // confidence intervals of downtime, total time, bytes sent and live rounds, the
 // most common stop reason and the share of converged migrations.
 //
-// groupBy defaults to [DefaultGroupBy] (scenario, technique, backend). Rows are
+// groupBy defaults to [DefaultGroupBy] (scenario, technique, backend); the
+// backend is added when it is missing, since the simulator's, the closed
+// form's and the testbed's records are never one sample. Rows are
 // ordered by scenario in input order, technique in models.TechniqueNames
 // order, backend analytic, sim, real. Failed records (Error set) are counted in
 // their own column and left out of the statistics. An unknown group key is a
@@ -57,6 +59,9 @@ func groupRecords(records []models.Record, keys []GroupKey) []*group {
 func Summarize(records []models.Record, groupBy ...GroupKey) Table {
 	if len(groupBy) == 0 {
 		groupBy = DefaultGroupBy
+	}
+	if !slices.Contains(groupBy, GroupBackend) {
+		groupBy = append(slices.Clone(groupBy), GroupBackend)
 	}
 	names := make([]string, len(groupBy))
 	t := Table{}

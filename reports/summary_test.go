@@ -106,13 +106,14 @@ func TestSummarizeAllFailed(t *testing.T) {
 }
 
 func TestSummarizeGroupBy(t *testing.T) {
+	// By technique: one row per technique and backend (backends never pool).
 	tab := Summarize(fixtureRecords(), GroupTechnique)
 	var got []string
 	for _, r := range tab.Rows {
-		got = append(got, r[0].Text)
+		got = append(got, r[0].Text+"/"+r[1].Text)
 	}
-	if want := []string{"cold", "precopy", "migrror"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("techniques = %v, want %v", got, want)
+	if want := []string{"cold/analytic", "cold/sim", "cold/real", "precopy/analytic", "precopy/sim", "precopy/real", "migrror/sim", "migrror/real"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("rows = %v, want %v", got, want)
 	}
 	defer func() {
 		if recover() == nil {
@@ -138,5 +139,23 @@ func TestRoundsTable(t *testing.T) {
 	tab := Rounds(roundsRecord())
 	if len(tab.Rows) != 4 || !column(t, tab, "frozen")[3].Flag || column(t, tab, "bytes")[0].Value != 1<<30 {
 		t.Errorf("rounds table rows = %+v", tab.Rows)
+	}
+}
+
+// TestSummarizeNeverPoolsBackends: grouped by scenario and technique only,
+// the simulator's and the closed form's records stay apart.
+func TestSummarizeNeverPoolsBackends(t *testing.T) {
+	recs := []models.Record{
+		downRec("s", "", models.Cold, models.BackendSim, 0, 1),
+		downRec("s", "", models.Cold, models.BackendAnalytic, 0, 9),
+	}
+	tb := Summarize(recs, GroupScenario, GroupTechnique)
+	if len(tb.Rows) != 2 || tb.Columns[2].Key != string(GroupBackend) {
+		t.Fatalf("%d rows, columns %v: want one row per backend", len(tb.Rows), tb.Columns[:3])
+	}
+	for _, r := range tb.Rows {
+		if r[3].Value != 1 {
+			t.Errorf("row %v: n %v, want 1", r[2].Text, r[3].Value)
+		}
 	}
 }

@@ -19,7 +19,7 @@ func reportCommand() *cli.Command {
 		Usage:     "re-render records (JSON Lines) as a table without re-running anything",
 		ArgsUsage: "RECORDS.jsonl [MORE.jsonl...] (- for stdin)",
 		Flags: []cli.Flag{formatFlag,
-			&cli.StringFlag{Name: "group-by", Value: "scenario,technique,backend", Usage: "summary rows: comma-separated scenario, technique, backend"},
+			&cli.StringFlag{Name: "group-by", Value: "scenario,technique,backend", Usage: "summary rows: comma-separated scenario, technique, backend, role (the backend is always added: backends never pool)"},
 			&cli.BoolFlag{Name: "compare", Usage: "pair predicted (sim, analytic) with measured (real) records and show errors"},
 			&cli.BoolFlag{Name: "rounds", Usage: "show the per-round detail of every record"},
 		},
