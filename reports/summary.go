@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -103,12 +104,16 @@ func Summarize(records []models.Record, groupBy ...GroupKey) Table {
 				converged++
 			}
 		}
-		d := MedianCI(down, Confidence)
+		est := MedianCI
+		if scenarios(g.ok) > 1 {
+			est = medianRange
+		}
+		d := est(down, Confidence)
 		row = append(row,
 			EstimateCell(d, UnitSeconds),
-			EstimateCell(MedianCI(total, Confidence), UnitSeconds),
-			EstimateCell(MedianCI(sent, Confidence), UnitBytes),
-			EstimateCell(MedianCI(rounds, Confidence), UnitCount),
+			EstimateCell(est(total, Confidence), UnitSeconds),
+			EstimateCell(est(sent, Confidence), UnitBytes),
+			EstimateCell(est(rounds, Confidence), UnitCount),
 		)
 		if n == 0 {
 			row = append(row, Missing(), Missing(), Missing())
@@ -121,6 +126,25 @@ func Summarize(records []models.Record, groupBy ...GroupKey) Table {
 		t.Notes = append(t.Notes, "Failed runs (error set) are counted apart and left out of the statistics.")
 	}
 	return t
+}
+
+// scenarios counts the distinct scenarios of rs.
+func scenarios(rs []models.Record) int {
+	seen := map[string]bool{}
+	for _, r := range rs {
+		seen[r.Scenario] = true
+	}
+	return len(seen)
+}
+
+// medianRange is the median of xs with the range (min to max) beside it, not
+// a confidence interval: the spread of a row that pools several scenarios.
+func medianRange(xs []float64, _ float64) Estimate {
+	s := sorted(xs)
+	if len(s) == 0 {
+		return Estimate{Center: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
+	}
+	return Estimate{Center: models.Median(s), Lo: s[0], Hi: s[len(s)-1], N: len(s), Range: true, Coverage: math.NaN()}
 }
 
 // stopReasons names the most common stop reason (ties joined with "/", in

@@ -208,7 +208,7 @@ func (t Table) hasRange() bool {
 }
 
 // rangeNote explains the range marker.
-const rangeNote = "† too few samples for a 95% confidence interval (n < 6): the range (min to max) is shown instead"
+const rangeNote = "† the range (min to max), not a 95% confidence interval: too few samples (n < 6), or a row that pools several scenarios (a spread across scenarios is no sampling error)"
 
 // notes returns the table's notes plus the automatic ones.
 func (t Table) notes() []string {

@@ -117,3 +117,17 @@ func TestSimTakesAPositionalScenario(t *testing.T) {
 		}
 	}
 }
+
+// TestReportWarnsOnDuplicateRecords: the same records file given twice is
+// counted once, with a warning, not doubled.
+func TestReportWarnsOnDuplicateRecords(t *testing.T) {
+	recs := filepath.Join(t.TempDir(), "r.jsonl")
+	if _, errOut, code := run(t, "sim", "-t", "cold", "--reps", "2", "--no-analytic", "-o", recs); code != ExitOK {
+		t.Fatalf("sim: exit %d: %s", code, errOut)
+	}
+	once, _, _ := run(t, "report", "-f", "csv", recs)
+	twice, errOut, code := run(t, "report", "-f", "csv", recs, recs)
+	if code != ExitOK || once != twice || !strings.Contains(errOut, "2 duplicate record(s) left out") {
+		t.Errorf("twice: exit %d, stderr %q; stdout differs from once: %v\n%s\n%s", code, errOut, once != twice, once, twice)
+	}
+}

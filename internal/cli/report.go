@@ -42,6 +42,11 @@ func reportCommand() *cli.Command {
 			if len(recs) == 0 {
 				return usagef("report: the files hold no records")
 			}
+			var dups int
+			if recs, dups = dedupeRecords(recs); dups > 0 {
+				fmt.Fprintf(c.App.ErrWriter, "warning: %d duplicate record(s) left out (the same scenario, technique, backend, repetition and seed: "+
+					"was a file given twice?)\n", dups)
+			}
 			return renderReport(c.App.Writer, format, recs, c.String("group-by"), c.Bool("compare"), c.Bool("rounds"))
 		},
 	}
@@ -86,4 +91,21 @@ func readRecordsFile(path string) ([]models.Record, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return recs, nil
+}
+
+// dedupeRecords drops records that repeat an earlier one's scenario,
+// technique, backend, repetition, seed and role (the same file given twice
+// would double every n), and returns how many it dropped.
+func dedupeRecords(recs []models.Record) ([]models.Record, int) {
+	seen := map[string]bool{}
+	out := recs[:0:0]
+	for _, r := range recs {
+		k := fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%d\x00%s", r.Scenario, r.Technique, r.Backend, r.Repetition, r.Seed, r.Role)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, r)
+	}
+	return out, len(recs) - len(out)
 }
