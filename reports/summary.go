@@ -125,7 +125,42 @@ func Summarize(records []models.Record, groupBy ...GroupKey) Table {
 	if anyFailed {
 		t.Notes = append(t.Notes, "Failed runs (error set) are counted apart and left out of the statistics.")
 	}
+	if d := disagreements(records); len(d) > 0 {
+		t.Notes = append(t.Notes, "The simulator and the closed-form model disagree by more than 2x on the downtime of "+
+			strings.Join(d, "; ")+": the closed form's assumptions (constant rates, one container, no runtime dirtying) do not hold there.")
+	}
 	return t
+}
+
+// disagreements names each scenario and technique whose median simulated
+// and closed-form downtimes differ by more than a factor of two.
+func disagreements(records []models.Record) []string {
+	type key struct{ scenario, technique string }
+	by := map[key]map[string][]float64{}
+	var keys []key
+	for _, r := range records {
+		if r.Error != "" || r.Backend != models.BackendSim && r.Backend != models.BackendAnalytic {
+			continue
+		}
+		k := key{r.Scenario, r.Technique}
+		if by[k] == nil {
+			by[k] = map[string][]float64{}
+			keys = append(keys, k)
+		}
+		by[k][r.Backend] = append(by[k][r.Backend], r.Metrics.DowntimeS)
+	}
+	var out []string
+	for _, k := range keys {
+		sim, closed := by[k][models.BackendSim], by[k][models.BackendAnalytic]
+		if len(sim) == 0 || len(closed) == 0 {
+			continue
+		}
+		a, b := models.Median(sim), models.Median(closed)
+		if a > 0 && b > 0 && (a > 2*b || b > 2*a) {
+			out = append(out, fmt.Sprintf("%s %s (simulator %s, closed form %s)", k.scenario, k.technique, human(Number(a, UnitSeconds)), human(Number(b, UnitSeconds))))
+		}
+	}
+	return out
 }
 
 // scenarios counts the distinct scenarios of rs.

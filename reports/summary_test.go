@@ -159,3 +159,19 @@ func TestSummarizeNeverPoolsBackends(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarySaysWhenSimAndClosedFormDisagree: a downtime the closed form
+// puts at more than twice (or less than half) the simulator's is named in
+// the notes; a close one is not.
+func TestSummarySaysWhenSimAndClosedFormDisagree(t *testing.T) {
+	recs := []models.Record{
+		downRec("far", "", models.PreCopy, models.BackendSim, 0, 1),
+		downRec("far", "", models.PreCopy, models.BackendAnalytic, 0, 2.5),
+		downRec("near", "", models.PreCopy, models.BackendSim, 0, 1),
+		downRec("near", "", models.PreCopy, models.BackendAnalytic, 0, 1.5),
+	}
+	notes := strings.Join(Summarize(recs).Notes, "\n")
+	if !strings.Contains(notes, "far precopy (simulator 1.00 s, closed form 2.50 s)") || strings.Contains(notes, "near") {
+		t.Errorf("notes: %q", notes)
+	}
+}
