@@ -2,6 +2,7 @@ package docs
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -33,34 +34,15 @@ var required = []string{"name", "memory.size", "network.bandwidth"}
 // minimal is the smallest valid scenario: every other field takes its default.
 const minimal = "name: x\nmemory: {size: 1GiB}\nnetwork: {bandwidth: 1Gbit/s}\n"
 
-// probeBase is a valid scenario with every field set; the probes replace one
-// field of it at a time.
-const probeBase = `name: fields
-techniques: [cold, precopy, migrror, postcopy]
-memory: {size: 1GiB, page_size: 4KiB}
-workload:
-  dirty_rate: 10MB/s
-  wws: 256MiB
-  hot_fraction: 0.1
-  hot_share: 0.8
-  rate_trace: {points: [{at: 0s, factor: 1}, {at: 5s, factor: 2}], until: 1h}
-  runtime: {memory: 4MiB, hot: 512KiB, rate: 1MB/s}
-network:
-  bandwidth: 1Gbit/s
-  latency: 1ms
-  live_bandwidth: 100MB/s
-  bandwidth_trace: {points: [{at: 0s, factor: 1}, {at: 2s, factor: 0.5}], until: 1h}
-costs: {freeze: 2ms, dump_per_page: 1us, final_dump_per_page: 2us, round_setup: 20ms, final_setup: 10ms, chained_final_setup: 12ms,
-  transfer_setup: 1ms, restore_base: 30ms, chained_restore_base: 25ms, restore_per_page: 0.5us, restore_per_final_page: 0.2us, restore_all_pages: true, resume: 1ms,
-  round_overhead: 64KiB, final_overhead: 100KiB, dirty_scan: 2ms, dirty_poll_interval: 1ms, snapshot: 5ms}
-precopy: {stop: {threshold: 256KiB, max_downtime: 30ms, min_shrink: -0.1, traffic_cap: 3, max_rounds: 8}}
-migrror: {sync_threshold: 4MiB, min_interval: 50ms, trigger: 30s}
-postcopy: {handover: 256KiB}
-model: pages
-group: {containers: 2, mode: parallel}
-repetitions: 2
-seed: 7
-`
+// probeBase is a valid scenario with every field set, the one the models'
+// field tests use; the probes replace one field of it at a time.
+var probeBase = func() string {
+	b, err := os.ReadFile("../models/testdata/every-field.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 var costRange = []string{"0", "1.5s"}
 var costBad = []string{"-1ms", "25h"}

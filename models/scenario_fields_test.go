@@ -2,6 +2,7 @@ package models
 
 import (
 	"math"
+	"os"
 	"reflect"
 	"sort"
 	"strconv"
@@ -11,34 +12,16 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// fieldsBase is a valid scenario with every section present; the tests below
-// replace one field of it at a time.
-const fieldsBase = `name: fields
-techniques: [cold, precopy, migrror, postcopy]
-memory: {size: 1GiB, page_size: 4KiB}
-workload:
-  dirty_rate: 10MB/s
-  wws: 256MiB
-  hot_fraction: 0.1
-  hot_share: 0.8
-  rate_trace: {points: [{at: 0s, factor: 1}, {at: 5s, factor: 2}], until: 1h}
-  runtime: {memory: 4MiB, hot: 512KiB, rate: 1MB/s}
-network:
-  bandwidth: 1Gbit/s
-  latency: 1ms
-  live_bandwidth: 100MB/s
-  bandwidth_trace: {points: [{at: 0s, factor: 1}, {at: 2s, factor: 0.5}], until: 1h}
-costs: {freeze: 2ms, dump_per_page: 1us, final_dump_per_page: 2us, round_setup: 20ms, final_setup: 10ms, chained_final_setup: 12ms,
-  transfer_setup: 1ms, restore_base: 30ms, chained_restore_base: 25ms, restore_per_page: 0.5us, restore_per_final_page: 0.2us, restore_all_pages: true, resume: 1ms,
-  round_overhead: 64KiB, final_overhead: 100KiB, dirty_scan: 2ms, dirty_poll_interval: 1ms, snapshot: 5ms}
-precopy: {stop: {threshold: 256KiB, max_downtime: 30ms, min_shrink: -0.1, traffic_cap: 3, max_rounds: 8}}
-migrror: {sync_threshold: 4MiB, min_interval: 50ms, trigger: 30s}
-postcopy: {handover: 256KiB}
-model: pages
-group: {containers: 2, mode: parallel}
-repetitions: 2
-seed: 7
-`
+// fieldsBase is a valid scenario with every field set (testdata/every-field.yaml,
+// shared with the docs' field tests); the tests below replace one field of it
+// at a time.
+var fieldsBase = func() string {
+	b, err := os.ReadFile("testdata/every-field.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // withField returns fieldsBase with the value at path (dots, and [i] for
 // list elements) replaced by the YAML value.
