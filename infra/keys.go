@@ -40,11 +40,11 @@ func ensureKeyPair(path, comment string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", err
 	}
-	if err := writeFileAtomic(path, pem.EncodeToMemory(block), 0o600); err != nil {
+	if err := testbed.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
 		return "", err
 	}
 	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))
-	if err := writeFileAtomic(path+".pub", []byte(line+" "+comment+"\n"), 0o644); err != nil {
+	if err := testbed.WriteFile(path+".pub", []byte(line+" "+comment+"\n"), 0o644); err != nil {
 		return "", err
 	}
 	return line, nil
@@ -136,5 +136,5 @@ func (l layout) writeLocalKnownHosts(n, base int) error {
 		}
 		hosts = append(hosts, testbed.Host{SSHAddr: "127.0.0.1", SSHPort: base + i, HostKey: string(b)})
 	}
-	return writeFileAtomic(l.knownHosts(), []byte(knownHostsLines(hosts)), 0o600)
+	return testbed.WriteFile(l.knownHosts(), []byte(knownHostsLines(hosts)), 0o600)
 }

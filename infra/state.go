@@ -108,23 +108,8 @@ func (l layout) writeModules() error {
 		if filepath.Ext(p) == ".sh" {
 			mode = 0o755
 		}
-		return writeFileAtomic(dst, b, mode)
+		return testbed.WriteFile(dst, b, mode)
 	})
-}
-
-// writeFileAtomic writes b to path through a temporary file and rename.
-func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, mode); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, mode); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 func writeJSON(path string, v any, mode os.FileMode) error {
@@ -132,7 +117,7 @@ func writeJSON(path string, v any, mode os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(b, '\n'), mode)
+	return testbed.WriteFile(path, append(b, '\n'), mode)
 }
 
 // savedSpec is what Down and Status need to know without the caller's Spec.

@@ -179,7 +179,7 @@ func (l layout) collect(ctx context.Context, s Spec, o outputs, p *progress) (*t
 	if len(tb.Hosts) == 0 {
 		return nil, errors.New("infra: terraform reported no hosts")
 	}
-	if err := writeFileAtomic(l.knownHosts(), []byte(knownHostsLines(tb.Hosts)), 0o600); err != nil {
+	if err := testbed.WriteFile(l.knownHosts(), []byte(knownHostsLines(tb.Hosts)), 0o600); err != nil {
 		return nil, err
 	}
 	return tb, nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/migrlab/migrlab/real/probe"
+	"github.com/migrlab/migrlab/testbed"
 )
 
 // A journal entry records a migration in progress in the testbed's state
@@ -82,7 +83,7 @@ func (j *journal) phase(p string) {
 	}
 	j.entry.Phase, j.entry.Updated = p, time.Now().UTC()
 	b, _ := json.MarshalIndent(j.entry, "", "  ")
-	if err := writeFileSync(j.path, b); err != nil {
+	if err := testbed.WriteFile(j.path, b, 0o600); err != nil {
 		j.logf("journal: %v (a killed run could not be recovered automatically)", err)
 	}
 }
@@ -92,42 +93,6 @@ func (j *journal) done() {
 	if j.path != "" {
 		os.Remove(j.path)
 	}
-}
-
-// writeFileSync writes b to path atomically and durably: a temporary file in
-// the same directory, fsynced, renamed over path, and the directory fsynced.
-func writeFileSync(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Chmod(0o600)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }
 
 // ErrRecoveryPending means the testbed's journal holds a migration that a

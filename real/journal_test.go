@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/testbed"
 )
 
 // TestJournalRecordsEveryPhaseAtomically: the entry is written when the
@@ -62,7 +63,7 @@ func orphanEntry(t *testing.T, tb *Testbed) {
 	t.Helper()
 	b, _ := json.Marshal(journalEntry{PID: deadPID, Source: "vm1", Target: "vm2", Phase: phaseVerifying,
 		Members: []journalMember{{Name: "c", ID: testID, SourceAddr: "10.10.0.1:9000", TargetAddr: "10.10.0.2:9000"}}})
-	if err := writeFileSync(filepath.Join(journalDir(tb), "1-x.json"), b); err != nil {
+	if err := testbed.WriteFile(filepath.Join(journalDir(tb), "1-x.json"), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -32,22 +32,51 @@ func Read(path string) (*Testbed, error) {
 	return &tb, nil
 }
 
-// Write writes tb to path atomically (a temporary file renamed over it),
-// readable by its owner only: it names the SSH key and TLS material.
+// Write writes tb to path (WriteFile), readable by its owner only: it names
+// the SSH key and TLS material.
 func Write(path string, tb *Testbed) error {
 	b, err := json.MarshalIndent(tb, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	return WriteFile(path, append(b, '\n'), 0o600)
+}
+
+// WriteFile writes b to path atomically and durably, as every file of a
+// testbed's state directory is written: a temporary file in the same
+// directory (made 0700 when missing), fsynced, renamed over path, and the
+// directory fsynced. A crash leaves the old file or the new one, never a torn
+// one.
+func WriteFile(path string, b []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
 		return err
 	}
-	return os.Rename(tmp, path)
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
 }
