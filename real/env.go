@@ -365,23 +365,12 @@ func (e *Env) Abort(ctx context.Context) error {
 // checkpoint. A source agent that does not answer (killed mid-migration;
 // systemd restarts it) is waited for, as long as AgentRestartWait: the
 // checkpoint it kept is on disk.
-func (e *Env) rollbackSource(ctx context.Context) (agent.Container, error) {
-	deadline := time.Now().Add(AgentRestartWait)
-	for {
-		c, err := e.src.Agent.Rollback(ctx, e.c.ID)
-		var ae *agent.AgentError
-		if err == nil || errors.As(err, &ae) || time.Now().After(deadline) || ctx.Err() != nil {
-			return c, err
-		}
-		e.logf("the source's agent does not answer (%v); retrying", err)
-		t := time.NewTimer(2 * time.Second)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return c, err
-		case <-t.C:
-		}
-	}
+func (e *Env) rollbackSource(ctx context.Context) (c agent.Container, err error) {
+	err = e.untilAnswered(ctx, "source", func() error {
+		c, err = e.src.Agent.Rollback(ctx, e.c.ID)
+		return err
+	})
+	return c, err
 }
 
 func (e *Env) restoreAsked() bool {
@@ -417,20 +406,23 @@ var AgentRestartWait = 90 * time.Second
 // restarts it) is waited for, because a restore it started may have left a
 // copy running there: the source must not restart before it is gone.
 func (e *Env) forgetTarget(ctx context.Context) error {
+	return e.untilAnswered(ctx, "target", func() error { return e.dst.Agent.Forget(ctx, e.c.ID, true) })
+}
+
+// untilAnswered calls call until the host's agent answers it (with success
+// or an error of its own), for at most AgentRestartWait: an agent killed
+// mid-migration comes back when systemd restarts it.
+func (e *Env) untilAnswered(ctx context.Context, host string, call func() error) error {
 	deadline := time.Now().Add(AgentRestartWait)
 	for {
-		err := e.dst.Agent.Forget(ctx, e.c.ID, true)
+		err := call()
 		var ae *agent.AgentError
 		if err == nil || errors.As(err, &ae) || time.Now().After(deadline) || ctx.Err() != nil {
 			return err
 		}
-		e.logf("the target's agent does not answer (%v); retrying", err)
-		t := time.NewTimer(2 * time.Second)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		e.logf("the %s's agent does not answer (%v); retrying", host, err)
+		if !sleepCtx(ctx, 2*time.Second) {
 			return err
-		case <-t.C:
 		}
 	}
 }
