@@ -154,12 +154,7 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 					logf("  real migration FAILED: %v", err)
 					failed = append(failed, fmt.Errorf("%s %s rep %d: %w", s.Name, t, rep, err))
 				}
-				preds, perr := pred.Predict(ctx, applied, t, rep)
-				for i := range preds {
-					if preds[i].Backend == models.BackendSim {
-						WithInterval(ctx, opt.Calibration, s, t, rep, &preds[i])
-					}
-				}
+				preds, perr := predict(ctx, pred, opt.Calibration, applied, s, t, rep)
 				for _, p := range preds {
 					p.Role = rec.Role
 					p.Provenance = opt.Provenance
@@ -210,6 +205,18 @@ func summaryLine(real models.Record, preds []models.Record) string {
 	return b.String()
 }
 
+// predict predicts repetition rep of s (applied: s under c) with the
+// technique, and gives the simulator's prediction its interval under c.
+func predict(ctx context.Context, pred Predictor, c models.Calibration, applied, s models.Scenario, technique string, rep int) ([]models.Record, error) {
+	preds, err := pred.Predict(ctx, applied, technique, rep)
+	for i := range preds {
+		if preds[i].Backend == models.BackendSim {
+			WithInterval(ctx, c, s, technique, rep, &preds[i])
+		}
+	}
+	return preds, err
+}
+
 // PredictRecords predicts the migrations of successful real records (for
 // example a calibration's own) with the calibration applied to their
 // scenarios; the predictions take the real records' roles. Failed
@@ -220,12 +227,7 @@ func PredictRecords(ctx context.Context, pred Predictor, c models.Calibration, r
 		if r.Backend != models.BackendReal || r.Error != "" {
 			continue
 		}
-		preds, _ := pred.Predict(ctx, c.Apply(r.Params), r.Technique, r.Repetition)
-		for i := range preds {
-			if preds[i].Backend == models.BackendSim {
-				WithInterval(ctx, c, r.Params, r.Technique, r.Repetition, &preds[i])
-			}
-		}
+		preds, _ := predict(ctx, pred, c, c.Apply(r.Params), r.Params, r.Technique, r.Repetition)
 		for _, p := range preds {
 			p.Role, p.Provenance = r.Role, prov
 			out = append(out, p)
