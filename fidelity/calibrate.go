@@ -198,10 +198,11 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 			}
 		}
 	}
-	kept, left := Representative(res.Records)
-	for _, r := range left {
-		logf("left out of the fit: %s %s rep %d (%s)", r.Scenario, r.Technique, r.Repetition, strings.Join(r.Flags, "; "))
-		markFlagged(res.Records, r)
+	kept := Representative(res.Records)
+	for _, r := range res.Records {
+		if len(r.Flags) > 0 {
+			logf("left out of the fit: %s %s rep %d (%s)", r.Scenario, r.Technique, r.Repetition, strings.Join(r.Flags, "; "))
+		}
 	}
 	res.Samples.Extract(kept...)
 	scen := res.Calibration.Scenarios
@@ -217,15 +218,6 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 	res.Calibration.Noise = NoiseOf(kept)
 	logf("done in %s", res.Took.Round(time.Second))
 	return res, nil
-}
-
-// markFlagged copies the flags of f onto the same migration in recs.
-func markFlagged(recs []models.Record, f models.Record) {
-	for i := range recs {
-		if recs[i].Scenario == f.Scenario && recs[i].Technique == f.Technique && recs[i].Repetition == f.Repetition {
-			recs[i].Flags = f.Flags
-		}
-	}
 }
 
 // calibrateStep runs step i of n (repetition i/planLen) and keeps its record;

@@ -18,7 +18,7 @@ var ErrNothingToFit = errors.New("no successful real single-container record to 
 // testbed's name comes from the records' provenance.
 func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, error) {
 	var s Samples
-	kept, _ := Representative(recs)
+	kept := Representative(recs)
 	if s.Extract(kept...) == 0 {
 		return models.Calibration{}, ErrNothingToFit
 	}

@@ -73,23 +73,19 @@ func EnvelopeOf(recs []models.Record) models.Envelope {
 	return e
 }
 
-// Representative splits a calibration's records by the envelope they set
-// together: kept are those it does not flag (on the local testbed: not run
-// while other work kept the machine's CPU busier than usual), left the
-// others, flagged (Record.Flags) and kept out of the fit, the spread and the
-// noise floor. The envelope's load is the median's, so at most half are
-// left out.
-func Representative(recs []models.Record) (kept, left []models.Record) {
+// Representative flags the calibration records that ran outside the
+// envelope they set together (on the local testbed: while other work kept
+// the machine's CPU busier than usual; Record.Flags, set in recs) and
+// returns the others: those the fit, the spread and the noise floor use.
+// The envelope's load is the median's, so at most half are flagged.
+func Representative(recs []models.Record) (kept []models.Record) {
 	e := EnvelopeOf(recs)
-	for _, r := range recs {
-		if why := e.Check(r); len(why) > 0 {
-			r.Flags = why
-			left = append(left, r)
-			continue
+	for i := range recs {
+		if recs[i].Flags = e.Check(recs[i]); len(recs[i].Flags) == 0 {
+			kept = append(kept, recs[i])
 		}
-		kept = append(kept, r)
 	}
-	return kept, left
+	return kept
 }
 
 // bytesSent is a migration's bytes on the wire, as a phase.
