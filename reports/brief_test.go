@@ -25,15 +25,7 @@ func TestBriefSetsTheErrorBesideTheNoise(t *testing.T) {
 		downRec("v", models.RoleValidation, models.PreCopy, models.BackendSim, 0, 13),
 	)
 	b := Brief(recs, nil)
-	row := func(tech string, m Metric) []Cell {
-		for _, r := range b.Rows {
-			if r[0].Text == tech && r[1].Data == string(m) {
-				return r
-			}
-		}
-		t.Fatalf("no row %s %s in %v", tech, m, b.Rows)
-		return nil
-	}
+	row := func(tech string, m Metric) []Cell { return row2(b, tech, m) }
 	cold := row(models.Cold, MetricDowntime)
 	if math.Abs(cold[3].Value-0.05) > 1e-9 || math.Abs(cold[5].Value-(0.1+1.0/12)/3) > 1e-9 || cold[6].Text != "within the noise" {
 		t.Errorf("cold downtime row: MAPE %v, floor %v, verdict %q", cold[3].Value, cold[5].Value, cold[6].Text)
@@ -47,6 +39,8 @@ func TestBriefSetsTheErrorBesideTheNoise(t *testing.T) {
 	}
 }
 
+// row2 is the brief's row of technique tech and metric m (empty cells when
+// it has none).
 func row2(b Table, tech string, m Metric) []Cell {
 	for _, r := range b.Rows {
 		if r[0].Text == tech && r[1].Data == string(m) {
