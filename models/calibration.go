@@ -87,6 +87,9 @@ func (c Calibration) Validate() error {
 		return fmt.Errorf("calibration.schema: %d, this migrlab reads schema %d; run `migrlab calibrate` again "+
 			"(or refit the calibration's records: migrlab calibrate --from-records RECORDS --previous OLD.json)", c.Schema, CalibrationSchema)
 	}
+	if c.Network.Native() {
+		return errors.New("calibration.network: no measured link (bandwidth_bytes_per_s); run `migrlab calibrate` again")
+	}
 	if err := c.Network.Validate(); err != nil {
 		return fmt.Errorf("calibration: %w", err)
 	}
@@ -103,14 +106,17 @@ func (c Calibration) Validate() error {
 }
 
 // Apply returns the scenario as the simulator should see it on the calibrated
-// testbed: the measured link and costs, restores that load every page (CRIU
+// testbed: the measured link (or the scenario's own network as the testbed
+// delivers it, see Link) and costs, restores that load every page (CRIU
 // restores from images), and the container's real memory: the runtime's
 // BaseMemory beside the buffer, dirtied at its own pace (Workload.Runtime).
 // The scenario's own workload (size, rate, WWS) stays what the user asked
 // for: the workload writes at its configured rate.
 func (c Calibration) Apply(s Scenario) Scenario {
-	s.Network = c.Network
+	n, setup := c.Link(s.Network)
+	s.Network = n
 	s.Costs = c.Costs
+	s.Costs.TransferSetup += Duration(setup)
 	s.Costs.RestoreAllPages = true
 	ps := int64(s.Memory.PageSize)
 	base := int64(c.BaseMemory) / ps * ps

@@ -27,7 +27,7 @@ func TestCalibrationApplyAndRoundTrip(t *testing.T) {
 		Costs:      Costs{RoundSetup: Duration(2 * time.Second), RestoreBase: Duration(8 * time.Second)},
 		BaseMemory: 3<<20 + 100, RuntimeHot: 1<<20 + 7, RuntimeDirtyRate: 1e5}
 	s := Scenario{Name: "x", Memory: Memory{Size: 64 << 20, PageSize: 4096},
-		Workload: Workload{DirtyRate: 1e6, WWS: 4 << 20}, Network: Network{Bandwidth: 1}}
+		Workload: Workload{DirtyRate: 1e6, WWS: 4 << 20}} // no network: the testbed's own link
 	got := c.Apply(s.WithDefaults())
 	// The workload stays as asked; the runtime's whole pages join memory beside it.
 	if got.Memory.Size != 67<<20 || got.Workload.WWS != 4<<20 || got.Workload.DirtyRate != 1e6 {

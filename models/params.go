@@ -76,11 +76,25 @@ func (r RuntimeDirtying) Validate(m Memory, wws int64) error {
 }
 
 // Network describes the link between source and target.
+//
+// On a real testbed a scenario's network is enforced on the private link
+// with traffic control for the duration of each migration (see
+// docs/real.md, Link shaping); a scenario without one migrates over the
+// testbed's native link, and a simulation of it needs a calibration, whose
+// measured link it takes.
 type Network struct {
 	// Bandwidth is the link's capacity in bytes per second.
 	Bandwidth Rate `yaml:"bandwidth" json:"bandwidth_bytes_per_s"`
 	// Latency is the one-way latency added to every transfer.
 	Latency Duration `yaml:"latency,omitempty" json:"latency_s"`
+	// Jitter varies Latency (netem's jitter: each packet's delay is drawn
+	// within Latency +- Jitter); a real link only: the simulator uses
+	// Latency.
+	Jitter Duration `yaml:"jitter,omitempty" json:"jitter_s,omitempty"`
+	// Loss is the fraction of packets dropped in each direction, written
+	// "0.5%". The simulator caps the bandwidth at what TCP sustains under
+	// that loss (models.TCPLossRate).
+	Loss Percent `yaml:"loss,omitempty" json:"loss_fraction,omitempty"`
 	// BandwidthTrace multiplies Bandwidth over time.
 	BandwidthTrace Trace `yaml:"bandwidth_trace,omitempty" json:"bandwidth_trace"`
 	// LiveBandwidth is the rate the transfers of live rounds achieve, in bytes
@@ -266,13 +280,37 @@ func (w Workload) WWSBytes(m Memory) int64 {
 	return int64(w.WWS)
 }
 
-// Validate checks bandwidth, latency and the trace.
+// Native reports whether the network is left unset: a real migration then
+// runs over the testbed's own link, and a simulation takes a calibration's.
+func (n Network) Native() bool {
+	return n.Bandwidth == 0 && n.Latency == 0 && n.Jitter == 0 && n.Loss == 0 && n.LiveBandwidth == 0 && n.BandwidthTrace.Empty()
+}
+
+// ErrNoLink is the simulator's error for a scenario without a network.
+var ErrNoLink = errors.New("network: the scenario gives no link; the simulator needs one: set network.bandwidth " +
+	"(for example network: {bandwidth: 1Gbit/s}), or compare it against a calibration (--calibration), whose measured link it takes")
+
+// Validate checks bandwidth, latency, jitter, loss and the trace; a native
+// (unset) network is valid.
 func (n Network) Validate() error {
+	if n.Native() {
+		return nil
+	}
 	if !(n.Bandwidth > 0) || float64(n.Bandwidth) > 1e15 {
-		return fmt.Errorf("network.bandwidth: must be positive (for example 1Gbit/s or 100MB/s), got %g", float64(n.Bandwidth))
+		return fmt.Errorf("network.bandwidth: must be positive (for example 1Gbit/s or 100MB/s), got %g; "+
+			"leave network out to use the testbed's own link", float64(n.Bandwidth))
 	}
 	if n.Latency < 0 || n.Latency.Duration() > time.Hour {
 		return fmt.Errorf("network.latency: must be between 0 and 1h, got %s", n.Latency)
+	}
+	if n.Jitter < 0 || n.Jitter.Duration() > time.Hour {
+		return fmt.Errorf("network.jitter: must be between 0 and 1h, got %s", n.Jitter)
+	}
+	if !(n.Loss >= 0 && n.Loss <= 1) {
+		return fmt.Errorf("network.loss: must be between 0%% and 100%%, got %s", n.Loss)
+	}
+	if n.Loss == 1 {
+		return fmt.Errorf("network.loss: 100%% loss carries nothing and the migration never ends; use a fault (--inject link-cut@PHASE) for an outage")
 	}
 	for i, p := range n.BandwidthTrace.Points {
 		if p.Factor == 0 && i == len(n.BandwidthTrace.Points)-1 {

@@ -125,6 +125,8 @@ var invalidValues = map[string][]struct{ value, want string }{
 	"workload.rate_trace.until":                {{"-1s", "workload.rate_trace.until: must not be negative"}, {"1s", "workload.rate_trace.until: 1s ends before the last point"}},
 	"network.bandwidth":                        {{"0", "network.bandwidth: must be positive"}, {"-1MB/s", "network.bandwidth: must be positive"}, {"1e18", "network.bandwidth: must be positive"}, {"1", "network.bandwidth"}},
 	"network.latency":                          {{"-5ms", "network.latency: must be between 0 and 1h"}, {"2h", "network.latency: must be between 0 and 1h"}, {"3000000h", "network.latency: invalid duration"}},
+	"network.jitter":                           {{"-1ms", "network.jitter: must be between 0 and 1h"}, {"5", "network.jitter: invalid duration"}},
+	"network.loss":                             {{"101%", "network.loss: must be between 0% and 100%"}, {"100%", "network.loss: 100% loss carries nothing"}, {"0.5", "network.loss: invalid percentage"}, {"-1%", "network.loss: must be between"}},
 	"network.live_bandwidth":                   {{"-1", "network.live_bandwidth: must be zero (the same as bandwidth) or positive"}},
 	"network.bandwidth_trace.points[0].at":     {{"1s", "network.bandwidth_trace.points[0].at: the first point must be at 0"}},
 	"network.bandwidth_trace.points[1].factor": {{"0", "network.bandwidth_trace.points[1].factor: the last factor must be positive"}, {"1e-300", "network.bandwidth_trace's smallest factor"}},

@@ -58,7 +58,7 @@ func TestParseRejectsBadInput(t *testing.T) {
 	cases := []struct{ name, yaml, want string }{
 		{"empty", "", "empty"},
 		{"negative size", strings.Replace(base, "1GiB", "-1GiB", 1), "memory.size"},
-		{"zero bandwidth", strings.Replace(base, "1Gbit/s", "0", 1), "network.bandwidth"},
+		{"zero bandwidth", strings.Replace(base, "1Gbit/s", "0, latency: 5ms", 1), "network.bandwidth"},
 		{"unknown technique", base + "techniques: [teleport]\n", `techniques[0]: unknown technique "teleport"`},
 		{"unknown field", base + "colour: red\n", "colour"},
 		{"bad unit", strings.Replace(base, "1GiB", "1 parsec", 1), "unknown unit"},

@@ -259,3 +259,58 @@ func (r *Rate) UnmarshalJSON(p []byte) error {
 	*r = v
 	return err
 }
+
+// Percent is a fraction (0.01 is 1 %). Scenario files write it with a percent
+// sign, "1%" or "0.5%" (a plain number other than 0 is refused: is "1" one
+// percent or all of it?); JSON files hold the fraction.
+type Percent float64
+
+// ParsePercent parses "1%", "0.5 %" or "0" into a fraction.
+func ParsePercent(s string) (Percent, error) {
+	t := strings.TrimSpace(s)
+	if v, err := strconv.ParseFloat(t, 64); err == nil && v == 0 {
+		return 0, nil
+	}
+	num, ok := strings.CutSuffix(t, "%")
+	if !ok {
+		return 0, fmt.Errorf("invalid percentage %q: write it with a percent sign, for example 1%% or 0.5%%", s)
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("invalid percentage %q: want a number followed by %%, for example 1%% or 0.5%%", s)
+	}
+	return Percent(v / 100), nil
+}
+
+// String formats p as a percentage.
+func (p Percent) String() string { return strconv.FormatFloat(float64(p)*100, 'g', 6, 64) + "%" }
+
+// UnmarshalYAML accepts "1%" (or 0).
+func (p *Percent) UnmarshalYAML(n *yaml.Node) error {
+	s, err := scalarText(n)
+	if err != nil {
+		return err
+	}
+	v, err := ParsePercent(s)
+	*p = v
+	return err
+}
+
+// MarshalYAML writes the percentage with its sign.
+func (p Percent) MarshalYAML() (any, error) { return p.String(), nil }
+
+// UnmarshalJSON reads a fraction, or a string with a percent sign.
+func (p *Percent) UnmarshalJSON(b []byte) error {
+	var f float64
+	if err := json.Unmarshal(b, &f); err == nil {
+		*p = Percent(f)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("percentage: want a fraction or a string such as \"1%%\"")
+	}
+	v, err := ParsePercent(s)
+	*p = v
+	return err
+}

@@ -43,8 +43,13 @@ type progress struct {
 }
 
 // NewLink returns the link of network n in engine e; every transfer also pays
-// setup (models.Costs.TransferSetup) before its first byte.
+// setup (models.Costs.TransferSetup) before its first byte. A lossy link
+// carries no more than TCP sustains under its loss (models.TCPLossRate).
 func NewLink(e *Engine, n models.Network, setup time.Duration) *Link {
+	if tcp := models.TCPLossRate(2*n.Latency.Duration(), float64(n.Loss)); tcp < float64(n.Bandwidth) {
+		n.LiveBandwidth = models.Rate(min(float64(n.LiveRate()), tcp))
+		n.Bandwidth = models.Rate(tcp)
+	}
 	return &Link{e: e, base: float64(n.Bandwidth), cap: newRateFn(float64(n.Bandwidth), n.BandwidthTrace),
 		latency: n.Latency.Duration(), setup: setup, live: float64(n.Bandwidth) / float64(n.LiveRate())}
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -102,5 +103,24 @@ func TestBandwidthTrace(t *testing.T) {
 		if want := 2750*ms + ms; g != want {
 			t.Errorf("shared across the trace: transfer %d ended at %v, want %v", i, g, want)
 		}
+	}
+}
+
+func TestScenarioWithoutALinkIsRefused(t *testing.T) {
+	s := models.Scenario{Name: "native", Memory: models.Memory{Size: 1 << 20}, Workload: models.Workload{DirtyRate: 1e5}}
+	if _, err := Run(context.Background(), s, "cold", 0); !errors.Is(err, models.ErrNoLink) {
+		t.Fatalf("simulating a scenario without a network: %v, want models.ErrNoLink", err)
+	}
+}
+
+func TestLossCapsTheLinkAtTCPsRate(t *testing.T) {
+	// 1 % loss over a 100 ms round trip: TCP sustains 1448 B / 0.1 s x
+	// sqrt(150) = 177,343 B/s of the 1 MB/s link; 1 MB takes 5.64 s, then
+	// the 50 ms latency.
+	n := models.Network{Bandwidth: 1e6, Latency: models.Duration(50 * time.Millisecond), Loss: 0.01}
+	got := transfers(t, n, 0, []time.Duration{0}, []int64{1e6})[0]
+	want := time.Duration(1e6/models.TCPLossRate(100*time.Millisecond, 0.01)*1e9) + 50*time.Millisecond
+	if d := got - want; d > time.Millisecond || d < -time.Millisecond || got < 5*time.Second {
+		t.Fatalf("1 MB over a lossy link: %s, want %s", got, want)
 	}
 }

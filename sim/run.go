@@ -72,12 +72,25 @@ func Run(ctx context.Context, s models.Scenario, technique string, rep int) (mod
 // the named technique. On failure the record carries the error too.
 func (sm Simulator) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
 	s = s.WithDefaults()
-	if err := s.Validate(); err != nil {
+	if err := validate(s); err != nil {
 		rec := newRecord(s, technique, rep, models.DeriveSeed(s, rep))
 		rec.Error = err.Error()
 		return rec, err
 	}
 	return sm.run(ctx, s, technique, rep)
+}
+
+// validate checks a scenario for the simulator: valid, and with a link (a
+// scenario without a network runs on a real testbed's own link; simulated,
+// it needs a calibration's, models.Calibration.Apply).
+func validate(s models.Scenario) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if s.Network.Native() {
+		return models.ErrNoLink
+	}
+	return nil
 }
 
 // run is Run for a scenario that is already validated.
@@ -102,7 +115,7 @@ func (sm Simulator) run(ctx context.Context, s models.Scenario, technique string
 // parallel over one shared link.
 func (sm Simulator) Simulate(ctx context.Context, s models.Scenario, t models.Technique, rep int) (Outcome, error) {
 	s = s.WithDefaults()
-	if err := s.Validate(); err != nil {
+	if err := validate(s); err != nil {
 		return Outcome{Seed: models.DeriveSeed(s, rep)}, err
 	}
 	return sm.simulate(ctx, s, t, rep, models.DeriveSeed(s, rep))

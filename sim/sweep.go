@@ -134,7 +134,7 @@ func Sweep(ctx context.Context, scenarios []models.Scenario, opts SweepOptions, 
 // sweepOne produces every record of one scenario, in emission order.
 func sweepOne(ctx context.Context, s models.Scenario, opts SweepOptions, prog *Progress) []models.Record {
 	s = s.WithDefaults()
-	err := s.Validate()
+	err := validate(s)
 	var recs []models.Record
 	seeds := make([]uint64, s.Repetitions)
 	for rep := range seeds {
