@@ -29,8 +29,10 @@ type Record struct {
 	Seed       uint64 `json:"seed"`
 	// Role says what the scenario was used for in a comparison (empty
 	// outside comparisons).
-	Role    Role    `json:"role,omitempty"`
-	Metrics Metrics `json:"metrics"`
+	Role Role `json:"role,omitempty"`
+	// Sweep places the record in its sweep's grid (nil outside sweeps).
+	Sweep   *SweepRef `json:"sweep,omitempty"`
+	Metrics Metrics   `json:"metrics"`
 	// Interval is a prediction's interval under the calibration's spread
 	// (nil: none, for example without a calibration).
 	Interval *Interval     `json:"interval,omitempty"`

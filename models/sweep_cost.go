@@ -143,20 +143,53 @@ func EstimateRealTime(s Scenario, warmup time.Duration) time.Duration {
 // estimated (EstimateScenarioEvents) at more than MaxSweepEvents; the error
 // wraps ErrTooLarge. It returns the estimate either way.
 func CheckSweepCost(scenarios []Scenario, force bool) (float64, error) {
-	var total float64
-	worst, worstN := -1, 0.0
-	for i, s := range scenarios {
-		n := EstimateScenarioEvents(s)
-		total += n
-		if n > worstN {
-			worst, worstN = i, n
-		}
+	var c SweepCost
+	for _, s := range scenarios {
+		c.Add(s)
 	}
-	if total <= MaxSweepEvents || force {
-		return total, nil
+	return c.Events, c.Check(force)
+}
+
+// SweepCost sums the estimated cost of a sweep's scenarios one at a time, so
+// that a grid is checked without being held in memory; parts summed apart
+// (in parallel) are merged in their order.
+type SweepCost struct {
+	// Scenarios is the number of scenarios added.
+	Scenarios int
+	// Events is their estimated simulator events (EstimateScenarioEvents).
+	Events float64
+	worst  string
+	worstN float64
+}
+
+// Add adds one scenario (defaults applied).
+func (c *SweepCost) Add(s Scenario) {
+	n := EstimateScenarioEvents(s)
+	c.Scenarios++
+	c.Events += n
+	if n > c.worstN {
+		c.worst, c.worstN = s.Name, n
 	}
-	return total, tooLargef("sweep: %d scenarios are estimated at %.3g simulator events (about %s of CPU at 90 ns per event), more than the limit of %.3g; the costliest, %q, at %.3g (its rounds: precopy.stop.max_rounds, migrror.trigger over min_interval or sync_threshold, times repetitions); pass --force to run anyway",
-		len(scenarios), total, fmtDuration(total*90e-9), float64(MaxSweepEvents), scenarios[worst].Name, worstN)
+}
+
+// Merge adds the scenarios of o, which came after c's.
+func (c *SweepCost) Merge(o SweepCost) {
+	c.Scenarios += o.Scenarios
+	c.Events += o.Events
+	if o.worstN > c.worstN {
+		c.worst, c.worstN = o.worst, o.worstN
+	}
+}
+
+// Check refuses, unless force is set, an estimate of more than
+// MaxSweepEvents; the error wraps ErrTooLarge and names the costliest
+// scenario.
+func (c SweepCost) Check(force bool) error {
+	if c.Events <= MaxSweepEvents || force {
+		return nil
+	}
+	return tooLargef("sweep: %d scenarios are estimated at %.3g simulator events (about %s of CPU at 90 ns per event), more than the limit of %.3g; the costliest, %q, at %.3g (its rounds: precopy.stop.max_rounds, migrror.trigger over min_interval or sync_threshold, times repetitions); pass --force to run anyway",
+		c.Scenarios, c.Events, fmtDuration(c.Events*90e-9), float64(MaxSweepEvents), c.worst, c.worstN)
 }
 
 // CheckRealTime refuses, unless force is set, real migrations estimated

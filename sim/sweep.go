@@ -1,9 +1,10 @@
 package sim
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"runtime"
-	"sync"
 	"sync/atomic"
 
 	"github.com/migrlab/migrlab/models"
@@ -39,6 +40,48 @@ type SweepOptions struct {
 	// OmitRounds leaves the per-round detail out of the records (Metrics stay
 	// complete): a 10,000-scenario sweep has millions of MiGrror sync rounds.
 	OmitRounds bool
+	// Prepare, when set, is applied to every record on the worker that made
+	// it, before it is encoded or emitted (for example to stamp provenance).
+	Prepare func(*models.Record)
+	// Encode has the workers encode each scenario's records as JSON Lines
+	// (models.RecordWriter's bytes) into Batch.JSON, and leave Batch.Records
+	// empty unless KeepRecords is set: the emitter then only writes bytes.
+	Encode bool
+	// KeepRecords keeps Batch.Records when Encode is set.
+	KeepRecords bool
+}
+
+// Source yields a sweep's scenarios by index, on demand and from any
+// goroutine, so that a sweep never holds its grid (models.SweepSlice, List).
+type Source interface {
+	// Len is the number of scenarios.
+	Len() int
+	// At returns the k-th scenario, its place in a sweep's grid (nil: none)
+	// and why it is invalid (nil: it is valid as far as the source knows).
+	At(k int) (models.Scenario, *models.SweepRef, error)
+}
+
+// List is a Source over scenarios held in memory.
+type List []models.Scenario
+
+// Len implements Source.
+func (l List) Len() int { return len(l) }
+
+// At implements Source.
+func (l List) At(k int) (models.Scenario, *models.SweepRef, error) { return l[k], nil, nil }
+
+// Batch is the output of one scenario of a sweep.
+type Batch struct {
+	// Index is the scenario's index in the Source.
+	Index int
+	// Records are the scenario's records in emission order (empty with
+	// SweepOptions.Encode unless KeepRecords).
+	Records []models.Record
+	// JSON holds the records as JSON Lines with SweepOptions.Encode. The
+	// sweep reuses it once emit returns.
+	JSON []byte
+	// N and Failed count the records and those that carry an error.
+	N, Failed int
 }
 
 // Sweep simulates every scenario (each with its techniques and repetitions) on
@@ -49,6 +92,23 @@ type SweepOptions struct {
 // migration yields records with Error set, and the sweep goes on. Sweep stops at
 // the first error of emit, or when ctx is cancelled, and returns that error.
 func Sweep(ctx context.Context, scenarios []models.Scenario, opts SweepOptions, emit func(models.Record) error) error {
+	opts.Encode = false
+	return SweepSource(ctx, List(scenarios), opts, func(b *Batch) error {
+		for _, r := range b.Records {
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SweepSource is Sweep over a Source, one Batch per scenario, in the source's
+// order. The workers simulate, build the records and (with opts.Encode)
+// encode them; the calling goroutine only passes finished batches to emit.
+// Workers run at most a window of scenarios ahead of the emitter, so memory
+// is bounded by the window, not by the number of scenarios.
+func SweepSource(ctx context.Context, src Source, opts SweepOptions, emit func(*Batch) error) error {
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -57,102 +117,84 @@ func Sweep(ctx context.Context, scenarios []models.Scenario, opts SweepOptions, 
 	if prog == nil {
 		prog = &Progress{}
 	}
-	prog.Total.Store(int64(len(scenarios)))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	type result struct {
-		i    int
-		recs []models.Record
-	}
-	// window bounds how far the workers may run ahead of the emitter, which
-	// bounds the reorder buffer.
-	window := make(chan struct{}, 16*workers)
-	jobs := make(chan int)
-	results := make(chan result, workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				recs := sweepOne(ctx, scenarios[i], opts, prog)
-				select {
-				case results <- result{i, recs}:
-				case <-ctx.Done():
-					return
+	prog.Total.Store(int64(src.Len()))
+	var enc func(*Batch, *bytes.Buffer)
+	if opts.Encode {
+		enc = func(b *Batch, buf *bytes.Buffer) {
+			buf.Reset()
+			e := json.NewEncoder(buf)
+			for i := range b.Records {
+				if err := e.Encode(&b.Records[i]); err != nil {
+					panic("sweep: a record does not encode: " + err.Error()) // records always marshal
 				}
 			}
-		}()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(jobs)
-		for i := range scenarios {
-			select {
-			case window <- struct{}{}:
-			case <-ctx.Done():
-				return
+			b.JSON = buf.Bytes()
+			if !opts.KeepRecords {
+				b.Records = nil
 			}
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	defer wg.Wait()
-	pending := map[int][]models.Record{}
-	for next := 0; next < len(scenarios); {
-		select {
-		case r := <-results:
-			pending[r.i] = r.recs
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		for recs, ok := pending[next]; ok; recs, ok = pending[next] {
-			delete(pending, next)
-			for _, rec := range recs {
-				if err := emit(rec); err != nil {
-					cancel()
-					return err
-				}
-				prog.Records.Add(1)
-				if rec.Error != "" {
-					prog.Failed.Add(1)
-				}
-			}
-			prog.Scenarios.Add(1)
-			<-window
-			next++
 		}
 	}
-	return ctx.Err()
+	return ordered(ctx, src.Len(), workers, func(ctx context.Context, i int, b *Batch, buf *bytes.Buffer) {
+		s, ref, err := src.At(i)
+		*b = Batch{Index: i, Records: sweepOne(ctx, s, ref, err, opts, prog)}
+		for k := range b.Records {
+			r := &b.Records[k]
+			if opts.Prepare != nil {
+				opts.Prepare(r)
+			}
+			if r.Schema == 0 {
+				r.Schema = models.RecordSchema
+			}
+			if r.Error != "" {
+				b.Failed++
+			}
+		}
+		b.N = len(b.Records)
+		if enc != nil {
+			enc(b, buf)
+		}
+	}, func(b *Batch) error {
+		if err := emit(b); err != nil {
+			return err
+		}
+		prog.Records.Add(int64(b.N))
+		prog.Failed.Add(int64(b.Failed))
+		prog.Scenarios.Add(1)
+		return nil
+	})
 }
 
-// sweepOne produces every record of one scenario, in emission order.
-func sweepOne(ctx context.Context, s models.Scenario, opts SweepOptions, prog *Progress) []models.Record {
+// sweepOne produces every record of one scenario, in emission order. atErr
+// is why the source could not build the scenario (its records then carry it).
+func sweepOne(ctx context.Context, s models.Scenario, ref *models.SweepRef, atErr error, opts SweepOptions, prog *Progress) []models.Record {
 	s = s.WithDefaults()
-	err := validate(s)
-	var recs []models.Record
-	seeds := make([]uint64, s.Repetitions)
+	err := atErr
+	if err == nil {
+		err = validate(s)
+	}
+	reps := max(s.Repetitions, 1)
+	recs := make([]models.Record, 0, len(s.Techniques)*(reps+1))
+	seeds := make([]uint64, reps)
 	for rep := range seeds {
 		seeds[rep] = models.DeriveSeed(s, rep)
+	}
+	add := func(rec models.Record) {
+		rec.Sweep = ref
+		recs = append(recs, rec)
 	}
 	for _, tech := range s.Techniques {
 		for rep := range s.Repetitions {
 			if err != nil {
 				rec := newRecord(s, tech, rep, seeds[rep])
 				rec.Error = err.Error()
-				recs = append(recs, rec)
+				add(rec)
 				continue
 			}
 			t, terr := models.NewTechnique(tech, s)
 			if terr != nil {
 				rec := newRecord(s, tech, rep, seeds[rep])
 				rec.Error = terr.Error()
-				recs = append(recs, rec)
+				add(rec)
 				continue
 			}
 			out, serr := opts.Simulator.simulate(ctx, s, t, rep, seeds[rep])
@@ -161,14 +203,14 @@ func sweepOne(ctx context.Context, s models.Scenario, opts SweepOptions, prog *P
 			if serr != nil {
 				rec.Error = serr.Error()
 			}
-			recs = append(recs, rec)
+			add(rec)
 		}
 		if opts.Analytic && err == nil {
 			if rec, ok, _ := AnalyticRecord(s, tech, 0); ok {
 				if opts.OmitRounds {
 					rec.Rounds = nil
 				}
-				recs = append(recs, rec)
+				add(rec)
 			}
 		}
 	}

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"time"
 
 	"github.com/migrlab/migrlab/internal/buildinfo"
@@ -21,16 +24,25 @@ func sweepCommand() *cli.Command {
 		ArgsUsage: "SWEEP.yaml",
 		Flags: []cli.Flag{formatFlag,
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "records as JSON Lines to this file (- for stdout)"},
-			&cli.BoolFlag{Name: "summary", Usage: "print a summary table on stderr when done"},
+			&cli.BoolFlag{Name: "summary", Usage: "print a summary table on stderr when done (holds every record in memory)"},
 			&cli.BoolFlag{Name: "analytic", Usage: "add the closed-form model's records"},
 			forceFlag,
 			&cli.IntFlag{Name: "workers", Usage: "scenarios simulated at once (default: every core)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar"},
 			&cli.BoolFlag{Name: "rounds", Usage: "keep every round in the records (large: MiGrror syncs hundreds of times)"},
+			&cli.StringFlag{Name: "shard", Usage: "run only the i-th (from 0) of N contiguous slices of the grid, given as i/N; " +
+				"the shards' records, concatenated in shard order, are the whole sweep's"},
+			&cli.IntFlag{Name: "shards", Usage: "run one of N shards, its index from $" + models.ShardEnv[0] +
+				" (a Kubernetes Indexed Job) or $" + models.ShardEnv[1] + " (a Slurm job array)"},
+			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of the sweep to this file (go tool pprof)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usagef("sweep: give one sweep file (see examples/sweep-dirty-rate.yaml)")
+			}
+			shard, err := sweepShard(c)
+			if err != nil {
+				return UsageError{err}
 			}
 			f, err := os.Open(c.Args().First())
 			if err != nil {
@@ -45,56 +57,136 @@ func sweepCommand() *cli.Command {
 			if err := sw.Check(force); err != nil {
 				return UsageError{err}
 			}
-			scenarios := make([]models.Scenario, sw.Size())
-			for i := range scenarios {
-				if scenarios[i], err = sw.Scenario(i); err != nil {
-					return UsageError{err}
-				}
-			}
-			events, err := models.CheckSweepCost(scenarios, force)
+			src := sw.Slice(shard)
+			cost, err := sim.CheckSource(c.Context, src, c.Int("workers"))
 			if err != nil {
+				if c.Context.Err() != nil {
+					return err // interrupted, not refused
+				}
 				return UsageError{err}
 			}
-			if !c.Bool("quiet") {
-				fmt.Fprintf(c.App.ErrWriter, "sweep: %d scenarios, estimated at most %.3g simulator events\n", len(scenarios), events)
+			if err := cost.Check(force); err != nil {
+				return UsageError{err}
 			}
-			sink, err := newRecordSink(c.String("out"), buildinfo.Provenance(), c.Bool("summary"))
-			if err != nil {
-				return err
+			quiet := c.Bool("quiet")
+			if !quiet {
+				fmt.Fprintf(c.App.ErrWriter, "sweep: %s, estimated at most %.3g simulator events\n", describeShard(src, shard), cost.Events)
 			}
-			defer sink.close()
-			prog := &sim.Progress{}
-			var bar *progress
-			if !c.Bool("quiet") {
-				bar = startProgress(c.App.ErrWriter, "scenarios", int64(len(scenarios)), prog.Scenarios.Load)
-			}
-			// Sweeps allocate many short-lived results; a lazier GC saves ~30% CPU.
-			defer debug.SetGCPercent(debug.SetGCPercent(400))
-			start := time.Now()
-			err = sim.Sweep(c.Context, scenarios, sim.SweepOptions{Analytic: c.Bool("analytic"), Workers: c.Int("workers"), Progress: prog, OmitRounds: !c.Bool("rounds")}, sink.write)
-			if bar != nil {
-				bar.finish()
-			}
-			if err != nil {
-				return err
-			}
-			el := time.Since(start)
-			fmt.Fprintf(c.App.ErrWriter, "sweep: %d scenarios, %d records, %d failed, %d events in %.3fs (%.1f µs/scenario)\n",
-				len(scenarios), prog.Records.Load(), prog.Failed.Load(), prog.Events.Load(), el.Seconds(),
-				float64(el.Microseconds())/float64(max(1, len(scenarios))))
-			if err := sink.close(); err != nil {
-				return err
-			}
-			if c.Bool("summary") {
-				format, err := reports.ParseFormat(c.String("format"))
+			if p := c.String("cpuprofile"); p != "" {
+				stop, err := startCPUProfile(p)
 				if err != nil {
-					return UsageError{err}
+					return err
 				}
-				return reports.Render(c.App.ErrWriter, format, reports.Summarize(sink.recs))
+				defer stop()
 			}
-			return nil
+			return runSweep(c, src, quiet)
 		},
 	}
+}
+
+// runSweep runs the slice and writes its records; the workers encode them,
+// this goroutine only writes bytes through a buffer.
+func runSweep(c *cli.Context, src models.SweepSlice, quiet bool) error {
+	var w io.Writer = c.App.Writer
+	var file *os.File
+	switch p := c.String("out"); p {
+	case "-":
+	case "":
+		w = io.Discard
+	default:
+		if err := os.MkdirAll(dirOf(p), 0o755); err != nil {
+			return err
+		}
+		f, err := os.Create(p)
+		if err != nil {
+			return fmt.Errorf("records: %w", err)
+		}
+		defer f.Close()
+		w, file = f, f
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	prov := buildinfo.Provenance()
+	summary := c.Bool("summary")
+	var recs []models.Record
+	prog := &sim.Progress{}
+	var bar *progress
+	if !quiet {
+		bar = startProgress(c.App.ErrWriter, "scenarios", int64(src.Len()), prog.Scenarios.Load)
+	}
+	// The live heap is a window of batches and the workers' simulations (a
+	// few MB); a lazier GC than the default costs little memory and saves CPU.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	start := time.Now()
+	opts := sim.SweepOptions{Analytic: c.Bool("analytic"), Workers: c.Int("workers"), Progress: prog, OmitRounds: !c.Bool("rounds"),
+		Prepare: func(r *models.Record) { r.Provenance = prov }, Encode: true, KeepRecords: summary}
+	err := sim.SweepSource(c.Context, src, opts, func(b *sim.Batch) error {
+		if summary {
+			recs = append(recs, b.Records...)
+		}
+		_, err := bw.Write(b.JSON)
+		return err
+	})
+	if bar != nil {
+		bar.finish()
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil && file != nil {
+		err = file.Close()
+	}
+	if err != nil {
+		return err
+	}
+	el := time.Since(start)
+	n := src.Len()
+	fmt.Fprintf(c.App.ErrWriter, "sweep: %d scenarios, %d records, %d failed, %d events in %.3fs (%.1f µs/scenario)\n",
+		n, prog.Records.Load(), prog.Failed.Load(), prog.Events.Load(), el.Seconds(),
+		float64(el.Microseconds())/float64(max(1, n)))
+	if summary {
+		format, err := reports.ParseFormat(c.String("format"))
+		if err != nil {
+			return UsageError{err}
+		}
+		return reports.Render(c.App.ErrWriter, format, reports.Summarize(recs))
+	}
+	return nil
+}
+
+// sweepShard reads --shard i/N, or --shards N with the index from the
+// environment; without either, the whole grid.
+func sweepShard(c *cli.Context) (models.Shard, error) {
+	switch {
+	case c.IsSet("shard") && c.IsSet("shards"):
+		return models.Shard{}, errors.New("sweep: give --shard i/N or --shards N, not both")
+	case c.IsSet("shard"):
+		return models.ParseShard(c.String("shard"))
+	case c.IsSet("shards"):
+		return models.ShardFromEnv(c.Int("shards"), nil)
+	}
+	return models.Whole, nil
+}
+
+// describeShard says which scenarios a sweep runs.
+func describeShard(src models.SweepSlice, sh models.Shard) string {
+	if sh.Count <= 1 {
+		return fmt.Sprintf("%d scenarios", src.Len())
+	}
+	lo, hi := src.Bounds()
+	return fmt.Sprintf("shard %s, %d scenarios (%d to %d of the grid's %d)", sh, src.Len(), lo, hi-1, src.Size())
+}
+
+// startCPUProfile writes a CPU profile to path until the returned function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // forceFlag lets sweep, run and compare start work that their estimates
