@@ -42,7 +42,7 @@ func TestMergeShards(t *testing.T) {
 	files := map[string]string{
 		"a": shardText(t, "x", 10, 0, 3), "b": shardText(t, "x", 10, 4, 6), "c": shardText(t, "x", 10, 7, 9),
 		"empty": "", "other": shardText(t, "y", 10, 4, 6), "over": shardText(t, "x", 10, 3, 5),
-		"gap": shardText(t, "x", 10, 4, 4) + shardText(t, "x", 10, 6, 6),
+		"gap":   shardText(t, "x", 10, 4, 4) + shardText(t, "x", 10, 6, 6),
 		"plain": `{"schema":1,"scenario":"p","technique":"cold","backend":"sim"}` + "\n",
 	}
 	whole := shardText(t, "x", 10, 0, 9)
