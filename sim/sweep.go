@@ -3,7 +3,6 @@ package sim
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"runtime"
 	"sync/atomic"
 
@@ -40,9 +39,8 @@ type SweepOptions struct {
 	// OmitRounds leaves the per-round detail out of the records (Metrics stay
 	// complete): a 10,000-scenario sweep has millions of MiGrror sync rounds.
 	OmitRounds bool
-	// Prepare, when set, is applied to every record on the worker that made
-	// it, before it is encoded or emitted (for example to stamp provenance).
-	Prepare func(*models.Record)
+	// Provenance is stamped on every record.
+	Provenance models.Provenance
 	// Encode has the workers encode each scenario's records as JSON Lines
 	// (models.RecordWriter's bytes) into Batch.JSON, and leave Batch.Records
 	// empty unless KeepRecords is set: the emitter then only writes bytes.
@@ -118,40 +116,24 @@ func SweepSource(ctx context.Context, src Source, opts SweepOptions, emit func(*
 		prog = &Progress{}
 	}
 	prog.Total.Store(int64(src.Len()))
-	var enc func(*Batch, *bytes.Buffer)
+	var enc *encoder
 	if opts.Encode {
-		enc = func(b *Batch, buf *bytes.Buffer) {
-			buf.Reset()
-			e := json.NewEncoder(buf)
-			for i := range b.Records {
-				if err := e.Encode(&b.Records[i]); err != nil {
-					panic("sweep: a record does not encode: " + err.Error()) // records always marshal
-				}
-			}
-			b.JSON = buf.Bytes()
-			if !opts.KeepRecords {
-				b.Records = nil
-			}
-		}
+		enc = newEncoder(opts.Provenance, !opts.KeepRecords)
 	}
 	return ordered(ctx, src.Len(), workers, func(ctx context.Context, i int, b *Batch, buf *bytes.Buffer) {
 		s, ref, err := src.At(i)
+		s = s.WithDefaults()
 		*b = Batch{Index: i, Records: sweepOne(ctx, s, ref, err, opts, prog)}
 		for k := range b.Records {
 			r := &b.Records[k]
-			if opts.Prepare != nil {
-				opts.Prepare(r)
-			}
-			if r.Schema == 0 {
-				r.Schema = models.RecordSchema
-			}
+			r.Provenance = opts.Provenance
 			if r.Error != "" {
 				b.Failed++
 			}
 		}
 		b.N = len(b.Records)
 		if enc != nil {
-			enc(b, buf)
+			enc.encode(b, s, buf)
 		}
 	}, func(b *Batch) error {
 		if err := emit(b); err != nil {
@@ -164,8 +146,9 @@ func SweepSource(ctx context.Context, src Source, opts SweepOptions, emit func(*
 	})
 }
 
-// sweepOne produces every record of one scenario, in emission order. atErr
-// is why the source could not build the scenario (its records then carry it).
+// sweepOne produces every record of one scenario, in emission order, each
+// with Params s (defaults applied). atErr is why the source could not build
+// the scenario (its records then carry it).
 func sweepOne(ctx context.Context, s models.Scenario, ref *models.SweepRef, atErr error, opts SweepOptions, prog *Progress) []models.Record {
 	s = s.WithDefaults()
 	err := atErr
@@ -207,6 +190,7 @@ func sweepOne(ctx context.Context, s models.Scenario, ref *models.SweepRef, atEr
 		}
 		if opts.Analytic && err == nil {
 			if rec, ok, _ := AnalyticRecord(s, tech, 0); ok {
+				rec.Params = s // the same scenario: the encoder shares its JSON
 				if opts.OmitRounds {
 					rec.Rounds = nil
 				}

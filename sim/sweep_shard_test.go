@@ -47,8 +47,7 @@ func sweepJSON(tb testing.TB, sw models.Sweep, sh models.Shard, workers int) ([]
 	var out bytes.Buffer
 	var recs []models.Record
 	prov := models.Provenance{Tool: "migrlab", Version: "test", Host: map[string]string{"b": "2", "a": "1"}}
-	opts := SweepOptions{Workers: workers, Analytic: true, OmitRounds: true, Encode: true, KeepRecords: true,
-		Prepare: func(r *models.Record) { r.Provenance = prov }}
+	opts := SweepOptions{Workers: workers, Analytic: true, OmitRounds: true, Encode: true, KeepRecords: true, Provenance: prov}
 	err := SweepSource(context.Background(), sw.Slice(sh), opts, func(b *Batch) error {
 		recs = append(recs, b.Records...)
 		out.Write(b.JSON)

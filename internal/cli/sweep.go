@@ -118,7 +118,7 @@ func runSweep(c *cli.Context, src models.SweepSlice, quiet bool) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	start := time.Now()
 	opts := sim.SweepOptions{Analytic: c.Bool("analytic"), Workers: c.Int("workers"), Progress: prog, OmitRounds: !c.Bool("rounds"),
-		Prepare: func(r *models.Record) { r.Provenance = prov }, Encode: true, KeepRecords: summary}
+		Provenance: prov, Encode: true, KeepRecords: summary}
 	err := sim.SweepSource(c.Context, src, opts, func(b *sim.Batch) error {
 		if summary {
 			recs = append(recs, b.Records...)
