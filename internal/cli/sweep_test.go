@@ -5,11 +5,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/migrlab/migrlab/models"
+	"gopkg.in/yaml.v3"
 )
 
 const dirtyRateSweep = "../../examples/sweep-dirty-rate.yaml" // 20 scenarios
@@ -132,5 +136,65 @@ func TestProgressLine(t *testing.T) {
 		if !strings.HasSuffix(got, c.want) && got != c.want {
 			t.Errorf("line(%d, %s) = %q, want it to end %q", c.n, c.el, got, c.want)
 		}
+	}
+}
+
+// TestShardingExamples: the Kubernetes Indexed Job and the Slurm array of
+// examples/sharding run as many shards as they have indices, and their
+// sweep command runs as written (the sweep file and output directory aside).
+func TestShardingExamples(t *testing.T) {
+	b, err := os.ReadFile("../../examples/sharding/sweep-k8s-indexed-job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job struct {
+		Kind string
+		Spec struct {
+			CompletionMode string `yaml:"completionMode"`
+			Completions    int
+			Template       struct {
+				Spec struct {
+					Containers []struct{ Args []string }
+				}
+			}
+		}
+	}
+	if err := yaml.Unmarshal(b, &job); err != nil {
+		t.Fatal(err)
+	}
+	if job.Kind != "Job" || job.Spec.CompletionMode != "Indexed" || len(job.Spec.Template.Spec.Containers) != 1 {
+		t.Fatalf("not an Indexed Job of one container: %+v", job)
+	}
+	dir := t.TempDir()
+	args := job.Spec.Template.Spec.Containers[0].Args
+	if !slices.Contains(args, fmt.Sprintf("--shards=%d", job.Spec.Completions)) {
+		t.Errorf("the Job has %d completions, its sweep %v", job.Spec.Completions, args)
+	}
+	for i, a := range args {
+		a = strings.ReplaceAll(a, "$(JOB_COMPLETION_INDEX)", "3") // as Kubernetes expands it
+		a = strings.Replace(a, "/out/", dir+"/", 1)
+		args[i] = strings.Replace(a, "/sweep/sweep.yaml", dirtyRateSweep, 1)
+	}
+	t.Setenv(models.ShardEnv[1], "")
+	t.Setenv(models.ShardEnv[0], "3")
+	if stderr, code := runErr(t, args...); code != ExitOK {
+		t.Fatalf("%v: exit %d\n%s", args, code, stderr)
+	}
+	want, _ := sweepTo(t, dir, "want.jsonl", "--shard", fmt.Sprintf("3/%d", job.Spec.Completions))
+	if got, _ := os.ReadFile(filepath.Join(dir, "shard-3.jsonl")); !bytes.Equal(got, want) {
+		t.Errorf("the Job's index 3 did not write shard 3's records")
+	}
+
+	sh, err := os.ReadFile("../../examples/sharding/sweep-slurm-array.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	array := regexp.MustCompile(`(?m)^#SBATCH --array=0-(\d+)$`).FindSubmatch(sh)
+	shards := regexp.MustCompile(`(?m)^exec migrlab sweep .*--shards=(\d+) `).FindSubmatch(sh)
+	if array == nil || shards == nil {
+		t.Fatal("the Slurm script has no --array=0-N line or no exec migrlab sweep --shards=N line")
+	}
+	if last, _ := strconv.Atoi(string(array[1])); fmt.Sprint(last+1) != string(shards[1]) {
+		t.Errorf("the array has indices 0-%s, the sweep --shards=%s", array[1], shards[1])
 	}
 }
