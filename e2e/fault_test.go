@@ -19,7 +19,7 @@ import (
 )
 
 // faultCells returns the fault x phase cells to run: MIGRLAB_E2E_FAULTS=all
-// runs the whole matrix (real.Matrix, 25 cells; the former 19 took about 40 minutes on the local TCG
+// runs the whole matrix (real.Matrix, 28 cells; the former 19 took about 40 minutes on the local TCG
 // testbed), MIGRLAB_E2E_FAULTS=FAULT@PHASE,... the cells named; by default a
 // set that covers every fault and every phase at least once, within CI's
 // time.
@@ -32,6 +32,7 @@ func faultCells(t *testing.T) []real.Fault {
 		"checkpoint-fail@round", "checkpoint-fail@final-dump", "restore-fail@restore",
 		"agent-kill@restore", "source-agent-kill@final-transfer", "link-cut@final-transfer",
 		"disk-full@round", "sigint@final-dump", "kill@restore",
+		"target-unreachable@restore", "agent-kill-unpacking@restore",
 	}
 	if env != "" {
 		cells = strings.Split(env, ",")
@@ -86,7 +87,7 @@ func TestFaultMatrix(t *testing.T) {
 			start := time.Now()
 			var row faultRow
 			if f.Kind == real.FaultKill {
-				row = killCase(t, tb, f)
+				row = killCase(t, tb, f, false)
 			} else {
 				row = faultCase(t, tb, f)
 			}
@@ -117,6 +118,9 @@ func faultCase(t *testing.T, tb *real.Testbed, f real.Fault) faultRow {
 	}
 	if !fr.Verified || !fr.Cleaned {
 		t.Errorf("after %s: verified %v, cleaned %v: %s", f, fr.Verified, fr.Cleaned, fr.Check)
+	}
+	if want := wantOutcome[f]; want != "" && fr.Outcome != want {
+		t.Errorf("%s: outcome %q, want %q", f, fr.Outcome, want)
 	}
 	switch {
 	case fr.Outcome == "completed":
@@ -149,8 +153,55 @@ func faultCase(t *testing.T, tb *real.Testbed, f real.Fault) faultRow {
 		}
 	}
 	exactlyOne(t, ctx, out)
+	if fr.Verified {
+		noMigrationLeft(t, ctx, tb, out)
+	}
 	removeAll(t, out)
 	return row
+}
+
+// wantOutcome is the outcome a cell must have where only one is right.
+var wantOutcome = map[real.Fault]string{
+	// The restore request fails at the cut (or cannot be sent); the
+	// target may go on restoring. The rollback waits (AgentRestartWait,
+	// 90 s) until the target answers again (after real.TargetCutFor,
+	// 30 s), has it remove any copy, and only then resumes the source.
+	{Kind: real.FaultTargetUnreachable, Phase: real.PhaseFinalTransfer}: "rolled back",
+	{Kind: real.FaultTargetUnreachable, Phase: real.PhaseRestore}:       "rolled back",
+	// The restore request dies with the agent; podman may finish the
+	// restore without it. The restarted agent removes that copy when the
+	// rollback asks, before the source resumes.
+	{Kind: real.FaultAgentKillUnpacking, Phase: real.PhaseRestore}: "rolled back",
+}
+
+// noMigrationLeft asserts that a migration that ended consistently left
+// nothing to recover: no journal entry in the testbed's state directory,
+// no record of its containers on any agent.
+func noMigrationLeft(t *testing.T, ctx context.Context, tb *real.Testbed, out *real.Outcome) {
+	t.Helper()
+	ids := map[string]bool{}
+	ents, _ := os.ReadDir(filepath.Join(tb.Dir, "migrations"))
+	for _, mb := range out.Members {
+		ids[mb.ID] = true
+		for _, e := range ents {
+			if strings.HasSuffix(e.Name(), "-"+mb.ID[:12]+".json") {
+				t.Errorf("the journal entry of %s's migration is left: %s", mb.Name, e.Name())
+			}
+		}
+	}
+	for _, h := range tb.Hosts {
+		rctx, cancel := context.WithTimeout(ctx, time.Minute)
+		recs, err := h.Agent.Migrations(rctx)
+		cancel()
+		if err != nil {
+			t.Errorf("%s: migration records: %v", h.Name, err)
+		}
+		for _, r := range recs {
+			if ids[r.ID] {
+				t.Errorf("%s: the record of %s's migration is left: %s, %s", h.Name, r.Name, r.Role, r.Phase)
+			}
+		}
+	}
 }
 
 // exactlyOne asserts that each member runs on exactly one host.
@@ -178,10 +229,21 @@ func b2i(b bool) int {
 	return 0
 }
 
+// TestRecoverWithoutTheJournal kills the orchestrator mid-restore and then
+// loses its journal (the operator's machine is gone): `migrlab recover`
+// must find the migration in the agents' records and leave exactly one
+// verified copy, and nothing to recover afterwards.
+func TestRecoverWithoutTheJournal(t *testing.T) {
+	tb := requireAgents(t)
+	killCase(t, tb, real.Fault{Kind: real.FaultKill, Phase: real.PhaseRestore}, true)
+}
+
 // killCase kills the orchestrator (`migrlab run --inject kill@PHASE`, a
 // real SIGKILL), then `migrlab recover` must leave exactly one verified copy,
-// and `migrlab run` of the same migration must succeed.
-func killCase(t *testing.T, tb *real.Testbed, f real.Fault) faultRow {
+// and `migrlab run` of the same migration must succeed. With lostJournal the
+// journal is removed before the recovery: it must work from the agents'
+// records alone.
+func killCase(t *testing.T, tb *real.Testbed, f real.Fault, lostJournal bool) faultRow {
 	ctx, cancel := context.WithTimeout(testCtx, 15*time.Minute)
 	defer cancel()
 	bin := migrlabBinary(t)
@@ -212,11 +274,23 @@ precopy: {stop: {threshold: 4KiB, max_rounds: 1}}
 		t.Fatalf("migrlab run --inject %s: want the process killed by SIGKILL, got %v", f, err)
 	}
 	row.Injected = true
+	journal := filepath.Join(testbedSpec.StateDir, "testbeds", testbedName, "migrations")
+	if lostJournal {
+		if ents, _ := os.ReadDir(journal); len(ents) != 1 {
+			t.Fatalf("the killed run left %d journal entries, want 1", len(ents))
+		}
+		if err := os.RemoveAll(journal); err != nil {
+			t.Fatal(err)
+		}
+	}
 	rec := exec.CommandContext(ctx, bin, "recover", "--testbed", testbedName, "--state-dir", testbedSpec.StateDir)
 	b, err := rec.CombinedOutput()
 	t.Logf("migrlab recover:\n%s", b)
 	if err != nil || !strings.Contains(string(b), "memory verified true") {
 		t.Fatalf("migrlab recover: %v", err)
+	}
+	if lostJournal && !strings.Contains(string(b), "the journal has no entry for the migration of migrlab-e2e-kill-precopy-r0-c1") {
+		t.Errorf("migrlab recover did not say it recovered from the agents' records")
 	}
 	row.Verified = true
 	row.Error = "orchestrator killed (SIGKILL); " + firstLine(string(b), "recovered ")
@@ -239,9 +313,20 @@ precopy: {stop: {threshold: 4KiB, max_rounds: 1}}
 		t.Errorf("after recover: %d running copies, want 1", n)
 	}
 	row.Cleaned = true
-	ents, _ := os.ReadDir(filepath.Join(testbedSpec.StateDir, "testbeds", testbedName, "migrations"))
+	ents, _ := os.ReadDir(journal)
 	if len(ents) != 0 {
 		t.Errorf("journal not emptied by recover: %d entries", len(ents))
+	}
+	for _, h := range tb.Hosts {
+		recs, err := h.Agent.Migrations(ctx)
+		if err != nil {
+			t.Errorf("%s: migration records: %v", h.Name, err)
+		}
+		for _, r := range recs {
+			if r.Name == "migrlab-e2e-kill-precopy-r0-c1" {
+				t.Errorf("%s: a record of the recovered migration is left: %s, %s", h.Name, r.Role, r.Phase)
+			}
+		}
 	}
 	// The same migration again (after removing the recovered copy).
 	cleanupByName(t, tb, "migrlab-e2e-kill-precopy-r0-c1")

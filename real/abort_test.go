@@ -159,3 +159,63 @@ func TestAnnounceTellsTheTargetWhatToExpect(t *testing.T) {
 		t.Errorf("the source was not inspected before the announce: %s", src.log())
 	}
 }
+
+// TestTargetUnreachableDuringTheRestore: the orchestrator is cut off from
+// the target (target-unreachable) while the target restores; the restore
+// goes on there and makes a copy. The rollback must wait until the target
+// answers again and removed that copy before the source resumes: one
+// copy. Cut off for longer than AgentRestartWait, the source stays
+// checkpointed (ErrTargetUnconfirmed) and nothing is resumed.
+func TestTargetUnreachableDuringTheRestore(t *testing.T) {
+	defer func(w time.Duration) { AgentRestartWait = w }(AgentRestartWait)
+	for _, c := range []struct {
+		name     string
+		cut      time.Duration
+		rollback bool
+	}{
+		{"back within the wait", 300 * time.Millisecond, true},
+		{"back after the wait", time.Minute, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			AgentRestartWait = 3 * time.Second
+			if !c.rollback {
+				AgentRestartWait = 100 * time.Millisecond
+			}
+			src, dst := &fakeAgent{dirty: []uint64{5}, pages: 100}, &fakeAgent{restoreDelay: 150 * time.Millisecond}
+			e := newTestEnv(t, src, dst)
+			in := &injector{f: Fault{FaultTargetUnreachable, PhaseRestore}, src: e.Source(), dst: e.Target(), logf: t.Logf}
+			defer in.healTarget()
+			go func() {
+				time.Sleep(50 * time.Millisecond) // the restore request is in flight
+				in.cutTarget(c.cut)
+			}()
+			_, err := models.PreCopyTechnique{Stop: models.StopRules{MaxRounds: 1}}.Migrate(context.Background(), e)
+			if err == nil || e.Resumed() {
+				t.Fatalf("Migrate: %v, resumed %v; want the restore to fail at the cut", err, e.Resumed())
+			}
+			time.Sleep(200 * time.Millisecond) // the target's restore completes: a copy runs there
+			dst.set(func() {
+				if !dst.present {
+					t.Error("the fake target did not finish its restore")
+				}
+			})
+			cutAt := time.Now()
+			err = e.Abort(context.Background())
+			rolled := strings.Contains(src.log(), "/rollback")
+			if rolled != c.rollback || errors.Is(err, ErrTargetUnconfirmed) == c.rollback {
+				t.Fatalf("Abort: %v, rolled back %v; want rollback %v\ntarget: %s", err, rolled, c.rollback, dst.log())
+			}
+			if !c.rollback {
+				return
+			}
+			if err != nil || time.Since(cutAt) < 100*time.Millisecond || dst.nrecords() != 0 {
+				t.Errorf("Abort: %v after %v; want it to wait for the cut to heal", err, time.Since(cutAt))
+			}
+			dst.set(func() {
+				if dst.present {
+					t.Error("the target's copy is still there: two copies")
+				}
+			})
+		})
+	}
+}

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -22,9 +25,12 @@ const DefaultPollInterval = 100 * time.Millisecond
 // implement models.PostCopyEnv: Podman and CRIU restore whole images, so
 // post-copy is refused by the policy with models.ErrUnsupported.
 type Env struct {
-	src, dst  *Host
-	c         agent.Container
-	token     string
+	src, dst *Host
+	c        agent.Container
+	token    string
+	// origin tells the agents who runs the migration, for their records
+	// (agent.Record): what `migrlab recover` reads without the journal.
+	origin    agent.Origin
 	memory    int64
 	poll      time.Duration
 	timeout   time.Duration
@@ -94,7 +100,10 @@ func NewEnv(ctx context.Context, src, dst *Host, c agent.Container, opt EnvOptio
 	if err != nil {
 		return nil, err
 	}
-	if err := dst.Agent.Announce(ctx, agent.IncomingFor(cur, src.Name, e.token, opt.Memory)); err != nil {
+	e.origin = originOf(src, dst, cur)
+	in := agent.IncomingFor(cur, src.Name, e.token, opt.Memory)
+	in.Origin = &e.origin
+	if err := dst.Agent.Announce(ctx, in); err != nil {
 		return nil, err
 	}
 	e.start = time.Now()
@@ -130,7 +139,30 @@ func (e *Env) step(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, e.timeout)
 }
 
-func (e *Env) send() agent.Send { return agent.Send{Target: e.dst.TransferAddr(), Token: e.token} }
+func (e *Env) send() agent.Send {
+	return agent.Send{Target: e.dst.TransferAddr(), Token: e.token, Origin: &e.origin}
+}
+
+// originOf is what the agents record of a migration of c from src to dst
+// by this process: the workload's probe addresses are the hosts' private
+// addresses at the port c publishes.
+func originOf(src, dst *Host, c agent.Container) agent.Origin {
+	o := agent.Origin{Source: src.Name, Target: dst.Name, Orchestrator: orchestratorHost(), PID: os.Getpid(), Started: time.Now().UTC()}
+	if c.HostPort > 0 {
+		port := strconv.Itoa(c.HostPort)
+		o.SourceAddr, o.TargetAddr = net.JoinHostPort(src.PrivateAddr, port), net.JoinHostPort(dst.PrivateAddr, port)
+	}
+	return o
+}
+
+// orchestratorHost names this machine in the agents' records.
+func orchestratorHost() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown"
+	}
+	return h
+}
 
 // Now implements models.Env: the wall-clock time since NewEnv.
 func (e *Env) Now() time.Duration {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,8 +23,10 @@ type fakeAgent struct {
 	dirty []uint64 // successive soft-dirty page counts (the last one repeats)
 	fail  string   // path suffix to fail
 	pages uint64   // pages per round
-	// dirtyDelay is how long a dirty-memory measurement takes.
-	dirtyDelay time.Duration
+	// dirtyDelay is how long a dirty-memory measurement takes, and
+	// restoreDelay a restore (it goes on when the caller went away, as
+	// the agent's detached steps do).
+	dirtyDelay, restoreDelay time.Duration
 	// present: a copy of the container is on this host (a restore makes
 	// one, a Forget with remove removes it unless forgetKeeps).
 	present, forgetKeeps bool
@@ -38,12 +41,43 @@ type fakeAgent struct {
 	dropRollbacks int
 	// announced is the last announce this agent received.
 	announced agent.Incoming
+	// records are the agent's migration records: kept like the agent
+	// keeps them (a Forget drops the target's, a Remove both, a
+	// rollback the source's).
+	records []agent.Record
+	// hostPort is the port the container publishes (inspect).
+	hostPort int
+}
+
+// putRecord records that this agent's part of the migration of testID
+// entered phase. f.mu held.
+func (f *fakeAgent) putRecord(role, phase string, o *agent.Origin) {
+	f.dropRecords(role)
+	r := agent.Record{ID: testID, Name: "c", Role: role, Phase: phase, Created: time.Now(), Updated: time.Now()}
+	if o != nil {
+		r.Origin = *o
+	}
+	f.records = append(f.records, r)
+}
+
+// dropRecords removes f's records of roles. f.mu held.
+func (f *fakeAgent) dropRecords(roles ...string) {
+	var kept []agent.Record
+	for _, r := range f.records {
+		if !slices.Contains(roles, r.Role) {
+			kept = append(kept, r)
+		}
+	}
+	f.records = kept
 }
 
 func (f *fakeAgent) handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/dirty") {
 			time.Sleep(f.dirtyDelay)
+		}
+		if strings.HasSuffix(r.URL.Path, "/restore") {
+			time.Sleep(f.restoreDelay)
 		}
 		f.mu.Lock()
 		f.calls = append(f.calls, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
@@ -65,7 +99,10 @@ func (f *fakeAgent) handler() http.Handler {
 			if r.URL.Query().Get("remove") == "true" && !f.forgetKeeps {
 				f.present = false
 			}
+			f.dropRecords(agent.RoleTarget)
 			w.WriteHeader(http.StatusNoContent)
+		case r.Method == http.MethodGet && r.URL.Path == "/v1/migrations":
+			v = append([]agent.Record{}, f.records...)
 		case r.Method == http.MethodGet && r.URL.Path == "/v1/containers/"+testID:
 			if !f.present {
 				w.WriteHeader(http.StatusNotFound)
@@ -73,9 +110,10 @@ func (f *fakeAgent) handler() http.Handler {
 				break
 			}
 			v = agent.Container{ID: testID, Name: "c", Running: !f.stopped, State: map[bool]string{true: "exited", false: "running"}[f.stopped], PID: 42,
-				ImageID: "sha256:0123", Profile: &agent.Profile{SpecDigest: "abcd"}}
+				ImageID: "sha256:0123", Profile: &agent.Profile{SpecDigest: "abcd"}, HostPort: f.hostPort}
 		case r.Method == http.MethodPost && r.URL.Path == "/v1/incoming":
 			json.NewDecoder(r.Body).Decode(&f.announced)
+			f.putRecord(agent.RoleTarget, agent.PhaseAnnounced, f.announced.Origin)
 			w.WriteHeader(http.StatusNoContent)
 		case strings.HasSuffix(r.URL.Path, "/v1/probe"):
 			v = probe.Reply{Seq: 10, Writes: 5}
@@ -90,11 +128,15 @@ func (f *fakeAgent) handler() http.Handler {
 		case strings.HasSuffix(r.URL.Path, "/rounds"):
 			var req agent.RoundRequest
 			json.NewDecoder(r.Body).Decode(&req)
+			f.putRecord(agent.RoleSource, agent.PhaseRoundsSent, req.Origin)
 			v = agent.RoundReport{Round: req.Round, DumpTime: time.Millisecond, PagesBytes: int64(f.pages) * 4096,
 				Stats:    agent.DumpStats{PagesWritten: f.pages, FrozenTime: time.Millisecond},
 				Transfer: agent.Transfer{Bytes: int64(f.pages)*4096 + 2048, Files: 3, Time: 2 * time.Millisecond}}
 			f.pages /= 4
 		case strings.HasSuffix(r.URL.Path, "/checkpoint"):
+			var req agent.CheckpointRequest
+			json.NewDecoder(r.Body).Decode(&req)
+			f.putRecord(agent.RoleSource, agent.PhaseArchiveSent, req.Origin)
 			v = agent.CheckpointReport{DumpTime: 5 * time.Millisecond, ArchiveBytes: 50000,
 				Stats:    agent.DumpStats{PagesWritten: 10, FrozenTime: 4 * time.Millisecond},
 				Transfer: agent.Transfer{Bytes: 51200, Time: time.Millisecond}}
@@ -104,9 +146,11 @@ func (f *fakeAgent) handler() http.Handler {
 				Container: agent.Container{Running: true, PID: 42}}
 		case strings.HasSuffix(r.URL.Path, "/rollback"):
 			f.stopped = false
+			f.dropRecords(agent.RoleSource)
 			v = agent.Container{Running: true, PID: 7}
 		case r.Method == http.MethodDelete && r.URL.Path == "/v1/containers/"+testID:
 			f.present = false
+			f.dropRecords(agent.RoleSource, agent.RoleTarget)
 			w.WriteHeader(http.StatusNoContent)
 		default:
 			w.WriteHeader(http.StatusNoContent)

@@ -24,6 +24,17 @@ const (
 	// directory until the faulted step ends: the transfer there fails for
 	// want of space.
 	FaultDiskFull FaultKind = "disk-full"
+	// FaultTargetUnreachable cuts the orchestrator off from the target's
+	// agent for TargetCutFor (its connections are closed, new ones
+	// refused: a partition of the orchestrator's network), while the
+	// private link between the hosts keeps working. Requests in flight
+	// fail; what the target was doing goes on.
+	FaultTargetUnreachable FaultKind = "target-unreachable"
+	// FaultAgentKillUnpacking kills the target host's agent while podman
+	// unpacks the checkpoint archive into the restored container's
+	// directory, before CRIU starts (systemd restarts the agent; podman's
+	// restore may go on without it).
+	FaultAgentKillUnpacking FaultKind = "agent-kill-unpacking"
 	// FaultLinkCut drops every packet the target sends on the private link
 	// (netem loss 100 %, or the interface down) until the faulted step ends.
 	FaultLinkCut FaultKind = "link-cut"
@@ -57,8 +68,9 @@ const (
 
 // FaultKinds and Phases list the valid values in order.
 var (
-	FaultKinds = []FaultKind{FaultAgentKill, FaultSourceAgentKill, FaultLinkCut, FaultDiskFull, FaultCheckpointFail, FaultRestoreFail, FaultSigint, FaultKill}
-	Phases     = []Phase{PhaseRound, PhaseFinalDump, PhaseFinalTransfer, PhaseRestore}
+	FaultKinds = []FaultKind{FaultAgentKill, FaultSourceAgentKill, FaultLinkCut, FaultDiskFull, FaultTargetUnreachable,
+		FaultAgentKillUnpacking, FaultCheckpointFail, FaultRestoreFail, FaultSigint, FaultKill}
+	Phases = []Phase{PhaseRound, PhaseFinalDump, PhaseFinalTransfer, PhaseRestore}
 )
 
 // Fault is a fault injected in a phase.
@@ -96,8 +108,12 @@ func (k FaultKind) phases() []Phase {
 	switch k {
 	case FaultCheckpointFail:
 		return []Phase{PhaseRound, PhaseFinalDump}
-	case FaultRestoreFail:
+	case FaultRestoreFail, FaultAgentKillUnpacking:
 		return []Phase{PhaseRestore}
+	case FaultTargetUnreachable:
+		// The orchestrator talks to the target when the final archive has
+		// arrived (the restore) and while it restores.
+		return []Phase{PhaseFinalTransfer, PhaseRestore}
 	case FaultDiskFull:
 		// Data lands on the target while rounds and the final archive arrive.
 		return []Phase{PhaseRound, PhaseFinalTransfer}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -28,6 +30,11 @@ func TestParseFault(t *testing.T) {
 		{in: "link-cut@boot", wantErr: `unknown phase "boot"; phases: round, final-dump, final-transfer, restore`},
 		{in: "restore-fail@round", wantErr: "restore-fail cannot happen during round (restore-fail only during restore)"},
 		{in: "checkpoint-fail@restore", wantErr: "only during round, final-dump"},
+		{in: "target-unreachable@restore", want: Fault{FaultTargetUnreachable, PhaseRestore}},
+		{in: "target-unreachable@final-transfer", want: Fault{FaultTargetUnreachable, PhaseFinalTransfer}},
+		{in: "target-unreachable@round", wantErr: "target-unreachable only during final-transfer, restore"},
+		{in: "agent-kill-unpacking@restore", want: Fault{FaultAgentKillUnpacking, PhaseRestore}},
+		{in: "agent-kill-unpacking@final-transfer", wantErr: "agent-kill-unpacking only during restore"},
 	} {
 		got, err := ParseFault(tc.in)
 		if tc.wantErr != "" {
@@ -47,10 +54,11 @@ func TestParseFault(t *testing.T) {
 
 func TestMatrix(t *testing.T) {
 	m := Matrix()
-	// 8 faults x 4 phases, minus checkpoint-fail's 2, restore-fail's 3 and
-	// disk-full's 2 impossible phases.
-	if len(m) != 25 {
-		t.Fatalf("matrix has %d cells, want 25: %v", len(m), m)
+	// 10 faults x 4 phases, minus checkpoint-fail's 2, restore-fail's 3,
+	// disk-full's 2, target-unreachable's 2 and agent-kill-unpacking's 3
+	// impossible phases.
+	if len(m) != 28 {
+		t.Fatalf("matrix has %d cells, want 28: %v", len(m), m)
 	}
 	seen := map[Fault]bool{}
 	for _, f := range m {
@@ -82,10 +90,69 @@ func TestExplainNamesTheCauseAndTheFix(t *testing.T) {
 		{Fault{FaultCheckpointFail, PhaseRound}, agentErr("vm1", "POST /v1/containers/x/rounds", `runc pre-dump round 1: exit status 1: msg="read unixpacket @->@: EOF"`), "checkpoint on the source failed"},
 		{Fault{FaultCheckpointFail, PhaseFinalDump}, agentErr("vm1", "POST /v1/containers/x/checkpoint", "podman checkpoint: exit status 1"), "checkpoint on the source failed"},
 		{Fault{FaultSigint, PhaseRound}, fmt.Errorf("round: %w", context.Canceled), "orchestrator was interrupted"},
+		{Fault{FaultTargetUnreachable, PhaseRestore}, errors.New("resume on target: agent vm2: POST /v1/incoming/x/restore: read: use of closed network connection"), "lost its connection to the target's agent"},
+		{Fault{FaultAgentKillUnpacking, PhaseRestore}, errors.New("resume on target: agent vm2: POST /v1/incoming/x/restore: EOF"), "an agent went away"},
 	} {
 		got := explain(tc.f, tc.err)
 		if !strings.Contains(got, tc.want) || !strings.Contains(got, "run the migration again") || !strings.Contains(got, tc.err.Error()) {
 			t.Errorf("explain(%v, %q) = %q; want the hint %q, the fix and the error", tc.f, tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestAgentKillUnpackingTrigger: the trigger kills the target's agent only
+// while the archive's checkpoint directory is unpacked into the
+// container's userdata and no CRIU ran yet: a CRIU seen first disarms it
+// for good (the window was missed; it must not fire after the restore).
+func TestAgentKillUnpackingTrigger(t *testing.T) {
+	in := &injector{f: Fault{FaultAgentKillUnpacking, PhaseRestore}, src: &Host{Name: "vm1"}, dst: &Host{Name: "vm2"}}
+	h, cond := in.trigger(testID)
+	if h.Name != "vm2" {
+		t.Errorf("the trigger runs on %s, want the target", h.Name)
+	}
+	for _, want := range []string{"pgrep -x criu", "seen=1", `[ -z "$seen" ]`,
+		"/var/lib/containers/storage/*-containers/" + testID + "/userdata/checkpoint", "systemctl kill -s KILL migrlab-agent.service"} {
+		if !strings.Contains(cond, want) {
+			t.Errorf("trigger %q lacks %q", cond, want)
+		}
+	}
+	// The CRIU check comes before the unpacking check, and the kill last.
+	if strings.Index(cond, "pgrep") > strings.Index(cond, "userdata/checkpoint") || strings.Index(cond, "userdata/checkpoint") > strings.Index(cond, "systemctl kill") {
+		t.Errorf("trigger %q: want the CRIU latch, then the unpacking check, then the kill", cond)
+	}
+}
+
+// TestAgentKillUnpackingTriggerFiresOnlyBeforeCRIU runs the trigger in a
+// shell, with CRIU, the container's directory and the kill stood in for by
+// files: it fires once the checkpoint directory is there and no CRIU ran,
+// never after a CRIU was seen.
+func TestAgentKillUnpackingTriggerFiresOnlyBeforeCRIU(t *testing.T) {
+	dir := t.TempDir()
+	in := &injector{f: Fault{FaultAgentKillUnpacking, PhaseRestore}, dst: &Host{Name: "vm2"}}
+	_, cond := in.trigger(testID)
+	cond = strings.NewReplacer("pgrep -x criu >/dev/null", "[ -e "+dir+"/criu ]",
+		"/var/lib/containers/storage/*-containers/"+testID+"/userdata/checkpoint", dir+"/checkpoint",
+		"systemctl kill -s KILL migrlab-agent.service", "touch "+dir+"/killed").Replace(cond)
+	for _, c := range []struct {
+		name  string
+		steps []string // shell run before each evaluation of the trigger
+		fires bool
+	}{
+		{"unpacking, no CRIU yet", []string{"true", "mkdir " + dir + "/checkpoint"}, true},
+		{"CRIU seen first", []string{"touch " + dir + "/criu", "rm " + dir + "/criu; mkdir " + dir + "/checkpoint"}, false},
+		{"nothing unpacked", []string{"true", "true"}, false},
+	} {
+		os.RemoveAll(dir + "/checkpoint")
+		os.Remove(dir + "/killed")
+		var script strings.Builder
+		for _, s := range c.steps {
+			fmt.Fprintf(&script, "%s\nif %s; then exit 0; fi\n", s, cond)
+		}
+		script.WriteString("exit 3\n")
+		out, err := exec.Command("sh", "-c", script.String()).CombinedOutput()
+		_, kerr := os.Stat(dir + "/killed")
+		if fired := err == nil && strings.Contains(string(out), "triggered") && kerr == nil; fired != c.fires {
+			t.Errorf("%s: fired %v (%v, %q), want %v", c.name, fired, err, out, c.fires)
 		}
 	}
 }

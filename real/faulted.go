@@ -29,6 +29,7 @@ func (r *runner) faulted(ctx context.Context, t models.Technique) (*Outcome, err
 	}
 	in := &injector{f: f, src: r.src, dst: r.dst, interrupt: interrupt, logf: r.logf}
 	r.logf("fault: injecting %s into %s's migration", f, r.out.Members[0].Name)
+	defer in.healTarget()
 	merr := r.migrate(runCtx, t, in)
 	injected, ierr := in.result()
 	rep.Injected = injected
@@ -125,6 +126,10 @@ func explain(f Fault, err error) string {
 	switch {
 	case errors.Is(err, context.Canceled):
 		hint = "the orchestrator was interrupted; run the migration again"
+	case errors.Is(err, agent.ErrCut) || f.Kind == FaultTargetUnreachable && !answered:
+		hint = "the orchestrator lost its connection to the target's agent (the private link kept working): the source resumes " +
+			"only once the target answers again and confirms that it holds no copy; check the orchestrator's connection to the " +
+			"target (ssh) and run the migration again"
 	case strings.Contains(msg, "no space left on device") || strings.Contains(msg, "not enough free space"):
 		hint = "the target ran out of disk space for the checkpoint data; free space in /var/lib/migrlab on it (df -h) and run the migration again"
 	case strings.Contains(msg, "no progress for") || strings.Contains(msg, "i/o timeout") || strings.Contains(msg, "no route to host"):

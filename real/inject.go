@@ -35,6 +35,8 @@ type injector struct {
 	injected bool
 	at       time.Time
 	err      error
+	// healCut ends the target-unreachable fault's cut (nil: no cut).
+	healCut *time.Timer
 }
 
 // Injected reports whether the fault happened, and why not.
@@ -55,6 +57,8 @@ func (in *injector) trigger(id string) (*Host, string) {
 		return in.src, killCRIU
 	case FaultRestoreFail:
 		return in.dst, killCRIU
+	case FaultAgentKillUnpacking:
+		return in.dst, killAgentUnpacking(id)
 	}
 	switch in.f.Phase {
 	case PhaseFinalTransfer:
@@ -170,9 +174,19 @@ exit 3
 		return
 	}
 	ah, act := in.action()
-	if in.f.Kind == FaultCheckpointFail || in.f.Kind == FaultRestoreFail {
+	switch in.f.Kind {
+	case FaultCheckpointFail, FaultRestoreFail:
 		in.mark(nil)
 		in.logf("fault: %s injected: CRIU killed on %s", in.f, host.Name)
+		return
+	case FaultAgentKillUnpacking:
+		in.mark(nil)
+		in.logf("fault: %s injected: the agent of %s killed while podman unpacked the checkpoint, before CRIU started", in.f, host.Name)
+		return
+	case FaultTargetUnreachable:
+		in.cutTarget(TargetCutFor)
+		in.mark(nil)
+		in.logf("fault: %s injected: the orchestrator is cut off from %s's agent for %s (the private link is not touched)", in.f, in.dst.Name, TargetCutFor)
 		return
 	}
 	if ah == nil {
@@ -188,6 +202,44 @@ exit 3
 		return
 	}
 	in.logf("fault: %s injected on %s", in.f, ah.Name)
+}
+
+// TargetCutFor is how long the target-unreachable fault cuts the
+// orchestrator off from the target's agent: less than AgentRestartWait, so
+// a rollback that waits for the target sees it again.
+var TargetCutFor = 30 * time.Second
+
+// killAgentUnpacking is the agent-kill-unpacking fault's trigger and
+// action on the target: once podman's restore unpacked the archive's
+// checkpoint directory into the container's userdata directory, and
+// before any CRIU process ran, the agent is killed. A CRIU seen first
+// (the window missed) disarms it: the fault is then reported as not
+// injected, never injected late.
+func killAgentUnpacking(id string) string {
+	return fmt.Sprintf(`{ pgrep -x criu >/dev/null && seen=1; [ -z "$seen" ] && ls -d /var/lib/containers/storage/*-containers/%s/userdata/checkpoint >/dev/null 2>&1 && systemctl kill -s KILL migrlab-agent.service && echo triggered; }`, id)
+}
+
+// cutTarget cuts the orchestrator off from the target's agent (its client:
+// agent.Client.Cut) for d; healTarget ends it sooner.
+func (in *injector) cutTarget(d time.Duration) {
+	in.dst.Agent.Cut()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.healCut = time.AfterFunc(d, func() {
+		in.dst.Agent.Heal()
+		in.logf("fault: the orchestrator reaches %s's agent again", in.dst.Name)
+	})
+}
+
+// healTarget ends a cut still in force (the run is over).
+func (in *injector) healTarget() {
+	in.mu.Lock()
+	t := in.healCut
+	in.mu.Unlock()
+	if t != nil && t.Stop() {
+		in.dst.Agent.Heal()
+		in.logf("fault: the cut from %s's agent healed early: the run ended", in.dst.Name)
+	}
 }
 
 func (in *injector) mark(err error) {

@@ -101,9 +101,24 @@ func (j *journal) done() {
 var ErrRecoveryPending = errors.New("a migration that a killed migrlab left half-done awaits recovery")
 
 // checkNoPendingRecovery fails with ErrRecoveryPending when tb's journal
-// holds an entry of an orchestrator that is no longer running.
+// holds an entry of an orchestrator that is no longer running, or an agent
+// of tb holds the record of such a migration (pendingInAgents).
 func checkNoPendingRecovery(tb *Testbed) error {
-	if tb == nil || tb.Dir == "" {
+	if tb == nil {
+		return nil
+	}
+	if err := pendingInJournal(tb); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*recordsQueryTimeout)
+	defer cancel()
+	return pendingInAgents(ctx, tb)
+}
+
+// pendingInJournal fails with ErrRecoveryPending when tb's journal holds an
+// entry of an orchestrator that is no longer running.
+func pendingInJournal(tb *Testbed) error {
+	if tb.Dir == "" {
 		return nil
 	}
 	ents, _ := os.ReadDir(journalDir(tb))
@@ -149,19 +164,37 @@ type Recovered struct {
 // Recover repairs the migrations that an orchestrator killed mid-way left
 // behind on the testbed (their journal entries name a process that no
 // longer exists): a container already running on the target is finished
-// there (the source copy and all checkpoint data removed); any other is
-// rolled back to run on the source. Each is checked to answer with intact
-// memory. Entries of live orchestrators are left alone.
+// there once it answers with intact memory (then the source copy and all
+// checkpoint data are removed); any other is rolled back to run on the
+// source, once the target confirmed that no copy runs there. Each is
+// checked to answer with intact memory. Entries of live orchestrators are
+// left alone. Then the agents' records (agent.Record) of migrations the
+// journal does not hold (the operator's machine or the testbed's state
+// directory was lost) are recovered by the same rules; see
+// recoverFromAgents. When neither copy can be confirmed (a host does not
+// answer), the migration is left as it is and the error says so.
 func Recover(ctx context.Context, tb *Testbed, progress func(format string, a ...any)) ([]Recovered, error) {
 	if progress == nil {
 		progress = func(string, ...any) {}
 	}
+	out, skip, err := recoverJournal(ctx, tb, progress)
+	more, aerr := recoverFromAgents(ctx, tb, skip, progress)
+	return append(out, more...), errors.Join(err, aerr)
+}
+
+// recoverJournal recovers the journal's entries; skip holds the container
+// IDs they name (recovered, failed or left alone).
+func recoverJournal(ctx context.Context, tb *Testbed, progress func(format string, a ...any)) ([]Recovered, map[string]bool, error) {
+	skip := map[string]bool{}
+	if tb.Dir == "" {
+		return nil, skip, nil
+	}
 	dir := journalDir(tb)
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, skip, nil
 	} else if err != nil {
-		return nil, err
+		return nil, skip, err
 	}
 	var out []Recovered
 	var errs []error
@@ -179,6 +212,9 @@ func Recover(ctx context.Context, tb *Testbed, progress func(format string, a ..
 		if err := json.Unmarshal(b, &e); err != nil {
 			errs = append(errs, fmt.Errorf("journal %s: %w (remove it once you checked the hosts by hand)", p, err))
 			continue
+		}
+		for _, m := range e.Members {
+			skip[m.ID] = true
 		}
 		if alive(e.PID) && e.PID != os.Getpid() {
 			progress("journal: migration of %s by process %d is still running: left alone", e.Members[0].Name, e.PID)
@@ -209,7 +245,7 @@ func Recover(ctx context.Context, tb *Testbed, progress func(format string, a ..
 			os.Remove(p)
 		}
 	}
-	return out, errors.Join(errs...)
+	return out, skip, errors.Join(errs...)
 }
 
 func recoverMember(ctx context.Context, src, dst *Host, m journalMember, progress func(string, ...any)) (Recovered, error) {

@@ -17,9 +17,12 @@ func RecoverCommand() *cli.Command {
 		Description: "`migrlab run` journals every migration in the testbed's state directory until it ends\n" +
 			"consistently. If the orchestrator is killed mid-migration (SIGKILL, a crash, a lost\n" +
 			"machine), its containers may be frozen, checkpointed or half-restored. recover reads the\n" +
-			"journal: a container already running on the target is finished there (the source copy\n" +
-			"and the checkpoint data are removed); any other is rolled back to run on the source. Each\n" +
-			"is then checked to answer with intact memory. `migrlab run` does this by itself first.",
+			"journal: a container already running on the target is finished there once its memory\n" +
+			"verifies (then the source copy and the checkpoint data are removed); any other is rolled\n" +
+			"back to run on the source once the target confirmed it holds no copy. Each is then\n" +
+			"checked to answer with intact memory. Migrations the journal does not hold (the\n" +
+			"operator's machine or the state directory was lost) are found in the records the source\n" +
+			"and target agents keep, and recovered the same way. `migrlab run` does this by itself first.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "testbed", Required: true, Usage: "testbed `NAME`"},
 			&cli.StringFlag{Name: "state-dir", Usage: "testbed state root (default $MIGRLAB_STATE_DIR, $XDG_STATE_HOME/migrlab or ~/.local/state/migrlab)", EnvVars: []string{"MIGRLAB_STATE_DIR"}},

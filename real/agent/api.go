@@ -119,6 +119,9 @@ type Container struct {
 	Checkpointed bool `json:"checkpointed,omitempty"`
 	// PID is the container's init process in the host's PID namespace.
 	PID int `json:"pid,omitempty"`
+	// HostPort is the host port its first published UDP port is bound to
+	// (the workload's probe port; 0: none).
+	HostPort int `json:"host_port,omitempty"`
 	// UserData is the container's userdata directory in Podman's storage.
 	UserData string `json:"userdata"`
 	// ImageID is the ID of the container's image.
@@ -174,6 +177,9 @@ type Incoming struct {
 	// caps need.
 	MaxRoundBytes   int64 `json:"max_round_bytes"`
 	MaxArchiveBytes int64 `json:"max_archive_bytes"`
+	// Origin is who runs the migration, for the target's record of it
+	// (optional; see Record).
+	Origin *Origin `json:"origin,omitempty"`
 }
 
 // IncomingFor returns the announce of a migration of c, as the source
@@ -202,6 +208,9 @@ type Send struct {
 	Target string `json:"target"`
 	// Token is the migration's token announced to the target.
 	Token string `json:"token"`
+	// Origin is who runs the migration, for the source's record of it
+	// (optional; see Record).
+	Origin *Origin `json:"origin,omitempty"`
 }
 
 // RoundRequest asks for pre-dump round Round (1, 2, ...) and its transfer.

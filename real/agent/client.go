@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/migrlab/migrlab/real/probe"
@@ -26,6 +28,7 @@ type Client struct {
 	Host string
 	base string
 	http *http.Client
+	gate *gate
 }
 
 // NewClient returns a client of the agent at addr (host:port as seen by dial,
@@ -41,16 +44,16 @@ func NewClient(host, addr string, dial DialFunc) *Client {
 func NewClientTLS(host, addr string, dial DialFunc, cfg *tls.Config) *Client {
 	tr := &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute,
 		TLSClientConfig: cfg}
-	if dial != nil {
-		tr.DialContext = dial
-	} else {
-		tr.DialContext = (&net.Dialer{Timeout: 10 * time.Second}).DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 10 * time.Second}).DialContext
 	}
+	g := &gate{conns: map[*gatedConn]bool{}}
+	tr.DialContext = g.dial(dial)
 	scheme := "http://"
 	if cfg != nil {
 		scheme = "https://"
 	}
-	return &Client{Host: host, base: scheme + addr, http: &http.Client{Transport: tr}}
+	return &Client{Host: host, base: scheme + addr, http: &http.Client{Transport: tr}, gate: g}
 }
 
 // Close closes idle connections.
@@ -174,6 +177,18 @@ func (c *Client) Forget(ctx context.Context, id string, removeContainer bool) er
 	return c.do(ctx, http.MethodDelete, "/v1/incoming/"+url.PathEscape(id)+"?remove="+strconv.FormatBool(removeContainer), nil, nil)
 }
 
+// Migrations returns the agent's records of the migrations it took part
+// in that did not end consistently on its host (see Record). An agent too
+// old to keep records answers none.
+func (c *Client) Migrations(ctx context.Context) ([]Record, error) {
+	var v []Record
+	err := c.do(ctx, http.MethodGet, "/v1/migrations", nil, &v)
+	if ae, ok := err.(*AgentError); ok && ae.Status == http.StatusNotFound {
+		return nil, nil
+	}
+	return v, err
+}
+
 // StartProbe starts a probe monitor on the agent and returns its ID.
 func (c *Client) StartProbe(ctx context.Context, req ProbeRequest) (string, error) {
 	var v struct{ ID string }
@@ -202,4 +217,77 @@ func (c *Client) Probe(ctx context.Context, addr string) (probe.Reply, error) {
 func (c *Client) Verify(ctx context.Context, addr string) (probe.Reply, error) {
 	var v probe.Reply
 	return v, c.do(ctx, http.MethodPost, "/v1/verify?addr="+url.QueryEscape(addr), nil, &v)
+}
+
+// ErrCut is why a request to an agent fails while its client is cut off
+// from it (Cut).
+var ErrCut = errors.New("the orchestrator is cut off from this agent (injected fault)")
+
+// Cut cuts the client off from its agent until Heal, as a network
+// partition between the orchestrator and the agent's host would: its open
+// connections are closed (requests in flight fail; the agent finishes
+// what they started, see detached) and new ones are refused with ErrCut.
+// The agents' private link is not touched. The fault target-unreachable
+// uses it.
+func (c *Client) Cut() {
+	c.gate.mu.Lock()
+	c.gate.cut = true
+	conns := c.gate.conns
+	c.gate.conns = map[*gatedConn]bool{}
+	c.gate.mu.Unlock()
+	for gc := range conns {
+		gc.Conn.Close()
+	}
+	c.http.CloseIdleConnections()
+}
+
+// Heal ends a Cut: new connections are made again.
+func (c *Client) Heal() {
+	c.gate.mu.Lock()
+	defer c.gate.mu.Unlock()
+	c.gate.cut = false
+}
+
+// gate tracks a client's connections so that Cut can close them.
+type gate struct {
+	mu    sync.Mutex
+	cut   bool
+	conns map[*gatedConn]bool
+}
+
+func (g *gate) dial(dial DialFunc) DialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		g.mu.Lock()
+		cut := g.cut
+		g.mu.Unlock()
+		if cut {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: ErrCut}
+		}
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		gc := &gatedConn{Conn: conn, g: g}
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.cut {
+			conn.Close()
+			return nil, &net.OpError{Op: "dial", Net: network, Err: ErrCut}
+		}
+		g.conns[gc] = true
+		return gc, nil
+	}
+}
+
+// gatedConn is a connection its gate can close.
+type gatedConn struct {
+	net.Conn
+	g *gate
+}
+
+func (c *gatedConn) Close() error {
+	c.g.mu.Lock()
+	delete(c.g.conns, c)
+	c.g.mu.Unlock()
+	return c.Conn.Close()
 }

@@ -113,7 +113,12 @@ func (s *Server) handleRemove(w http.ResponseWriter, r *http.Request) {
 			writeErr(w, err)
 			return
 		}
+	} else {
+		c.ID = r.PathValue("id")
 	}
+	// No copy and no migration files of it are left here: whatever this
+	// host's part in its migration was, it ended.
+	s.forgetRecords(c.ID, RoleSource, RoleTarget)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -168,12 +173,15 @@ func (s *Server) handleRound(w http.ResponseWriter, r *http.Request) {
 	q := time.Since(queued)
 	ctx, cancel := detached(r)
 	defer cancel()
+	s.sourceRecord(c, req.Send, PhasePreDumping, func(rec *Record) { rec.Rounds = req.Round - 1 })
 	rep, err := s.preDump(ctx, c, req)
 	rep.Queued = q
 	if err != nil {
+		s.sourceRecord(c, req.Send, PhasePreDumping, func(rec *Record) { rec.Detail = err.Error() })
 		writeErr(w, err)
 		return
 	}
+	s.sourceRecord(c, req.Send, PhaseRoundsSent, func(rec *Record) { rec.Rounds = req.Round })
 	writeJSON(w, rep)
 }
 
@@ -192,11 +200,16 @@ func (s *Server) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 	defer s.lock(c.ID)()
 	ctx, cancel := detached(r)
 	defer cancel()
+	s.sourceRecord(c, req.Send, PhaseCheckpointing, func(rec *Record) { rec.Rounds = req.Rounds })
 	rep, err := s.finalDump(ctx, c, req, queued)
 	if err != nil {
+		// The phase stays what finalDump reached (checkpointing or
+		// checkpointed): the rollback or a recovery acts on it.
+		s.record(RoleSource, c.ID, false, func(rec *Record) { rec.Detail = err.Error() })
 		writeErr(w, err)
 		return
 	}
+	s.sourceRecord(c, req.Send, PhaseArchiveSent, nil)
 	writeJSON(w, rep)
 }
 
@@ -219,9 +232,12 @@ func (s *Server) handleRollback(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err = s.rollback(r.Context(), c)
 	if err != nil {
+		s.record(RoleSource, c.ID, false, func(rec *Record) { rec.Detail = "rollback: " + err.Error() })
 		writeErr(w, err)
 		return
 	}
+	// It runs here again: this host's part of the migration ended.
+	s.forgetRecords(c.ID, RoleSource)
 	writeJSON(w, c)
 }
 
@@ -258,9 +274,13 @@ func (s *Server) handleForget(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	defer s.lock(id)()
 	if err := s.forget(r.Context(), id, r.URL.Query().Get("remove") == "true"); err != nil {
+		s.record(RoleTarget, id, false, func(rec *Record) { rec.Detail = "forget: " + err.Error() })
 		writeErr(w, err)
 		return
 	}
+	// The orchestrator ended the migration here (finished or rolled back);
+	// the agent's own forget (restart, expiry) keeps the record.
+	s.forgetRecords(id, RoleTarget)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -117,7 +119,35 @@ func (p *podman) inspect(ctx context.Context, nameOrID string) (c Container, ok 
 		c.State, c.Running, c.PID, c.Checkpointed = d.State.Status, d.State.Running, d.State.Pid, d.State.Checkpointed
 	}
 	c.Profile = sourceProfile(d)
+	if d.HostConfig != nil {
+		c.HostPort = udpHostPort(d.HostConfig.PortBindings)
+	}
 	return c, true, nil
+}
+
+// udpHostPort is the host port bound to the first (lowest) published UDP
+// container port (0: none).
+func udpHostPort(b map[string][]define.InspectHostPort) int {
+	var keys []string
+	for k, v := range b {
+		if strings.HasSuffix(k, "/udp") && len(v) > 0 {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return 0
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		pi, _ := strconv.Atoi(strings.TrimSuffix(keys[i], "/udp"))
+		pj, _ := strconv.Atoi(strings.TrimSuffix(keys[j], "/udp"))
+		return pi < pj
+	})
+	for _, hp := range b[keys[0]] {
+		if p, err := strconv.Atoi(hp.HostPort); err == nil && p > 0 {
+			return p
+		}
+	}
+	return 0
 }
 
 // sourceProfile is the security profile of an inspected container: its OCI

@@ -84,6 +84,7 @@ func (s *Server) receiveRound(w http.ResponseWriter, r *http.Request, ss *sessio
 		os.RemoveAll(tmp)
 		return up.status(err)
 	}
+	s.targetPhase(ss.in.ID, PhaseReceiving, func(r *Record) { r.Rounds = max(r.Rounds, k) })
 	return nil
 }
 
@@ -136,8 +137,10 @@ func (s *Server) receiveArchive(w http.ResponseWriter, r *http.Request, ss *sess
 	})
 	if err != nil {
 		os.Remove(tmp)
+		return err
 	}
-	return err
+	s.targetPhase(ss.in.ID, PhaseArchiveReceived, nil)
+	return nil
 }
 
 func copyRounds(m map[int]bool) map[int]bool {

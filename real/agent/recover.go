@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // thaw resumes container c's processes if they are frozen: CRIU freezes the
@@ -42,6 +43,10 @@ func (s *Server) thaw(ctx context.Context, c Container) (bool, error) {
 // final dumps. Containers are not touched: a container restored here stays
 // until the orchestrator decides (Forget with remove, or Finish).
 func (s *Server) cleanStale(ctx context.Context) {
+	// Records outlive restarts (recovery needs them); expired ones go.
+	if _, err := s.records.list(time.Now()); err != nil {
+		s.cfg.Log.Warn("reading the migration records", "err", err)
+	}
 	for _, kind := range []string{"in", "out"} {
 		ents, err := os.ReadDir(filepath.Join(s.cfg.StateDir, kind))
 		if err != nil {

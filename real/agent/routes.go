@@ -48,6 +48,7 @@ func (s *Server) routeTable() []route {
 		{"POST /v1/verify", false, s.handleVerify},
 		{"POST /v1/calib/sink", false, s.handleNewSink},
 		{"POST /v1/calib/link", false, s.handleLink},
+		{"GET /v1/migrations", false, s.handleRecords},
 	}
 }
 

@@ -95,6 +95,25 @@ func TestPeerCertificateReachesOnlyTransferRoutes(t *testing.T) {
 			if rt.peer && c.name == "source host on private" && resp.StatusCode/100 != 2 && !strings.HasSuffix(rt.pattern, "/archive") {
 				t.Errorf("%s: %s: %d %s; want it served", c.name, rt.pattern, resp.StatusCode, strings.TrimSpace(b.String()))
 			}
+			if rt.pattern == recordsRoute && strings.Contains(b.String(), testID) {
+				t.Errorf("%s: %s leaked the migration records: %s", c.name, rt.pattern, b.String())
+			}
 		}
 	}
+
+	// The migration records (what `migrlab recover` reads without the
+	// journal: which containers are where, mid-migration) are the
+	// orchestrator's alone: in the table, not a peer route, served to the
+	// orchestrator on loopback.
+	i := slices.IndexFunc(table, func(rt route) bool { return rt.pattern == recordsRoute })
+	if i < 0 || table[i].peer {
+		t.Fatalf("%s: in the table %v, peer %v; want a route of the orchestrator's API", recordsRoute, i >= 0, i >= 0 && table[i].peer)
+	}
+	recs, err := NewClientTLS("vm2", loop, nil, orch).Migrations(t.Context())
+	if err != nil || len(recs) != 1 || recs[0].ID != testID || recs[0].Role != RoleTarget {
+		t.Errorf("the orchestrator's records: %+v, %v; want the announced migration", recs, err)
+	}
 }
+
+// recordsRoute lists an agent's migration records.
+const recordsRoute = "GET /v1/migrations"

@@ -34,7 +34,8 @@ type Config struct {
 	// Runc is the runc binary and RuncRoot its state root, which must be the
 	// one Podman's runc uses (rootful Podman: /run/runc).
 	Runc, RuncRoot string
-	// StateDir holds exported and received checkpoint archives (default
+	// StateDir holds exported and received checkpoint archives and the
+	// records of migrations (migrations/ROLE-ID.json, see Record) (default
 	// /var/lib/migrlab/agent); it is made 0700.
 	StateDir string
 	// PrivateAddrFile holds the host's private-link address (default
@@ -106,6 +107,9 @@ type Server struct {
 	// system holding path (statfs; replaced in tests).
 	freeSpace func(path string) (uint64, error)
 
+	// records are the agent's records of its migrations (record.go).
+	records *records
+
 	mu       sync.Mutex
 	incoming map[string]*session
 	probes   map[string]*probeRun
@@ -135,6 +139,7 @@ func New(cfg Config) (*Server, error) {
 		pod:       &podman{uri: cfg.PodmanURI},
 		peer:      &http.Client{Transport: tr},
 		freeSpace: statfsFree,
+		records:   &records{dir: filepath.Join(cfg.StateDir, recordsDir)},
 		incoming:  map[string]*session{},
 		probes:    map[string]*probeRun{},
 		locks:     map[string]*sync.Mutex{},

@@ -140,6 +140,20 @@ func (s *Server) announce(ctx context.Context, in Incoming) error {
 		os.RemoveAll(chain)
 		return err
 	}
+	// The record comes first: a migration this agent could not record is
+	// one `migrlab recover` could not find without the orchestrator's
+	// journal.
+	err = s.records.put(RoleTarget, in.ID, true, func(r *Record) {
+		*r = Record{ID: in.ID, Name: in.Name, Role: RoleTarget, Phase: PhaseAnnounced, Created: r.Created}
+		if in.Origin != nil {
+			r.Origin = *in.Origin
+		}
+		r.Peer = firstNonEmpty(r.Origin.Source, in.Source)
+	})
+	if err != nil {
+		os.RemoveAll(chain)
+		return fmt.Errorf("incoming: recording the migration: %w", err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.incoming[in.ID] = &session{in: in, userData: u, chain: chain, archive: filepath.Join(dir, "checkpoint.tar"),
@@ -220,11 +234,15 @@ func (s *Server) openUpload(r *http.Request, id string) (ss *session, done func(
 // restored.
 func (s *Server) fail(ss *session, reason error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	ss.state, ss.reason, ss.archiveOK = sessionFailed, reason, false
-	if s.incoming[ss.in.ID] == ss {
+	current := s.incoming[ss.in.ID] == ss
+	if current {
 		os.RemoveAll(ss.chain)
 		os.Remove(ss.archive)
+	}
+	s.mu.Unlock()
+	if current {
+		s.targetPhase(ss.in.ID, PhaseFailed, func(r *Record) { r.Detail = reason.Error() })
 	}
 }
 

@@ -111,6 +111,7 @@ func (s *Server) finalDump(ctx context.Context, c Container, req CheckpointReque
 	if err != nil {
 		return rep, fmt.Errorf("%w%s", err, criuErrors(filepath.Join(c.UserData, "dump.log")))
 	}
+	s.record(RoleSource, c.ID, false, func(rec *Record) { rec.Phase = PhaseCheckpointed })
 	os.Chmod(archive, fileMode)
 	st, err := os.Stat(archive)
 	if err != nil {

@@ -22,6 +22,7 @@ func (s *Server) restore(ctx context.Context, id string) (RestoreReport, error) 
 		return rep, err
 	}
 	ss.uploads.Wait()
+	s.targetPhase(id, PhaseRestoring, nil)
 	s.mu.Lock()
 	ok, vols := ss.archiveOK, ss.volumes
 	s.mu.Unlock()
@@ -62,6 +63,7 @@ func (s *Server) restore(ctx context.Context, id string) (RestoreReport, error) 
 	s.mu.Lock()
 	ss.state, ss.last = sessionRestored, time.Now()
 	s.mu.Unlock()
+	s.targetPhase(id, PhaseRestored, nil)
 	// The restored process holds its memory: the images are no longer needed.
 	os.RemoveAll(ss.chain)
 	os.Remove(ss.archive)
