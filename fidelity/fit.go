@@ -100,7 +100,8 @@ func (f *fitter) snapshot() {
 	}
 }
 
-// link sets the latency: half the median round trip of an empty request.
+// link sets the latency (half the median round trip of an empty request)
+// and the link's capacity (the bulk transfer's rate).
 func (f *fitter) link(l *Link) {
 	if l == nil || len(l.RTTs) == 0 {
 		return
@@ -113,6 +114,9 @@ func (f *fitter) link(l *Link) {
 	}
 	if l.Bytes > 0 {
 		pts = append(pts, Point{float64(l.Bytes), l.Time.Seconds()})
+		if l.Time > 0 {
+			f.c.LinkCapacity = models.Rate(float64(l.Bytes) / l.Time.Seconds())
+		}
 	}
 	if lf, err := FitPoints(FitLink, "bytes", "seconds", pts); err == nil {
 		f.c.Fits = append(f.c.Fits, lf)

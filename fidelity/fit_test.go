@@ -148,6 +148,8 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 		t.Errorf("overheads %d (live), %d (final), want %d, %d", co.RoundOverhead, co.FinalOverhead, truth.roundOverhead, truth.finalOverhead)
 	}
 	near(t, "latency", c.Network.Latency.Seconds(), truth.latency, 1e-3)
+	l := synthLink()
+	near(t, "link capacity", float64(c.LinkCapacity), float64(l.Bytes)/l.Time.Seconds(), 1e-9)
 	near(t, "transfer setup", co.TransferSetup.Seconds(), truth.transferSetup, 1e-3)
 	near(t, "round setup", co.RoundSetup.Seconds(), truth.roundSetup, 1e-3)
 	near(t, "dump per page", co.DumpPerPage.Seconds(), truth.dumpPerPage, 1e-3)

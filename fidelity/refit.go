@@ -14,7 +14,7 @@ var ErrNothingToFit = errors.New("no successful real single-container record to 
 
 // Refit fits a calibration from the records of an earlier calibration,
 // without a testbed. prev, when not nil, is an earlier calibration (of any
-// schema) whose testbed, hosts and link latency are kept; otherwise the
+// schema) whose testbed, hosts, link latency and capacity are kept; otherwise the
 // testbed's name comes from the records' provenance.
 func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, error) {
 	var s Samples
@@ -40,7 +40,7 @@ func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, 
 		}
 	}
 	if prev != nil {
-		cal.Testbed, cal.Hosts = prev.Testbed, prev.Hosts
+		cal.Testbed, cal.Hosts, cal.LinkCapacity = prev.Testbed, prev.Hosts, prev.LinkCapacity
 	}
 	if cal.Testbed == "" && len(recs) > 0 {
 		cal.Testbed = recs[0].Provenance.Host["testbed"]

@@ -6,7 +6,6 @@ import (
 
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real"
-	"github.com/migrlab/migrlab/real/agent"
 	"github.com/migrlab/migrlab/testbed"
 )
 
@@ -47,16 +46,11 @@ func (r *RealRunner) Link(ctx context.Context) (Link, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	tok, err := dst.Agent.NewSink(ctx)
-	if err != nil {
-		return Link{}, err
-	}
 	bytes := r.LinkBytes
 	if bytes <= 0 {
 		bytes = DefaultLinkBytes
 	}
-	rep, err := src.Agent.MeasureLink(ctx, agent.LinkRequest{Send: agent.Send{Target: dst.TransferAddr(), Token: tok},
-		Pings: 20, Bytes: bytes})
+	rep, err := real.MeasureLink(ctx, src, dst, 20, bytes)
 	if err != nil {
 		return Link{}, err
 	}

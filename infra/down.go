@@ -69,6 +69,9 @@ func Down(ctx context.Context, name string, opts ...Option) error {
 	if sp, err := l.readSpec(); err == nil {
 		backend = sp.Backend
 	}
+	if backend != testbed.BackendLocal {
+		l.clearShaping(ctx, p)
+	}
 	destroyErr := l.destroy(ctx, backend, o.terraform, p)
 	if destroyErr != nil {
 		p.printf("terraform destroy failed: %v", firstLine(destroyErr.Error()))
@@ -226,3 +229,31 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// clearShaping removes migrlab's link shaping from the hosts of a testbed on
+// servers that outlive it (a migration killed mid-way may have left it). A
+// host that cannot be reached is reported and skipped: down goes on.
+func (l layout) clearShaping(ctx context.Context, p *progress) {
+	tb, err := l.readTestbed()
+	if err != nil {
+		return
+	}
+	for _, h := range tb.Hosts {
+		hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		cmd := "sh -c " + shellQuote(testbed.ClearShapingScript)
+		if h.SSHUser != "root" {
+			cmd = "sudo -n " + cmd
+		}
+		out, _, err := h.Run(hctx, cmd)
+		cancel()
+		switch {
+		case err != nil:
+			p.printf("%s: could not check for link shaping (%s); if a migration was killed there, run as root: tc qdisc del dev DEV root", h.Name, firstLine(err.Error()))
+		case strings.HasPrefix(string(out), "cleared"):
+			p.printf("%s: link shaping removed (%s)", h.Name, strings.TrimSpace(string(out)))
+		}
+	}
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -27,8 +27,15 @@ type Calibration struct {
 	Created string `json:"created"`
 	// Hosts are the facts (kernel, podman, criu, runtime, accel) per host.
 	Hosts map[string]map[string]string `json:"hosts"`
-	// Network is the measured host-to-host link.
+	// Network is the measured host-to-host link: what the agents' transfers
+	// achieved (frozen and live rounds), and the latency.
 	Network Network `json:"network"`
+	// LinkCapacity is what the private link itself carries, in bytes per
+	// second: a bulk transfer between the agents that touches no disk. The
+	// transfers of a migration are slower (the agents read, hash, write and
+	// sync the checkpoint data); Link keeps that part when a scenario
+	// shapes the link. Zero in calibrations made before it was measured.
+	LinkCapacity Rate `json:"link_capacity_bytes_per_s,omitempty"`
 	// Costs are the fitted fixed and per-page costs.
 	Costs Costs `json:"costs"`
 	// BaseMemory is the memory a workload container has beyond the buffer it
@@ -160,7 +167,7 @@ func ReadCalibration(r io.Reader) (Calibration, error) {
 }
 
 // ReadCalibrationFacts reads what any schema of calibration file says about
-// its testbed (Testbed, Created, Hosts, Network): what a refit of its records
+// its testbed (Testbed, Created, Hosts, Network, LinkCapacity): what a refit of its records
 // keeps. Nothing is validated; the fitted parameters may be of another schema.
 func ReadCalibrationFacts(r io.Reader) (Calibration, error) {
 	var c struct {
@@ -169,11 +176,12 @@ func ReadCalibrationFacts(r io.Reader) (Calibration, error) {
 		Created string                       `json:"created"`
 		Hosts   map[string]map[string]string `json:"hosts"`
 		Network Network                      `json:"network"`
+		Link    Rate                         `json:"link_capacity_bytes_per_s"`
 	}
 	if err := json.NewDecoder(io.LimitReader(r, 16<<20)).Decode(&c); err != nil || c.Schema < 1 {
 		return Calibration{}, fmt.Errorf("calibration: not a calibration file: %v", err)
 	}
-	return Calibration{Schema: c.Schema, Testbed: c.Testbed, Created: c.Created, Hosts: c.Hosts, Network: c.Network}, nil
+	return Calibration{Schema: c.Schema, Testbed: c.Testbed, Created: c.Created, Hosts: c.Hosts, Network: c.Network, LinkCapacity: c.Link}, nil
 }
 
 // FitLine fits y = a + b x by least squares and reports R^2.

@@ -33,4 +33,21 @@ const (
 	// explains a migration slower in every phase.
 	ExtraOrchestratorBusy  = "orchestrator_cpu_busy"
 	ExtraOrchestratorSteal = "orchestrator_cpu_steal"
+
+	// The link of a real migration. A shaped one (the scenario's network
+	// enforced with traffic control) has the rate in bytes per second of
+	// frames, the one-way delay and jitter in seconds and the loss as a
+	// fraction; with a trace, the steps applied and the latest of them,
+	// seconds after its time. Every real migration has the round trip
+	// measured between the agents over the private link just before the
+	// migration, in seconds, and the capacity the shaped rate was checked
+	// against (the calibration's, or a probe's), bytes per second.
+	ExtraLinkRate       = "link_rate_bytes_per_s"
+	ExtraLinkDelay      = "link_delay_s"
+	ExtraLinkJitter     = "link_jitter_s"
+	ExtraLinkLoss       = "link_loss_fraction"
+	ExtraLinkTraceSteps = "link_trace_steps"
+	ExtraLinkTraceLag   = "link_trace_lag_s"
+	ExtraLinkRTT        = "link_rtt_s"
+	ExtraLinkCapacity   = "link_capacity_bytes_per_s"
 )

@@ -56,22 +56,29 @@ func SlowStartLoss(rate float64, rtt time.Duration) time.Duration {
 
 // Link returns the link a scenario's network gets on the calibrated testbed,
 // and what each transfer pays on it beyond the calibration's TransferSetup.
-// A native (unset) network is the calibration's measured link. A shaped one
-// carries the goodput of its rate, no more than TCP sustains under its loss
-// and no more than the testbed measured (its frozen and its live rounds'
-// rates); its latency adds to the testbed's own. Each transfer pays the
-// added latency once more (the target's answer comes back over it) and the
-// slow start beyond what the calibration's transfers already paid.
+// A native (unset) network is the calibration's measured link. On a shaped
+// one the link carries the goodput of its rate, no more than TCP sustains
+// under its loss, no more than the native link; the agents' own per-byte
+// work (reading, hashing, writing and syncing the data: what made the
+// calibration's frozen transfers slower than its LinkCapacity) stays in
+// series with it. Live rounds go at that rate or at the calibration's live
+// rate, whichever is slower: what slows them natively (the workload and the
+// dump competing for the CPU) overlaps a slower link's waits (measured:
+// frozen and live rounds alike at 454-469 kB/s at 512 KiB/s, where the native
+// live rate is 1.2 MB/s). Its latency adds to the
+// testbed's own; each transfer pays the added latency once more (the
+// target's answer comes back over it) and the slow start beyond what the
+// calibration's transfers already paid.
 func (c Calibration) Link(n Network) (Network, time.Duration) {
 	if n.Native() {
 		return c.Network, 0
 	}
 	latency := c.Network.Latency + n.Latency
 	rtt := 2 * latency.Duration()
-	limit := math.Min(float64(Goodput(n.Bandwidth)), TCPLossRate(rtt, float64(n.Loss)))
+	link := math.Min(float64(Goodput(n.Bandwidth)), TCPLossRate(rtt, float64(n.Loss)))
 	out := Network{
-		Bandwidth:      Rate(math.Min(limit, float64(c.Network.Bandwidth))),
-		LiveBandwidth:  Rate(math.Min(limit, float64(c.Network.LiveRate()))),
+		Bandwidth:      Rate(c.through(link, float64(c.Network.Bandwidth))),
+		LiveBandwidth:  Rate(math.Min(c.through(link, float64(c.Network.Bandwidth)), float64(c.Network.LiveRate()))),
 		Latency:        latency,
 		Jitter:         n.Jitter,
 		Loss:           n.Loss,
@@ -79,4 +86,29 @@ func (c Calibration) Link(n Network) (Network, time.Duration) {
 	}
 	slow := SlowStartLoss(float64(out.Bandwidth), rtt) - SlowStartLoss(float64(c.Network.Bandwidth), 2*c.Network.Latency.Duration())
 	return out, n.Latency.Duration() + max(slow, 0)
+}
+
+// through returns the rate of transfers that achieved measured on the
+// native link when the link carries only link: the per-byte time that does
+// not depend on the link (1/measured - 1/LinkCapacity) in series with the
+// link's. Without a measured capacity (or one below measured), the slower of
+// the two.
+func (c Calibration) through(link, measured float64) float64 {
+	capacity := float64(c.LinkCapacity)
+	if capacity <= 0 || capacity < measured {
+		return math.Min(link, measured)
+	}
+	if link >= capacity {
+		return measured
+	}
+	return 1 / (1/measured - 1/capacity + 1/link)
+}
+
+// Capacity returns what the calibrated private link carries: LinkCapacity,
+// or the transfers' bandwidth in calibrations without it.
+func (c Calibration) Capacity() Rate {
+	if c.LinkCapacity > 0 {
+		return c.LinkCapacity
+	}
+	return c.Network.Bandwidth
 }

@@ -27,7 +27,7 @@ func (r *runner) faulted(ctx context.Context, t models.Technique) (*Outcome, err
 	if interrupt == nil {
 		interrupt = cancel
 	}
-	in := &injector{f: f, src: r.src, dst: r.dst, interrupt: interrupt, logf: r.logf}
+	in := &injector{f: f, src: r.src, dst: r.dst, interrupt: interrupt, logf: r.logf, reshape: r.reshape}
 	r.logf("fault: injecting %s into %s's migration", f, r.out.Members[0].Name)
 	defer in.healTarget()
 	merr := r.migrate(runCtx, t, in)

@@ -29,6 +29,9 @@ type injector struct {
 	src, dst  *Host
 	interrupt func()
 	logf      func(format string, a ...any)
+	// reshape shapes a host's private link again once a cut is healed (the
+	// cut replaced the run's shaping; nil or a no-op on a native link).
+	reshape func(ctx context.Context, h *Host) error
 
 	mu       sync.Mutex
 	used     bool
@@ -150,6 +153,11 @@ func (in *injector) arm(ctx context.Context, p Phase, e *Env) func() {
 				in.logf("fault: healing the private link of %s: %v", in.dst.Name, err)
 			} else if ok, _ := in.result(); ok {
 				in.logf("fault: private link of %s restored", in.dst.Name)
+			}
+			if in.reshape != nil {
+				if err := in.reshape(hctx, in.dst); err != nil {
+					in.logf("fault: shaping the healed link of %s again: %v", in.dst.Name, err)
+				}
 			}
 		}
 	}

@@ -27,6 +27,11 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 	if in != nil {
 		envs[0] = faultEnv{Env: r.envs[0], in: in}
 	}
+	if r.shaper != nil {
+		// The bandwidth trace's time runs from the migration's start, as
+		// in the simulator.
+		r.shaper.replay(ctx, epoch)
+	}
 	var err error
 	if len(r.envs) == 1 {
 		var res models.Result
@@ -34,6 +39,12 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 		r.out.Group.Members = []models.Result{res}
 	} else {
 		r.out.Group, err = models.MigrateGroup(ctx, t, envs, r.s.Group.Mode, Parallel{})
+	}
+	if r.shaper != nil {
+		r.shaper.endReplay()
+		if u := r.s.Network.BandwidthTrace.Until; u > 0 && time.Since(epoch) > u.Duration() {
+			r.logf("link: the migration took %s, longer than network.bandwidth_trace covers (until %s): its last step held to the end", time.Since(epoch).Round(time.Millisecond), u)
+		}
 	}
 	if cpuEnd, ok := readCPUTimes(ProcStat); ok && cpuStartOK {
 		r.cpuBusy, r.cpuSteal, r.cpuOK = cpuShares(cpuStart, cpuEnd)
@@ -244,6 +255,7 @@ func (r *runner) record() {
 		extra[models.ExtraOrchestratorBusy] = r.cpuBusy
 		extra[models.ExtraOrchestratorSteal] = r.cpuSteal
 	}
+	maps.Copy(extra, r.linkExtra())
 	rec.Metrics.Extra = extra
 }
 
@@ -266,11 +278,12 @@ func groupProbeDowntime(ms []Member) (float64, bool) {
 	return last.Sub(first).Seconds(), true
 }
 
-// cleanup stops the probe and, unless Keep, removes the run's containers
-// from both hosts.
+// cleanup removes the link's shaping, stops the probe and, unless Keep,
+// removes the run's containers from both hosts.
 func (r *runner) cleanup() {
 	ctx, cancel := context.WithTimeout(context.Background(), r.opt.StepTimeout)
 	defer cancel()
+	r.unshapeLink(ctx)
 	if r.probeID != "" {
 		r.src.Agent.StopProbe(ctx, r.probeID)
 	}

@@ -66,6 +66,13 @@ type Options struct {
 	// itself SIGINT or SIGKILL); nil: Run cancels its own context (sigint;
 	// kill needs an Interrupt).
 	Interrupt func()
+	// LinkCapacity is what the private link carries, in bytes per second of
+	// payload (a calibration's, models.Calibration.Capacity); a scenario's
+	// network asking for more is refused. Zero: a shaped run measures it first
+	// with a 4 MiB transfer.
+	LinkCapacity models.Rate
+	// ForceLink shapes a network above LinkCapacity anyway.
+	ForceLink bool
 }
 
 func (o Options) withDefaults(tb *Testbed) Options {
@@ -171,8 +178,14 @@ func Run(ctx context.Context, tb *Testbed, s models.Scenario, technique string, 
 		return fail(err)
 	}
 	r := &runner{s: s, opt: opt, tb: tb, src: out.Source, dst: out.Target, out: out}
+	if err := r.checkLink(ctx); err != nil {
+		return fail(err)
+	}
 	defer r.cleanup()
 	if err := r.start(ctx, t.Name(), rep); err != nil {
+		return fail(err)
+	}
+	if err := r.shapeLink(ctx); err != nil {
 		return fail(err)
 	}
 	if opt.Inject != nil {
@@ -208,6 +221,12 @@ type runner struct {
 	// last migration (cpuOK: measured).
 	cpuBusy, cpuSteal float64
 	cpuOK             bool
+	// shaper enforces the scenario's network (nil: the native link);
+	// linkRTT is the round trip measured before the migration and
+	// linkCapacity what the shaped rate was checked against.
+	shaper       *shaper
+	linkRTT      time.Duration
+	linkCapacity float64
 }
 
 func (r *runner) logf(format string, a ...any) {

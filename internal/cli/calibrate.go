@@ -234,5 +234,6 @@ func newRealRunner(tb *real.Testbed, c *cli.Context) *fidelity.RealRunner {
 		Source: c.String("source"), Target: c.String("target"),
 		Warmup: c.Duration("warmup"), StepTimeout: c.Duration("step-timeout"),
 		Progress: c.App.ErrWriter, Provenance: buildinfo.Provenance(),
+		ForceLink: c.Bool("force-link"),
 	}}
 }

@@ -90,8 +90,10 @@ func CompareCommand() *cli.Command {
 			if calib.Testbed != tb.Name {
 				fmt.Fprintf(c.App.ErrWriter, "warning: the calibration was made on testbed %q, comparing on %q\n", calib.Testbed, tb.Name)
 			}
+			runner := newRealRunner(tb.Testbed, c)
+			runner.Options.LinkCapacity = calib.Capacity()
 			_, err = fidelity.Comparison{
-				Runner: newRealRunner(tb.Testbed, c), Calibration: calib, Scenarios: scenarios, Dir: c.String("out"),
+				Runner: runner, Calibration: calib, Scenarios: scenarios, Dir: c.String("out"),
 				Title:   "migrlab compare on testbed " + tb.Name,
 				Command: commandLine(c), Versions: fidelity.Versions(tb.hosts), Analytic: !c.Bool("no-analytic"),
 				Progress: c.App.ErrWriter, Format: format, Stdout: c.App.Writer,
@@ -124,8 +126,13 @@ func checkRealTime(c *cli.Context, scenarios []models.Scenario) error {
 func compareTestbedFlags() []cli.Flag {
 	f := testbedFlags()
 	f[0].(*cli.StringFlag).Required = false
-	return f
+	return append(f, forceLinkFlag)
 }
+
+// forceLinkFlag shapes a scenario's network even above what the testbed's
+// private link carries (real.Options.ForceLink).
+var forceLinkFlag = &cli.BoolFlag{Name: "force-link", Usage: "shape a scenario's network even when its rate is above what the testbed's private link carries " +
+	"(refused by default: the link would deliver less than the scenario asks)"}
 
 // compareReplay re-predicts recorded real migrations with the calibration.
 func compareReplay(c *cli.Context, calib models.Calibration, path string) error {

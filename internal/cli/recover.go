@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/migrlab/migrlab/real"
@@ -45,7 +46,11 @@ func RecoverCommand() *cli.Command {
 // recoverTestbed recovers tb's interrupted migrations, printing what it did.
 func recoverTestbed(ctx context.Context, c *cli.Context, tb *real.Testbed) (int, error) {
 	w := c.App.ErrWriter
-	rs, err := real.Recover(ctx, tb, func(format string, a ...any) { fmt.Fprintf(w, "recover: "+format+"\n", a...) })
+	logf := func(format string, a ...any) { fmt.Fprintf(w, "recover: "+format+"\n", a...) }
+	rs, err := real.Recover(ctx, tb, logf)
+	if serr := real.ClearShaping(ctx, tb, logf); serr != nil {
+		err = errors.Join(err, serr)
+	}
 	for _, r := range rs {
 		fmt.Fprintf(w, "recovered %s: %s, running on %s, memory verified %v\n", r.Name, r.Action, r.Host, r.Verified)
 	}

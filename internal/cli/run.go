@@ -27,7 +27,9 @@ func RunCommand() *cli.Command {
 			"counters continued, memory verified), and writes one record per migration (backend real)\n" +
 			"as JSON Lines to --out (default stdout). Progress and a summary table go to stderr.\n" +
 			"The testbed must have been brought up with the migrlab agent and the workload image\n" +
-			"(migrlab testbed up --agent-binary ... --image-archive ...).",
+			"(migrlab testbed up --agent-binary ... --image-archive ...). A scenario's network (bandwidth,\n" +
+			"latency, jitter, loss, bandwidth_trace) is enforced on the hosts' private link with traffic\n" +
+			"control for each migration and removed after it; without one the native link is used.",
 		Flags: append(append([]cli.Flag{}, scenarioFlags...), formatFlag,
 			&cli.StringFlag{Name: "testbed", Required: true, Usage: "testbed `NAME` (see migrlab testbed up)"},
 			&cli.StringFlag{Name: "state-dir", Usage: "testbed state root (default $MIGRLAB_STATE_DIR, $XDG_STATE_HOME/migrlab or ~/.local/state/migrlab)", EnvVars: []string{"MIGRLAB_STATE_DIR"}},
@@ -42,6 +44,8 @@ func RunCommand() *cli.Command {
 			&cli.StringFlag{Name: "inject", Usage: "inject `FAULT@PHASE` into each migration (faults: " + faultKinds() +
 				"; phases: round, final-dump, final-transfer, restore); the record's fault field says what happened; see docs/faults.md"},
 			&cli.IntFlag{Name: "retries", Value: 1, Usage: "with --inject: run a migration that failed and was rolled back again up to `N` times"},
+			&cli.StringFlag{Name: "calibration", Usage: "calibration `FILE` of the testbed: a scenario's network is checked against its measured link (default: a 4 MiB probe before each shaped migration)"},
+			forceLinkFlag,
 			forceFlag,
 		),
 		Action: runReal,
@@ -76,6 +80,14 @@ func runReal(c *cli.Context) error {
 		}
 		fault = &f
 	}
+	var capacity models.Rate
+	if path := c.String("calibration"); path != "" {
+		calib, err := readCalibrationFile(path)
+		if err != nil {
+			return UsageError{err}
+		}
+		capacity = calib.Capacity()
+	}
 	stderr := c.App.ErrWriter
 	ctx := c.Context
 	tb, err := openTestbed(ctx, c)
@@ -100,6 +112,7 @@ func runReal(c *cli.Context) error {
 		HostPort: c.Int("host-port"), Warmup: c.Duration("warmup"), StepTimeout: c.Duration("step-timeout"),
 		Keep: c.Bool("keep"), Progress: stderr, Provenance: buildinfo.Provenance(),
 		Inject: fault, Retries: c.Int("retries"), Interrupt: interrupt,
+		LinkCapacity: capacity, ForceLink: c.Bool("force-link"),
 	}
 	fmt.Fprintf(stderr, "testbed %s (accel %s): %d hosts; scenario %s: %s x %d\n",
 		tb.Name, tb.Accel, len(tb.Hosts), s.Name, s.Techniques, s.Repetitions)
