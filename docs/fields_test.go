@@ -29,7 +29,7 @@ type field struct {
 }
 
 // required are the fields a scenario must set.
-var required = []string{"name", "memory.size", "network.bandwidth"}
+var required = []string{"name", "memory.size"}
 
 // minimal is the smallest valid scenario: every other field takes its default.
 const minimal = "name: x\nmemory: {size: 1GiB}\nnetwork: {bandwidth: 1Gbit/s}\n"
@@ -92,11 +92,17 @@ var scenarioFields = []field{
 		meaning: "The runtime's page writes per second times the page size, spread uniformly over its memory beyond `hot`, whatever `dirty_rate` and `rate_trace` say.",
 		ok:      []string{"0", "10MB/s"}, bad: []string{"-1"}},
 	{path: "network.bandwidth", valid: "> 0, at most 1e15 B/s",
-		meaning: "The link's capacity: frozen rounds and the post-copy push go at it.",
-		ok:      []string{"1e15", "2MB/s"}, bad: []string{"0", "-1MB/s", "1e18"}},
+		meaning: "The link's capacity: frozen rounds and the post-copy push go at it. Leave `network` out to migrate over a real testbed's own link (the simulator then needs a calibration, which gives it that link). On a real testbed a given network is enforced on the private link with tc for each migration (docs/real.md, Link shaping).",
+		ok:      []string{"1e15", "2MB/s"}, bad: []string{"-1MB/s", "1e18"}},
 	{path: "network.latency", valid: "0 to 1h",
 		meaning: "One-way latency added to every transfer.",
 		ok:      []string{"0", "1s"}, bad: []string{"-5ms", "2h"}},
+	{path: "network.jitter", valid: "0 to 1h",
+		meaning: "Variation of the latency on a real testbed (netem's jitter: each packet within latency +- jitter); the simulator uses `latency`.",
+		ok:      []string{"0", "5ms"}, bad: []string{"-1ms", "2h"}},
+	{path: "network.loss", valid: "0% up to (not including) 100%, with a % sign",
+		meaning: "Packets dropped in each direction. The simulator caps the bandwidth at what TCP sustains under the loss (Mathis et al.: MSS/RTT x sqrt(1.5/loss)).",
+		ok:      []string{"0", "0.5%"}, bad: []string{"-1%", "100%", "0.5"}},
 	{path: "network.bandwidth_trace.points[].at", valid: "the first point at 0, then strictly increasing",
 		meaning: "From this time on, `bandwidth` is multiplied by `factor`.",
 		ok:      []string{"0s"}, bad: []string{"1s"}},

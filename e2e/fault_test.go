@@ -252,7 +252,6 @@ func killCase(t *testing.T, tb *real.Testbed, f real.Fault, lostJournal bool) fa
 	if err := os.WriteFile(scen, []byte(`name: e2e-kill
 memory: {size: 8MiB}
 workload: {dirty_rate: 256KiB/s, wws: 4MiB}
-network: {bandwidth: 1Gbit/s}
 techniques: [precopy]
 precopy: {stop: {threshold: 4KiB, max_rounds: 1}}
 `), 0o600); err != nil {

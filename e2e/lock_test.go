@@ -29,7 +29,7 @@ func TestSecondRunIsRefusedWhileOneMigrates(t *testing.T) {
 	dir := t.TempDir()
 	scen := filepath.Join(dir, "twice.yaml")
 	if err := os.WriteFile(scen, []byte("name: e2e-twice\nmemory: {size: 8MiB}\nworkload: {dirty_rate: 256KiB/s, wws: 4MiB}\n"+
-		"network: {bandwidth: 1Gbit/s}\ntechniques: [cold]\n"), 0o600); err != nil {
+		"techniques: [cold]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"run", "--testbed", testbedName, "--state-dir", testbedSpec.StateDir, "--warmup", "2s", "--step-timeout", "4m", "-s", scen}

@@ -151,7 +151,6 @@ func scenarioMem(t *testing.T, name, mem, yaml string) models.Scenario {
 	s, err := models.ParseScenario(strings.NewReader("name: " + name + `
 memory: {size: ` + mem + `}
 workload: {dirty_rate: 256KiB/s, wws: 4MiB}
-network: {bandwidth: 1Gbit/s}
 ` + yaml))
 	if err != nil {
 		t.Fatalf("scenario: %v", err)

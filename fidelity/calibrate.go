@@ -96,8 +96,7 @@ func PlanFor(small, large models.ByteSize) []Step {
 		s := models.Scenario{Name: PlanScenarioPrefix + strings.ReplaceAll(size.String(), ".00", ""),
 			Memory:   models.Memory{Size: size, PageSize: 4096},
 			Workload: models.Workload{DirtyRate: rate, WWS: wws},
-			Network:  models.Network{Bandwidth: 125e6},
-		}
+		} // no network: the testbed's own link, which the calibration measures
 		s.PreCopy.Stop = models.StopRules{Threshold: 4096, MaxRounds: 3}
 		return s.WithDefaults()
 	}

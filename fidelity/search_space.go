@@ -70,8 +70,8 @@ func sample(rng *rand.Rand, sp SearchSpace, name string, techniques []string) mo
 	const step = 256 << 10
 	mem := models.ByteSize(uni([2]float64{float64(sp.Memory[0]), float64(sp.Memory[1])})/step) * step
 	mem = min(max(mem, sp.Memory[0]), sp.Memory[1]) / page * page
-	s := models.Scenario{Name: name, Techniques: slices.Clone(techniques), Memory: models.Memory{Size: mem, PageSize: page},
-		Network: models.Network{Bandwidth: 125e6}} // a placeholder: the calibration's link replaces it
+	s := models.Scenario{Name: name, Techniques: slices.Clone(techniques), Memory: models.Memory{Size: mem, PageSize: page}}
+	// No network: the testbed's own link, which the calibration gives the simulator.
 	s.Workload.WWS = pages(uni(sp.WWSFraction)*float64(mem), 2*page, mem)
 	hot, hf, hs := rng.IntN(2) == 1, uni(sp.HotFraction), uni(sp.HotShare)
 	if hot {
