@@ -23,7 +23,7 @@ func TestParseExamples(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		if s.Name == "" || s.Memory.Size <= 0 || s.Network.Bandwidth <= 0 {
+		if s.Name == "" || s.Memory.Size <= 0 || s.Network.Bandwidth < 0 {
 			t.Errorf("%s: parsed to %+v", f, s)
 		}
 	}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,7 +12,8 @@ import (
 
 // TestExamples runs every example scenario of the repository with every
 // technique (repetition 0); an example that is a sweep or is not a scenario
-// is skipped.
+// is skipped, one without a network (for a real testbed's own link) is
+// refused.
 func TestExamples(t *testing.T) {
 	files, _ := filepath.Glob("../examples/*.yaml")
 	if len(files) == 0 {
@@ -27,6 +29,13 @@ func TestExamples(t *testing.T) {
 		r.Close()
 		if err != nil {
 			continue // a sweep, or a scenario for the real backend only
+		}
+		if s.Network.Native() {
+			// The testbed's own link: simulated only with a calibration's.
+			if _, err := Run(context.Background(), s, models.Cold, 0); !errors.Is(err, models.ErrNoLink) {
+				t.Errorf("%s has no network: %v, want models.ErrNoLink", filepath.Base(f), err)
+			}
+			continue
 		}
 		for _, tech := range models.TechniqueNames {
 			rec, err := Run(context.Background(), s, tech, 0)
