@@ -1,6 +1,9 @@
 package models
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Envelope is the range of conditions a calibration's migrations ran under.
 // A migration measured outside it is not comparable with the calibration's
@@ -24,7 +27,9 @@ type Envelope struct {
 
 // Margins of an envelope: a migration is flagged when the host's CPU steal
 // exceeds the calibration's highest by more than StealMargin, or its final
-// transfer is slower than ThroughputFloor times the calibration's slowest.
+// transfer is slower than ThroughputFloor times the calibration's slowest
+// (or, on a shaped link, than that times the link's goodput at its slowest:
+// the link did not deliver what was asked).
 const (
 	StealMargin     = 0.05
 	ThroughputFloor = 0.7
@@ -57,8 +62,21 @@ func (e Envelope) Check(r Record) []string {
 	if b, ok := r.Metrics.Extra[ExtraOrchestratorBusy]; ok && e.BusyMedian > 0 && b > e.BusyMedian+BusyMargin {
 		why = append(why, fmt.Sprintf("host CPU %.0f %% busy, the calibration's migrations %.0f %% (other work on the machine)", 100*b, 100*e.BusyMedian))
 	}
-	if tp, ok := r.Metrics.Extra[ExtraFinalThroughput]; ok && e.ThroughputMin > 0 && tp > 0 && tp < ThroughputFloor*e.ThroughputMin {
-		why = append(why, fmt.Sprintf("final transfer at %.2f MB/s, the calibration's slowest %.2f MB/s", tp/1e6, e.ThroughputMin/1e6))
+	if tp, ok := r.Metrics.Extra[ExtraFinalThroughput]; ok && e.ThroughputMin > 0 && tp > 0 {
+		ref, of := e.ThroughputMin, "the calibration's slowest"
+		if n := r.Params.Network; !n.Native() {
+			// A shaped link: what TCP carries at its slowest over the trace.
+			f := 1.0
+			for _, p := range n.BandwidthTrace.Points {
+				f = math.Min(f, p.Factor)
+			}
+			if gp := float64(Goodput(n.Bandwidth)) * f; gp < ref {
+				ref, of = gp, "the shaped link's goodput"
+			}
+		}
+		if tp < ThroughputFloor*ref {
+			why = append(why, fmt.Sprintf("final transfer at %.2f MB/s, %s %.2f MB/s", tp/1e6, of, ref/1e6))
+		}
 	}
 	return why
 }

@@ -3,6 +3,7 @@ package models
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestEnvelopeFlagsMigrationsOutsideIt: the calibration's migrations set the
@@ -38,6 +39,24 @@ func TestEnvelopeFlagsMigrationsOutsideIt(t *testing.T) {
 				t.Errorf("flag %q, want it to name %q", got[i], w)
 			}
 		}
+	}
+	// A shaped link is judged by what it carries at its slowest: 512 KiB/s
+	// carries 501 kB/s of TCP payload, so 460 kB/s is fine and 300 kB/s
+	// flagged; with the trace at a quarter, 150 kB/s is fine.
+	shaped := func(tp float64, tr Trace) Record {
+		r := rec(0.02, tp)
+		r.Params.Network = Network{Bandwidth: 512 << 10, BandwidthTrace: tr}
+		return r
+	}
+	if got := e.Check(shaped(460e3, Trace{})); got != nil {
+		t.Errorf("460 kB/s over 512 KiB/s flagged: %q", got)
+	}
+	if got := e.Check(shaped(300e3, Trace{})); len(got) != 1 || !strings.Contains(got[0], "0.30 MB/s, the shaped link's goodput 0.50 MB/s") {
+		t.Errorf("300 kB/s over 512 KiB/s: %q", got)
+	}
+	quarter := Trace{Points: []TracePoint{{At: 0, Factor: 1}, {At: Duration(time.Second), Factor: 0.25}}}
+	if got := e.Check(shaped(150e3, quarter)); got != nil {
+		t.Errorf("150 kB/s over 512 KiB/s falling to a quarter flagged: %q", got)
 	}
 	if (Envelope{}).Check(rec(0.9, 1)) != nil {
 		t.Error("an empty envelope flagged a migration")

@@ -21,33 +21,67 @@ import (
 // error wraps [ErrNoData] when no record can be drawn or the records hold
 // fewer than two dirty rates.
 func DowntimeVsDirtyRate(recs []models.Record) (*Figure, error) {
+	return versus{
+		title: "Downtime vs dirty rate", what: "downtime vs dirty rate",
+		xName: "dirty rate", xField: "params.workload.dirty_rate_bytes_per_s", xLabel: "Dirty rate", xUnit: reports.UnitBytesPerSecond,
+		x:      func(r models.Record) (float64, bool) { return float64(r.Params.Workload.DirtyRate), true },
+		yLabel: "Downtime", y: func(r models.Record) float64 { return r.Metrics.DowntimeS },
+		mixed: func(recs []models.Record) string {
+			if mixed(recs) {
+				return "Records differ in memory size or bandwidth; medians pool them."
+			}
+			return ""
+		},
+	}.figure(recs)
+}
+
+// versus is a plot of a metric against a scenario parameter: medians of the
+// simulated and analytic records as lines, measured records as points.
+type versus struct {
+	title, what string
+	// xName and xField name the parameter in errors; xLabel and xUnit label
+	// its axis; x reads it (false: the record is not drawn).
+	xName, xField, xLabel string
+	xUnit                 reports.Unit
+	x                     func(models.Record) (float64, bool)
+	yLabel                string
+	y                     func(models.Record) float64
+	// mixed returns a note when the pooled records differ otherwise ("": none).
+	mixed func([]models.Record) string
+}
+
+// figure builds the plot of recs.
+func (v versus) figure(recs []models.Record) (*Figure, error) {
 	var ok []models.Record
 	failed := 0
-	rates := map[float64]bool{}
+	xsSeen := map[float64]bool{}
 	for _, r := range recs {
+		x, has := v.x(r)
 		switch {
+		case !has:
 		case r.Error != "":
 			failed++
 		case r.Backend == models.BackendSim || r.Backend == models.BackendAnalytic || r.Backend == models.BackendReal:
 			ok = append(ok, r)
-			rates[float64(r.Params.Workload.DirtyRate)] = true
+			xsSeen[x] = true
 		}
 	}
 	switch {
 	case len(ok) == 0:
-		return nil, fmt.Errorf("plot: downtime vs dirty rate: no successful sim, analytic or real records among %d: %w", len(recs), ErrNoData)
-	case len(rates) < 2:
+		return nil, fmt.Errorf("plot: %s: no successful sim, analytic or real records among %d: %w", v.what, len(recs), ErrNoData)
+	case len(xsSeen) < 2:
 		var only float64
-		for r := range rates {
-			only = r
+		for x := range xsSeen {
+			only = x
 		}
-		return nil, fmt.Errorf("plot: downtime vs dirty rate: the %d records hold one dirty rate (params.workload.dirty_rate_bytes_per_s = %g), at least two are needed: %w",
-			len(ok), only, ErrNoData)
+		return nil, fmt.Errorf("plot: %s: the %d records hold one %s (%s = %g), at least two are needed: %w",
+			v.what, len(ok), v.xName, v.xField, only, ErrNoData)
 	}
+	xOf := func(r models.Record) float64 { x, _ := v.x(r); return x }
 	var xs, ys []float64
 	for _, r := range ok {
-		xs = append(xs, float64(r.Params.Workload.DirtyRate))
-		ys = append(ys, r.Metrics.DowntimeS)
+		xs = append(xs, xOf(r))
+		ys = append(ys, v.y(r))
 	}
 	logX, logY := spansDecades(xs), spansDecades(ys)
 	var techs []string
@@ -56,7 +90,7 @@ func DowntimeVsDirtyRate(recs []models.Record) (*Figure, error) {
 	}
 	techs = sortTechniques(techs)
 	cols := colors(techs)
-	f := &Figure{Title: "Downtime vs dirty rate"}
+	f := &Figure{Title: v.title}
 	dropped := 0
 	drawable := func(x, y float64) bool {
 		if (logX && x <= 0) || (logY && y <= 0) {
@@ -68,7 +102,7 @@ func DowntimeVsDirtyRate(recs []models.Record) (*Figure, error) {
 	backends := map[string]bool{}
 	for _, t := range techs {
 		for _, b := range []string{models.BackendSim, models.BackendAnalytic} {
-			med := medians(ok, t, b)
+			med := medians(ok, t, b, xOf, v.y)
 			s := Series{Name: t + " " + b, Kind: KindLine, Color: cols[t], Shape: ShapeSquare, Dashed: b == models.BackendAnalytic}
 			if b == models.BackendAnalytic {
 				s.Shape = ShapeNone
@@ -87,7 +121,7 @@ func DowntimeVsDirtyRate(recs []models.Record) (*Figure, error) {
 	for _, t := range techs {
 		s := Series{Name: t + " " + models.BackendReal, Kind: KindPoints, Color: cols[t], Shape: ShapeCircle}
 		for _, r := range ok {
-			x, y := float64(r.Params.Workload.DirtyRate), r.Metrics.DowntimeS
+			x, y := xOf(r), v.y(r)
 			if r.Technique == t && r.Backend == models.BackendReal && drawable(x, y) {
 				s.Points = append(s.Points, Point{X: x, Y: y, Hollow: r.Role.Unscored()})
 			}
@@ -97,8 +131,8 @@ func DowntimeVsDirtyRate(recs []models.Record) (*Figure, error) {
 			backends[models.BackendReal] = true
 		}
 	}
-	f.X = axisOver(f.Series, func(p Point) float64 { return p.X }, logX, reports.UnitBytesPerSecond, "Dirty rate")
-	f.Y = axisOver(f.Series, func(p Point) float64 { return p.Y }, logY, reports.UnitSeconds, "Downtime")
+	f.X = axisOver(f.Series, func(p Point) float64 { return p.X }, logX, v.xUnit, v.xLabel)
+	f.Y = axisOver(f.Series, func(p Point) float64 { return p.Y }, logY, reports.UnitSeconds, v.yLabel)
 	f.Legend = dirtyRateLegend(techs, cols, backends, ok)
 	if dropped > 0 {
 		f.Notes = append(f.Notes, fmt.Sprintf("%d value(s) <= 0 not drawn on the log axis.", dropped))
@@ -106,20 +140,19 @@ func DowntimeVsDirtyRate(recs []models.Record) (*Figure, error) {
 	if failed > 0 {
 		f.Notes = append(f.Notes, fmt.Sprintf("%d failed record(s) not drawn.", failed))
 	}
-	if mixed(ok) {
-		f.Notes = append(f.Notes, "Records differ in memory size or bandwidth; medians pool them.")
+	if note := v.mixed(ok); note != "" {
+		f.Notes = append(f.Notes, note)
 	}
 	return f, nil
 }
 
-// medians returns the median downtime of technique t's records of backend b at
-// each dirty rate, sorted by dirty rate.
-func medians(recs []models.Record, t, b string) []Point {
+// medians returns the median of y over technique t's records of backend b
+// at each x, sorted by x.
+func medians(recs []models.Record, t, b string, x, y func(models.Record) float64) []Point {
 	by := map[float64][]float64{}
 	for _, r := range recs {
 		if r.Technique == t && r.Backend == b {
-			x := float64(r.Params.Workload.DirtyRate)
-			by[x] = append(by[x], r.Metrics.DowntimeS)
+			by[x(r)] = append(by[x(r)], y(r))
 		}
 	}
 	var out []Point

@@ -53,8 +53,9 @@ var standard = []struct {
 
 // WriteAll writes the standard plots of recs into dir (created if missing),
 // each as NAME.svg and NAME.png: downtime_pred_vs_meas,
-// total_time_pred_vs_meas, bytes_pred_vs_meas and downtime_vs_dirty_rate. It
-// returns the paths written. Plots without data are skipped: then the error
+// total_time_pred_vs_meas, bytes_pred_vs_meas and downtime_vs_dirty_rate,
+// and for records on shaped links LinkRatePlots' figures. It returns the
+// paths written. Plots without data are skipped: then the error
 // is a *[SkippedError] naming them and why, and the other files are written.
 // Any other error stops it.
 func WriteAll(dir string, recs []models.Record) ([]string, error) {
@@ -72,19 +73,41 @@ func WriteAll(dir string, recs []models.Record) ([]string, error) {
 		if err != nil {
 			return written, err
 		}
-		for _, out := range []struct {
-			ext   string
-			write func(io.Writer) error
-		}{{"svg", fig.WriteSVG}, {"png", fig.WritePNG}} {
-			path := filepath.Join(dir, p.name+"."+out.ext)
-			if err := writeFile(path, out.write); err != nil {
-				return written, err
-			}
-			written = append(written, path)
+		paths, err := writeFigure(dir, p.name, fig)
+		written = append(written, paths...)
+		if err != nil {
+			return written, err
+		}
+	}
+	links, err := LinkRatePlots(recs)
+	if err != nil {
+		skipped = append(skipped, Skip{Name: "vs_link_rate", Reason: err})
+	}
+	for _, n := range links {
+		paths, err := writeFigure(dir, n.Name, n.Figure)
+		written = append(written, paths...)
+		if err != nil {
+			return written, err
 		}
 	}
 	if len(skipped) > 0 {
 		return written, &SkippedError{Skipped: skipped}
+	}
+	return written, nil
+}
+
+// writeFigure writes fig as dir/name.svg and dir/name.png.
+func writeFigure(dir, name string, fig *Figure) ([]string, error) {
+	var written []string
+	for _, out := range []struct {
+		ext   string
+		write func(io.Writer) error
+	}{{"svg", fig.WriteSVG}, {"png", fig.WritePNG}} {
+		path := filepath.Join(dir, name+"."+out.ext)
+		if err := writeFile(path, out.write); err != nil {
+			return written, err
+		}
+		written = append(written, path)
 	}
 	return written, nil
 }
