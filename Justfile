@@ -34,11 +34,11 @@ fidelity: build
 holdout: build
     bin/migrlab demo --reps 2 --out out/holdout $(printf -- '-s %s ' examples/holdout/*.yaml)
 
-# Cold, pre-copy and MiGrror across shaped links (examples/links.yaml: 256 KiB/s, 512 KiB/s,
+# Cold, pre-copy and MiGrror across shaped links (examples/sweep-links.yaml: 256 KiB/s, 512 KiB/s,
 # 1 MiB/s x 5 ms, 50 ms), for real on a local testbed and predicted by the calibrated
 # simulator, with downtime and total time against link rate per latency; out/links/.
 links: build
-    bin/migrlab demo --out out/links -s examples/links.yaml
+    bin/migrlab demo --out out/links -s examples/sweep-links.yaml
 
 # Simulation only (seconds, no VMs): cold, pre-copy, MiGrror and post-copy on the built-in scenario.
 sim-demo: build
