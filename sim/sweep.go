@@ -83,8 +83,8 @@ type Batch struct {
 }
 
 // Sweep simulates every scenario (each with its techniques and repetitions) on
-// a pool of workers and passes the records to emit from the calling goroutine,
-// in a deterministic order whatever the number of workers: by scenario index,
+// a pool of workers and passes the records to emit, one call at a time (from
+// the workers: emit must not block on them), in a deterministic order whatever the number of workers: by scenario index,
 // then technique in the scenario's order, then repetition (then the analytic
 // record). Scenarios get their defaults applied; an invalid scenario or a failed
 // migration yields records with Error set, and the sweep goes on. Sweep stops at
@@ -103,9 +103,10 @@ func Sweep(ctx context.Context, scenarios []models.Scenario, opts SweepOptions, 
 
 // SweepSource is Sweep over a Source, one Batch per scenario, in the source's
 // order. The workers simulate, build the records and (with opts.Encode)
-// encode them; the calling goroutine only passes finished batches to emit.
-// Workers run at most a window of scenarios ahead of the emitter, so memory
-// is bounded by the window, not by the number of scenarios.
+// encode them; emitting is only passing finished batches to emit, by the
+// worker that completes the oldest one. Workers run at most a window of
+// scenarios ahead of the oldest not yet emitted, so memory is bounded by the
+// window, not by the number of scenarios.
 func SweepSource(ctx context.Context, src Source, opts SweepOptions, emit func(*Batch) error) error {
 	workers := opts.Workers
 	if workers <= 0 {

@@ -8,17 +8,19 @@ import (
 )
 
 // windowPerWorker is how many scenarios each worker may run ahead of the
-// emitter: enough that a slow scenario (a MiGrror run of thousands of sync
-// rounds) does not idle the other workers, few enough that the reorder
-// window stays small (a few hundred batches).
+// oldest scenario not yet emitted: enough that a slow scenario (a MiGrror run
+// of thousands of sync rounds) does not idle the other workers, few enough
+// that the window stays small (a few hundred batches).
 const windowPerWorker = 32
 
 // ordered runs work(i) for i in [0, n) on workers goroutines and passes the
-// results to emit on the calling goroutine in index order. At most a window
-// of results exist at once: each lives in a slot of a ring, with its own
-// buffer, reused once emitted. Workers take the next index themselves (an
-// atomic counter, no dispatcher); the emitter's share is a channel receive
-// and emit per index. It returns emit's first error or ctx's.
+// results to emit in index order, one call at a time. There is no emitter
+// goroutine to wake: the worker that completes the oldest result not yet
+// emitted emits it and every result after it that is ready, under a lock
+// (emitting costs a copy of bytes; the simulation, the records and their
+// encoding are done outside it). At most a window of results exist at once:
+// each lives in a slot of a ring, with its own buffer, reused once emitted.
+// It returns emit's first error, or ctx's when it ends the run early.
 func ordered(ctx context.Context, n, workers int, work func(ctx context.Context, i int, b *Batch, buf *bytes.Buffer), emit func(*Batch) error) error {
 	if n == 0 {
 		return ctx.Err()
@@ -26,8 +28,9 @@ func ordered(ctx context.Context, n, workers int, work func(ctx context.Context,
 	workers = max(1, min(workers, n))
 	w := min(n, windowPerWorker*workers)
 	type slot struct {
-		b   Batch
-		buf bytes.Buffer
+		b     Batch
+		buf   bytes.Buffer
+		ready bool // guarded by mu
 	}
 	slots := make([]slot, w)
 	// tokens bounds the indices taken and not yet emitted to w, so index i
@@ -36,9 +39,33 @@ func ordered(ctx context.Context, n, workers int, work func(ctx context.Context,
 	for range w {
 		tokens <- struct{}{}
 	}
-	done := make(chan int, w)
 	ctx, cancel := context.WithCancel(ctx)
-	var next atomic.Int64
+	defer cancel()
+	var (
+		next    atomic.Int64
+		mu      sync.Mutex
+		emitted int   // guarded by mu
+		emitErr error // guarded by mu
+	)
+	// finish marks slot k ready and emits what is ready from the oldest on.
+	finish := func(k int) {
+		mu.Lock()
+		defer mu.Unlock()
+		slots[k].ready = true
+		for emitErr == nil && ctx.Err() == nil && emitted < n && slots[emitted%w].ready {
+			s := &slots[emitted%w]
+			if emitErr = emit(&s.b); emitErr != nil {
+				cancel()
+				return
+			}
+			s.ready, s.b = false, Batch{}
+			emitted++
+			tokens <- struct{}{} // never blocks: a token per slot
+		}
+		if emitted == n {
+			cancel() // the workers waiting for a token are done
+		}
+	}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -56,29 +83,16 @@ func ordered(ctx context.Context, n, workers int, work func(ctx context.Context,
 				}
 				s := &slots[i%w]
 				work(ctx, i, &s.b, &s.buf)
-				done <- i // never blocks: at most w indices are outstanding
+				finish(i % w)
 			}
 		}()
 	}
-	defer func() { cancel(); wg.Wait() }()
-	ready := make([]bool, w)
-	for emitted := 0; emitted < n; {
-		select {
-		case i := <-done:
-			ready[i%w] = true
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		for emitted < n && ready[emitted%w] {
-			k := emitted % w
-			ready[k] = false
-			if err := emit(&slots[k].b); err != nil {
-				return err
-			}
-			slots[k].b = Batch{}
-			emitted++
-			tokens <- struct{}{}
-		}
+	wg.Wait()
+	if emitErr != nil {
+		return emitErr
 	}
-	return ctx.Err()
+	if emitted < n {
+		return context.Cause(ctx)
+	}
+	return nil
 }

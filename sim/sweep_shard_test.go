@@ -168,7 +168,7 @@ func TestOrderedWindow(t *testing.T) {
 		*b = Batch{Index: i, JSON: buf.Bytes()}
 	}, func(b *Batch) error {
 		if string(b.JSON) != fmt.Sprintf("%d\n", b.Index) {
-			t.Fatalf("batch %d holds %q", b.Index, b.JSON)
+			t.Errorf("batch %d holds %q", b.Index, b.JSON) // not Fatal: emit runs on a worker
 		}
 		order = append(order, b.Index)
 		emitted.Add(1)

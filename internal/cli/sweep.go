@@ -113,9 +113,15 @@ func runSweep(c *cli.Context, src models.SweepSlice, quiet bool) error {
 	if !quiet {
 		bar = startProgress(c.App.ErrWriter, "scenarios", int64(src.Len()), prog.Scenarios.Load)
 	}
-	// The live heap is a window of batches and the workers' simulations (a
-	// few MB); a lazier GC than the default costs little memory and saves CPU.
+	// The live heap is a window of batches and the workers' simulations
+	// (10-20 MB): a lazier GC than the default saves CPU, and a soft memory
+	// limit keeps the heap from overshooting when the machine is busy and
+	// the GC lags (unless GOMEMLIMIT says otherwise, or --summary holds
+	// every record).
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && !summary {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(sweepMemoryLimit))
+	}
 	start := time.Now()
 	opts := sim.SweepOptions{Analytic: c.Bool("analytic"), Workers: c.Int("workers"), Progress: prog, OmitRounds: !c.Bool("rounds"),
 		Provenance: prov, Encode: true, KeepRecords: summary}
@@ -152,6 +158,9 @@ func runSweep(c *cli.Context, src models.SweepSlice, quiet bool) error {
 	}
 	return nil
 }
+
+// sweepMemoryLimit is the heap a sweep's GC aims to stay under.
+const sweepMemoryLimit = 64 << 20
 
 // sweepShard reads --shard i/N, or --shards N with the index from the
 // environment; without either, the whole grid.
