@@ -12,7 +12,7 @@ import (
 // that the records of a scenario share, their parameters (the scenario) and
 // their provenance, are encoded once per scenario and once per sweep.
 type encoder struct {
-	provenance json.RawMessage
+	provenance []byte
 	drop       bool // drop the records once encoded
 }
 
@@ -24,14 +24,15 @@ func newEncoder(prov models.Provenance, drop bool) *encoder {
 	return &encoder{provenance: p, drop: drop}
 }
 
-// recordJSON is a record whose last two fields, params and provenance, are
-// given already encoded: the outer fields hide the embedded record's of the
-// same name and, being after it, are written last, where the record has
-// them (TestSweepWorkersSameRecords compares with RecordWriter's bytes).
-type recordJSON struct {
+// recordHead is a record less its last two fields, params and provenance:
+// the outer fields hide the embedded record's of the same name and, being
+// nil, are left out. The encoder appends the two, already encoded, where the
+// record has them, last (TestSweepWorkersSameRecords compares the bytes
+// with RecordWriter's).
+type recordHead struct {
 	*models.Record
-	Params     json.RawMessage `json:"params"`
-	Provenance json.RawMessage `json:"provenance"`
+	Params     *struct{} `json:"params,omitempty"`
+	Provenance *struct{} `json:"provenance,omitempty"`
 }
 
 // encode writes b's records, whose Params are all s, into buf and makes
@@ -43,15 +44,24 @@ func (e *encoder) encode(b *Batch, s models.Scenario, buf *bytes.Buffer) {
 		if err != nil {
 			panic("sweep: a scenario does not encode: " + err.Error()) // a Scenario always marshals
 		}
-		enc := json.NewEncoder(buf)
+		var head bytes.Buffer
+		enc := json.NewEncoder(&head)
 		for i := range b.Records {
 			r := &b.Records[i]
 			if r.Schema == 0 {
 				r.Schema = models.RecordSchema
 			}
-			if err := enc.Encode(recordJSON{Record: r, Params: params, Provenance: e.provenance}); err != nil {
+			head.Reset()
+			if err := enc.Encode(recordHead{Record: r}); err != nil {
 				panic("sweep: a record does not encode: " + err.Error())
 			}
+			h := head.Bytes()
+			buf.Write(h[:len(h)-2]) // less "}\n"
+			buf.WriteString(`,"params":`)
+			buf.Write(params)
+			buf.WriteString(`,"provenance":`)
+			buf.Write(e.provenance)
+			buf.WriteString("}\n")
 		}
 	}
 	b.JSON = buf.Bytes()

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -104,7 +103,7 @@ func runSweep(c *cli.Context, src models.SweepSlice, quiet bool) error {
 		defer f.Close()
 		w, file = f, f
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
+	aw := newAsyncWriter(w, 4, 256<<10) // closed below, whatever the sweep's outcome
 	prov := buildinfo.Provenance()
 	summary := c.Bool("summary")
 	var recs []models.Record
@@ -129,14 +128,14 @@ func runSweep(c *cli.Context, src models.SweepSlice, quiet bool) error {
 		if summary {
 			recs = append(recs, b.Records...)
 		}
-		_, err := bw.Write(b.JSON)
+		_, err := aw.Write(b.JSON)
 		return err
 	})
 	if bar != nil {
 		bar.finish()
 	}
-	if err == nil {
-		err = bw.Flush()
+	if cerr := aw.Close(); err == nil {
+		err = cerr
 	}
 	if err == nil && file != nil {
 		err = file.Close()

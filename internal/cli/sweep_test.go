@@ -198,3 +198,42 @@ func TestShardingExamples(t *testing.T) {
 		t.Errorf("the array has indices 0-%s, the sweep --shards=%s", array[1], shards[1])
 	}
 }
+
+// failAfter fails every write after the first n bytes.
+type failAfter struct {
+	bytes.Buffer
+	n int
+}
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if f.Len()+len(p) > f.n {
+		return 0, fmt.Errorf("disk full")
+	}
+	return f.Buffer.Write(p)
+}
+
+// TestAsyncWriter: the bytes arrive whole and in order across buffers, and a
+// failed write is returned by a later Write and by Close.
+func TestAsyncWriter(t *testing.T) {
+	var want, got bytes.Buffer
+	a := newAsyncWriter(&got, 3, 100)
+	for i := range 500 {
+		line := fmt.Sprintf("%d:%s\n", i, strings.Repeat("x", i%250))
+		want.WriteString(line)
+		if _, err := a.Write([]byte(line)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Close(); err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatalf("close: %v; %d bytes arrived, %d written", err, got.Len(), want.Len())
+	}
+	f := &failAfter{n: 1000}
+	a = newAsyncWriter(f, 2, 100)
+	var err error
+	for i := 0; i < 1000 && err == nil; i++ {
+		_, err = a.Write([]byte(strings.Repeat("y", 50)))
+	}
+	if cerr := a.Close(); err == nil || cerr == nil || !strings.Contains(cerr.Error(), "disk full") || f.Len() != 1000 {
+		t.Fatalf("write error %v, close %v, %d bytes kept", err, cerr, f.Len())
+	}
+}
