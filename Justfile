@@ -72,6 +72,10 @@ faults: build
 bench:
     go test -run '^$' -bench . -benchmem ./sim/
 
-# The recorded 10,000-scenario sweep figure (docs/concepts.md, Performance).
+# The recorded sweep figures (docs/concepts.md, Performance): the 10,000-scenario sweep, then
+# the 99,856- and 1,000,000-scenario ones on one core and on two (GOMAXPROCS), each with its
+# wall and CPU time and peak resident memory. Run it on an idle machine.
 sweep-bench: build
     time bin/migrlab sweep -q --out /dev/null examples/sweep-10k.yaml
+    for p in 1 2; do GOMAXPROCS=$p /usr/bin/time -f "sweep-100k GOMAXPROCS=$p: %e s wall, %U s user, %S s sys, %M KB peak RSS" bin/migrlab sweep -q --out /dev/null examples/large/sweep-100k.yaml; done
+    /usr/bin/time -f "sweep-1m: %e s wall, %U s user, %S s sys, %M KB peak RSS" bin/migrlab sweep -q --out /dev/null examples/large/sweep-1m.yaml
