@@ -78,5 +78,8 @@ func (e Envelope) Check(r Record) []string {
 			why = append(why, fmt.Sprintf("final transfer at %.2f MB/s, %s %.2f MB/s", tp/1e6, of, ref/1e6))
 		}
 	}
+	if u := r.Params.Network.BandwidthTrace.Until; u > 0 && r.Metrics.TotalTimeS > u.Seconds() {
+		why = append(why, fmt.Sprintf("the migration took %.1f s, longer than network.bandwidth_trace covers (until %s): the simulator refuses such a run", r.Metrics.TotalTimeS, u))
+	}
 	return why
 }

@@ -58,6 +58,11 @@ func TestEnvelopeFlagsMigrationsOutsideIt(t *testing.T) {
 	if got := e.Check(shaped(150e3, quarter)); got != nil {
 		t.Errorf("150 kB/s over 512 KiB/s falling to a quarter flagged: %q", got)
 	}
+	short := shaped(460e3, Trace{Points: []TracePoint{{At: 0, Factor: 1}}, Until: Duration(20 * time.Second)})
+	short.Metrics.TotalTimeS = 25
+	if got := e.Check(short); len(got) != 1 || !strings.Contains(got[0], "longer than network.bandwidth_trace covers (until 20s)") {
+		t.Errorf("a migration outlasting its trace: %q", got)
+	}
 	if (Envelope{}).Check(rec(0.9, 1)) != nil {
 		t.Error("an empty envelope flagged a migration")
 	}
