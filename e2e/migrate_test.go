@@ -194,6 +194,15 @@ func migrate(t *testing.T, tb *real.Testbed, s models.Scenario, technique string
 	if !okB || !okS || busy <= 0.05 || busy > 1 || steal < 0 || steal > 1 {
 		t.Errorf("orchestrator CPU during the migration: busy %v (%v), steal %v (%v); want busy in (0.05, 1], steal in [0, 1]", busy, okB, steal, okS)
 	}
+	// Each host's agent measured its own CPU: the source dumped and the
+	// target restored, so both were busy for part of it.
+	for _, k := range [][2]string{{models.ExtraSourceBusy, models.ExtraSourceSteal}, {models.ExtraTargetBusy, models.ExtraTargetSteal}} {
+		busy, okB := m.Extra[k[0]]
+		steal, okS := m.Extra[k[1]]
+		if !okB || !okS || busy <= 0.01 || busy > 1 || steal < 0 || steal > 1 {
+			t.Errorf("%s %v (%v), %s %v (%v): want busy in (0.01, 1], steal in [0, 1]", k[0], busy, okB, k[1], steal, okS)
+		}
+	}
 	for _, k := range []string{"kernel", "podman", "criu", "runtime_version", "accel", "aslr"} {
 		if rec.Provenance.Host[k] == "" {
 			t.Errorf("provenance.host has no %s: %v", k, rec.Provenance.Host)

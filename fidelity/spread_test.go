@@ -172,3 +172,45 @@ func TestRepresentativeLeavesBusyMigrationsOut(t *testing.T) {
 		t.Errorf("kept %d records: want the five others", len(kept))
 	}
 }
+
+// loadedRunner "migrates" by simulating and reports the given CPU shares.
+type loadedRunner struct {
+	c     models.Calibration
+	extra map[string]float64
+}
+
+func (r loadedRunner) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
+	rec, err := sim.Run(ctx, r.c.Apply(s), technique, rep)
+	rec.Backend, rec.Params = models.BackendReal, s.WithDefaults()
+	rec.Metrics.Extra = r.extra
+	return rec, err
+}
+
+// TestCompareFlagsABusyGuest: the calibration's migrations, measured with
+// their hosts' CPU, set the envelope; a validation migration whose source
+// guest was far busier than in any of them (other work in the guest) is
+// flagged, one as busy as the busiest is not.
+func TestCompareFlagsABusyGuest(t *testing.T) {
+	cal := func(src, dst float64) models.Record {
+		return models.Record{Backend: models.BackendReal, Metrics: models.Metrics{Extra: map[string]float64{
+			models.ExtraSourceBusy: src, models.ExtraSourceSteal: 0, models.ExtraTargetBusy: dst, models.ExtraTargetSteal: 0}}}
+	}
+	c := synthCalibration()
+	c.Envelope = EnvelopeOf([]models.Record{cal(0.52, 0.31), cal(0.58, 0.44), cal(0.49, 0.36)})
+	if e := c.Envelope; e.HostMigrations != 3 || e.SourceBusyMax != 0.58 || e.TargetBusyMax != 0.44 {
+		t.Fatalf("envelope %+v", e)
+	}
+	for _, c2 := range []struct {
+		busy    float64
+		flagged bool
+	}{{0.58, false}, {0.93, true}} {
+		recs, err := Compare(context.Background(), loadedRunner{c, map[string]float64{models.ExtraSourceBusy: c2.busy, models.ExtraTargetBusy: 0.4}},
+			[]models.Scenario{scenarioNamed("v", models.Cold)}, CompareOptions{Calibration: c, Predictor: SimPredictor{NoAnalytic: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(recs[0].Flags) > 0; recs[0].Backend != models.BackendReal || got != c2.flagged {
+			t.Errorf("source busy %.2f: flags %q, want flagged %v", c2.busy, recs[0].Flags, c2.flagged)
+		}
+	}
+}

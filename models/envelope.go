@@ -23,6 +23,20 @@ type Envelope struct {
 	// testbed the VMs keep it high; other work on the machine pushes it
 	// higher and slows every phase.
 	BusyMedian float64 `json:"busy_median,omitempty"`
+	// HostMigrations is how many calibration migrations measured the
+	// hosts' (the guests') own CPU: the source's and the target's agents
+	// (0: none did, an older calibration; the hosts' load is not judged).
+	HostMigrations int `json:"host_migrations,omitempty"`
+	// HostStealMax is the highest share of a host's CPU stolen during a
+	// calibration migration (the source's or the target's).
+	HostStealMax float64 `json:"host_steal_max,omitempty"`
+	// SourceBusyMax and TargetBusyMax are the highest shares of the
+	// source's and the target's CPU that were busy during a calibration
+	// migration. A host's busy share depends on the technique (a dump, a
+	// restore, a wait for the next sync), so the envelope keeps the
+	// busiest, not the median.
+	SourceBusyMax float64 `json:"source_busy_max,omitempty"`
+	TargetBusyMax float64 `json:"target_busy_max,omitempty"`
 }
 
 // Margins of an envelope: a migration is flagged when the host's CPU steal
@@ -40,12 +54,40 @@ const (
 	BusyMargin = 0.08
 )
 
+// The hosts' CPU in an envelope: a migration is flagged when a host's CPU
+// steal exceeds the calibration's highest by more than StealMargin, or its
+// busy share exceeds the calibration's highest for that role by more than
+// BusyMargin (other work in the guest).
+var hostCPU = []struct {
+	role, busy, steal string
+	busyMax           func(*Envelope) *float64
+}{
+	{"source", ExtraSourceBusy, ExtraSourceSteal, func(e *Envelope) *float64 { return &e.SourceBusyMax }},
+	{"target", ExtraTargetBusy, ExtraTargetSteal, func(e *Envelope) *float64 { return &e.TargetBusyMax }},
+}
+
 // Widen adds a calibration migration's conditions to e.
 func (e *Envelope) Widen(r Record) {
 	e.Migrations++
 	e.StealMax = max(e.StealMax, r.Metrics.Extra[ExtraOrchestratorSteal])
 	if tp := r.Metrics.Extra[ExtraFinalThroughput]; tp > 0 && (e.ThroughputMin == 0 || tp < e.ThroughputMin) {
 		e.ThroughputMin = tp
+	}
+	measured := false
+	for _, h := range hostCPU {
+		x := r.Metrics.Extra
+		if b, ok := x[h.busy]; ok {
+			measured = true
+			m := h.busyMax(e)
+			*m = max(*m, b)
+		}
+		if st, ok := x[h.steal]; ok {
+			measured = true
+			e.HostStealMax = max(e.HostStealMax, st)
+		}
+	}
+	if measured {
+		e.HostMigrations++
 	}
 }
 
@@ -61,6 +103,19 @@ func (e Envelope) Check(r Record) []string {
 	}
 	if b, ok := r.Metrics.Extra[ExtraOrchestratorBusy]; ok && e.BusyMedian > 0 && b > e.BusyMedian+BusyMargin {
 		why = append(why, fmt.Sprintf("host CPU %.0f %% busy, the calibration's migrations %.0f %% (other work on the machine)", 100*b, 100*e.BusyMedian))
+	}
+	for _, h := range hostCPU {
+		if e.HostMigrations == 0 {
+			break
+		}
+		if st, ok := r.Metrics.Extra[h.steal]; ok && st > e.HostStealMax+StealMargin {
+			why = append(why, fmt.Sprintf("%s CPU %.0f %% stolen, the calibration's hosts at most %.0f %%", h.role, 100*st, 100*e.HostStealMax))
+		}
+		// A role never measured busy (0) sets no bound.
+		if b, ok := r.Metrics.Extra[h.busy]; ok && *h.busyMax(&e) > 0 && b > *h.busyMax(&e)+BusyMargin {
+			ref := *h.busyMax(&e)
+			why = append(why, fmt.Sprintf("%s CPU %.0f %% busy, the calibration's migrations at most %.0f %% (other work in the guest)", h.role, 100*b, 100*ref))
+		}
 	}
 	if tp, ok := r.Metrics.Extra[ExtraFinalThroughput]; ok && e.ThroughputMin > 0 && tp > 0 {
 		ref, of := e.ThroughputMin, "the calibration's slowest"

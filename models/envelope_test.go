@@ -82,3 +82,47 @@ func TestEnvelopeFlagsABusyHost(t *testing.T) {
 		t.Errorf("90 %% busy: %q, want no flag", got)
 	}
 }
+
+// TestEnvelopeFlagsLoadInTheGuests: the calibration's migrations set the
+// hosts' highest steal and each role's highest busy share; a migration
+// whose source was far busier (other work in the guest) or whose target's
+// hypervisor stole far more is flagged, naming the host and both values;
+// one within the margins is not, and neither is one measured against an
+// envelope without the hosts' CPU (an older calibration).
+func TestEnvelopeFlagsLoadInTheGuests(t *testing.T) {
+	rec := func(srcBusy, srcSteal, dstBusy, dstSteal float64) Record {
+		return Record{Backend: BackendReal, Metrics: Metrics{Extra: map[string]float64{
+			ExtraSourceBusy: srcBusy, ExtraSourceSteal: srcSteal, ExtraTargetBusy: dstBusy, ExtraTargetSteal: dstSteal}}}
+	}
+	var e Envelope
+	for _, r := range []Record{rec(0.55, 0, 0.30, 0.01), rec(0.62, 0.02, 0.41, 0), rec(0.48, 0, 0.35, 0)} {
+		e.Widen(r)
+	}
+	if e.HostMigrations != 3 || e.HostStealMax != 0.02 || e.SourceBusyMax != 0.62 || e.TargetBusyMax != 0.41 {
+		t.Fatalf("envelope %+v", e)
+	}
+	for _, c := range []struct {
+		r    Record
+		want []string
+	}{
+		{rec(0.69, 0.06, 0.48, 0.07), nil},
+		{rec(0.95, 0, 0.40, 0), []string{"source CPU 95 % busy, the calibration's migrations at most 62 %"}},
+		{rec(0.50, 0, 0.40, 0.20), []string{"target CPU 20 % stolen, the calibration's hosts at most 2 %"}},
+		{rec(0.50, 0.10, 0.60, 0), []string{"source CPU 10 % stolen", "target CPU 60 % busy, the calibration's migrations at most 41 %"}},
+	} {
+		got := e.Check(c.r)
+		if len(got) != len(c.want) {
+			t.Errorf("%v: flags %q, want %d", c.r.Metrics.Extra, got, len(c.want))
+			continue
+		}
+		for i, w := range c.want {
+			if !strings.Contains(got[i], w) {
+				t.Errorf("flag %q, want it to name %q", got[i], w)
+			}
+		}
+	}
+	old := Envelope{Migrations: 12, StealMax: 0.01}
+	if got := old.Check(rec(0.99, 0.5, 0.99, 0.5)); got != nil {
+		t.Errorf("an envelope without the hosts' CPU flagged: %q", got)
+	}
+}

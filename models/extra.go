@@ -33,6 +33,16 @@ const (
 	// explains a migration slower in every phase.
 	ExtraOrchestratorBusy  = "orchestrator_cpu_busy"
 	ExtraOrchestratorSteal = "orchestrator_cpu_steal"
+	// ExtraSourceBusy, ExtraSourceSteal, ExtraTargetBusy and
+	// ExtraTargetSteal are the same shares of the source and the target
+	// host's CPU (the guests' own, read by their agents), over the same
+	// span. Other work in a guest shows as busy time beyond the migration's
+	// own; a hypervisor that runs something else beside a guest (a cloud
+	// VM's neighbours) as stolen time.
+	ExtraSourceBusy  = "source_cpu_busy"
+	ExtraSourceSteal = "source_cpu_steal"
+	ExtraTargetBusy  = "target_cpu_busy"
+	ExtraTargetSteal = "target_cpu_steal"
 
 	// The link of a real migration. A shaped one (the scenario's network
 	// enforced with traffic control) has the rate in bytes per second of

@@ -13,6 +13,7 @@ import (
 
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real/agent"
+	"github.com/migrlab/migrlab/real/cpustat"
 	"github.com/migrlab/migrlab/real/probe"
 )
 
@@ -47,6 +48,9 @@ type fakeAgent struct {
 	records []agent.Record
 	// hostPort is the port the container publishes (inspect).
 	hostPort int
+	// cpu are the host's successive CPU times (GET /v1/cpu; the last one
+	// repeats; none: 204).
+	cpu []cpustat.Times
 }
 
 // putRecord records that this agent's part of the migration of testID
@@ -101,6 +105,11 @@ func (f *fakeAgent) handler() http.Handler {
 			}
 			f.dropRecords(agent.RoleTarget)
 			w.WriteHeader(http.StatusNoContent)
+		case r.Method == http.MethodGet && r.URL.Path == "/v1/cpu" && len(f.cpu) > 0:
+			v = f.cpu[0]
+			if len(f.cpu) > 1 {
+				f.cpu = f.cpu[1:]
+			}
 		case r.Method == http.MethodGet && r.URL.Path == "/v1/migrations":
 			v = append([]agent.Record{}, f.records...)
 		case r.Method == http.MethodGet && r.URL.Path == "/v1/containers/"+testID:

@@ -1,64 +1,76 @@
 package real
 
 import (
-	"bufio"
-	"os"
-	"strconv"
-	"strings"
+	"context"
+	"sync"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real/cpustat"
 )
 
 // ProcStat is where the orchestrator reads its CPU times.
-const ProcStat = "/proc/stat"
+const ProcStat = cpustat.ProcStat
 
-// cpuTimes are the aggregate CPU times of this machine (the first "cpu" line
-// of /proc/stat, in clock ticks). On a local testbed this machine runs the
-// hosts' VMs, so its steal time (the hypervisor under it running someone
-// else) slows every phase of a migration at once.
-type cpuTimes struct {
-	total, idle, steal uint64
+// hostCPUTimeout bounds each read of a host's CPU times through its agent.
+const hostCPUTimeout = 5 * time.Second
+
+// cpuMeter measures the CPU load over a migration: the orchestrator's own
+// (on a local testbed it runs the hosts' VMs, so its steal time, the
+// hypervisor under it running someone else, slows every phase at once) and
+// the source's and the target's, read by their agents (other work in a
+// guest, or a hypervisor running something else beside it).
+type cpuMeter struct {
+	at [3]cpustat.Times
+	ok [3]bool
 }
 
-// readCPUTimes parses the first "cpu" line of the proc stat file at path.
-func readCPUTimes(path string) (cpuTimes, bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return cpuTimes{}, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	if !sc.Scan() {
-		return cpuTimes{}, false
-	}
-	fields := strings.Fields(sc.Text())
-	// cpu user nice system idle iowait irq softirq steal [guest guest_nice]
-	if len(fields) < 9 || fields[0] != "cpu" {
-		return cpuTimes{}, false
-	}
-	var t cpuTimes
-	for i, s := range fields[1:9] {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			return cpuTimes{}, false
-		}
-		t.total += v
-		switch i {
-		case 3, 4: // idle, iowait
-			t.idle += v
-		case 7:
-			t.steal = v
-		}
-	}
-	return t, true
+// cpuKeys are the Extra keys of each machine's busy and stolen shares, in
+// cpuMeter's order: the orchestrator, the source, the target.
+var cpuKeys = [3][2]string{
+	{models.ExtraOrchestratorBusy, models.ExtraOrchestratorSteal},
+	{models.ExtraSourceBusy, models.ExtraSourceSteal},
+	{models.ExtraTargetBusy, models.ExtraTargetSteal},
 }
 
-// cpuShares returns the fractions of CPU time from a to b that were busy
-// (neither idle nor stolen) and stolen; ok is false when no time passed.
-func cpuShares(a, b cpuTimes) (busy, steal float64, ok bool) {
-	if b.total <= a.total || b.idle < a.idle || b.steal < a.steal {
-		return 0, 0, false
+// readCPU reads the orchestrator's and both hosts' CPU times (the hosts'
+// at once; a host whose agent does not answer, an older one without GET
+// /v1/cpu for example, is left unmeasured and logged).
+func (r *runner) readCPU(ctx context.Context) (m cpuMeter) {
+	m.at[0], m.ok[0] = cpustat.Read(ProcStat)
+	var wg sync.WaitGroup
+	for i, h := range []*Host{r.src, r.dst} {
+		if h == nil || h.Agent == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hostCPUTimeout)
+			defer cancel()
+			t, err := h.Agent.CPU(cctx)
+			if err != nil {
+				r.logf("%s: CPU load not measured: %v", h.Name, err)
+				return
+			}
+			m.at[i+1], m.ok[i+1] = t, true
+		}()
 	}
-	d := float64(b.total - a.total)
-	steal = float64(b.steal-a.steal) / d
-	busy = 1 - float64(b.idle-a.idle)/d - steal
-	return max(busy, 0), steal, true
+	wg.Wait()
+	return m
+}
+
+// shares returns the busy and stolen shares of every machine measured at
+// both a and b, as Extra keys.
+func (a cpuMeter) shares(b cpuMeter) map[string]float64 {
+	out := map[string]float64{}
+	for i := range a.at {
+		if !a.ok[i] || !b.ok[i] {
+			continue
+		}
+		if busy, steal, ok := cpustat.Shares(a.at[i], b.at[i]); ok {
+			out[cpuKeys[i][0]], out[cpuKeys[i][1]] = busy, steal
+		}
+	}
+	return out
 }

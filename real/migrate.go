@@ -17,7 +17,7 @@ import (
 func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) error {
 	r.logf("migrating %d container(s) %s -> %s with %s", len(r.envs), r.src.Name, r.dst.Name, t.Name())
 	j := r.journal()
-	cpuStart, cpuStartOK := readCPUTimes(ProcStat)
+	cpuStart := r.readCPU(ctx)
 	epoch := time.Now()
 	envs := make([]models.Env, len(r.envs))
 	for i, e := range r.envs {
@@ -46,9 +46,7 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 			r.logf("link: the migration took %s, longer than network.bandwidth_trace covers (until %s): its last step held to the end", time.Since(epoch).Round(time.Millisecond), u)
 		}
 	}
-	if cpuEnd, ok := readCPUTimes(ProcStat); ok && cpuStartOK {
-		r.cpuBusy, r.cpuSteal, r.cpuOK = cpuShares(cpuStart, cpuEnd)
-	}
+	r.cpu = cpuStart.shares(r.readCPU(ctx))
 	for i := range r.out.Members {
 		if i < len(r.out.Group.Members) {
 			r.out.Members[i].Result = r.out.Group.Members[i]
@@ -249,12 +247,8 @@ func (r *runner) record() {
 		extra["probes_sent"] += float64(st.Sent)
 		extra["probes_lost"] += float64(st.Lost)
 	}
-	if r.cpuOK {
-		// The orchestrator's CPU during the migration: on a local testbed
-		// the VMs' host, where stolen time slows every phase together.
-		extra[models.ExtraOrchestratorBusy] = r.cpuBusy
-		extra[models.ExtraOrchestratorSteal] = r.cpuSteal
-	}
+	// The orchestrator's and the hosts' CPU during the migration.
+	maps.Copy(extra, r.cpu)
 	maps.Copy(extra, r.linkExtra())
 	rec.Metrics.Extra = extra
 }

@@ -217,10 +217,9 @@ type runner struct {
 	// failedAt is when the last migration failed; answeredAt when its
 	// workload answered on the source again after the rollback.
 	failedAt, answeredAt time.Time
-	// cpuBusy and cpuSteal are the orchestrator's CPU shares during the
-	// last migration (cpuOK: measured).
-	cpuBusy, cpuSteal float64
-	cpuOK             bool
+	// cpu are the orchestrator's and the hosts' CPU shares during the
+	// last migration (models.Extra* keys; those measured).
+	cpu map[string]float64
 	// shaper enforces the scenario's network (nil: the native link);
 	// linkRTT is the round trip measured before the migration and
 	// linkCapacity what the shaped rate was checked against.

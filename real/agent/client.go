@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/migrlab/migrlab/real/cpustat"
 	"github.com/migrlab/migrlab/real/probe"
 )
 
@@ -113,6 +114,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 func (c *Client) Info(ctx context.Context) (Info, error) {
 	var v Info
 	return v, c.do(ctx, http.MethodGet, "/v1/info", nil, &v)
+}
+
+// CPU returns the host's aggregate CPU times (package cpustat).
+func (c *Client) CPU(ctx context.Context) (cpustat.Times, error) {
+	var v cpustat.Times
+	return v, c.do(ctx, http.MethodGet, "/v1/cpu", nil, &v)
 }
 
 // Create creates and starts a workload container.

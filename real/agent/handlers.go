@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/migrlab/migrlab/real/cpustat"
 	"github.com/migrlab/migrlab/real/softdirty"
 )
 
@@ -36,6 +37,18 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 	info.SoftDirty, _ = softdirty.Supported()
 	info.Now = time.Now()
 	writeJSON(w, info)
+}
+
+// handleCPU returns the host's aggregate CPU times (GET /v1/cpu): the
+// orchestrator reads them before and after a migration, for the guest's
+// busy and stolen shares over it (the run guard's load in the guests).
+func (s *Server) handleCPU(w http.ResponseWriter, r *http.Request) {
+	t, ok := cpustat.Read(cpustat.ProcStat)
+	if !ok {
+		writeErr(w, statusErr(http.StatusNotImplemented, fmt.Errorf("%s has no aggregate cpu line", cpustat.ProcStat)))
+		return
+	}
+	writeJSON(w, t)
 }
 
 func utsString(b []int8) string {

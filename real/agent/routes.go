@@ -31,6 +31,7 @@ func (s *Server) routeTable() []route {
 		{"PUT /v1/calib/sink", true, s.handleSink},
 
 		{"GET /v1/info", false, s.handleInfo},
+		{"GET /v1/cpu", false, s.handleCPU},
 		{"POST /v1/containers", false, s.handleCreate},
 		{"GET /v1/containers/{id}", false, s.handleInspect},
 		{"DELETE /v1/containers/{id}", false, s.handleRemove},

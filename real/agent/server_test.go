@@ -1,10 +1,13 @@
 package agent
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/migrlab/migrlab/real/cpustat"
 )
 
 func TestPrivateHandlerServesOnlyTransfers(t *testing.T) {
@@ -41,5 +44,29 @@ func TestPrivateHandlerServesOnlyTransfers(t *testing.T) {
 		if rec.Code != tc.want {
 			t.Errorf("full=%v %s %s: %d %s, want %d", tc.full, tc.method, tc.path, rec.Code, strings.TrimSpace(rec.Body.String()), tc.want)
 		}
+	}
+}
+
+// TestCPUReportsTheHostsTimes: GET /v1/cpu answers the host's aggregate CPU
+// times (what the orchestrator turns into the guest's busy and stolen
+// shares over a migration), on the full API only.
+func TestCPUReportsTheHostsTimes(t *testing.T) {
+	s, err := New(Config{StateDir: t.TempDir(), PodmanURI: "unix:///nonexistent/podman.sock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cpustat.Read(cpustat.ProcStat); !ok {
+		t.Skipf("%s unreadable here", cpustat.ProcStat)
+	}
+	rec := httptest.NewRecorder()
+	s.Handler(true).ServeHTTP(rec, httptest.NewRequest("GET", "/v1/cpu", nil))
+	var got cpustat.Times
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); rec.Code != http.StatusOK || err != nil || got.Total == 0 || got.Idle > got.Total {
+		t.Errorf("GET /v1/cpu: %d %s (%v)", rec.Code, rec.Body, err)
+	}
+	rec = httptest.NewRecorder()
+	s.Handler(false).ServeHTTP(rec, httptest.NewRequest("GET", "/v1/cpu", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("GET /v1/cpu on the peer API: %d, want 404", rec.Code)
 	}
 }
