@@ -18,8 +18,11 @@ type Deviation struct {
 	FinalTransfer float64 `json:"final_transfer"`
 	Restore       float64 `json:"restore"`
 	LiveRounds    float64 `json:"live_rounds,omitempty"`
-	// Bytes is the bytes sent, measured over predicted: what the memory
-	// model missed (it scales a prediction's bytes, not a cost).
+	// Bytes is the bytes sent, measured over predicted under this
+	// migration's own time deviations (Perturb: a slower live round lets
+	// more memory be dirtied, which the simulator already shows): what the
+	// memory model missed beyond the times. It scales a prediction's
+	// bytes, not a cost.
 	Bytes float64 `json:"bytes"`
 }
 

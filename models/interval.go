@@ -42,6 +42,12 @@ func NewInterval(confidence float64, draws []Metrics) *Interval {
 	return iv
 }
 
+// PredictionInterval is NewInterval's interval for one metric, from its
+// draws xs (at least two).
+func PredictionInterval(xs []float64, confidence float64) [2]float64 {
+	return predictionInterval(xs, confidence)
+}
+
 // predictionInterval is NewInterval's interval for one metric.
 func predictionInterval(xs []float64, confidence float64) [2]float64 {
 	n := float64(len(xs))
