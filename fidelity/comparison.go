@@ -1,6 +1,7 @@
 package fidelity
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -73,12 +74,47 @@ func (c Comparison) Run(ctx context.Context) ([]models.Record, error) {
 		Command: c.Command, Versions: c.Versions}); err != nil {
 		return all, errors.Join(cerr, fmt.Errorf("report directory: %w", err))
 	}
-	if err := reports.Render(stdout, c.Format, reports.Brief(all, &calib)); err != nil {
+	if err := writeSummary(stdout, c.Format, all, &calib, c.Dir); err != nil {
 		return all, err
 	}
 	fmt.Fprintf(progress, "report: %s (every pair, the error per scenario and phase, plots: %s, %s, %s, %s/)\n",
 		c.Dir, bundle.ReportFile, bundle.PhasesFile, bundle.RecordsFile, bundle.PlotsDir)
 	return all, cerr
+}
+
+// terminalLines is about how many lines a comparison prints when it ends:
+// the brief, and the per-scenario scores when they fit beside it.
+const terminalLines = 40
+
+// writeSummary renders the brief (reports.Brief) to w, then the scores per
+// validation scenario (reports.ScenarioScoresTable) when both fit in
+// terminalLines with the line that names the report directory; else one
+// line says where they are. CSV and JSON get the brief alone: one table
+// that a program reads.
+func writeSummary(w io.Writer, f reports.Format, recs []models.Record, calib *models.Calibration, dir string) error {
+	var brief, scores bytes.Buffer
+	if err := reports.Render(&brief, f, reports.Brief(recs, calib)); err != nil {
+		return err
+	}
+	if f == reports.FormatCSV || f == reports.FormatJSON {
+		_, err := w.Write(brief.Bytes())
+		return err
+	}
+	t := reports.ScenarioScoresTable(recs)
+	if len(t.Rows) == 0 {
+		_, err := w.Write(brief.Bytes())
+		return err
+	}
+	if err := reports.Render(&scores, f, t); err != nil {
+		return err
+	}
+	if lines := bytes.Count(brief.Bytes(), []byte("\n")) + 1 + bytes.Count(scores.Bytes(), []byte("\n")) + 1; lines <= terminalLines {
+		_, err := fmt.Fprintf(w, "%s\n%s", brief.Bytes(), scores.Bytes())
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%s\nPer validation scenario and technique (%d rows): %s\n", brief.Bytes(), len(t.Rows),
+		filepath.Join(dir, bundle.ReportFile))
+	return err
 }
 
 func orDiscard(w io.Writer) io.Writer {

@@ -170,9 +170,11 @@ func TestInterleavedRepetitions(t *testing.T) {
 		t.Errorf("no cell-median table in report.md:\n%s", md)
 	}
 	// The terminal gets the brief: one row per technique and metric, the
-	// testbed's noise beside (the calibration repeated its plan twice).
-	if n := strings.Count(out.String(), "\n| "); n != 2+9 || !strings.Contains(out.String(), "| cold | downtime | 4 |") {
-		t.Errorf("the brief has %d table lines, want a header, a rule and 9 rows:\n%s", n, out.String())
+	// testbed's noise beside (the calibration repeated its plan twice);
+	// then, as they fit, the scores of the six scenario-technique cells.
+	if n := strings.Count(out.String(), "\n| "); n != 2+9+2+6 || !strings.Contains(out.String(), "| cold | downtime | 4 |") ||
+		!strings.Contains(out.String(), "| demo-rate-512k | migrror | 2 |") {
+		t.Errorf("the terminal has %d table lines, want the brief's header, rule and 9 rows, then the scores' header, rule and 6 rows:\n%s", n, out.String())
 	}
 }
 

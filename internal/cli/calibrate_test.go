@@ -141,8 +141,9 @@ func TestCalibrateFromRecordsAndReplay(t *testing.T) {
 		}
 	}
 	md, _ := os.ReadFile(filepath.Join(report, bundle.ReportFile))
-	if !strings.Contains(stdout, "Prediction error") || strings.Contains(stdout, "compare-small") || !strings.Contains(string(md), "compare-small") {
-		t.Errorf("stdout (want the brief, no per-pair table):\n%s\nreport.md (want every pair):\n%s", stdout, md)
+	if !strings.Contains(stdout, "Prediction error") || !strings.Contains(stdout, "│ compare-small │ cold ") ||
+		strings.Contains(stdout, "per pair") || !strings.Contains(string(md), "Predicted vs measured, per pair") {
+		t.Errorf("stdout (want the brief and the scenario's score, no per-pair table):\n%s\nreport.md (want every pair):\n%s", stdout, md)
 	}
 	cmd, _ := os.ReadFile(filepath.Join(report, bundle.CommandFile))
 	if !strings.Contains(string(cmd), "--replay") {

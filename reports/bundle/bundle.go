@@ -152,6 +152,12 @@ func Markdown(in Input, dir string, plots []string, skipped *plot.SkippedError) 
 	if err := reports.Render(&b, reports.FormatMarkdown, reports.Brief(in.Records, in.Calibration)); err != nil {
 		return nil, err
 	}
+	if t := reports.ScenarioScoresTable(in.Records); len(t.Rows) > 0 {
+		b.WriteString("\n")
+		if err := reports.Render(&b, reports.FormatMarkdown, t); err != nil {
+			return nil, err
+		}
+	}
 	if floor := reports.NoiseFloor(in.Records); len(floor) > 0 {
 		b.WriteString("\n")
 		t := reports.RepeatabilityTable(floor)

@@ -62,6 +62,11 @@ func TestWriteReportDirectory(t *testing.T) {
 	if !strings.Contains(string(md), "| sim | precopy | downtime | 2 | 8.71%") {
 		t.Errorf("report.md lacks the validation MAPE 8.71%%:\n%s", md)
 	}
+	// Beside the brief, each validation scenario's score: r4's pre-copy
+	// measured 11 s, predicted 12 s (+9.09 %).
+	if !strings.Contains(string(md), "| r4 | precopy | 1 | 11.0 s | 12.0 s | +9.09% |") || strings.Contains(string(md), "| r1 | precopy | 1 |") {
+		t.Errorf("report.md lacks r4's per-scenario score (or scores the calibration's r1):\n%s", md)
+	}
 }
 
 // TestReportRepeatability: report.md shows the testbed's repeatability when a
