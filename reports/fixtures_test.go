@@ -100,3 +100,60 @@ func kindsTable() Table {
 		Notes: []string{"A note with an_underscore."},
 	}
 }
+
+// briefRecords are fixtureRecords as a comparison writes them, with what
+// the brief reads beside: a second validation scenario (db-256m, cold),
+// intervals on the simulator's validation predictions (downtime and total
+// time within 8 %, bytes within 3 % of the prediction), the closed-form
+// model's predictions of the validation migrations, and one migration
+// flagged by the run guard.
+func briefRecords() []models.Record {
+	const mib = 1 << 20
+	rs := fixtureRecords()
+	for rep := range 3 {
+		rs = append(rs,
+			rec("db-256m", models.RoleValidation, models.Cold, models.BackendSim, rep, 2.41, 2.41, 258*mib, 0, "no_live_rounds"),
+			rec("db-256m", models.RoleValidation, models.Cold, models.BackendReal, rep, 2.55, 2.55, 259*mib, 0, "no_live_rounds"),
+			rec("db-256m", models.RoleValidation, models.Cold, models.BackendAnalytic, rep, 2.2, 2.2, 256*mib, 0, "no_live_rounds"))
+	}
+	for i, r := range rs {
+		if r.Role != models.RoleValidation || r.Error != "" {
+			continue
+		}
+		switch r.Backend {
+		case models.BackendSim:
+			m := r.Metrics
+			b := float64(m.BytesSent)
+			rs[i].Interval = &models.Interval{Confidence: 0.9, Draws: 12,
+				DowntimeS: [2]float64{m.DowntimeS / 1.08, m.DowntimeS * 1.08}, TotalTimeS: [2]float64{m.TotalTimeS / 1.08, m.TotalTimeS * 1.08},
+				BytesSent: [2]float64{b / 1.03, b * 1.03}}
+			if r.Scenario == "web-1g" {
+				a := r
+				a.Backend, a.Interval = models.BackendAnalytic, nil
+				a.Metrics.DowntimeS *= 0.7
+				a.Metrics.BytesSent = int64(b * 0.9)
+				rs = append(rs, a)
+			}
+		case models.BackendReal:
+			if r.Scenario == "web-1g" && r.Technique == models.PreCopy && r.Repetition == 5 {
+				rs[i].Flags = []string{"host CPU 97 % busy, the calibration's migrations 85 % (other work on the machine)"}
+			}
+		}
+	}
+	return rs
+}
+
+// briefCalibration is a calibration's noise floor for cold and pre-copy.
+func briefCalibration() *models.Calibration {
+	c := &models.Calibration{}
+	for _, n := range []struct {
+		technique string
+		down, b   float64
+	}{{models.Cold, 0.014, 0.0009}, {models.PreCopy, 0.035, 0.0055}} {
+		c.Noise = append(c.Noise,
+			models.Noise{Technique: n.technique, Metric: string(MetricDowntime), FloorMAPE: n.down, Cells: 2, N: 6},
+			models.Noise{Technique: n.technique, Metric: string(MetricTotalTime), FloorMAPE: n.down, Cells: 2, N: 6},
+			models.Noise{Technique: n.technique, Metric: string(MetricBytes), FloorMAPE: n.b, Cells: 2, N: 6})
+	}
+	return c
+}

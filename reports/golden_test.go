@@ -27,6 +27,8 @@ func goldenTables() map[string]Table {
 		"compare_summary": sum.Table(),
 		"rounds":          Rounds(roundsRecord()),
 		"kinds":           kindsTable(),
+		"brief":           Brief(briefRecords(), briefCalibration()),
+		"scenario_scores": ScenarioScoresTable(briefRecords()),
 	}
 }
 
