@@ -22,11 +22,12 @@ import (
 func TestShapedLink(t *testing.T) {
 	tb := requireAgents(t)
 	const rate, step = 256 << 10, 30 * time.Second
-	s := scenarioMem(t, "e2e-shaped", "2MiB", `techniques: [precopy]
+	s := parseScenario(t, `name: e2e-shaped
+memory: {size: 2MiB}
+workload: {dirty_rate: 256KiB/s, wws: 512KiB}
 network: {bandwidth: 256KiB/s, latency: 40ms, bandwidth_trace: {points: [{at: 0s, factor: 1}, {at: 30s, factor: 0.25}]}}
 precopy: {stop: {threshold: 4KiB, max_rounds: 2}}
 `)
-	s.Workload.WWS = 512 << 10
 	out := migrate(t, tb, s, models.PreCopy)
 	rec := out.Record
 	x := rec.Metrics.Extra
@@ -68,13 +69,27 @@ precopy: {stop: {threshold: 4KiB, max_rounds: 2}}
 	if err != nil {
 		t.Fatal(err)
 	}
-	cold := scenarioMem(t, "e2e-shaped-fail", "2MiB", "network: {bandwidth: 512KiB/s, latency: 10ms}\n")
+	cold := parseScenario(t, `name: e2e-shaped-fail
+memory: {size: 2MiB}
+workload: {dirty_rate: 256KiB/s, wws: 512KiB}
+network: {bandwidth: 512KiB/s, latency: 10ms}
+`)
 	fo, err := real.Run(ctx, tb, cold, models.Cold, 0, real.Options{StepTimeout: 8 * time.Minute, Warmup: time.Second,
 		Progress: logWriter{t}, Inject: &f, Provenance: models.Provenance{Tool: "migrlab", Version: "e2e"}})
 	if fo == nil || fo.Record.Fault == nil || !fo.Record.Fault.Injected || fo.Record.Fault.Outcome != "rolled back" {
 		t.Errorf("the failed shaped migration: %+v, %v; want the fault injected and rolled back", fo, err)
 	}
 	noShaping(t, tb)
+}
+
+// parseScenario parses a whole scenario.
+func parseScenario(t *testing.T, yaml string) models.Scenario {
+	t.Helper()
+	s, err := models.ParseScenario(strings.NewReader(yaml))
+	if err != nil {
+		t.Fatalf("scenario: %v", err)
+	}
+	return s
 }
 
 // noShaping checks that neither host's private interface is shaped.

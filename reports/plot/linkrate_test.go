@@ -30,7 +30,7 @@ func linkGrid(rates []models.Rate, lats []time.Duration) []models.Record {
 					d       float64
 				}{{models.BackendReal, asked, down * 1.1}, {models.BackendSim, applied, down}} {
 					recs = append(recs, models.Record{Scenario: name, Technique: tech, Backend: b.backend,
-						Params: models.Scenario{Name: name, Memory: models.Memory{Size: 8 << 20}, Network: b.n},
+						Params:  models.Scenario{Name: name, Memory: models.Memory{Size: 8 << 20}, Network: b.n},
 						Metrics: models.Metrics{DowntimeS: b.d, TotalTimeS: 2 * b.d}})
 				}
 			}
