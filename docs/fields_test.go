@@ -91,6 +91,45 @@ var scenarioFields = []field{
 	{path: "workload.runtime.rate", valid: ">= 0; > 0 needs a page of `runtime.memory` beyond `hot`",
 		meaning: "The runtime's page writes per second times the page size, spread uniformly over its memory beyond `hot`, whatever `dirty_rate` and `rate_trace` say.",
 		ok:      []string{"0", "10MB/s"}, bad: []string{"-1"}},
+	{path: "app.image", valid: "an image name; unset: the synthetic workload",
+		meaning: "Runs your own container on a real testbed instead of migrlab's synthetic workload (docs/real.md, Your own container). The simulator still models `memory` and `workload`.",
+		ok:      []string{"docker.io/library/redis:7"}, bad: []string{`"no spaces"`}},
+	{path: "app.archive", valid: "a file path",
+		meaning: "An image archive (`podman save`, docker-archive) loaded on every host that lacks the image (same archive everywhere: same image ID, which a restore needs).",
+		ok:      []string{"redis.tar"}, bad: []string{`"a\nb"`}},
+	{path: "app.args", valid: "a list of strings",
+		meaning: "The container's command, replacing the image's.",
+		ok:      []string{"[]", "[redis-server]"}, bad: []string{"x"}},
+	{path: "app.env", valid: "a mapping of variable names to strings",
+		meaning: "The container's environment.",
+		ok:      []string{"{}", "{A_1: x}"}, bad: []string{"{1A: x}"}},
+	{path: "app.port", valid: "1 to 65535; required with `image`",
+		meaning: "The service's TCP port inside the container, published on every host at the run's host port (17000): probes, load and check reach it at the host's private address.",
+		ok:      []string{"80"}, bad: []string{"0", "70000"}},
+	{path: "app.probe.tcp", valid: "`true` or `false`",
+		meaning: "Probe with a TCP connect (the default when no probe kind is given). Every kind given must pass for an answer; the probe monitor runs on the source host over the private link.",
+		ok:      []string{"true"}, bad: []string{"maybe"}},
+	{path: "app.probe.send", valid: "a string; needs `tcp`",
+		meaning: "Written after the TCP connect, in the app's own protocol (for example `\"PING\\r\\n\"`).",
+		ok:      []string{`"HELLO\n"`}, bad: []string{"[a]"}},
+	{path: "app.probe.expect", valid: "a string; needs `send`",
+		meaning: "Must appear in what the service answers to `send`.",
+		ok:      []string{`"OK"`}, bad: []string{"[a]"}},
+	{path: "app.probe.http.path", valid: "starts with `/`",
+		meaning: "Probe with an HTTP GET of this path.",
+		ok:      []string{"/"}, bad: []string{"health"}},
+	{path: "app.probe.http.status", valid: "100 to 599; needs `path`",
+		meaning: "The status the GET must answer (default 200 with a path).",
+		ok:      []string{"200"}, bad: []string{"99", "600"}},
+	{path: "app.probe.exec", valid: "a shell command",
+		meaning: "Probe by running this command on the source host (`sh -c`, with `$ADDR`, `$HOST`, `$PORT` of the service); exit status 0 is an answer.",
+		ok:      []string{`"nc -z $HOST $PORT"`}, bad: []string{`" "`}},
+	{path: "app.load.exec", valid: "a shell command",
+		meaning: "Runs on the source host for the whole migration against `$ADDR` (`$HOST`, `$PORT`): a relay of the agent that follows the service to the target. It is paused (and its connections closed) from just before the final dump until the target passed its check.",
+		ok:      []string{`"while :; do sleep 1; done"`}, bad: []string{`" "`}},
+	{path: "app.check.exec", valid: "a shell command",
+		meaning: "Prints a digest of the service's state (run on the source host against `$ADDR`); run before the freeze and after the restore, and the two must be equal, or the migration failed and is rolled back.",
+		ok:      []string{`"echo same"`}, bad: []string{`" "`}},
 	{path: "network.bandwidth", valid: "> 0, at most 1e15 B/s",
 		meaning: "The link's capacity: frozen rounds and the post-copy push go at it. Leave `network` out to migrate over a real testbed's own link (the simulator then needs a calibration, which gives it that link). On a real testbed a given network is enforced on the private link with tc for each migration (docs/real.md, Link shaping).",
 		ok:      []string{"1e15", "2MB/s"}, bad: []string{"-1MB/s", "1e18"}},
@@ -328,6 +367,8 @@ func typeName(t reflect.Type) string {
 		return "string"
 	case reflect.Slice:
 		return "list"
+	case reflect.Map:
+		return "mapping"
 	}
 	return t.String()
 }
@@ -367,7 +408,7 @@ func format(v reflect.Value) string {
 		}
 		return format(v.Elem())
 	}
-	if v.Kind() == reflect.String && v.String() == "" {
+	if v.Kind() == reflect.String && v.String() == "" || v.Kind() == reflect.Map && v.Len() == 0 {
 		return "none"
 	}
 	return fmt.Sprint(v.Interface())

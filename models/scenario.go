@@ -29,9 +29,12 @@ type Scenario struct {
 	Techniques []string `yaml:"techniques,omitempty" json:"techniques,omitempty"`
 	Memory     Memory   `yaml:"memory" json:"memory"`
 	Workload   Workload `yaml:"workload" json:"workload"`
-	Network    Network  `yaml:"network" json:"network"`
-	Costs      Costs    `yaml:"costs,omitempty" json:"costs"`
-	PreCopy    struct {
+	// App names the user's own container for a real testbed instead of the
+	// synthetic workload (see App); unset: the synthetic workload.
+	App     App     `yaml:"app,omitempty" json:"app,omitzero"`
+	Network Network `yaml:"network" json:"network"`
+	Costs   Costs   `yaml:"costs,omitempty" json:"costs"`
+	PreCopy struct {
 		Stop StopRules `yaml:"stop,omitempty" json:"stop"`
 	} `yaml:"precopy,omitempty" json:"precopy"`
 	MiGrror  MiGrrorParams  `yaml:"migrror,omitempty" json:"migrror"`
@@ -65,6 +68,7 @@ func (s Scenario) WithDefaults() Scenario {
 	if s.Repetitions == 0 {
 		s.Repetitions = 1
 	}
+	s.App = s.App.WithDefaults()
 	st := &s.PreCopy.Stop
 	if st.MaxRounds == 0 && st.TrafficCap == 0 {
 		st.MaxRounds = 30
@@ -115,6 +119,9 @@ func (s Scenario) Validate() error {
 		return fmt.Errorf("model: must be %q or %q, got %q", ModelPages, ModelAnalytic, s.Model)
 	}
 	if err := s.Group.Validate(); err != nil {
+		return err
+	}
+	if err := s.App.Validate(); err != nil {
 		return err
 	}
 	if s.Repetitions < 1 || s.Repetitions > 100000 {

@@ -97,7 +97,11 @@ func TestFieldsBaseIsValid(t *testing.T) {
 func TestEveryFieldRefusesAWrongType(t *testing.T) {
 	for _, p := range leafPaths(reflect.TypeOf(Scenario{}), "") {
 		t.Run(p, func(t *testing.T) {
-			_, err := ParseScenario(strings.NewReader(withField(t, p, "{a: 1}")))
+			v := "{a: 1}"
+			if p == "app.env" {
+				v = "[a]" // a mapping is what a map wants
+			}
+			_, err := ParseScenario(strings.NewReader(withField(t, p, v)))
 			if err == nil || !strings.Contains(err.Error(), p+": want ") {
 				t.Fatalf("err = %v, want it to name %q and what it wants", err, p)
 			}
@@ -163,6 +167,19 @@ var invalidValues = map[string][]struct{ value, want string }{
 	"group.containers":                         {{"-1", "group.containers: must be between 1 and 1000"}, {"1001", "group.containers: must be between 1 and 1000"}, {"1.5", "group.containers: want a whole number"}},
 	"group.mode":                               {{"sideways", `group.mode: must be "sequential" or "parallel"`}},
 	"repetitions":                              {{"-1", "repetitions: must be between 1 and 100000"}, {"100001", "repetitions: must be between 1 and 100000"}, {"1e30", "repetitions: want a whole number"}},
+	"app.image":                                {{`"no spaces"`, "app.image: want an image name"}},
+	"app.archive":                              {{`"a\nb"`, "app.archive: want a file path"}},
+	"app.args":                                 {{`["a\u0000"]`, "app.args[0]: must not hold a NUL byte"}, {"x", "app.args: want a list"}},
+	"app.env":                                  {{"{1A: x}", `app.env: "1A" is not a variable name`}},
+	"app.port":                                 {{"0", "app.port: give the service's TCP port"}, {"70000", "app.port: give the service's TCP port"}, {"1.5", "app.port: want a whole number"}},
+	"app.probe.tcp":                            {{"false", "app.probe.send: only a TCP probe sends and expects"}, {"maybe", "app.probe.tcp: want true or false"}},
+	"app.probe.send":                           {{`""`, "app.probe.expect: give app.probe.send too"}},
+	"app.probe.expect":                         {{"[a]", "app.probe.expect: want a string"}},
+	"app.probe.http.path":                      {{"health", "app.probe.http.path: must start with /"}, {`""`, "app.probe.http.status: give app.probe.http.path too"}},
+	"app.probe.http.status":                    {{"99", "app.probe.http.status: must be an HTTP status between 100 and 599"}, {"600", "app.probe.http.status: must be an HTTP status"}},
+	"app.probe.exec":                           {{`" "`, "app.probe.exec: a blank command"}},
+	"app.load.exec":                            {{`" "`, "app.load.exec: a blank command"}},
+	"app.check.exec":                           {{`"\t"`, "app.check.exec: a blank command"}},
 	"seed":                                     {{"-1", "seed: want a whole number between 0 and 2^64-1"}, {"18446744073709551616", "seed: want a whole number"}},
 }
 
