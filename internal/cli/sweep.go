@@ -23,7 +23,8 @@ func sweepCommand() *cli.Command {
 		ArgsUsage: "SWEEP.yaml",
 		Flags: []cli.Flag{formatFlag,
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "records as JSON Lines to this file (- for stdout)"},
-			&cli.BoolFlag{Name: "summary", Usage: "print a summary table on stderr when done (holds every record in memory)"},
+			&cli.BoolFlag{Name: "summary", Usage: "print a summary table when done (holds every record in memory): on stdout, " +
+				"or on stderr in table or markdown when the records take stdout (-o -)"},
 			&cli.BoolFlag{Name: "analytic", Usage: "add the closed-form model's records"},
 			forceFlag,
 			&cli.IntFlag{Name: "workers", Usage: "scenarios simulated at once (default: every core)"},
@@ -42,6 +43,9 @@ func sweepCommand() *cli.Command {
 			shard, err := sweepShard(c)
 			if err != nil {
 				return UsageError{err}
+			}
+			if err := checkSummaryOutput(c); err != nil {
+				return err
 			}
 			f, err := os.Open(c.Args().First())
 			if err != nil {
@@ -115,9 +119,11 @@ func runSweep(c *cli.Context, src models.SweepSlice, quiet bool) error {
 	// The live heap is a window of batches and the workers' simulations
 	// (10-20 MB): a lazier GC than the default saves CPU, and a soft memory
 	// limit keeps the heap from overshooting when the machine is busy and
-	// the GC lags (unless GOMEMLIMIT says otherwise, or --summary holds
-	// every record).
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	// the GC lags (unless GOGC or GOMEMLIMIT say otherwise, or --summary
+	// holds every record).
+	if _, set := os.LookupEnv("GOGC"); !set {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && !summary {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(sweepMemoryLimit))
 	}
@@ -153,7 +159,28 @@ func runSweep(c *cli.Context, src models.SweepSlice, quiet bool) error {
 		if err != nil {
 			return UsageError{err}
 		}
-		return reports.Render(c.App.ErrWriter, format, reports.Summarize(recs))
+		w := c.App.Writer
+		if c.String("out") == "-" {
+			w = c.App.ErrWriter // the records are on stdout
+		}
+		return reports.Render(w, format, reports.Summarize(recs))
+	}
+	return nil
+}
+
+// checkSummaryOutput refuses a --summary in CSV, JSON or LaTeX while the
+// records take stdout: stdout holds one document, and stderr is for people.
+func checkSummaryOutput(c *cli.Context) error {
+	if !c.Bool("summary") {
+		return nil
+	}
+	format, err := reports.ParseFormat(c.String("format"))
+	if err != nil {
+		return UsageError{err}
+	}
+	if c.String("out") == "-" && oneTablePerOutput(format) {
+		return usagef("sweep --summary -f %s: the records (JSON Lines) take stdout: write them to a file (-o FILE) "+
+			"and the summary comes on stdout, or show the summary as -f table or markdown (on stderr)", format)
 	}
 	return nil
 }
