@@ -134,7 +134,7 @@ func runCLI(args []string) (string, error) {
 	app.ExitErrHandler = func(*ucli.Context, error) {}
 	argv := append([]string{"migrlab"}, args...)
 	app.Metadata = map[string]any{"command": argv}
-	err := app.RunContext(context.Background(), argv)
+	err := cli.Run(context.Background(), app, argv)
 	return out.String(), err
 }
 

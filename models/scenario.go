@@ -161,7 +161,7 @@ func ParseScenario(r io.Reader) (Scenario, error) {
 		if located := locateError(data, reflect.TypeOf(s), ""); located != nil {
 			return Scenario{}, fmt.Errorf("scenario: %w", located)
 		}
-		return Scenario{}, fmt.Errorf("scenario: %v", cleanYAMLError(err))
+		return Scenario{}, fmt.Errorf("scenario: %v", cleanYAMLError(LocateSyntaxError(data, err)))
 	}
 	if located := locateError(data, reflect.TypeOf(s), ""); located != nil {
 		return Scenario{}, fmt.Errorf("scenario: %w", located)

@@ -100,7 +100,7 @@ func ParseSweep(r io.Reader) (Sweep, error) {
 		if located := locateError(data, reflect.TypeOf(f), "sweep"); located != nil {
 			return Sweep{}, located
 		}
-		return Sweep{}, fmt.Errorf("sweep: %v", cleanYAMLError(err))
+		return Sweep{}, fmt.Errorf("sweep: %v", cleanYAMLError(LocateSyntaxError(data, err)))
 	}
 	if located := locateError(data, reflect.TypeOf(f), "sweep"); located != nil {
 		return Sweep{}, located

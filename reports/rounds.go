@@ -37,3 +37,26 @@ func Rounds(r models.Record) Table {
 	}
 	return t
 }
+
+// AllRounds returns the rounds of every record as one long table, each row
+// led by its record's scenario, technique, backend and repetition: one
+// document for CSV and JSON where [Rounds] makes one table per record.
+func AllRounds(recs []models.Record) Table {
+	id := []Column{
+		{Key: "scenario", Header: "Scenario"},
+		{Key: "technique", Header: "Technique"},
+		{Key: "backend", Header: "Backend"},
+		{Key: "repetition", Header: "Rep", Align: AlignRight},
+	}
+	t := Rounds(models.Record{})
+	t.Title = "Rounds of every record"
+	t.Notes = nil
+	t.Columns = append(id, t.Columns...)
+	for _, r := range recs {
+		lead := []Cell{Text(r.Scenario), Text(r.Technique), Text(r.Backend), Number(float64(r.Repetition), UnitCount)}
+		for _, row := range Rounds(r).Rows {
+			t.Rows = append(t.Rows, append(append([]Cell(nil), lead...), row...))
+		}
+	}
+	return t
+}

@@ -3,8 +3,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/migrlab/migrlab/internal/buildinfo"
 	"github.com/urfave/cli/v2"
@@ -56,14 +58,26 @@ func commands() []*cli.Command {
 		simCommand(), sweepCommand(), reportCommand(),
 		TestbedCommand(), RunCommand(), RecoverCommand(),
 		CalibrateCommand(), CompareCommand(), DemoCommand(),
-		AgentCommand(),
+		AgentCommand(), versionCommand(),
 	}
 }
 
-// App builds the migrlab command-line application.
+// App builds the migrlab command-line application. Its flags may follow a
+// command's arguments (`migrlab report FILE -f csv`: see permuteArgs); an
+// unknown command or flag is a usage error (exit 2) that names the closest
+// known one.
 func App() *cli.App {
 	cmds := commands()
-	usageErr := func(c *cli.Context, err error, _ bool) error { return UsageError{err} }
+	usageErr := func(c *cli.Context, err error, _ bool) error {
+		var flags []cli.Flag
+		if c != nil && c.Command != nil {
+			flags = c.Command.Flags
+		}
+		if c != nil && (c.Command == nil || c.Command.Name == "") {
+			flags = c.App.Flags
+		}
+		return UsageError{suggestFlag(err, flags)}
+	}
 	markUsageErrors(cmds, usageErr)
 	return &cli.App{
 		Name:    "migrlab",
@@ -73,7 +87,65 @@ func App() *cli.App {
 			"2 bad input (flags, scenario), 130 interrupted.",
 		Commands:        cmds,
 		OnUsageError:    usageErr,
+		Action:          unknownCommand("migrlab", cmds, cli.ShowAppHelp),
 		HideHelpCommand: true,
+	}
+}
+
+// Run runs app on the command line args (the program's name first) with
+// the command's flags moved before its arguments (permuteArgs), so that
+// `migrlab report FILE -f csv` reads -f: urfave/cli v2 stops reading flags at
+// a command's first argument.
+func Run(ctx context.Context, app *cli.App, args []string) error {
+	args = append([]string(nil), args...)
+	i := 1
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
+		i++ // migrlab's own flags (--help, --version) take no value
+	}
+	if i < len(args) {
+		permuteArgs(app.Commands, args[i:])
+	}
+	return app.RunContext(ctx, args)
+}
+
+// unknownCommand is the action of migrlab and of commands with
+// subcommands: help without arguments, else a usage error that names the
+// closest command.
+func unknownCommand(parent string, cmds []*cli.Command, help cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if c.NArg() == 0 {
+			return help(c)
+		}
+		name := c.Args().First()
+		var names []string
+		for _, cmd := range cmds {
+			if !cmd.Hidden && cmd.Name != "help" {
+				names = append(names, cmd.Name)
+			}
+		}
+		return usagef("unknown command %q%s; the commands of %s: %s (%s --help)",
+			name, didYouMean(name, names), parent, strings.Join(names, ", "), parent)
+	}
+}
+
+// versionCommand prints the version, the commit and the Go release, as
+// records carry them.
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print migrlab's version, commit and Go release (as --version, with more)",
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("version takes no arguments")
+			}
+			p := buildinfo.Provenance()
+			fmt.Fprintf(c.App.Writer, "migrlab %s\n", p.Version)
+			if p.Commit != "" {
+				fmt.Fprintf(c.App.Writer, "commit %s\n", p.Commit)
+			}
+			fmt.Fprintf(c.App.Writer, "%s %s/%s\n", p.GoVersion, p.Host["os"], p.Host["arch"])
+			return nil
+		},
 	}
 }
 
@@ -82,6 +154,9 @@ func markUsageErrors(cmds []*cli.Command, fn cli.OnUsageErrorFunc) {
 	for _, c := range cmds {
 		if c.OnUsageError == nil {
 			c.OnUsageError = fn
+		}
+		if len(c.Subcommands) > 0 && c.Action == nil {
+			c.Action = unknownCommand("migrlab "+c.Name, c.Subcommands, cli.ShowSubcommandHelp)
 		}
 		markUsageErrors(c.Subcommands, fn)
 	}

@@ -19,7 +19,7 @@ func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	app := App()
 	app.Writer, app.ErrWriter = &out, &errb
 	app.ExitErrHandler = func(*cli.Context, error) {}
-	err := app.RunContext(context.Background(), append([]string{"migrlab"}, args...))
+	err := Run(context.Background(), app, append([]string{"migrlab"}, args...))
 	return out.String(), errb.String(), ExitCode(err)
 }
 

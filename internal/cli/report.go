@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/reports"
@@ -20,13 +21,20 @@ func reportCommand() *cli.Command {
 		Name:      "report",
 		Usage:     "re-render records (JSON Lines) as a table without re-running anything",
 		ArgsUsage: "RECORDS.jsonl [MORE.jsonl...] (- for stdin)",
-		Flags: []cli.Flag{formatFlag,
+		Description: "Tables: summary (the default), with --compare pairs, errors, cells and repeatability, " +
+			"with --rounds the rounds of every record, and by --table NAME any one of " + strings.Join(reportTableNames, ", ") + ".\n" +
+			"CSV, JSON and LaTeX hold one table per output: with several, choose one (--table) or write each to its own\n" +
+			"file (--out-dir DIR); otherwise report refuses (exit 2). --tidy is --table records -f csv: one row per record,\n" +
+			"every parameter that differs between the records a column of its own in base units, then the metrics.",
+		Flags: append([]cli.Flag{formatFlag,
 			&cli.StringFlag{Name: "group-by", Value: "scenario,technique,backend", Usage: "summary rows: comma-separated scenario, technique, backend, role (the backend is always added: backends never pool)"},
-			&cli.BoolFlag{Name: "compare", Usage: "pair predicted (sim, analytic) with measured (real) records and show errors"},
-			&cli.BoolFlag{Name: "rounds", Usage: "show the per-round detail of every record"},
+			&cli.BoolFlag{Name: "compare", Usage: "pair predicted (sim, analytic) with measured (real) records and show errors (tables pairs, errors, cells, repeatability)"},
+			&cli.BoolFlag{Name: "rounds", Usage: "show the per-round detail of every record (one table per record in table and markdown, one long table otherwise)"},
+			&cli.BoolFlag{Name: "tidy", Usage: "one row per record with the parameters that differ as columns (--table records; CSV unless -f says otherwise)"},
+			&cli.BoolFlag{Name: "all-params", Usage: "with --tidy or --table records: every parameter, not only those that differ between records"},
 			&cli.StringFlag{Name: "merge", Usage: "write the records of a sweep's shard files to this file (- for stdout) in the grid's order, " +
 				"byte for byte the unsharded sweep's, instead of a table; refuses missing or overlapping shards, leaves out repeated ones"},
-		},
+		}, tableFlags(reportTableNames)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usagef("report: give at least one records file (JSON Lines written by sim, sweep, run or compare)")
@@ -34,9 +42,9 @@ func reportCommand() *cli.Command {
 			if c.IsSet("merge") {
 				return mergeShards(c, c.String("merge"), c.Args().Slice())
 			}
-			format, err := reports.ParseFormat(c.String("format"))
+			opts, err := reportOptionsOf(c)
 			if err != nil {
-				return UsageError{err}
+				return err
 			}
 			var recs []models.Record
 			for _, p := range c.Args().Slice() {
@@ -57,34 +65,123 @@ func reportCommand() *cli.Command {
 			for _, w := range reports.SweepCoverage(recs) {
 				fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
 			}
-			return renderReport(c.App.Writer, format, recs, c.String("group-by"), c.Bool("compare"), c.Bool("rounds"))
+			tables, err := reportTables(recs, opts)
+			if err != nil {
+				return err
+			}
+			return opts.write(c, c.App.Writer, tables)
 		},
 	}
 }
 
-func renderReport(w io.Writer, format reports.Format, recs []models.Record, groupBy string, compare, rounds bool) error {
-	switch {
-	case rounds:
-		for _, r := range recs {
-			if err := reports.Render(w, format, reports.Rounds(r)); err != nil {
-				return err
-			}
-		}
-		return nil
-	case compare:
-		pairs, scores := reports.ComparisonTables(recs)
-		for _, t := range append([]reports.Table{pairs}, scores...) {
-			if err := reports.Render(w, format, t); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	keys, err := reports.ParseGroupBy(groupBy)
+// reportTableNames are the tables report makes, for --table and --out-dir.
+var reportTableNames = []string{"summary", "pairs", "errors", "cells", "repeatability", "scores", "brief",
+	"phases", "phase-pairs", "rounds", "records"}
+
+// reportOptions are report's flags that choose its tables.
+type reportOptions struct {
+	tableChoice
+	groupBy         []reports.GroupKey
+	compare, rounds bool
+	allParams       bool
+}
+
+// reportOptionsOf reads and checks report's flags before any file is read:
+// several tables in a one-table format are refused here.
+func reportOptionsOf(c *cli.Context) (reportOptions, error) {
+	ch, err := parseTableChoice(c, reportTableNames)
 	if err != nil {
-		return UsageError{err}
+		return reportOptions{}, err
 	}
-	return reports.Render(w, format, reports.Summarize(recs, keys...))
+	o := reportOptions{tableChoice: ch, compare: c.Bool("compare"), rounds: c.Bool("rounds"), allParams: c.Bool("all-params")}
+	if c.Bool("tidy") {
+		if o.name != "" && o.name != "records" {
+			return o, usagef("report: --tidy is --table records; not with --table %s", o.name)
+		}
+		o.name = "records"
+		if !c.IsSet("format") {
+			o.format = reports.FormatCSV
+		}
+	}
+	if o.compare && o.rounds && o.name == "" {
+		return o, usagef("report: --compare or --rounds, not both (or choose one table with --table)")
+	}
+	if o.groupBy, err = reports.ParseGroupBy(c.String("group-by")); err != nil {
+		return o, UsageError{err}
+	}
+	var names []string
+	switch {
+	case o.name != "":
+	case o.compare:
+		names = []string{"pairs", "errors", "cells", "repeatability"}
+	case o.rounds:
+		names = []string{"rounds"}
+	}
+	return o, o.refuseSeveral("report --compare", names)
+}
+
+// reportTables makes the tables the options ask for: one named by --table,
+// else --compare's or --rounds' set, else the summary.
+func reportTables(recs []models.Record, o reportOptions) ([]namedTable, error) {
+	switch {
+	case o.name != "":
+		return reportTable(recs, o, o.name), nil
+	case o.compare:
+		ct, sum := reports.Compare(recs)
+		out := []namedTable{{"pairs", ct.Table()}, {"errors", sum.Table()}}
+		if cs := reports.CellMedians(ct.Pairs); len(cs.Stats) > 0 {
+			out = append(out, namedTable{"cells", cs.Table()})
+		}
+		if rs := reports.Repeatability(recs); len(rs) > 0 {
+			out = append(out, namedTable{"repeatability", reports.RepeatabilityTable(rs)})
+		}
+		return out, nil
+	case o.rounds:
+		return reportTable(recs, o, "rounds"), nil
+	}
+	return reportTable(recs, o, "summary"), nil
+}
+
+// reportTable makes the table called name (the rounds: one per record in
+// the human formats on stdout, one long table otherwise).
+func reportTable(recs []models.Record, o reportOptions, name string) []namedTable {
+	var t reports.Table
+	switch name {
+	case "summary":
+		t = reports.Summarize(recs, o.groupBy...)
+	case "pairs":
+		ct, _ := reports.Compare(recs)
+		t = ct.Table()
+	case "errors":
+		_, sum := reports.Compare(recs)
+		t = sum.Table()
+	case "cells":
+		ct, _ := reports.Compare(recs)
+		t = reports.CellMedians(ct.Pairs).Table()
+	case "repeatability":
+		t = reports.RepeatabilityTable(reports.Repeatability(recs))
+	case "scores":
+		t = reports.ScenarioScoresTable(recs)
+	case "brief":
+		t = reports.Brief(recs, nil)
+	case "phases":
+		_, t = reports.PhaseTables(recs)
+	case "phase-pairs":
+		t, _ = reports.PhaseTables(recs)
+	case "records":
+		t = reports.Tidy(recs, o.allParams)
+	case "rounds":
+		if oneTablePerOutput(o.format) || o.dir != "" {
+			t = reports.AllRounds(recs)
+			break
+		}
+		var out []namedTable
+		for _, r := range recs {
+			out = append(out, namedTable{"rounds", reports.Rounds(r)})
+		}
+		return out
+	}
+	return []namedTable{{name, t}}
 }
 
 func readRecordsFile(path string) ([]models.Record, error) {

@@ -102,7 +102,7 @@ func runReal(c *cli.Context) error {
 	if fault != nil && fault.Kind == real.FaultKill {
 		interrupt = killSelf
 	}
-	sink, err := newRecordSink(c.String("out"), buildinfo.Provenance(), true)
+	sink, err := newRecordSink(c.String("out"), c.App.Writer, buildinfo.Provenance(), true)
 	if err != nil {
 		return err
 	}

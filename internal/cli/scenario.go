@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -76,13 +77,13 @@ type recordSink struct {
 	recs []models.Record
 }
 
-func newRecordSink(path string, prov models.Provenance, keep bool) (*recordSink, error) {
+func newRecordSink(path string, stdout io.Writer, prov models.Provenance, keep bool) (*recordSink, error) {
 	s := &recordSink{prov: prov, keep: keep}
 	if path == "" {
 		return s, nil
 	}
 	if path == "-" {
-		s.w = models.NewRecordWriter(os.Stdout)
+		s.w = models.NewRecordWriter(stdout)
 		return s, nil
 	}
 	if err := os.MkdirAll(dirOf(path), 0o755); err != nil {
