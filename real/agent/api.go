@@ -97,8 +97,10 @@ type WorkloadSpec struct {
 	// Image (default DefaultImage).
 	Image string `json:"image,omitempty"`
 	// Args are the workload's arguments (see real/workload.ParseArgs), for
-	// example --mem 64MiB --rate 4MiB/s.
+	// example --mem 64MiB --rate 4MiB/s; for an app, its command.
 	Args []string `json:"args,omitempty"`
+	// Env are environment variables of the container (an app's).
+	Env map[string]string `json:"env,omitempty"`
 	// ContainerPort is the workload's probe port inside the container
 	// (default probe.DefaultPort); it must match the --port argument.
 	ContainerPort int `json:"container_port,omitempty"`
@@ -289,6 +291,9 @@ type ProbeRequest struct {
 	// Interval and Timeout of the monitor (zero: probe's defaults).
 	Interval time.Duration `json:"interval_ns,omitempty"`
 	Timeout  time.Duration `json:"timeout_ns,omitempty"`
+	// Spec probes an application in its own terms (TCP, HTTP, a command)
+	// instead of with the workload's UDP protocol (nil).
+	Spec *probe.Spec `json:"spec,omitempty"`
 }
 
 // ProbeResult is what a probe monitor recorded.

@@ -34,6 +34,9 @@ type fakeEngine struct {
 	restored       []string // archives given to restoreImport
 	removed        []string
 	removedVolumes []string
+	// images maps image names to IDs; loadImage adds fakeLoadedImage.
+	images map[string]string
+	loaded [][]byte
 }
 
 func (f *fakeEngine) version(context.Context) (string, error) { return "4.3.1", nil }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"sort"
@@ -37,6 +38,8 @@ type engine interface {
 	restoreImport(ctx context.Context, archive string) (*RestoreStats, error)
 	restoreLocal(ctx context.Context, id string) error
 	store(ctx context.Context) (storeInfo, error)
+	image(ctx context.Context, name string) (ImageInfo, error)
+	loadImage(ctx context.Context, r io.Reader) (LoadReport, error)
 }
 
 // storeInfo is where Podman keeps containers: a container's userdata is
@@ -203,6 +206,9 @@ func (p *podman) create(ctx context.Context, w WorkloadSpec) (Container, error) 
 	// Go >= 1.24 listens with MPTCP where the kernel has it, and CRIU 3.17
 	// cannot dump MPTCP sockets ("inet: Unsupported proto 262").
 	s.Env = map[string]string{"GODEBUG": "multipathtcp=0"}
+	for k, v := range w.Env {
+		s.Env[k] = v
+	}
 	s.PortMappings = []nettypes.PortMapping{{
 		ContainerPort: uint16(w.ContainerPort), HostPort: uint16(w.HostPort), Protocol: "tcp,udp",
 	}}

@@ -43,6 +43,9 @@ func (s *Server) handleProbeStart(w http.ResponseWriter, r *http.Request) {
 	}
 	m := probe.NewMonitor(req.Addrs...)
 	m.Interval, m.Timeout = req.Interval, req.Timeout
+	if req.Spec != nil && !req.Spec.Empty() {
+		m.Spec = req.Spec
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), maxProbeRun)
 	p := &probeRun{m: m, cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -100,8 +103,42 @@ func (s *Server) stopProbes() {
 	}
 }
 
-// handleProbeOnce sends one UDP probe to ?addr= and returns the reply.
+// handleProbePause pauses (?paused=true) or resumes (false) the probing of
+// ?addr= by a monitor; a pause returns once no probe of it is in flight.
+func (s *Server) handleProbePause(w http.ResponseWriter, r *http.Request) {
+	p, err := s.probeRun(r.PathValue("pid"))
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	if err := p.m.Pause(r.URL.Query().Get("addr"), r.URL.Query().Get("paused") == "true"); err != nil {
+		writeErr(w, statusErr(http.StatusBadRequest, err))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleProbeOnce sends one UDP probe to ?addr= and returns the reply; with
+// a probe.Spec as the body, it probes an application with it instead (an
+// empty reply when it answered).
 func (s *Server) handleProbeOnce(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 {
+		var spec probe.Spec
+		if err := readJSON(r, &spec); err != nil {
+			writeErr(w, err)
+			return
+		}
+		if !spec.Empty() {
+			ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+			defer cancel()
+			if err := spec.Check(ctx, r.URL.Query().Get("addr")); err != nil {
+				writeErr(w, statusErr(http.StatusBadGateway, err))
+				return
+			}
+			writeJSON(w, probe.Reply{})
+			return
+		}
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	rep, err := probe.Probe(ctx, r.URL.Query().Get("addr"))

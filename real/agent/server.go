@@ -114,6 +114,8 @@ type Server struct {
 	incoming map[string]*session
 	probes   map[string]*probeRun
 	locks    map[string]*sync.Mutex
+	// jobs are the loads of applications (jobs.go).
+	jobs jobTable
 }
 
 // New returns an agent; Serve runs it.
@@ -204,6 +206,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			srv.Shutdown(sctx)
 		}
 		s.stopProbes()
+		s.jobs.stopAll()
 		return nil
 	case err := <-errc:
 		return err

@@ -58,21 +58,28 @@ type Monitor struct {
 	// Timeout is how long to wait for a reply (default 250 ms); later replies
 	// are dropped and their probes counted as lost.
 	Timeout time.Duration
+	// Spec, when set, probes an application in its own terms (see Spec)
+	// instead of with the workload's UDP protocol: one probe at a time per
+	// address, every Interval at most.
+	Spec *Spec
 
 	addrs   []string
 	mu      sync.Mutex
 	answers []Answer
 	stats   map[string]*AddrStats
+	// gates pause the probing of an address (see Pause).
+	gates map[string]*gate
 }
 
 // NewMonitor returns a Monitor of the given addresses (host:port); an address
 // given twice is probed once.
 func NewMonitor(addrs ...string) *Monitor {
-	m := &Monitor{stats: map[string]*AddrStats{}}
+	m := &Monitor{stats: map[string]*AddrStats{}, gates: map[string]*gate{}}
 	for _, a := range addrs {
 		if m.stats[a] == nil {
 			m.addrs = append(m.addrs, a)
 			m.stats[a] = &AddrStats{Addr: a}
+			m.gates[a] = &gate{}
 		}
 	}
 	return m
@@ -89,6 +96,10 @@ func (m *Monitor) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if m.Spec != nil {
+				m.probeApp(ctx, a)
+				return
+			}
 			m.probeAddr(ctx, a)
 		}()
 	}
@@ -174,6 +185,9 @@ func (m *Monitor) probeAddr(ctx context.Context, addr string) {
 			return
 		case now := <-t.C:
 			p.expire(now)
+			if m.gates[addr].isPaused() {
+				continue
+			}
 			s := p.socket(now)
 			if s == nil {
 				continue
