@@ -228,7 +228,7 @@ func loadScenarioFiles(paths []string, techniques string, reps int) ([]models.Sc
 func parseScenarioOrSweep(data []byte) ([]models.Scenario, error) {
 	var top map[string]yaml.Node
 	if err := yaml.Unmarshal(data, &top); err != nil {
-		return nil, err
+		return nil, models.LocateSyntaxError(data, err)
 	}
 	_, grid := top["grid"]
 	_, base := top["base"]

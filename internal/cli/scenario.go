@@ -43,6 +43,9 @@ func loadScenario(c *cli.Context) (models.Scenario, error) {
 		return models.Scenario{}, usagef("scenario: %v", err)
 	}
 	s, err := models.ParseScenario(bytes.NewReader(data))
+	if err != nil && p != "" {
+		return s, usagef("%s: %w", p, err) // the file's name, with the line and column inside it
+	}
 	if err != nil {
 		return s, UsageError{err}
 	}

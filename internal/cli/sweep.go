@@ -55,7 +55,7 @@ func sweepCommand() *cli.Command {
 			sw, err := models.ParseSweep(f)
 			f.Close()
 			if err != nil && !(force && errors.Is(err, models.ErrTooLarge)) {
-				return UsageError{err}
+				return usagef("%s: %w", c.Args().First(), err)
 			}
 			if err := sw.Check(force); err != nil {
 				return UsageError{err}
