@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/migrlab/migrlab/models"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current output")
@@ -29,6 +31,9 @@ func goldenTables() map[string]Table {
 		"kinds":           kindsTable(),
 		"brief":           Brief(briefRecords(), briefCalibration()),
 		"scenario_scores": ScenarioScoresTable(briefRecords()),
+		"tidy":            Tidy(tidyRecords()[:8], false),
+		"tidy_brief":      Tidy(briefRecords()[:6], false),
+		"all_rounds":      AllRounds([]models.Record{roundsRecord(), repeated(roundsRecord(), 1)}),
 	}
 }
 
@@ -58,6 +63,12 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// repeated returns r as repetition rep.
+func repeated(r models.Record, rep int) models.Record {
+	r.Repetition = rep
+	return r
 }
 
 // checkParses checks that CSV and JSON output reads back with one field per key.
