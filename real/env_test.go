@@ -51,6 +51,10 @@ type fakeAgent struct {
 	// cpu are the host's successive CPU times (GET /v1/cpu; the last one
 	// repeats; none: 204).
 	cpu []cpustat.Times
+	// images are the host's image IDs by name (GET /v1/image); a load
+	// (POST /v1/images) gives every name loadedID.
+	images   map[string]string
+	loadedID string
 }
 
 // putRecord records that this agent's part of the migration of testID
@@ -124,6 +128,15 @@ func (f *fakeAgent) handler() http.Handler {
 			json.NewDecoder(r.Body).Decode(&f.announced)
 			f.putRecord(agent.RoleTarget, agent.PhaseAnnounced, f.announced.Origin)
 			w.WriteHeader(http.StatusNoContent)
+		case r.URL.Path == "/v1/image":
+			id, ok := f.images[r.URL.Query().Get("name")]
+			v = agent.ImageInfo{Name: r.URL.Query().Get("name"), Present: ok, ID: id}
+		case r.URL.Path == "/v1/images":
+			if f.images == nil {
+				f.images = map[string]string{}
+			}
+			f.images["localhost/app:latest"] = f.loadedID
+			v = agent.LoadReport{Names: []string{"localhost/app:latest"}}
 		case strings.HasSuffix(r.URL.Path, "/v1/probe"):
 			v = probe.Reply{Seq: 10, Writes: 5}
 		case strings.HasSuffix(r.URL.Path, "/v1/verify"):

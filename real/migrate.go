@@ -27,6 +27,9 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 	if in != nil {
 		envs[0] = faultEnv{Env: r.envs[0], in: in}
 	}
+	if r.app != nil {
+		envs[0] = appEnv{Env: envs[0], a: r.app, src: r.out.Members[0].SourceAddr}
+	}
 	if r.shaper != nil {
 		// The bandwidth trace's time runs from the migration's start, as
 		// in the simulator.
@@ -64,6 +67,7 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 		if r.abortErr == nil {
 			j.done()
 		}
+		r.appResume(actx, false)
 		return err
 	}
 	j.phase(phaseVerifying)
@@ -72,7 +76,11 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 	// removed and the container runs on the source again.
 	var rejected []*Env
 	for i, e := range r.envs {
-		if verr := r.confirmOnTarget(actx, r.out.Members[i]); verr != nil {
+		confirm := r.confirmOnTarget
+		if r.app != nil {
+			confirm = r.confirmApp
+		}
+		if verr := confirm(actx, r.out.Members[i]); verr != nil {
 			r.logf("%s: the copy on %s failed its verification: %v", e.c.Name, r.dst.Name, verr)
 			e.Reject()
 			rejected = append(rejected, e)
@@ -84,6 +92,7 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 		j.phase(phaseRollingBack)
 		err = r.rollBack(actx, err, rejected)
 	}
+	r.appResume(actx, len(rejected) == 0)
 	j.phase(phaseFinishing)
 	var finishErr error
 	for _, e := range r.envs {
@@ -146,6 +155,9 @@ func (r *runner) confirmOnTarget(ctx context.Context, m Member) error {
 // continued), verifies the workloads' memory on the target, and checks that
 // exactly one copy of each container runs: on the target.
 func (r *runner) check(ctx context.Context) error {
+	if r.app != nil {
+		return r.checkApp(ctx)
+	}
 	// Wait until every workload answers on the target, then a little more
 	// so that the monitor has recorded the first answers.
 	for _, m := range r.out.Members {
@@ -250,6 +262,7 @@ func (r *runner) record() {
 	// The orchestrator's and the hosts' CPU during the migration.
 	maps.Copy(extra, r.cpu)
 	maps.Copy(extra, r.linkExtra())
+	maps.Copy(extra, r.appExtra())
 	rec.Metrics.Extra = extra
 }
 
@@ -281,6 +294,7 @@ func (r *runner) cleanup() {
 	if r.probeID != "" {
 		r.src.Agent.StopProbe(ctx, r.probeID)
 	}
+	r.stopLoad(ctx)
 	if r.opt.Keep {
 		return
 	}

@@ -164,6 +164,9 @@ func Run(ctx context.Context, tb *Testbed, s models.Scenario, technique string, 
 		return fail(err)
 	}
 	out.Record.Technique = t.Name()
+	if err := refuseApp(s, opt); err != nil {
+		return fail(err)
+	}
 	if out.Source, err = tb.Host(opt.Source); err != nil {
 		return fail(err)
 	}
@@ -226,6 +229,8 @@ type runner struct {
 	shaper       *shaper
 	linkRTT      time.Duration
 	linkCapacity float64
+	// app is the scenario's own container (nil: the synthetic workload).
+	app *appRun
 }
 
 func (r *runner) logf(format string, a ...any) {
@@ -264,6 +269,9 @@ func WorkloadArgs(s models.Scenario, seed uint64, port int) []string {
 // start creates the containers on the source, waits until they answer,
 // starts the probe monitor and prepares one Env per container.
 func (r *runner) start(ctx context.Context, technique string, rep int) error {
+	if r.s.App.Enabled() {
+		return r.startApp(ctx, technique, rep)
+	}
 	n := max(r.s.Group.Containers, 1)
 	for i := 0; i < n; i++ {
 		name := containerName(r.s.Name, technique, rep, i)
@@ -317,7 +325,11 @@ func (r *runner) prepare(ctx context.Context) error {
 		}
 		if err == nil {
 			var env *Env
-			env, err = NewEnv(sctx, r.src, r.dst, c, EnvOptions{Memory: int64(r.s.Memory.Size),
+			mem := int64(r.s.Memory.Size)
+			if r.app != nil {
+				mem = r.appMemory(sctx, c)
+			}
+			env, err = NewEnv(sctx, r.src, r.dst, c, EnvOptions{Memory: mem,
 				PollInterval: r.opt.PollInterval, Progress: r.opt.Progress})
 			if err == nil {
 				r.envs = append(r.envs, env)
@@ -340,7 +352,12 @@ func (r *runner) startProbe(ctx context.Context) error {
 	}
 	sctx, cancel := r.step(ctx)
 	defer cancel()
-	id, err := r.src.Agent.StartProbe(sctx, agent.ProbeRequest{Addrs: addrs, Interval: r.opt.ProbeInterval})
+	req := agent.ProbeRequest{Addrs: addrs, Interval: r.opt.ProbeInterval}
+	if r.app != nil {
+		spec := appSpec(r.s.App)
+		req.Spec, req.Timeout = &spec, appProbeTimeout
+	}
+	id, err := r.src.Agent.StartProbe(sctx, req)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,152 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real"
+	"github.com/migrlab/migrlab/real/image"
+)
+
+// redisArchive is the Redis image archive of examples/app-redis.yaml, built
+// once (mmdebstrap from Debian's packages, no registry) and cached in the
+// temporary directory under a name that changes with the image's recipe.
+var redisArchive struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func requireRedisArchive(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("mmdebstrap"); err != nil {
+		t.Skip("mmdebstrap is not installed: it builds the Redis image (apt-get install mmdebstrap)")
+	}
+	redisArchive.once.Do(func() {
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%+v", image.Redis)))
+		redisArchive.path = filepath.Join(os.TempDir(), "migrlab-app-redis-"+hex.EncodeToString(sum[:4])+".tar")
+		if _, err := os.Stat(redisArchive.path); err == nil {
+			logf("Redis image archive cached: %s", redisArchive.path)
+			return
+		}
+		ctx, cancel := context.WithTimeout(testCtx, 15*time.Minute)
+		defer cancel()
+		logf("building the Redis image archive with mmdebstrap (about a minute)")
+		_, redisArchive.err = image.BuildDebianArchive(ctx, image.Redis, redisArchive.path)
+	})
+	if redisArchive.err != nil {
+		t.Fatalf("building the Redis image archive: %v", redisArchive.err)
+	}
+	return redisArchive.path
+}
+
+// redisScenario is examples/app-redis.yaml with the built archive.
+func redisScenario(t *testing.T, name string) models.Scenario {
+	t.Helper()
+	f, err := os.Open("../examples/app-redis.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := models.ParseScenario(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Name = name
+	s.App.Archive = requireRedisArchive(t)
+	s.PreCopy.Stop.MaxRounds = 2
+	return s
+}
+
+// runApp migrates the app of s with technique on the shared testbed and
+// leaves its container until the test ends.
+func runApp(t *testing.T, s models.Scenario, technique string) (*real.Outcome, error) {
+	t.Helper()
+	tb := requireAgents(t)
+	ctx, cancel := context.WithTimeout(testCtx, 25*time.Minute)
+	defer cancel()
+	out, err := real.Run(ctx, tb, s, technique, 0, real.Options{Keep: true, StepTimeout: 8 * time.Minute, Warmup: 5 * time.Second,
+		Progress: logWriter{t}, Provenance: models.Provenance{Tool: "migrlab", Version: "e2e"}})
+	if out != nil {
+		t.Cleanup(func() { removeAll(t, out) })
+	}
+	return out, err
+}
+
+// onlyOn checks that the app's container runs on host `on` and has no copy
+// on the other.
+func onlyOn(t *testing.T, out *real.Outcome, on, other *real.Host) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(testCtx, 3*time.Minute)
+	defer cancel()
+	mb := out.Members[0]
+	c, here, err := on.Agent.Inspect(ctx, mb.ID)
+	_, there, oerr := other.Agent.Inspect(ctx, mb.ID)
+	if err != nil || oerr != nil {
+		t.Fatalf("inspect: %v, %v", err, oerr)
+	}
+	if !here || !c.Running || there {
+		t.Errorf("%s: on %s %v (running %v), on %s %v: want exactly one copy, running on %s",
+			mb.Name, on.Name, here, c.Running, other.Name, there, on.Name)
+	}
+}
+
+// TestAppRedisPreCopy migrates Redis (examples/app-redis.yaml: Debian's
+// redis-server, loaded on the hosts from an image archive) with two pre-copy
+// rounds under its write load: Redis's dataset digest (DEBUG DIGEST) is the
+// same before the freeze and after the restore, the client-side downtime
+// comes from PINGs, and the load followed Redis to the target.
+func TestAppRedisPreCopy(t *testing.T) {
+	s := redisScenario(t, "e2e-app-redis")
+	out, err := runApp(t, s, models.PreCopy)
+	if err != nil {
+		t.Fatalf("pre-copy of Redis: %v", err)
+	}
+	rec, m := out.Record, out.Record.Metrics
+	if rec.Error != "" || m.LiveRounds != 2 || m.ProbeDowntimeS <= 0 || m.DowntimeS <= 0 {
+		t.Errorf("record: error %q, live rounds %d, probe downtime %.3fs, downtime %.3fs", rec.Error, m.LiveRounds, m.ProbeDowntimeS, m.DowntimeS)
+	}
+	if m.Extra["app_check_passed"] != 1 {
+		t.Errorf("the state check did not pass: extra %v", m.Extra)
+	}
+	if m.Extra["load_source_bytes"] <= 0 || m.Extra["load_target_bytes"] <= 0 {
+		t.Errorf("the load did not write to Redis on both hosts: %v bytes to the source, %v to the target",
+			m.Extra["load_source_bytes"], m.Extra["load_target_bytes"])
+	}
+	if len(rec.Rounds) != 3 || rec.Rounds[0].Pages <= 0 || !rec.Rounds[2].Frozen {
+		t.Errorf("rounds %+v", rec.Rounds)
+	}
+	onlyOn(t, out, out.Target, out.Source)
+	t.Logf("Redis pre-copy: downtime %.2fs, client-side (PING) %.2fs, quiesce %.2fs, rounds %d/%d/%d pages",
+		m.DowntimeS, m.ProbeDowntimeS, m.Extra["app_quiesce_s"], rec.Rounds[0].Pages, rec.Rounds[1].Pages, rec.Rounds[2].Pages)
+}
+
+// TestAppRedisFailedCheckRollsBack: a check whose digest differs after the
+// restore (it prints the host it runs against) fails the migration: the
+// run returns an error that says why, the record carries it, and Redis runs
+// on the source again, with no copy on the target.
+func TestAppRedisFailedCheckRollsBack(t *testing.T) {
+	s := redisScenario(t, "e2e-app-redis-check")
+	s.App.Load.Exec = ""
+	s.App.Check.Exec = `echo "$HOST"`
+	out, err := runApp(t, s, models.Cold)
+	if err == nil || !strings.Contains(err.Error(), "state check failed") {
+		t.Fatalf("err = %v, want the failed state check", err)
+	}
+	if out == nil || !strings.Contains(out.Record.Error, "state check failed") {
+		t.Fatalf("the record does not say why the migration failed: %+v", out)
+	}
+	onlyOn(t, out, out.Source, out.Target)
+}
