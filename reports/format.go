@@ -22,7 +22,9 @@ const (
 	FormatCSV Format = "csv"
 	// FormatJSON is an array of objects keyed by column key, numbers in base units.
 	FormatJSON Format = "json"
-	// FormatLaTeX is a booktabs tabular in human units, the unit in the header.
+	// FormatLaTeX is a booktabs tabular in human units, the unit in the header,
+	// plain-number columns aligned on the decimal point by siunitx (needs
+	// \usepackage{booktabs,siunitx}).
 	FormatLaTeX Format = "latex"
 )
 

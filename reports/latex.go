@@ -14,11 +14,11 @@ var latexEscaper = strings.NewReplacer(
 	`_`, `\_`, `%`, `\%`, `&`, `\&`, `#`, `\#`, `$`, `\$`, `{`, `\{`, `}`, `\}`,
 	`~`, `\textasciitilde{}`, `^`, `\textasciicircum{}`,
 	`|`, `\textbar{}`, `<`, `\textless{}`, `>`, `\textgreater{}`,
-	`†`, `$^\dagger$`, `µ`, `$\mu$`,
+	`†`, `$^\dagger$`, `µ`, `\textmu{}`,
 )
 
 // LaTeXEscape escapes s for LaTeX text: _ % & # $ { } \ ~ ^ | < > (and † and
-// µ, which become math symbols).
+// µ: a math dagger and an upright \textmu).
 func LaTeXEscape(s string) string { return latexEscaper.Replace(s) }
 
 // latexColumn is how one column is shown in LaTeX: with one scale for all its
@@ -29,6 +29,10 @@ type latexColumn struct {
 	spec   byte // 'l' or 'r'
 	scale  scale
 	shared bool // the unit is in the header
+	// siunitx is the column's table-format ("3.2", "+1.3") when it is an S
+	// column: every value a plain number in one unit, aligned on the decimal
+	// point by siunitx.
+	siunitx string
 }
 
 // latexColumns decides each human column's scale: when every number in a
@@ -65,10 +69,53 @@ func (t Table) latexColumns() []latexColumn {
 			if named {
 				lc.header += " (" + s.latex + ")"
 			}
+			lc.siunitx = t.tableFormat(i, s)
 		}
 		out = append(out, lc)
 	}
 	return out
+}
+
+// tableFormat returns siunitx's table-format for column i in scale s
+// (integer and decimal digits, "+" when a sign occurs), or "" when a cell is
+// not a plain number (an estimate with its interval, a marked cell).
+func (t Table) tableFormat(i int, s scale) string {
+	intDigits, decDigits, sign := 1, 0, false
+	for _, r := range t.Rows {
+		c := r[i]
+		switch c.Kind {
+		case KindMissing:
+			continue
+		case KindNumber:
+		default:
+			return ""
+		}
+		n := num(c.Value/s.div, c.Unit, c.Signed)
+		if strings.HasPrefix(n, "-") || strings.HasPrefix(n, "+") {
+			sign, n = true, n[1:]
+		}
+		whole, frac, _ := strings.Cut(n, ".")
+		intDigits, decDigits = max(intDigits, len(whole)), max(decDigits, len(frac))
+	}
+	f := fmt.Sprintf("%d.%d", intDigits, decDigits)
+	if sign {
+		f = "+" + f
+	}
+	return f
+}
+
+// latexMinus writes the minus signs of the numbers in s as a real minus
+// ($-$), not a hyphen.
+func latexMinus(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r == '-' && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' && (i == 0 || s[i-1] == ' ' || s[i-1] == '[') {
+			b.WriteString("$-$")
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // medianMagnitude is the median of the non-zero magnitudes (0 when all are zero).
@@ -96,6 +143,8 @@ func latexCell(c Cell, lc latexColumn) string {
 	case KindNumber, KindEstimate:
 		var s string
 		switch {
+		case lc.siunitx != "":
+			return num(c.Value/lc.scale.div, c.Unit, c.Signed) // siunitx sets the minus
 		case lc.shared && c.Kind == KindNumber:
 			s = num(c.Value/lc.scale.div, c.Unit, c.Signed)
 		case lc.shared:
@@ -107,27 +156,39 @@ func latexCell(c Cell, lc latexColumn) string {
 			sc, _ := c.Unit.pick(estMag(c.Est))
 			s = estimateText(c, sc, sc.latex)
 		}
+		s = latexMinus(s)
 		if marked(c) {
 			s += `$^\dagger$`
 		}
 		return s
 	}
+	if lc.siunitx != "" {
+		return "{--}"
+	}
 	return "--"
 }
 
-// renderLaTeX writes a booktabs tabular (needs \usepackage{booktabs}), the
-// title as a comment above it and the notes as full-width rows under it.
+// renderLaTeX writes a booktabs tabular (needs \usepackage{booktabs} and
+// \usepackage{siunitx}), the title as a comment above it and the notes as
+// full-width rows under it. Columns of plain numbers in one unit are siunitx
+// S columns, aligned on the decimal point; other numbers have a real minus
+// sign.
 func renderLaTeX(w io.Writer, t Table) error {
 	cols := t.latexColumns()
 	var b strings.Builder
 	if t.Title != "" {
 		fmt.Fprintf(&b, "%% %s\n", strings.ReplaceAll(t.Title, "\n", " "))
 	}
+	b.WriteString("% needs \\usepackage{booktabs,siunitx}\n")
 	spec := make([]string, len(cols))
 	header := make([]string, len(cols))
 	for j, lc := range cols {
 		spec[j] = string(lc.spec)
 		header[j] = lc.header
+		if lc.siunitx != "" {
+			spec[j] = "S[table-format=" + lc.siunitx + "]"
+			header[j] = "{" + lc.header + "}"
+		}
 	}
 	fmt.Fprintf(&b, "\\begin{tabular}{%s}\n\\toprule\n", strings.Join(spec, " "))
 	fmt.Fprintf(&b, "%s \\\\\n\\midrule\n", strings.Join(header, " & "))

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestLaTeXCompiles typesets every golden table with pdflatex and booktabs,
+// TestLaTeXCompiles typesets every golden table with pdflatex, booktabs and siunitx,
 // in the default OT1 font encoding; it is skipped where pdflatex is missing.
 func TestLaTeXCompiles(t *testing.T) {
 	pdflatex, err := exec.LookPath("pdflatex")
@@ -17,7 +17,7 @@ func TestLaTeXCompiles(t *testing.T) {
 		t.Skip("pdflatex not installed (or -short)")
 	}
 	var doc bytes.Buffer
-	doc.WriteString("\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage[a3paper,landscape,margin=1cm]{geometry}\n\\begin{document}\n")
+	doc.WriteString("\\documentclass{article}\n\\usepackage{booktabs,siunitx}\n\\usepackage[a3paper,landscape,margin=1cm]{geometry}\n\\begin{document}\n")
 	for _, tab := range goldenTables() {
 		if err := Render(&doc, FormatLaTeX, tab); err != nil {
 			t.Fatal(err)

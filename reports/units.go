@@ -14,7 +14,7 @@ type scale struct {
 }
 
 var (
-	secondScales = []scale{{1, "s", "s"}, {1e-3, "ms", "ms"}, {1e-6, "µs", `$\mu$s`}, {1e-9, "ns", "ns"}}
+	secondScales = []scale{{1, "s", "s"}, {1e-3, "ms", "ms"}, {1e-6, "µs", `\textmu{}s`}, {1e-9, "ns", "ns"}}
 	byteScales   = []scale{{1 << 40, "TiB", "TiB"}, {1 << 30, "GiB", "GiB"}, {1 << 20, "MiB", "MiB"}, {1 << 10, "KiB", "KiB"}, {1, "B", "B"}}
 	rateScales   = []scale{{1e9, "GB/s", "GB/s"}, {1e6, "MB/s", "MB/s"}, {1e3, "kB/s", "kB/s"}, {1, "B/s", "B/s"}}
 	percentScale = []scale{{0.01, "%", `\%`}}

@@ -338,3 +338,20 @@ grid:
 		t.Errorf("tidy JSON: %d rows, first %v", len(js), js[0])
 	}
 }
+
+// TestColumns: --columns narrows a table to the named columns, in order;
+// an unknown one is a usage error that lists the table's columns.
+func TestColumns(t *testing.T) {
+	out, errOut, code := run(t, "sim", "-t", "cold,precopy", "--reps", "1", "-f", "csv", "--columns", "technique,backend,downtime_s")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	rows := oneCSVTable(t, "--columns", out)
+	if got := strings.Join(rows[0], ","); got != "technique,backend,downtime_s,downtime_lo_s,downtime_hi_s" {
+		t.Errorf("header %q", got)
+	}
+	err := App().Run([]string{"migrlab", "sim", "--reps", "1", "--columns", "technique,downtime"})
+	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "downtime_s") {
+		t.Errorf("unknown column: %v", err)
+	}
+}

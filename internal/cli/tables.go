@@ -26,9 +26,10 @@ type namedTable struct {
 
 // tableChoice is what --table and --out-dir asked for.
 type tableChoice struct {
-	format reports.Format
-	name   string // --table: one table, or "" for the command's usual set
-	dir    string // --out-dir: each table to its own file
+	format  reports.Format
+	name    string   // --table: one table, or "" for the command's usual set
+	dir     string   // --out-dir: each table to its own file
+	columns []string // --columns: these columns only, in this order
 }
 
 // tableFlags are --table and --out-dir for a command whose tables are names.
@@ -37,6 +38,8 @@ func tableFlags(names []string) []cli.Flag {
 		&cli.StringFlag{Name: "table", Usage: "print only this table: " + strings.Join(names, ", ") +
 			" (CSV, JSON and LaTeX hold one table per output)"},
 		&cli.StringFlag{Name: "out-dir", Usage: "write each table to its own file in `DIR` (NAME.csv, NAME.json, NAME.tex, ...) instead of stdout"},
+		&cli.StringFlag{Name: "columns", Usage: "show only these columns, in this order: comma-separated `KEYS` as CSV names them " +
+			"(for example technique,downtime_s: a LaTeX table that fits one column)"},
 	}
 }
 
@@ -48,6 +51,11 @@ func parseTableChoice(c *cli.Context, names []string) (tableChoice, error) {
 		return tableChoice{}, UsageError{err}
 	}
 	ch := tableChoice{format: format, name: c.String("table"), dir: c.String("out-dir")}
+	for _, k := range strings.Split(c.String("columns"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			ch.columns = append(ch.columns, k)
+		}
+	}
 	if ch.name != "" && !contains(names, ch.name) {
 		return ch, usagef("%s --table: no table %q%s (tables: %s)", c.Command.Name, ch.name, didYouMean(ch.name, names), strings.Join(names, ", "))
 	}
@@ -75,6 +83,15 @@ func (ch tableChoice) refuseSeveral(cmd string, names []string) error {
 // line between), or each to DIR/NAME.EXT with --out-dir, saying on stderr
 // which files it wrote.
 func (ch tableChoice) write(c *cli.Context, w io.Writer, tables []namedTable) error {
+	if len(ch.columns) > 0 {
+		for i := range tables {
+			t, err := tables[i].table.Select(ch.columns)
+			if err != nil {
+				return usagef("%s --columns: %v", c.Command.Name, err)
+			}
+			tables[i].table = t
+		}
+	}
 	if ch.dir != "" {
 		if err := os.MkdirAll(ch.dir, 0o755); err != nil {
 			return err
