@@ -73,6 +73,9 @@ func BuildDebianArchive(ctx context.Context, d DebianImage, out string) (string,
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
 	if err != nil {
 		return "", err
 	}
