@@ -58,6 +58,12 @@ func (s Sweep) Scenario(i int) (Scenario, error) {
 		}
 		name = append([]string{a.Param[strings.LastIndex(a.Param, ".")+1:] + "=" + v}, name...)
 	}
+	return s.finishScenario(sc, name)
+}
+
+// finishScenario names a grid's scenario after the values of its axes,
+// applies the defaults and validates it.
+func (s Sweep) finishScenario(sc Scenario, name []string) (Scenario, error) {
 	if len(name) > 0 {
 		sc.Name = s.Base.Name + "/" + strings.Join(name, ",")
 	}

@@ -125,6 +125,7 @@ func (s Sweep) ID() string {
 // It is safe for concurrent use.
 type SweepSlice struct {
 	sweep  Sweep
+	axes   []compiledAxis // nil: Sweep.Scenario builds the scenarios
 	id     string
 	lo, hi int
 }
@@ -132,7 +133,7 @@ type SweepSlice struct {
 // Slice returns the shard sh of the grid.
 func (s Sweep) Slice(sh Shard) SweepSlice {
 	lo, hi := sh.Range(s.Size())
-	return SweepSlice{sweep: s, id: s.ID(), lo: lo, hi: hi}
+	return SweepSlice{sweep: s, axes: compileAxes(s), id: s.ID(), lo: lo, hi: hi}
 }
 
 // Len returns the number of scenarios of the slice.
@@ -150,6 +151,12 @@ func (sl SweepSlice) Size() int { return sl.sweep.Size() }
 // scenario is then as far as it could be built.
 func (sl SweepSlice) At(k int) (Scenario, *SweepRef, error) {
 	i := sl.lo + k
-	sc, err := sl.sweep.Scenario(i)
+	var sc Scenario
+	var err error
+	if sl.axes != nil {
+		sc, err = sl.sweep.scenarioAt(sl.axes, i)
+	} else {
+		sc, err = sl.sweep.Scenario(i)
+	}
 	return sc, &SweepRef{Name: sl.sweep.Name, ID: sl.id, Index: i, Size: sl.sweep.Size()}, err
 }

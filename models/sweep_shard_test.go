@@ -1,6 +1,9 @@
 package models
 
 import (
+	"fmt"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -93,5 +96,58 @@ func TestSweepSliceAndID(t *testing.T) {
 	other.Base.Memory.Size *= 2
 	if other.ID() == sw.ID() {
 		t.Error("a changed base scenario keeps the sweep's id")
+	}
+}
+
+// TestSweepSliceBuildsAsScenario: a slice's scenarios (built with the axes
+// compiled once) are Scenario's, field for field, for axes of every kind
+// SetParam sets: rates, sizes, durations, whole and real numbers, a pointer
+// (precopy.stop.min_shrink) and a list (techniques).
+func TestSweepSliceBuildsAsScenario(t *testing.T) {
+	in := `name: kinds
+base: {name: b, memory: {size: 1GiB, page_size: 4KiB}, workload: {dirty_rate: 1MB/s, wws: 256MiB}, network: {bandwidth: 1Gbit/s}}
+grid:
+  workload.dirty_rate: {from: 1MB/s, to: 200MB/s, steps: 3, log: true}
+  workload.hot_fraction: [0, 0.25]
+  memory.wws_ignored_typo_free: [1]
+`
+	in = strings.Replace(in, "  memory.wws_ignored_typo_free: [1]\n", "  repetitions: [1, 2]\n  precopy.stop.min_shrink: [0.5, 0.9]\n"+
+		"  techniques: [cold, \"precopy,migrror\"]\n  costs.freeze: [1ms, 5ms]\n  workload.wws: [64MiB, 512MiB]\n", 1)
+	sw, err := ParseSweep(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl := sw.Slice(Whole)
+	if sl.axes == nil {
+		t.Fatal("the axes did not compile")
+	}
+	for i := range sw.Size() {
+		got, _, gerr := sl.At(i)
+		want, werr := sw.Scenario(i)
+		if !reflect.DeepEqual(got, want) || fmt.Sprint(gerr) != fmt.Sprint(werr) {
+			t.Fatalf("scenario %d:\n got %+v (%v)\nwant %+v (%v)", i, got, gerr, want, werr)
+		}
+	}
+	a, _, _ := sl.At(0)
+	b, _, _ := sl.At(1)
+	if a.PreCopy.Stop.MinShrink == b.PreCopy.Stop.MinShrink || &a.Techniques[0] == &b.Techniques[0] {
+		t.Error("two scenarios share a pointer or a list")
+	}
+	// A sweep file's own examples build the same way.
+	for _, p := range []string{"../examples/sweep-10k.yaml", "../examples/sweep-dirty-rate.yaml"} {
+		f, _ := os.Open(p)
+		sw, err := ParseSweep(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sl := sw.Slice(Whole)
+		for i := 0; i < sw.Size(); i += 7 {
+			got, _, _ := sl.At(i)
+			want, _ := sw.Scenario(i)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s scenario %d differs", p, i)
+			}
+		}
 	}
 }
