@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"time"
@@ -117,15 +118,22 @@ func runSweep(c *cli.Context, src models.SweepSlice, quiet bool) error {
 		bar = startProgress(c.App.ErrWriter, "scenarios", int64(src.Len()), prog.Scenarios.Load)
 	}
 	// The live heap is a window of batches and the workers' simulations
-	// (10-20 MB): a lazier GC than the default saves CPU, and a soft memory
-	// limit keeps the heap from overshooting when the machine is busy and
-	// the GC lags (unless GOGC or GOMEMLIMIT say otherwise, or --summary
-	// holds every record).
-	if _, set := os.LookupEnv("GOGC"); !set {
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
-	}
-	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && !summary {
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(sweepMemoryLimit))
+	// (10-20 MB on two cores). The GC runs when the heap reaches a soft
+	// limit rather than at a multiple of the live heap: on two cores that
+	// is 6 % faster than GOGC=400 (fewer cycles, fewer pages given back and
+	// faulted in again) and keeps the memory bounded when the machine is busy
+	// and the GC lags. GOGC or GOMEMLIMIT in the environment, or --summary
+	// (it holds every record), keep the runtime's own pacing.
+	_, gogc := os.LookupEnv("GOGC")
+	_, memlimit := os.LookupEnv("GOMEMLIMIT")
+	switch {
+	case summary || gogc || memlimit:
+		if !gogc {
+			defer debug.SetGCPercent(debug.SetGCPercent(400))
+		}
+	default:
+		defer debug.SetGCPercent(debug.SetGCPercent(1000))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(sweepMemoryLimit(c.Int("workers"))))
 	}
 	start := time.Now()
 	opts := sim.SweepOptions{Analytic: c.Bool("analytic"), Workers: c.Int("workers"), Progress: prog, OmitRounds: !c.Bool("rounds"),
@@ -185,8 +193,16 @@ func checkSummaryOutput(c *cli.Context) error {
 	return nil
 }
 
-// sweepMemoryLimit is the heap a sweep's GC aims to stay under.
-const sweepMemoryLimit = 64 << 20
+// sweepMemoryLimit is the heap a sweep's GC aims to stay under: 56 MiB on
+// two cores, a MiB more for each further worker (each adds simulations in
+// flight and a window of batches). Records with every round (--rounds) fit
+// too, at some 12 % more CPU than an unbounded heap.
+func sweepMemoryLimit(workers int) int64 {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return int64(56+max(0, workers-2)) << 20
+}
 
 // sweepShard reads --shard i/N, or --shards N with the index from the
 // environment; without either, the whole grid.
