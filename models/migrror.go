@@ -46,6 +46,11 @@ func (MiGrrorTechnique) Name() string { return MiGrror }
 func (t MiGrrorTechnique) Migrate(ctx context.Context, env Env) (Result, error) {
 	trigger := t.Params.Trigger.Duration()
 	res := Result{Technique: MiGrror, TriggerAt: trigger, StopReason: StopTrigger}
+	// At most one sync per MinInterval until the trigger: room for them all
+	// at once (a long mirror's rounds grew the slice a dozen times).
+	if mi := t.Params.MinInterval.Duration(); mi > 0 {
+		res.Rounds = make([]Round, 0, min(trigger/mi+2, 4096))
+	}
 	for {
 		r, err := env.Round(ctx)
 		if err != nil {
