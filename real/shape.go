@@ -86,13 +86,15 @@ func (sh Shaping) netemArgs() string {
 }
 
 // InstallScript returns the script that shapes the interface holding addr
-// at factor times the rate, replacing whatever root qdisc it had.
+// at factor times the rate, replacing whatever root qdisc it had. The mark
+// goes first, so that even a half-installed shaping is cleared; a tc that
+// fails fails the script.
 func (sh Shaping) InstallScript(addr string, factor float64) string {
-	return linkDev(addr) + fmt.Sprintf(`tc qdisc del dev "$dev" root 2>/dev/null
-tc qdisc add dev "$dev" root handle 1: %s
-tc qdisc add dev "$dev" parent 1:1 handle 10: %s
-echo "$dev" > %s
-`, sh.netemArgs(), sh.tbfArgs(float64(sh.Rate)*factor), testbed.ShapingMark)
+	return linkDev(addr) + fmt.Sprintf(`echo "$dev" > %s
+tc qdisc del dev "$dev" root 2>/dev/null
+tc qdisc add dev "$dev" root handle 1: %s || exit 5
+tc qdisc add dev "$dev" parent 1:1 handle 10: %s || exit 5
+`, testbed.ShapingMark, sh.netemArgs(), sh.tbfArgs(float64(sh.Rate)*factor))
 }
 
 // RateScript returns the script that sets the shaped interface's rate to

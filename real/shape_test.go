@@ -28,9 +28,9 @@ func TestShapingCommands(t *testing.T) {
 		// netem first (delay 50 ms +- 5 ms, 1 % loss), the token bucket under it:
 		// 512 KiB/s = 4194304 bit/s, a 10 ms burst (5242 B), a queue of the
 		// shaped round trip (2 x 55 ms + 20 ms).
-		`tc qdisc add dev "$dev" root handle 1: netem limit 1000 delay 50000us 5000us loss 1%`,
-		`tc qdisc add dev "$dev" parent 1:1 handle 10: tbf rate 4194304bit burst 5242 latency 130000us`,
-		`echo "$dev" > ` + testbed.ShapingMark,
+		`tc qdisc add dev "$dev" root handle 1: netem limit 1000 delay 50000us 5000us loss 1% || exit 5`,
+		`tc qdisc add dev "$dev" parent 1:1 handle 10: tbf rate 4194304bit burst 5242 latency 130000us || exit 5`,
+		`echo "$dev" > ` + testbed.ShapingMark + "\ntc qdisc del", // marked before anything is installed
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("install script lacks %q:\n%s", want, got)
@@ -49,7 +49,7 @@ func TestShapingCommands(t *testing.T) {
 	}
 	// No delay, no loss: netem passes through; a short queue is 100 ms.
 	plain, _ := ShapingOf(models.Network{Bandwidth: 1 << 20, Loss: 0.005})
-	if got := plain.InstallScript("10.10.0.1", 1); !strings.Contains(got, "netem limit 1000 delay 0us loss 0.5%\n") ||
+	if got := plain.InstallScript("10.10.0.1", 1); !strings.Contains(got, "netem limit 1000 delay 0us loss 0.5% || exit 5\n") ||
 		!strings.Contains(got, "tbf rate 8388608bit burst 10485 latency 100000us") {
 		t.Errorf("1 MiB/s, 0.5 %% loss:\n%s", got)
 	}
