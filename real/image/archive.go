@@ -58,17 +58,8 @@ func BuildArchive(w io.Writer, binPath, imageName string) (imageID string, err e
 	if err != nil {
 		return "", err
 	}
-	cfgSum := sha256.Sum256(config)
-	cfgHex, layerDir := hex.EncodeToString(cfgSum[:]), hex.EncodeToString(diffID[:])
-	item := manifestItem{Config: cfgHex + ".json", RepoTags: []string{}, Layers: []string{layerDir + "/layer.tar"}}
-	if imageName != "" {
-		tag, err := normalizeName(imageName)
-		if err != nil {
-			return "", err
-		}
-		item.RepoTags = []string{tag}
-	}
-	manifest, err := json.Marshal([]manifestItem{item})
+	layerDir := hex.EncodeToString(diffID[:])
+	item, manifest, cfgHex, err := manifestFor(config, layerDir, imageName)
 	if err != nil {
 		return "", err
 	}
@@ -87,6 +78,24 @@ func BuildArchive(w io.Writer, binPath, imageName string) (imageID string, err e
 		return "", err
 	}
 	return "sha256:" + cfgHex, nil
+}
+
+// manifestFor returns the manifest of a one-layer docker-archive whose
+// config is config and whose layer sits in layerDir, tagged imageName (none
+// when empty), and the config's digest (the image ID without "sha256:").
+func manifestFor(config []byte, layerDir, imageName string) (manifestItem, []byte, string, error) {
+	cfgSum := sha256.Sum256(config)
+	cfgHex := hex.EncodeToString(cfgSum[:])
+	item := manifestItem{Config: cfgHex + ".json", RepoTags: []string{}, Layers: []string{layerDir + "/layer.tar"}}
+	if imageName != "" {
+		tag, err := normalizeName(imageName)
+		if err != nil {
+			return item, nil, "", err
+		}
+		item.RepoTags = []string{tag}
+	}
+	manifest, err := json.Marshal([]manifestItem{item})
+	return item, manifest, cfgHex, err
 }
 
 // manifestItem is one image of a docker-archive's manifest.json.

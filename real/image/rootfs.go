@@ -59,17 +59,7 @@ func BuildRootfsArchive(w io.Writer, rootfs, imageName string, cfg RunConfig, tm
 	if err != nil {
 		return "", err
 	}
-	cfgSum := sha256.Sum256(config)
-	cfgHex := hex.EncodeToString(cfgSum[:])
-	item := manifestItem{Config: cfgHex + ".json", RepoTags: []string{}, Layers: []string{diffID + "/layer.tar"}}
-	if imageName != "" {
-		tag, err := normalizeName(imageName)
-		if err != nil {
-			return "", err
-		}
-		item.RepoTags = []string{tag}
-	}
-	manifest, err := json.Marshal([]manifestItem{item})
+	item, manifest, cfgHex, err := manifestFor(config, diffID, imageName)
 	if err != nil {
 		return "", err
 	}
