@@ -118,13 +118,19 @@ func (c Calibration) Validate() error {
 // restores from images), and the container's real memory: the runtime's
 // BaseMemory beside the buffer, dirtied at its own pace (Workload.Runtime).
 // The scenario's own workload (size, rate, WWS) stays what the user asked
-// for: the workload writes at its configured rate.
+// for: the workload writes at its configured rate. An app's scenario keeps
+// its memory and workload as they are: they describe its whole container.
 func (c Calibration) Apply(s Scenario) Scenario {
 	n, setup := c.Link(s.Network)
 	s.Network = n
 	s.Costs = c.Costs
 	s.Costs.TransferSetup += Duration(setup)
 	s.Costs.RestoreAllPages = true
+	if s.App.Enabled() {
+		// An app's memory and workload describe its whole container (from
+		// `migrlab profile`): the workload's runtime is not in it.
+		return s
+	}
 	ps := int64(s.Memory.PageSize)
 	base := int64(c.BaseMemory) / ps * ps
 	s.Workload.WWS = ByteSize(s.Workload.WWSBytes(s.Memory)) // explicit: the runtime's pages are not the WWS

@@ -47,6 +47,14 @@ func TestCalibrationApplyAndRoundTrip(t *testing.T) {
 	if got := c.Apply(s.WithDefaults()); got.Workload.WWS != 64<<20 || got.Validate() != nil {
 		t.Fatalf("whole-buffer WWS: %d, %v", got.Workload.WWS, got.Validate())
 	}
+	// An app's memory and workload are its whole container's: costs and link
+	// apply, the workload's runtime does not.
+	s.App = App{Image: "localhost/app:latest", Port: 80}
+	s.Workload.Runtime = RuntimeDirtying{Memory: 1 << 20, Hot: 1 << 20}
+	if got := c.Apply(s.WithDefaults()); got.Memory.Size != 64<<20 || got.Workload.Runtime.Hot != 1<<20 || got.Workload.Runtime.Rate != 0 ||
+		got.Network.Bandwidth != 50e6 || got.Costs.RestoreBase.Duration() != 8*time.Second {
+		t.Fatalf("an app's scenario: size %s runtime %+v network %+v", got.Memory.Size, got.Workload.Runtime, got.Network)
+	}
 	var buf bytes.Buffer
 	if err := WriteCalibration(&buf, c); err != nil {
 		t.Fatal(err)

@@ -165,9 +165,30 @@ func appSpec(a models.App) probe.Spec {
 // startApp starts the app's container on the source (see the top of this
 // file) and prepares its Env.
 func (r *runner) startApp(ctx context.Context, technique string, rep int) error {
+	if err := r.launchApp(ctx, containerName(r.s.Name, technique, rep, 0)); err != nil {
+		return err
+	}
+	if err := r.prepare(ctx); err != nil {
+		return err
+	}
+	if r.opt.Warmup > 0 {
+		r.logf("warming up for %s", r.opt.Warmup)
+		if !sleepCtx(ctx, r.opt.Warmup) {
+			return ctx.Err()
+		}
+	}
+	if err := r.loadAlive(ctx); err != nil {
+		return err
+	}
+	return r.startProbe(ctx)
+}
+
+// launchApp starts the app's container as name on the source once its
+// image is on both hosts, waits for its probe, runs its check once and
+// starts its load.
+func (r *runner) launchApp(ctx context.Context, name string) error {
 	a := r.s.App
 	r.app = &appRun{app: a, hooks: agentHooks{r: r}}
-	name := containerName(r.s.Name, technique, rep, 0)
 	port := strconv.Itoa(r.opt.HostPort)
 	m := Member{Name: name, SourceAddr: net.JoinHostPort(r.src.PrivateAddr, port), TargetAddr: net.JoinHostPort(r.dst.PrivateAddr, port)}
 	sctx, cancel := r.step(ctx)
@@ -212,19 +233,7 @@ func (r *runner) startApp(ctx context.Context, technique string, rep int) error 
 		r.app.jobID = job.ID
 		r.logf("%s: load started on %s (through the relay at %s)", name, r.src.Name, job.Relay)
 	}
-	if err := r.prepare(ctx); err != nil {
-		return err
-	}
-	if r.opt.Warmup > 0 {
-		r.logf("warming up for %s", r.opt.Warmup)
-		if !sleepCtx(ctx, r.opt.Warmup) {
-			return ctx.Err()
-		}
-	}
-	if err := r.loadAlive(ctx); err != nil {
-		return err
-	}
-	return r.startProbe(ctx)
+	return nil
 }
 
 // loadAlive refuses a load that ended before the migration began.

@@ -272,35 +272,10 @@ func (r *runner) start(ctx context.Context, technique string, rep int) error {
 	if r.s.App.Enabled() {
 		return r.startApp(ctx, technique, rep)
 	}
-	n := max(r.s.Group.Containers, 1)
-	for i := 0; i < n; i++ {
-		name := containerName(r.s.Name, technique, rep, i)
-		port := r.opt.HostPort + i
-		m := Member{Name: name,
-			SourceAddr: net.JoinHostPort(r.src.PrivateAddr, strconv.Itoa(port)),
-			TargetAddr: net.JoinHostPort(r.dst.PrivateAddr, strconv.Itoa(port))}
-		sctx, cancel := r.step(ctx)
-		// Leftovers of an interrupted run with the same name.
-		err := errors.Join(r.src.Agent.Remove(sctx, name), r.dst.Agent.Remove(sctx, name))
-		cancel()
-		if err != nil {
+	for i := 0; i < max(r.s.Group.Containers, 1); i++ {
+		if err := r.launchWorkload(ctx, i, containerName(r.s.Name, technique, rep, i)); err != nil {
 			return err
 		}
-		args := WorkloadArgs(r.s, models.MemberSeed(r.out.Record.Seed, i), probe.DefaultPort)
-		r.logf("%s: starting %s on %s (%s)", name, r.opt.Image, r.src.Name, strings.Join(args, " "))
-		sctx, cancel = r.step(ctx)
-		c, err := r.src.Agent.Create(sctx, agent.WorkloadSpec{Name: name, Image: r.opt.Image,
-			Args: args, HostPort: port})
-		cancel()
-		if err != nil {
-			return err
-		}
-		m.ID = c.ID
-		if m.First, err = r.firstAnswer(ctx, r.src, m.SourceAddr, 2*time.Minute); err != nil {
-			r.out.Members = append(r.out.Members, m)
-			return fmt.Errorf("%s: the workload does not answer at %s: %w", name, m.SourceAddr, err)
-		}
-		r.out.Members = append(r.out.Members, m)
 	}
 	if err := r.prepare(ctx); err != nil {
 		return err
@@ -312,6 +287,38 @@ func (r *runner) start(ctx context.Context, technique string, rep int) error {
 		}
 	}
 	return r.startProbe(ctx)
+}
+
+// launchWorkload starts the i-th synthetic workload container as name on
+// the source and waits for its first answer.
+func (r *runner) launchWorkload(ctx context.Context, i int, name string) error {
+	port := r.opt.HostPort + i
+	m := Member{Name: name,
+		SourceAddr: net.JoinHostPort(r.src.PrivateAddr, strconv.Itoa(port)),
+		TargetAddr: net.JoinHostPort(r.dst.PrivateAddr, strconv.Itoa(port))}
+	sctx, cancel := r.step(ctx)
+	// Leftovers of an interrupted run with the same name.
+	err := errors.Join(r.src.Agent.Remove(sctx, name), r.dst.Agent.Remove(sctx, name))
+	cancel()
+	if err != nil {
+		return err
+	}
+	args := WorkloadArgs(r.s, models.MemberSeed(r.out.Record.Seed, i), probe.DefaultPort)
+	r.logf("%s: starting %s on %s (%s)", name, r.opt.Image, r.src.Name, strings.Join(args, " "))
+	sctx, cancel = r.step(ctx)
+	c, err := r.src.Agent.Create(sctx, agent.WorkloadSpec{Name: name, Image: r.opt.Image,
+		Args: args, HostPort: port})
+	cancel()
+	if err != nil {
+		return err
+	}
+	m.ID = c.ID
+	m.First, err = r.firstAnswer(ctx, r.src, m.SourceAddr, 2*time.Minute)
+	r.out.Members = append(r.out.Members, m)
+	if err != nil {
+		return fmt.Errorf("%s: the workload does not answer at %s: %w", name, m.SourceAddr, err)
+	}
+	return nil
 }
 
 // prepare makes one Env per container (a fresh migration token each).

@@ -56,7 +56,7 @@ var errInterrupted = errors.New("interrupted")
 func commands() []*cli.Command {
 	return []*cli.Command{
 		simCommand(), sweepCommand(), reportCommand(),
-		TestbedCommand(), RunCommand(), RecoverCommand(),
+		TestbedCommand(), ProfileCommand(), RunCommand(), RecoverCommand(),
 		CalibrateCommand(), CompareCommand(), DemoCommand(),
 		AgentCommand(), versionCommand(),
 	}

@@ -36,6 +36,7 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/containers/{id}", false, s.handleInspect},
 		{"DELETE /v1/containers/{id}", false, s.handleRemove},
 		{"GET /v1/containers/{id}/dirty", false, s.handleDirty},
+		{"POST /v1/containers/{id}/dirtying", false, s.handleDirtying},
 		{"POST /v1/containers/{id}/rounds", false, s.handleRound},
 		{"POST /v1/containers/{id}/checkpoint", false, s.handleCheckpoint},
 		{"POST /v1/containers/{id}/rollback", false, s.handleRollback},

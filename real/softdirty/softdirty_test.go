@@ -3,6 +3,7 @@ package softdirty
 import (
 	"encoding/binary"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -158,5 +159,69 @@ func TestScanSelf(t *testing.T) {
 func TestScanMissingProcess(t *testing.T) {
 	if _, err := Scan(1 << 30); err == nil {
 		t.Error("Scan of a process that does not exist: no error")
+	}
+}
+
+func TestUnifiedPathAndPids(t *testing.T) {
+	p, ok := unifiedPath([]byte("12:cpu:/x\n0::/machine.slice/libpod-abc.scope/container\n"))
+	if !ok || p != "/machine.slice/libpod-abc.scope/container" {
+		t.Fatalf("unifiedPath = %q, %v", p, ok)
+	}
+	if _, ok := unifiedPath([]byte("0::/a/../../etc\n")); ok {
+		t.Fatal("a path with .. was taken")
+	}
+	if _, ok := unifiedPath([]byte("1:name=systemd:/x\n")); ok {
+		t.Fatal("a v1-only file gave a path")
+	}
+	got := withFirst(7, parsePids([]byte("12\n7\n3\nx\n")))
+	if want := []int{7, 3, 12}; !slices.Equal(got, want) {
+		t.Fatalf("withFirst = %v, want %v", got, want)
+	}
+	if got := withFirst(9, nil); !slices.Equal(got, []int{9}) {
+		t.Fatalf("withFirst(9, nil) = %v", got)
+	}
+}
+
+// TestClearForProfile dirties a page, clears the bits and sees them clear,
+// then written again (where the kernel tracks soft-dirty bits).
+func TestClearForProfile(t *testing.T) {
+	if ok, err := Supported(); err != nil || !ok {
+		t.Skipf("no soft-dirty tracking here (%v)", err)
+	}
+	pid := os.Getpid()
+	if GroupPids(pid)[0] != pid {
+		t.Fatal("GroupPids does not start with the process itself")
+	}
+	mem, err := syscall.Mmap(-1, 0, 64*os.Getpagesize(), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(mem)
+	for i := range 64 {
+		mem[i*os.Getpagesize()] = 1
+	}
+	if err := ClearForProfile(pid); err != nil {
+		t.Skipf("clear_refs not writable here: %v", err)
+	}
+	count := func() uint64 {
+		f, err := os.Open("/proc/self/pagemap")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		c, err := countMapping(f, Mapping{Start: uint64(uintptr(unsafe.Pointer(&mem[0]))), End: uint64(uintptr(unsafe.Pointer(&mem[0]))) + uint64(len(mem))}, make([]byte, 4096))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Dirty
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("after the clear: %d dirty pages of 64, want 0", n)
+	}
+	for i := range 10 {
+		mem[i*os.Getpagesize()] = 2
+	}
+	if n := count(); n != 10 {
+		t.Fatalf("after writing 10 pages: %d dirty, want 10", n)
 	}
 }

@@ -1,0 +1,71 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real"
+)
+
+// profileAt profiles the synthetic workload of an 8 MiB container writing
+// rate over a 4 MiB working set, with windows from 0.25 s to 8 s.
+func profileAt(t *testing.T, tb *real.Testbed, rate models.Rate) models.DirtyingProfile {
+	t.Helper()
+	var s models.Scenario
+	s.Name = "e2e-profile"
+	s.Memory.Size = 8 << 20
+	s.Workload = models.Workload{DirtyRate: rate, WWS: 4 << 20}
+	ctx, cancel := context.WithTimeout(testCtx, 10*time.Minute)
+	defer cancel()
+	p, err := real.Profile(ctx, tb, s, real.ProfileOptions{Passes: 2, Warmup: 3 * time.Second, StepTimeout: 5 * time.Minute,
+		Windows:  []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second},
+		Progress: logWriter{t}, Provenance: models.Provenance{Tool: "migrlab", Version: "e2e"}})
+	if err != nil {
+		t.Fatalf("profile at %s: %v", rate, err)
+	}
+	return p
+}
+
+// TestProfileGrowsWithTheWriteRate profiles the synthetic workload at two
+// write rates: the distinct pages dirtied grow with the window and with the
+// rate, within the working set and the runtime beside it; the fit follows
+// the curve, its WWS stays within the resident memory and its rate grows
+// with the workload's.
+func TestProfileGrowsWithTheWriteRate(t *testing.T) {
+	tb := requireAgents(t)
+	slow, fast := profileAt(t, tb, 128<<10), profileAt(t, tb, 512<<10)
+	for i := range slow.Curve {
+		s, f := slow.Curve[i], fast.Curve[i]
+		t.Logf("window %.2fs: %s at 128 KiB/s, %s at 512 KiB/s (fitted %s, %s)", s.WindowS,
+			models.ByteSize(s.Bytes), models.ByteSize(f.Bytes), models.ByteSize(s.Fitted), models.ByteSize(f.Fitted))
+		if i > 0 && (s.Bytes < slow.Curve[i-1].Bytes || f.Bytes < fast.Curve[i-1].Bytes) {
+			t.Errorf("window %.2fs: the dirtying shrank with a longer window", s.WindowS)
+		}
+		if f.Bytes <= s.Bytes {
+			t.Errorf("window %.2fs: %d bytes at 512 KiB/s, not more than %d at 128 KiB/s", s.WindowS, f.Bytes, s.Bytes)
+		}
+	}
+	// Over 2 s the fast workload writes 1 MiB of pages (about 0.9 MiB
+	// distinct over 4 MiB), the slow one a quarter of it: beside the same
+	// runtime, at least twice as much.
+	if s, f := slow.Curve[3], fast.Curve[3]; float64(f.Bytes) < 2*float64(s.Bytes) || f.Bytes < 700<<10 {
+		t.Errorf("within 2 s: %s at 512 KiB/s against %s at 128 KiB/s: want at least 700 KiB and twice as much",
+			models.ByteSize(f.Bytes), models.ByteSize(s.Bytes))
+	}
+	for _, p := range []models.DirtyingProfile{slow, fast} {
+		wl := p.Fit.Workload
+		if p.Resident < 8<<20 || p.Resident > 64<<20 || p.Fit.MaxError > 0.25 || int64(wl.WWS+wl.Runtime.Memory) > int64(p.Fit.Memory.Size) {
+			t.Errorf("profile: resident %s, fit %+v", p.Resident, p.Fit)
+		}
+		if p.Curve[len(p.Curve)-1].Bytes > int64(p.Resident) {
+			t.Errorf("more dirtied than resident: %+v", p.Curve)
+		}
+	}
+	if fast.Fit.Workload.DirtyRate <= slow.Fit.Workload.DirtyRate {
+		t.Errorf("fitted dirty rate %s at 512 KiB/s, not above %s at 128 KiB/s", fast.Fit.Workload.DirtyRate, slow.Fit.Workload.DirtyRate)
+	}
+}

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/migrlab/migrlab/internal/buildinfo"
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real"
+	"github.com/migrlab/migrlab/reports/plot"
+	"github.com/urfave/cli/v2"
+)
+
+// ProfileCommand is `migrlab profile`: measure how a scenario's container
+// dirties its memory on a testbed host, and write the profile, the scenario
+// with its memory and workload fitted to it, and a plot of the curve.
+func ProfileCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "profile",
+		Usage:     "measure how a scenario's container (its app, or the synthetic workload) dirties memory",
+		ArgsUsage: " ",
+		Description: "Starts the scenario's container on one host of the testbed with its load, lets it run for\n" +
+			"--warmup, then in each of --passes passes clears its soft-dirty bits and counts the distinct\n" +
+			"pages it wrote within each of --windows after the clear (reading /proc/PID/pagemap). Writes\n" +
+			"to --out: NAME.profile.json (every pass, the median curve, the fit), NAME.yaml (the scenario\n" +
+			"with memory and workload replaced by the simulator's memory model fitted to the curve: give\n" +
+			"it to migrlab sim, compare or demo) and NAME-dirtying.svg. The profiled container is its own\n" +
+			"and is removed at the end; no migration runs meanwhile (the testbed is locked).",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "scenario", Aliases: []string{"s"}, Required: true, Usage: "scenario YAML `FILE` (its app, or the synthetic workload)"},
+			&cli.StringFlag{Name: "testbed", Required: true, Usage: "testbed `NAME` (see migrlab testbed up)"},
+			&cli.StringFlag{Name: "state-dir", Usage: "testbed state root (default $MIGRLAB_STATE_DIR, $XDG_STATE_HOME/migrlab or ~/.local/state/migrlab)", EnvVars: []string{"MIGRLAB_STATE_DIR"}},
+			&cli.StringFlag{Name: "host", Usage: "`HOST` to profile on (default: the testbed's first host)"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "out/profile", Usage: "output `DIR`"},
+			&cli.IntFlag{Name: "passes", Value: real.DefaultProfilePasses, Usage: "`N` passes (each as long as the longest window)"},
+			&cli.StringFlag{Name: "windows", Usage: "comma-separated increasing `WINDOWS` (default " + windowList(real.DefaultProfileWindows) + ")"},
+			&cli.DurationFlag{Name: "warmup", Value: real.DefaultProfileWarmup, Usage: "how long the container runs under its load before the first pass"},
+			&cli.IntFlag{Name: "host-port", Value: real.DefaultHostPort, Usage: "host `PORT` the container's port is published on"},
+			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
+		},
+		Action: runProfile,
+	}
+}
+
+func windowList(ws []time.Duration) string {
+	var s []string
+	for _, w := range ws {
+		s = append(s, w.String())
+	}
+	return strings.Join(s, ",")
+}
+
+func parseWindows(s string) ([]time.Duration, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var ws []time.Duration
+	for _, f := range strings.Split(s, ",") {
+		d, err := models.ParseDuration(f)
+		if err != nil {
+			return nil, fmt.Errorf("--windows: %w", err)
+		}
+		ws = append(ws, d.Duration())
+	}
+	return ws, nil
+}
+
+func runProfile(c *cli.Context) error {
+	if c.Args().Len() > 0 {
+		return usagef("profile: unexpected arguments %q: give the scenario file with -s FILE", c.Args().Slice())
+	}
+	path := c.String("scenario")
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		return usagef("scenario: %v", err)
+	}
+	s, err := models.ParseScenario(bytes.NewReader(orig))
+	if err != nil {
+		return usagef("%s: %w", path, err)
+	}
+	windows, err := parseWindows(c.String("windows"))
+	if err != nil {
+		return UsageError{err}
+	}
+	opt := real.ProfileOptions{Host: c.String("host"), Windows: windows, Passes: c.Int("passes"), Warmup: c.Duration("warmup"),
+		HostPort: c.Int("host-port"), StepTimeout: c.Duration("step-timeout"), Progress: c.App.ErrWriter, Provenance: buildinfo.Provenance()}
+	if opt.Passes < 1 || opt.Passes > 20 {
+		return usagef("--passes: give 1 to 20, got %d", opt.Passes)
+	}
+	if opt.Warmup < 0 {
+		return usagef("--warmup: must not be negative, got %s", opt.Warmup)
+	}
+	if err := s.WithDefaults().Validate(); err != nil {
+		return usagef("%s: %w", path, err)
+	}
+	dir := c.String("out")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tb, err := openTestbed(c.Context, c)
+	if err != nil {
+		return err
+	}
+	defer tb.Close()
+	if _, err := recoverTestbed(c.Context, c, tb.Testbed); err != nil {
+		return fmt.Errorf("%w; run `migrlab recover --testbed %s` once the hosts are fixed", err, tb.Name)
+	}
+	p, err := real.Profile(c.Context, tb.Testbed, s, opt)
+	if err != nil {
+		return err
+	}
+	return writeProfile(c.App.Writer, dir, path, orig, p)
+}
+
+// writeProfile writes the profile's three files to dir and a summary to w.
+func writeProfile(w io.Writer, dir, scenarioPath string, orig []byte, p models.DirtyingProfile) error {
+	base := strings.TrimSuffix(filepath.Base(scenarioPath), filepath.Ext(scenarioPath))
+	jsonPath := filepath.Join(dir, base+".profile.json")
+	yamlPath := filepath.Join(dir, base+".yaml")
+	svgPath := filepath.Join(dir, base+"-dirtying.svg")
+	var js bytes.Buffer
+	if err := models.WriteDirtyingProfile(&js, p); err != nil {
+		return err
+	}
+	scen, err := models.ProfiledScenario(orig, p, jsonPath)
+	if err != nil {
+		return fmt.Errorf("%s: %w", scenarioPath, err)
+	}
+	var svg bytes.Buffer
+	fig, err := plot.DirtyingCurve(p)
+	if err == nil {
+		err = fig.WriteSVG(&svg)
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		path string
+		data []byte
+	}{{jsonPath, js.Bytes()}, {yamlPath, scen}, {svgPath, svg.Bytes()}} {
+		if err := os.WriteFile(f.path, f.data, 0o644); err != nil {
+			return err
+		}
+	}
+	printProfile(w, p)
+	fmt.Fprintf(w, "profile: %s\nscenario for the simulator: %s\nplot: %s\n", jsonPath, yamlPath, svgPath)
+	return nil
+}
+
+// printProfile writes the curve and the fit as a short table.
+func printProfile(w io.Writer, p models.DirtyingProfile) {
+	fmt.Fprintf(w, "%s on %s: %s resident, %d process(es), %d passes\n", p.Scenario, p.Host, p.Resident, p.Processes, len(p.Passes))
+	fmt.Fprintf(w, "%10s  %12s  %25s  %12s\n", "window", "dirtied", "passes (min-max)", "fitted")
+	for _, c := range p.Curve {
+		fmt.Fprintf(w, "%9.2fs  %12s  %25s  %12s\n", c.WindowS, models.ByteSize(c.Bytes),
+			models.ByteSize(c.Min).String()+" - "+models.ByteSize(c.Max).String(), models.ByteSize(c.Fitted))
+	}
+	wl := p.Fit.Workload
+	fmt.Fprintf(w, "fit (within %.0f %%): memory.size %s, workload.wws %s, dirty_rate %s", 100*p.Fit.MaxError, p.Fit.Memory.Size, wl.WWS, wl.DirtyRate)
+	if wl.HotFraction > 0 {
+		fmt.Fprintf(w, ", hot_fraction %.3f, hot_share %.3f", wl.HotFraction, wl.HotShare)
+	}
+	if wl.Runtime.Hot > 0 {
+		fmt.Fprintf(w, ", %s dirty in any window", wl.Runtime.Hot)
+	}
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,188 @@
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+)
+
+// DirtyingSchema is the version of the profile file's layout.
+const DirtyingSchema = 1
+
+// DirtyingProfile is how a container dirties its memory, measured by
+// `migrlab profile` on one host under the container's load: its resident
+// memory (what a full dump sends) and, for windows from a fraction of a
+// second to a minute, the distinct pages it wrote within each window, in
+// several passes. The median curve is what a pre-copy round of that length
+// leaves to send; Fit is the simulator's memory model fitted to it.
+type DirtyingProfile struct {
+	Schema   int    `json:"schema"`
+	Scenario string `json:"scenario"`
+	// Image is the app's image ("" for the synthetic workload).
+	Image string `json:"image,omitempty"`
+	// Host is where the profile ran; Created when (RFC 3339).
+	Host    string `json:"host"`
+	Created string `json:"created"`
+	// PageSize of the host, in bytes.
+	PageSize int `json:"page_size"`
+	// Resident is the writable private memory at the end (median over passes).
+	Resident ByteSize `json:"resident_bytes"`
+	// Processes in the container.
+	Processes int `json:"processes"`
+	// Warmup is how long the container ran under its load before the first pass.
+	Warmup Duration `json:"warmup_s"`
+	// Passes are the measurements, in order.
+	Passes []DirtyingPass `json:"passes"`
+	// Curve is the median over passes at each window, with the fitted curve.
+	Curve []CurvePoint `json:"curve"`
+	// Fit is the memory model fitted to Curve.
+	Fit DirtyingFit `json:"fit"`
+	// Provenance of the tool and hosts.
+	Provenance Provenance `json:"provenance"`
+}
+
+// DirtyingPass is one pass: distinct bytes dirtied within each window since
+// one clear of the soft-dirty bits.
+type DirtyingPass struct {
+	WindowsS []float64 `json:"windows_s"`
+	Bytes    []int64   `json:"bytes"`
+}
+
+// CurvePoint is the dirtying at one window: the median over passes, their
+// range, and the fitted model's value.
+type CurvePoint struct {
+	WindowS float64 `json:"window_s"`
+	Bytes   int64   `json:"bytes"`
+	Min     int64   `json:"min_bytes"`
+	Max     int64   `json:"max_bytes"`
+	Fitted  int64   `json:"fitted_bytes"`
+}
+
+// DirtyingFit is the fitted memory model as a scenario's memory and
+// workload, and how far its curve is from the measured one.
+type DirtyingFit struct {
+	Memory   Memory   `json:"memory"`
+	Workload Workload `json:"workload"`
+	// MaxError is the largest relative deviation of the fitted curve from
+	// the measured median, over the windows.
+	MaxError float64 `json:"max_error"`
+}
+
+// NewDirtyingProfile builds the curve and the fit from the passes (each with
+// the same number of windows); resident is each pass's resident bytes.
+func NewDirtyingProfile(passes []DirtyingPass, resident []int64, pageSize int) (DirtyingProfile, error) {
+	p := DirtyingProfile{Schema: DirtyingSchema, PageSize: pageSize, Passes: passes}
+	if len(passes) == 0 || len(passes[0].WindowsS) == 0 {
+		return p, fmt.Errorf("profile: no passes measured")
+	}
+	if pageSize <= 0 {
+		return p, fmt.Errorf("profile: page size %d", pageSize)
+	}
+	k := len(passes[0].WindowsS)
+	for i, ps := range passes {
+		if len(ps.WindowsS) != k || len(ps.Bytes) != k {
+			return p, fmt.Errorf("profile: pass %d has %d windows and %d counts, want %d", i, len(ps.WindowsS), len(ps.Bytes), k)
+		}
+	}
+	p.Resident = ByteSize(medianInt(resident))
+	ws, pages := make([]float64, k), make([]float64, k)
+	for j := 0; j < k; j++ {
+		var w []float64
+		var b []int64
+		for _, ps := range passes {
+			w = append(w, ps.WindowsS[j])
+			b = append(b, ps.Bytes[j])
+		}
+		sort.Float64s(w)
+		sort.Slice(b, func(x, y int) bool { return b[x] < b[y] })
+		c := CurvePoint{WindowS: w[len(w)/2], Bytes: medianInt(b), Min: b[0], Max: b[len(b)-1]}
+		if len(w)%2 == 0 {
+			c.WindowS = (w[len(w)/2-1] + w[len(w)/2]) / 2
+		}
+		p.Curve = append(p.Curve, c)
+		ws[j], pages[j] = c.WindowS, float64(c.Bytes)/float64(pageSize)
+	}
+	m := FitDirtying(ws, pages, float64(p.Resident)/float64(pageSize))
+	for j := range p.Curve {
+		p.Curve[j].Fitted = int64(math.Round(m.At(ws[j]))) * int64(pageSize)
+		if meas := float64(p.Curve[j].Bytes); meas > 0 {
+			p.Fit.MaxError = max(p.Fit.MaxError, math.Abs(float64(p.Curve[j].Fitted)-meas)/meas)
+		}
+	}
+	p.Fit.Memory, p.Fit.Workload = m.Scenario(p.Resident, pageSize)
+	return p, nil
+}
+
+func medianInt(v []int64) int64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]int64(nil), v...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s)%2 == 0 {
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return s[len(s)/2]
+}
+
+// Scenario maps the model onto a scenario's memory and workload: the pools
+// are the WWS (the hotter one its hot part), Hot is the runtime's hot
+// memory, and the memory is resident bytes (at least what the model needs).
+func (m DirtyingModel) Scenario(resident ByteSize, pageSize int) (Memory, Workload) {
+	ps := int64(pageSize)
+	var wl Workload
+	var n, r float64
+	for _, p := range m.Pools {
+		n, r = n+math.Round(p.N), r+p.Rate
+	}
+	if n >= 1 {
+		wl.WWS = ByteSize(int64(n) * ps)
+		wl.DirtyRate = Rate(r * float64(ps))
+	}
+	if len(m.Pools) == 2 && n >= 2 {
+		wl.HotFraction = math.Round(m.Pools[0].N) / n
+		wl.HotShare = m.Pools[0].Rate / r
+	}
+	hot := ByteSize(int64(m.Hot) * ps)
+	wl.Runtime = RuntimeDirtying{Memory: hot, Hot: hot}
+	size := (int64(resident) + ps - 1) / ps * ps
+	size = max(size, int64(wl.WWS)+int64(hot), ps)
+	if wl.WWS == 0 {
+		// No pool: the WWS must still be set below the memory, as the runtime's.
+		wl.WWS = ByteSize(ps)
+		size = max(size, int64(wl.WWS)+int64(hot))
+	}
+	return Memory{Size: ByteSize(size), PageSize: ByteSize(ps)}, wl
+}
+
+// DirtyingModelOf is the dirtying curve a scenario's memory and workload
+// describe (defaults applied, no rate trace): the model a profile is
+// fitted to, for comparing a profile with the scenario it ran.
+func DirtyingModelOf(s Scenario) DirtyingModel {
+	s = s.WithDefaults()
+	ps := float64(s.Memory.PageSize)
+	w := math.Max(1, math.Floor(float64(s.Workload.WWSBytes(s.Memory))/ps))
+	r := float64(s.Workload.DirtyRate) / ps
+	var m DirtyingModel
+	if s.Workload.HotFraction > 0 && w >= 2 {
+		h := math.Min(math.Max(math.Round(s.Workload.HotFraction*w), 1), w-1)
+		m.Pools = []WritePool{{N: h, Rate: r * s.Workload.HotShare}, {N: w - h, Rate: r * (1 - s.Workload.HotShare)}}
+	} else {
+		m.Pools = []WritePool{{N: w, Rate: r}}
+	}
+	rt := s.Workload.Runtime
+	m.Hot = math.Floor(float64(rt.Hot) / ps)
+	if cold := math.Floor(float64(rt.Memory-rt.Hot) / ps); rt.Rate > 0 && cold >= 1 {
+		m.Pools = append(m.Pools, WritePool{N: cold, Rate: float64(rt.Rate) / ps})
+	}
+	return m
+}
+
+// WriteDirtyingProfile writes p as indented JSON.
+func WriteDirtyingProfile(w io.Writer, p DirtyingProfile) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p)
+}

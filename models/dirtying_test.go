@@ -1,0 +1,135 @@
+package models
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"testing"
+)
+
+var profileWindows = []float64{0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40, 60}
+
+func curveOf(m DirtyingModel) []float64 {
+	var ps []float64
+	for _, w := range profileWindows {
+		ps = append(ps, m.At(w))
+	}
+	return ps
+}
+
+func within(t *testing.T, name string, got, want, tol float64) {
+	t.Helper()
+	if math.Abs(got-want) > tol*math.Abs(want) {
+		t.Errorf("%s = %.4g, want %.4g within %.0f %%", name, got, want, 100*tol)
+	}
+}
+
+// TestFitDirtyingRecoversAScenario fits the curve a hot/cold workload with a
+// runtime draws and gets its parameters back.
+func TestFitDirtyingRecoversAScenario(t *testing.T) {
+	var s Scenario
+	s.Memory.Size = 14 << 20
+	s.Workload = Workload{DirtyRate: 768 << 10, WWS: 5 << 20, HotFraction: 0.1, HotShare: 0.7,
+		Runtime: RuntimeDirtying{Memory: 256 << 10, Hot: 256 << 10}}
+	truth := DirtyingModelOf(s)
+	meas := curveOf(truth)
+	m := FitDirtying(profileWindows, meas, float64(s.Memory.Size)/4096)
+	for i, w := range profileWindows {
+		within(t, fmt.Sprintf("curve at %gs", w), m.At(w), meas[i], 0.02)
+	}
+	mem, wl := m.Scenario(ByteSize(s.Memory.Size), 4096)
+	within(t, "wws", float64(wl.WWS), float64(s.Workload.WWS), 0.05)
+	within(t, "dirty_rate", float64(wl.DirtyRate), float64(s.Workload.DirtyRate), 0.10)
+	within(t, "hot_fraction", wl.HotFraction, 0.1, 0.15)
+	within(t, "hot_share", wl.HotShare, 0.7, 0.10)
+	within(t, "runtime.hot", float64(wl.Runtime.Hot), 256<<10, 0.10)
+	if mem.Size != s.Memory.Size {
+		t.Errorf("memory.size %s, want %s", mem.Size, s.Memory.Size)
+	}
+}
+
+// TestFitDirtyingOnePool: a uniform workload fits one pool, no hot split.
+func TestFitDirtyingOnePool(t *testing.T) {
+	truth := DirtyingModel{Pools: []WritePool{{N: 2048, Rate: 100}}}
+	m := FitDirtying(profileWindows, curveOf(truth), 4096)
+	if len(m.Pools) != 1 {
+		t.Fatalf("pools %+v, want one", m.Pools)
+	}
+	within(t, "n", m.Pools[0].N, 2048, 0.03)
+	within(t, "rate", m.Pools[0].Rate, 100, 0.05)
+	if m.Hot > 20 {
+		t.Errorf("hot %g pages, want about 0", m.Hot)
+	}
+	_, wl := m.Scenario(16<<20, 4096)
+	if wl.HotFraction != 0 || wl.Runtime.Hot > 20*4096 {
+		t.Errorf("workload %+v: want no hot split and no runtime", wl)
+	}
+}
+
+func TestNewDirtyingProfile(t *testing.T) {
+	passes := []DirtyingPass{
+		{WindowsS: []float64{1, 10}, Bytes: []int64{100 << 12, 900 << 12}},
+		{WindowsS: []float64{1.2, 10.2}, Bytes: []int64{120 << 12, 1000 << 12}},
+		{WindowsS: []float64{1.1, 10.1}, Bytes: []int64{110 << 12, 950 << 12}},
+	}
+	p, err := NewDirtyingProfile(passes, []int64{30 << 20, 32 << 20, 34 << 20}, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Resident != 32<<20 || len(p.Curve) != 2 {
+		t.Fatalf("resident %s, curve %+v", p.Resident, p.Curve)
+	}
+	c := p.Curve[1]
+	if c.WindowS != 10.1 || c.Bytes != 950<<12 || c.Min != 900<<12 || c.Max != 1000<<12 {
+		t.Errorf("curve point %+v", c)
+	}
+	if p.Fit.MaxError > 0.02 || p.Fit.Workload.WWS < 950<<12 || p.Fit.Workload.Runtime.Hot < 0 {
+		t.Errorf("fit %+v", p.Fit)
+	}
+	if _, err := NewDirtyingProfile([]DirtyingPass{{WindowsS: []float64{1}, Bytes: nil}}, nil, 4096); err == nil {
+		t.Error("a pass without counts was taken")
+	}
+	if _, err := NewDirtyingProfile(nil, nil, 4096); err == nil {
+		t.Error("no passes was taken")
+	}
+}
+
+// TestProfiledScenario rewrites the Redis example with a fit: the app and
+// the techniques are kept, memory and workload are the fit's, and the old
+// guess's comment is gone.
+func TestProfiledScenario(t *testing.T) {
+	orig, err := os.ReadFile("../examples/app-redis.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ParseScenario(bytes.NewReader(orig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := DirtyingModel{Hot: 40, Pools: []WritePool{{N: 30, Rate: 400}, {N: 700, Rate: 50}}}
+	var p DirtyingProfile
+	p.Host, p.Created, p.Resident = "vm1", "2026-12-05T01:00:00Z", 9<<20
+	p.Curve = []CurvePoint{{WindowS: 0.1}, {WindowS: 60}}
+	p.Fit.Memory, p.Fit.Workload = m.Scenario(p.Resident, 4096)
+	out, err := ProfiledScenario(orig, p, "out/profile/app-redis.profile.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseScenario(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got.App.Image != want.App.Image || got.App.Check != want.App.Check || len(got.Techniques) != 3 || got.MiGrror != want.MiGrror {
+		t.Errorf("the rest of the scenario changed:\n%s", out)
+	}
+	if got.Memory.Size != 9<<20 || got.Workload.WWS != 730*4096 || got.Workload.Runtime.Hot != 40*4096 {
+		t.Errorf("memory %+v workload %+v", got.Memory, got.Workload)
+	}
+	within(t, "dirty_rate", float64(got.Workload.DirtyRate), 450*4096, 0.001)
+	within(t, "hot_fraction", got.Workload.HotFraction, 30.0/730, 0.001)
+	if strings.Contains(string(out), "until `migrlab profile`") || !strings.Contains(string(out), "Measured by `migrlab profile` on vm1") {
+		t.Errorf("comments:\n%s", out)
+	}
+}

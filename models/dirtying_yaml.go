@@ -1,0 +1,78 @@
+package models
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ProfiledScenario rewrites a scenario file (orig) with its memory and
+// workload replaced by the profile's fit, keeping every other field and its
+// comments: the scenario the simulator (and `migrlab compare`) then
+// predicts the app's migrations from. source names the profile file for
+// the comment.
+func ProfiledScenario(orig []byte, p DirtyingProfile, source string) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(orig, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("profile: the scenario file is not a mapping")
+	}
+	root := doc.Content[0]
+	mem, wl := fitNodes(p.Fit)
+	note := fmt.Sprintf("Measured by `migrlab profile` on %s at %s (%s): %s resident; the fitted\n"+
+		"curve is within %.0f %% of the measured one at every window from %gs to %gs.",
+		p.Host, p.Created, source, p.Resident, 100*p.Fit.MaxError, p.Curve[0].WindowS, p.Curve[len(p.Curve)-1].WindowS)
+	setKey(root, "memory", mem, note)
+	setKey(root, "workload", wl, "")
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), enc.Close()
+}
+
+// setKey replaces the value of key in mapping m (and the key's comment,
+// which described the old value), or appends key: v.
+func setKey(m *yaml.Node, key string, v *yaml.Node, comment string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content[i].HeadComment, m.Content[i].LineComment, m.Content[i+1] = comment, "", v
+			return
+		}
+	}
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key, HeadComment: comment}, v)
+}
+
+// fitNodes renders the fit's memory and workload in the scenario's units
+// (KiB for sizes, KiB/s for rates: exact for 4 KiB pages).
+func fitNodes(f DirtyingFit) (*yaml.Node, *yaml.Node) {
+	kib := func(b ByteSize) string { return strconv.FormatFloat(float64(b)/1024, 'f', -1, 64) + "KiB" }
+	num := func(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
+	mem := mapping("size", kib(f.Memory.Size), "page_size", kib(f.Memory.PageSize))
+	w := f.Workload
+	wl := mapping("dirty_rate", strconv.FormatFloat(float64(w.DirtyRate)/1024, 'f', 1, 64)+"KiB/s", "wws", kib(w.WWS))
+	if w.HotFraction > 0 {
+		wl.Content = append(wl.Content, mapping("hot_fraction", num(w.HotFraction), "hot_share", num(w.HotShare)).Content...)
+	}
+	if w.Runtime.Hot > 0 {
+		wl.Content = append(wl.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "runtime",
+			HeadComment: "Pages dirty within any window, however short"},
+			mapping("memory", kib(w.Runtime.Memory), "hot", kib(w.Runtime.Hot)))
+	}
+	return mem, wl
+}
+
+// mapping builds a YAML mapping of key, value string pairs.
+func mapping(kv ...string) *yaml.Node {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[i]}, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[i+1]})
+	}
+	return m
+}

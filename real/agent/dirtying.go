@@ -1,0 +1,142 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/migrlab/migrlab/real/softdirty"
+)
+
+// A dirtying pass (migrlab profile): the agent clears the soft-dirty bits of
+// a container's processes and counts, at each window after the clear, the
+// distinct pages written since. One pass gives the whole curve: the pages a
+// container dirties within a window of time, for every window asked.
+
+// Limits of a dirtying pass.
+const (
+	// MaxDirtyingWindows bounds the windows of one pass.
+	MaxDirtyingWindows = 64
+	// MaxDirtyingWindow bounds the longest window of one pass.
+	MaxDirtyingWindow = 5 * time.Minute
+)
+
+// DirtyingRequest asks for one dirtying pass.
+type DirtyingRequest struct {
+	// Windows after the clear at which to count, increasing, each > 0.
+	Windows []time.Duration `json:"windows_ns"`
+}
+
+// Validate checks the windows; the error names the fix.
+func (q DirtyingRequest) Validate() error {
+	if len(q.Windows) == 0 || len(q.Windows) > MaxDirtyingWindows {
+		return fmt.Errorf("dirtying: give 1 to %d windows, got %d", MaxDirtyingWindows, len(q.Windows))
+	}
+	for i, w := range q.Windows {
+		if w <= 0 || w > MaxDirtyingWindow || (i > 0 && w <= q.Windows[i-1]) {
+			return fmt.Errorf("dirtying: windows must increase, each above 0 and at most %s; window %d is %s", MaxDirtyingWindow, i, w)
+		}
+	}
+	return nil
+}
+
+// DirtyingPass is what one pass measured.
+type DirtyingPass struct {
+	// Windows are the windows as they were measured: from the middle of the
+	// clear to the middle of each count.
+	Windows []time.Duration `json:"windows_ns"`
+	// Pages are the distinct pages written within each window (resident or
+	// swapped), summed over the container's processes.
+	Pages []uint64 `json:"pages"`
+	// Resident is the pages of the writable private mappings at the last
+	// count: what a full dump writes.
+	Resident uint64 `json:"resident_pages"`
+	// PageSize is the host's page size.
+	PageSize int `json:"page_size"`
+	// Processes is how many processes the container had.
+	Processes int `json:"processes"`
+}
+
+// Dirtying runs one dirtying pass over container id; it returns after the
+// longest window.
+func (c *Client) Dirtying(ctx context.Context, id string, req DirtyingRequest) (DirtyingPass, error) {
+	var v DirtyingPass
+	return v, c.do(ctx, http.MethodPost, "/v1/containers/"+url.PathEscape(id)+"/dirtying", req, &v)
+}
+
+// handleDirtying runs a dirtying pass. It holds the container's lock (no
+// round runs meanwhile) and refuses a container with a pre-dump chain:
+// clearing the bits under a chain corrupts its restore.
+func (s *Server) handleDirtying(w http.ResponseWriter, r *http.Request) {
+	var req DirtyingRequest
+	if err := readJSON(r, &req); err != nil {
+		writeErr(w, err)
+		return
+	}
+	if err := req.Validate(); err != nil {
+		writeErr(w, statusErr(http.StatusBadRequest, err))
+		return
+	}
+	c, err := s.container(r)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	defer s.lock(c.ID)()
+	if !c.Running || c.PID == 0 {
+		writeErr(w, statusErr(http.StatusConflict, fmt.Errorf("container %s is %s, not running", c.Name, c.State)))
+		return
+	}
+	if _, err := os.Stat(filepath.Join(c.UserData, chainDir)); err == nil {
+		writeErr(w, statusErr(http.StatusConflict, fmt.Errorf("container %s has a pre-dump chain (a migration of it is in flight or was interrupted): "+
+			"profiling it would corrupt that migration's restore; profile a container no migration touches", c.Name)))
+		return
+	}
+	pass, err := dirtyingPass(r.Context(), softdirty.GroupPids(c.PID), req.Windows)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, pass)
+}
+
+// dirtyingPass clears the bits of pids and counts at each window.
+func dirtyingPass(ctx context.Context, pids []int, windows []time.Duration) (DirtyingPass, error) {
+	p := DirtyingPass{PageSize: os.Getpagesize(), Processes: len(pids)}
+	start := time.Now()
+	for _, pid := range pids {
+		if err := softdirty.ClearForProfile(pid); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return p, fmt.Errorf("clearing the soft-dirty bits of pid %d: %w", pid, err)
+		}
+	}
+	t0 := start.Add(time.Since(start) / 2)
+	for _, w := range windows {
+		if d := time.Until(t0.Add(w)); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return p, ctx.Err()
+			case <-t.C:
+			}
+		}
+		at := time.Now()
+		var total softdirty.Counts
+		for _, pid := range pids {
+			res, err := softdirty.Scan(pid)
+			if err != nil && pid == pids[0] {
+				return p, fmt.Errorf("soft-dirty scan of pid %d: %w", pid, err)
+			}
+			total.Add(res.Total) // a process that ended meanwhile counts nothing
+		}
+		p.Windows = append(p.Windows, at.Add(time.Since(at)/2).Sub(t0))
+		p.Pages = append(p.Pages, total.Dirty+total.DirtySwapped)
+		p.Resident = total.Present + total.Swapped
+	}
+	return p, nil
+}

@@ -1,0 +1,144 @@
+package real
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real/agent"
+)
+
+// Profiling (`migrlab profile`): a scenario's container (its app, or the
+// synthetic workload) runs on one host under its load, and the host's agent
+// measures, in several passes, the distinct pages it dirties within windows
+// of time after clearing its soft-dirty bits (agent.DirtyingRequest). The
+// profiled container is one of its own, removed at the end, that no
+// migration touches; the agent refuses a container with a pre-dump chain.
+
+// DefaultProfileWindows are the windows of a pass: from a tenth of a second
+// (a short pre-copy round) to a minute (a long one, or MiGrror's interval).
+var DefaultProfileWindows = []time.Duration{100 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond,
+	time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second, time.Minute}
+
+// Defaults of ProfileOptions.
+const (
+	DefaultProfilePasses = 3
+	DefaultProfileWarmup = 10 * time.Second
+)
+
+// ProfileOptions configure Profile. Zero values mean defaults.
+type ProfileOptions struct {
+	// Host to profile on (default: the testbed's first host).
+	Host string
+	// Windows of each pass (default DefaultProfileWindows).
+	Windows []time.Duration
+	// Passes (default DefaultProfilePasses).
+	Passes int
+	// Warmup under load before the first pass (default DefaultProfileWarmup).
+	Warmup time.Duration
+	// Image of the synthetic workload (default agent.DefaultImage).
+	Image string
+	// HostPort the container's port is published on (default DefaultHostPort).
+	HostPort int
+	// StepTimeout bounds every agent operation (default DefaultStepTimeout).
+	StepTimeout time.Duration
+	// Progress receives one line per step (nil: none).
+	Progress io.Writer
+	// Provenance of the profile (tool, version, commit).
+	Provenance models.Provenance
+}
+
+// Profile measures how scenario s's container dirties its memory on one
+// host of the testbed and returns the profile with its fit.
+func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOptions) (models.DirtyingProfile, error) {
+	s = s.WithDefaults()
+	if err := s.Validate(); err != nil {
+		return models.DirtyingProfile{}, err
+	}
+	if s.Group.Containers > 1 {
+		return models.DirtyingProfile{}, fmt.Errorf("group.containers: a profile measures one container; set group.containers to 1 (got %d)", s.Group.Containers)
+	}
+	if opt.Passes == 0 {
+		opt.Passes = DefaultProfilePasses
+	}
+	if len(opt.Windows) == 0 {
+		opt.Windows = DefaultProfileWindows
+	}
+	if opt.Warmup == 0 {
+		opt.Warmup = DefaultProfileWarmup
+	}
+	req := agent.DirtyingRequest{Windows: opt.Windows}
+	if err := req.Validate(); err != nil {
+		return models.DirtyingProfile{}, err
+	}
+	if opt.Passes < 1 || opt.Passes > 20 {
+		return models.DirtyingProfile{}, fmt.Errorf("passes: give 1 to 20, got %d", opt.Passes)
+	}
+	ro := Options{Source: opt.Host, Image: opt.Image, HostPort: opt.HostPort, StepTimeout: opt.StepTimeout, Progress: opt.Progress}.withDefaults(tb)
+	if ro.Target == ro.Source {
+		ro.Target = tb.Hosts[0].Name
+	}
+	src, err := tb.Host(ro.Source)
+	if err != nil {
+		return models.DirtyingProfile{}, err
+	}
+	dst, err := tb.Host(ro.Target)
+	if err != nil {
+		return models.DirtyingProfile{}, err
+	}
+	out := &Outcome{Record: models.Record{Seed: models.DeriveSeed(s, 0)}}
+	r := &runner{s: s, opt: ro, tb: tb, src: src, dst: dst, out: out}
+	defer r.cleanup()
+	name := containerName(s.Name, "profile", 0, 0)
+	if s.App.Enabled() {
+		err = r.launchApp(ctx, name)
+	} else {
+		err = r.launchWorkload(ctx, 0, name)
+	}
+	if err != nil {
+		return models.DirtyingProfile{}, err
+	}
+	r.logf("%s: running under its load for %s before the first pass", name, opt.Warmup)
+	if !sleepCtx(ctx, opt.Warmup) {
+		return models.DirtyingProfile{}, ctx.Err()
+	}
+	if err := r.loadAlive(ctx); err != nil {
+		return models.DirtyingProfile{}, err
+	}
+	id := out.Members[0].ID
+	var passes []models.DirtyingPass
+	var resident []int64
+	var pageSize, procs int
+	for i := 0; i < opt.Passes; i++ {
+		sctx, cancel := context.WithTimeout(ctx, opt.Windows[len(opt.Windows)-1]+ro.StepTimeout)
+		p, err := src.Agent.Dirtying(sctx, id, req)
+		cancel()
+		if err != nil {
+			return models.DirtyingProfile{}, fmt.Errorf("%s: dirtying pass %d on %s: %w", name, i+1, src.Name, err)
+		}
+		mp := models.DirtyingPass{}
+		for j := range p.Pages {
+			mp.WindowsS = append(mp.WindowsS, p.Windows[j].Seconds())
+			mp.Bytes = append(mp.Bytes, int64(p.Pages[j])*int64(p.PageSize))
+		}
+		passes, pageSize, procs = append(passes, mp), p.PageSize, p.Processes
+		resident = append(resident, int64(p.Resident)*int64(p.PageSize))
+		r.logf("%s: pass %d: %s within %.1fs, %s within %.1fs (%s resident, %d processes)", name, i+1,
+			models.ByteSize(mp.Bytes[0]), mp.WindowsS[0], models.ByteSize(mp.Bytes[len(mp.Bytes)-1]), mp.WindowsS[len(mp.WindowsS)-1],
+			models.ByteSize(resident[i]), p.Processes)
+	}
+	if err := r.loadAlive(ctx); err != nil {
+		return models.DirtyingProfile{}, fmt.Errorf("the load stopped during the profile, so it measured an idle app: %w", err)
+	}
+	prof, err := models.NewDirtyingProfile(passes, resident, pageSize)
+	if err != nil {
+		return prof, err
+	}
+	prof.Scenario, prof.Image, prof.Host, prof.Processes = s.Name, s.App.Image, src.Name, procs
+	prof.Created = time.Now().UTC().Format(time.RFC3339)
+	prof.Warmup = models.Duration(opt.Warmup)
+	prof.Provenance = provenance(opt.Provenance, tb, src, dst)
+	return prof, nil
+}
