@@ -62,8 +62,11 @@ type appRun struct {
 	hooks appHooks
 	// jobID is the load's job on the source agent ("" without a load).
 	jobID string
-	// before and after are the check's digests around the migration.
-	before, after string
+	// before and after are the check's digests around the migration;
+	// rolledBack is the check's digest on the source after a rollback
+	// (rollbackErr when it failed).
+	before, after, rolledBack string
+	rollbackErr               error
 	// quiesce is how long the load was paused before the final dump began.
 	quiesce time.Duration
 	// load is what the load did (set when it is stopped).
@@ -150,8 +153,9 @@ func refuseApp(s models.Scenario, opt Options) error {
 	if s.Group.Containers > 1 {
 		return fmt.Errorf("group.containers: an app migrates as one container on a testbed; set group.containers to 1 (got %d)", s.Group.Containers)
 	}
-	if opt.Inject != nil {
-		return fmt.Errorf("--inject %s: fault injection is not supported for an app yet (app.image %s); leave --inject out", opt.Inject, s.App.Image)
+	if f := opt.Inject; f != nil && (f.Kind == FaultKill || f.Kind == FaultSourceAgentKill) {
+		return fmt.Errorf("--inject %s: an app's load and probe run in the source's agent and this fault kills the process that drives them; "+
+			"inject another fault for app.image %s (agent-kill, disk-full, target-unreachable, link-cut, checkpoint-fail, restore-fail, sigint)", f, s.App.Image)
 	}
 	return nil
 }
@@ -373,6 +377,34 @@ func (r *runner) confirmApp(ctx context.Context, m Member) error {
 	return nil
 }
 
+// appRolledBack takes the check on the source after a rollback, before the
+// load resumes (a no-op before the final dump's quiesce: the load was never
+// paused, so the state went on changing): the container that runs on the
+// source again must hold the state it was frozen with.
+func (r *runner) appRolledBack(ctx context.Context) {
+	if r.app == nil || r.app.before == "" || len(r.out.Members) == 0 {
+		return
+	}
+	m := r.out.Members[0]
+	r.app.rolledBack, r.app.rollbackErr = "", nil
+	if err := r.waitApp(ctx, r.src, m.SourceAddr, appStartWait); err != nil {
+		r.app.rollbackErr = fmt.Errorf("it does not answer its probe on the source at %s after the rollback: %w", m.SourceAddr, err)
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, appCheckTimeout)
+	defer cancel()
+	d, err := r.app.hooks.check(cctx, m.SourceAddr)
+	switch {
+	case err != nil:
+		r.app.rollbackErr = fmt.Errorf("app.check.exec after the rollback: %w", err)
+	case d != r.app.before:
+		r.app.rollbackErr = fmt.Errorf("state check failed after the rollback: app.check.exec printed %q before the freeze and %q on the source after the rollback", r.app.before, d)
+	default:
+		r.app.rolledBack = d
+		r.logf("%s: check passed on %s after the rollback: %s", m.Name, r.src.Name, d)
+	}
+}
+
 // appResume lets the app's load and probe go on after a migration: against
 // the target when the copy there was kept, else against the source (rolled
 // back).
@@ -449,6 +481,9 @@ func (r *runner) appExtra() map[string]float64 {
 	if r.app.app.Check.Exec != "" && r.app.after != "" && r.app.after == r.app.before {
 		x["app_check_passed"] = 1
 	}
+	if r.app.rolledBack != "" {
+		x["app_rollback_check_passed"] = 1
+	}
 	if st := r.app.load; st != nil && len(r.out.Members) > 0 {
 		m := r.out.Members[0]
 		x["load_source_bytes"] = float64(st.Relay.Up[m.SourceAddr])
@@ -465,4 +500,36 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// checkAppRollback checks an app after a rolled-back migration: it answers
+// its probe on the source, its check there gave the digest taken before
+// the freeze (once the load was paused for it), the probe saw the source
+// answer again, and no copy is left on the target.
+func (r *runner) checkAppRollback(ctx context.Context) error {
+	m := &r.out.Members[0]
+	if err := r.waitApp(ctx, r.src, m.SourceAddr, appStartWait); err != nil {
+		return fmt.Errorf("%s: the app does not answer its probe on the source %s after the rollback: %w", m.Name, r.src.Name, err)
+	}
+	r.answeredAt = time.Now()
+	sleepCtx(ctx, time.Second)
+	var errs []error
+	if r.probeID != "" {
+		sctx, cancel := r.step(ctx)
+		res, err := r.src.Agent.StopProbe(sctx, r.probeID)
+		cancel()
+		r.probeID = ""
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: the probe monitor: %w", m.Name, err))
+		} else if pm, err := probe.Analyze(res.Answers, m.SourceAddr, m.SourceAddr); err != nil {
+			errs = append(errs, fmt.Errorf("%s: probe after the rollback: %w", m.Name, err))
+		} else {
+			r.probes, m.Probe = res, pm
+			r.logf("%s: rolled back to %s: it answers its probe again (longest gap %.2fs)", m.Name, r.src.Name, pm.Downtime.Seconds())
+		}
+	}
+	if r.app.rollbackErr != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", m.Name, r.app.rollbackErr))
+	}
+	return errors.Join(append(errs, r.onlyOn(ctx, *m, r.src, r.dst))...)
 }

@@ -29,6 +29,9 @@ type fakeHooks struct {
 	// dumpedBeforeQuiesce is set when the source had dumped before the
 	// probe of the source was paused.
 	dumpedBeforeQuiesce bool
+	// later are the digests by address from the second check of it on.
+	later   map[string]string
+	checked map[string]int
 }
 
 func (f *fakeHooks) note(s string) {
@@ -53,6 +56,13 @@ func (f *fakeHooks) check(_ context.Context, addr string) (string, error) {
 	f.note("check " + addr)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.checked == nil {
+		f.checked = map[string]int{}
+	}
+	f.checked[addr]++
+	if d, ok := f.later[addr]; ok && f.checked[addr] > 1 {
+		return d, nil
+	}
 	if d := f.digests[addr]; d != "fail" {
 		return d, nil
 	}
@@ -140,14 +150,49 @@ func TestAppCheckFailingBeforeTheFreeze(t *testing.T) {
 	}
 }
 
+// TestAppRollbackChecksTheState: a restore that fails rolls the app back
+// onto the source, whose check must give the digest taken before the
+// freeze before the load resumes there; a different one is reported.
+func TestAppRollbackChecksTheState(t *testing.T) {
+	for _, tc := range []struct {
+		later map[string]string
+		want  string
+	}{
+		{nil, ""},
+		{map[string]string{appSrc: "d9"}, `printed "d1" before the freeze and "d9" on the source after the rollback`},
+	} {
+		src, dst := &fakeAgent{dirty: []uint64{5}, pages: 100}, &fakeAgent{fail: "/restore"}
+		r, h := appRunner(t, src, dst, map[string]string{appSrc: "d1", appDst: "d1"})
+		h.later = tc.later
+		if err := r.migrate(context.Background(), models.ColdTechnique{}, nil); err == nil {
+			t.Fatal("a failed restore migrated")
+		}
+		want := "pause load; check " + appSrc + "; probe " + appSrc + " paused true; check " + appSrc + "; probe " + appSrc + " paused false; resume load " + appSrc
+		if got := strings.Join(h.calls, "; "); got != want {
+			t.Errorf("hooks:\n got %s\nwant %s", got, want)
+		}
+		switch {
+		case tc.want == "" && (r.app.rollbackErr != nil || r.app.rolledBack != "d1"):
+			t.Errorf("rolled back: %q, %v", r.app.rolledBack, r.app.rollbackErr)
+		case tc.want != "" && (r.app.rollbackErr == nil || !strings.Contains(r.app.rollbackErr.Error(), tc.want)):
+			t.Errorf("a changed state after the rollback: %v, want %q", r.app.rollbackErr, tc.want)
+		}
+	}
+}
+
 func TestRefuseApp(t *testing.T) {
 	s := models.Scenario{App: models.App{Image: "x", Port: 1}, Group: models.Group{Containers: 2}}
 	if err := refuseApp(s, Options{}); err == nil || !strings.Contains(err.Error(), "group.containers") {
 		t.Errorf("group: %v", err)
 	}
 	s.Group.Containers = 1
-	if err := refuseApp(s, Options{Inject: &Fault{Kind: FaultKill}}); err == nil || !strings.Contains(err.Error(), "--inject") {
-		t.Errorf("inject: %v", err)
+	for _, k := range []FaultKind{FaultKill, FaultSourceAgentKill} {
+		if err := refuseApp(s, Options{Inject: &Fault{Kind: k}}); err == nil || !strings.Contains(err.Error(), "--inject "+string(k)) {
+			t.Errorf("inject %s: %v", k, err)
+		}
+	}
+	if err := refuseApp(s, Options{Inject: &Fault{Kind: FaultRestoreFail, Phase: PhaseRestore}}); err != nil {
+		t.Errorf("inject restore-fail: %v", err)
 	}
 	if err := refuseApp(s, Options{}); err != nil {
 		t.Error(err)

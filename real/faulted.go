@@ -158,6 +158,9 @@ func explain(f Fault, err error) string {
 // longest gap in its answers), has intact memory, and has no copy on the
 // target.
 func (r *runner) checkRollback(ctx context.Context) error {
+	if r.app != nil {
+		return r.checkAppRollback(ctx)
+	}
 	for _, m := range r.out.Members {
 		if err := r.waitAnswer(ctx, r.src, m.SourceAddr, 2*time.Minute); err != nil {
 			return fmt.Errorf("%s: the workload does not answer on the source %s after the rollback: %w", m.Name, r.src.Name, err)

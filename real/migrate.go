@@ -28,6 +28,7 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 		envs[0] = faultEnv{Env: r.envs[0], in: in}
 	}
 	if r.app != nil {
+		r.app.before, r.app.after = "", ""
 		envs[0] = appEnv{Env: envs[0], a: r.app, src: r.out.Members[0].SourceAddr}
 	}
 	if r.shaper != nil {
@@ -66,6 +67,7 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 		err = r.rollBack(actx, err, r.envs)
 		if r.abortErr == nil {
 			j.done()
+			r.appRolledBack(actx)
 		}
 		r.appResume(actx, false)
 		return err
@@ -91,6 +93,9 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 		r.failedAt = time.Now()
 		j.phase(phaseRollingBack)
 		err = r.rollBack(actx, err, rejected)
+		if r.abortErr == nil {
+			r.appRolledBack(actx)
+		}
 	}
 	r.appResume(actx, len(rejected) == 0)
 	j.phase(phaseFinishing)

@@ -1,0 +1,45 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real"
+)
+
+// TestAppRedisRestoreFailRollsBack injects a failed restore into a cold
+// migration of Redis under its write load: the migration is rolled back,
+// Redis answers on the source with the dataset digest it was frozen with
+// (checked before its load resumed), no copy is left on the target; the
+// retry then migrates it with its state intact.
+func TestAppRedisRestoreFailRollsBack(t *testing.T) {
+	tb := requireAgents(t)
+	s := redisScenario(t, "e2e-app-redis-fault")
+	ctx, cancel := context.WithTimeout(testCtx, 25*time.Minute)
+	defer cancel()
+	f, err := real.ParseFault("restore-fail@restore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := real.Run(ctx, tb, s, models.Cold, 0, real.Options{Keep: true, StepTimeout: 8 * time.Minute, Warmup: 3 * time.Second,
+		Inject: &f, Retries: 1, Progress: logWriter{t}, Provenance: models.Provenance{Tool: "migrlab", Version: "e2e"}})
+	if out != nil {
+		t.Cleanup(func() { removeAll(t, out) })
+	}
+	if err != nil {
+		t.Fatalf("the retry after the fault failed: %v", err)
+	}
+	rep := out.Record.Fault
+	if rep == nil || !rep.Injected || rep.Outcome != "rolled back" || !rep.Verified || !rep.Cleaned || !rep.Retried {
+		t.Fatalf("fault report %+v: want injected, rolled back, verified (digest and probe on the source), cleaned, retried", rep)
+	}
+	if m := out.Record.Metrics; m.Extra["app_check_passed"] != 1 || m.Extra["app_rollback_check_passed"] != 1 || out.Record.Error != "" {
+		t.Errorf("the retry: error %q, extra %v", out.Record.Error, m.Extra)
+	}
+	onlyOn(t, out, out.Target, out.Source)
+	t.Logf("Redis restore-fail: rolled back in %.2fs, then migrated (downtime %.2fs)", rep.RollbackS, out.Record.Metrics.DowntimeS)
+}
