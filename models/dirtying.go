@@ -39,6 +39,9 @@ type DirtyingProfile struct {
 	Curve []CurvePoint `json:"curve"`
 	// Fit is the memory model fitted to Curve.
 	Fit DirtyingFit `json:"fit"`
+	// ModelError is the largest relative deviation of the measured curve
+	// from the scenario's own model (SetModel; 0 when not set).
+	ModelError float64 `json:"model_error,omitempty"`
 	// Provenance of the tool and hosts.
 	Provenance Provenance `json:"provenance"`
 }
@@ -58,6 +61,10 @@ type CurvePoint struct {
 	Min     int64   `json:"min_bytes"`
 	Max     int64   `json:"max_bytes"`
 	Fitted  int64   `json:"fitted_bytes"`
+	// Model is what the profiled scenario's own memory and workload
+	// describe (the synthetic workload's; with a calibration, its runtime
+	// too): set by SetModel.
+	Model int64 `json:"model_bytes,omitempty"`
 }
 
 // DirtyingFit is the fitted memory model as a scenario's memory and
@@ -178,6 +185,23 @@ func DirtyingModelOf(s Scenario) DirtyingModel {
 		m.Pools = append(m.Pools, WritePool{N: cold, Rate: float64(rt.Rate) / ps})
 	}
 	return m
+}
+
+// SetModel sets every curve point's Model from the dirtying scenario s
+// describes, and returns the largest relative deviation of the measured
+// median from it: how well the simulator's memory model of the synthetic
+// workload matches what the kernel counted.
+func (p *DirtyingProfile) SetModel(s Scenario) float64 {
+	m := DirtyingModelOf(s)
+	var worst float64
+	for i := range p.Curve {
+		c := &p.Curve[i]
+		c.Model = int64(math.Round(m.At(c.WindowS))) * int64(p.PageSize)
+		if c.Model > 0 {
+			worst = max(worst, math.Abs(float64(c.Bytes)-float64(c.Model))/float64(c.Model))
+		}
+	}
+	return worst
 }
 
 // WriteDirtyingProfile writes p as indented JSON.

@@ -88,6 +88,17 @@ func TestNewDirtyingProfile(t *testing.T) {
 	if p.Fit.MaxError > 0.02 || p.Fit.Workload.WWS < 950<<12 || p.Fit.Workload.Runtime.Hot < 0 {
 		t.Errorf("fit %+v", p.Fit)
 	}
+	var s Scenario
+	s.Memory.Size = 32 << 20
+	s.Workload = Workload{DirtyRate: 100 << 12, WWS: 4 << 20}
+	worst := p.SetModel(s)
+	want := DirtyingModelOf(s).At(10.1)
+	if got := float64(p.Curve[1].Model) / 4096; math.Abs(got-want) > 1 {
+		t.Errorf("model at 10.1 s: %g pages, want %g", got, want)
+	}
+	if d := math.Abs(950/math.Round(want) - 1); worst < d-1e-9 || worst > 10 {
+		t.Errorf("largest deviation from the model %g, want at least %g (at 10.1 s)", worst, d)
+	}
 	if _, err := NewDirtyingProfile([]DirtyingPass{{WindowsS: []float64{1}, Bytes: nil}}, nil, 4096); err == nil {
 		t.Error("a pass without counts was taken")
 	}

@@ -42,6 +42,7 @@ func ProfileCommand() *cli.Command {
 			&cli.DurationFlag{Name: "warmup", Value: real.DefaultProfileWarmup, Usage: "how long the container runs under its load before the first pass"},
 			&cli.IntFlag{Name: "host-port", Value: real.DefaultHostPort, Usage: "host `PORT` the container's port is published on"},
 			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
+			&cli.StringFlag{Name: "calibration", Usage: "calibration `FILE` of the testbed: for the synthetic workload, the model's curve (its runtime included) is set beside the measured one"},
 		},
 		Action: runProfile,
 	}
@@ -98,6 +99,14 @@ func runProfile(c *cli.Context) error {
 	if err := s.WithDefaults().Validate(); err != nil {
 		return usagef("%s: %w", path, err)
 	}
+	var calib *models.Calibration
+	if path := c.String("calibration"); path != "" {
+		cb, err := readCalibrationFile(path)
+		if err != nil {
+			return UsageError{err}
+		}
+		calib = &cb
+	}
 	dir := c.String("out")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -113,6 +122,14 @@ func runProfile(c *cli.Context) error {
 	p, err := real.Profile(c.Context, tb.Testbed, s, opt)
 	if err != nil {
 		return err
+	}
+	if !s.App.Enabled() {
+		// The synthetic workload's own model: what the simulator assumes.
+		ms := s.WithDefaults()
+		if calib != nil {
+			ms = calib.Apply(ms)
+		}
+		p.ModelError = p.SetModel(ms)
 	}
 	return writeProfile(c.App.Writer, dir, path, orig, p)
 }
@@ -155,10 +172,22 @@ func writeProfile(w io.Writer, dir, scenarioPath string, orig []byte, p models.D
 // printProfile writes the curve and the fit as a short table.
 func printProfile(w io.Writer, p models.DirtyingProfile) {
 	fmt.Fprintf(w, "%s on %s: %s resident, %d process(es), %d passes\n", p.Scenario, p.Host, p.Resident, p.Processes, len(p.Passes))
-	fmt.Fprintf(w, "%10s  %12s  %25s  %12s\n", "window", "dirtied", "passes (min-max)", "fitted")
+	model := p.Curve[0].Model > 0
+	head := fmt.Sprintf("%10s  %12s  %25s  %12s", "window", "dirtied", "passes (min-max)", "fitted")
+	if model {
+		head += fmt.Sprintf("  %12s", "model")
+	}
+	fmt.Fprintln(w, head)
 	for _, c := range p.Curve {
-		fmt.Fprintf(w, "%9.2fs  %12s  %25s  %12s\n", c.WindowS, models.ByteSize(c.Bytes),
+		line := fmt.Sprintf("%9.2fs  %12s  %25s  %12s", c.WindowS, models.ByteSize(c.Bytes),
 			models.ByteSize(c.Min).String()+" - "+models.ByteSize(c.Max).String(), models.ByteSize(c.Fitted))
+		if model {
+			line += fmt.Sprintf("  %12s", models.ByteSize(c.Model))
+		}
+		fmt.Fprintln(w, line)
+	}
+	if model {
+		fmt.Fprintf(w, "the scenario's own model is within %.0f %% of the measured curve at every window\n", 100*p.ModelError)
 	}
 	wl := p.Fit.Workload
 	fmt.Fprintf(w, "fit (within %.0f %%): memory.size %s, workload.wws %s, dirty_rate %s", 100*p.Fit.MaxError, p.Fit.Memory.Size, wl.WWS, wl.DirtyRate)

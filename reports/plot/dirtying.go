@@ -25,7 +25,11 @@ func DirtyingCurve(p models.DirtyingProfile) (*Figure, error) {
 	}
 	median := Series{Name: "median", Kind: KindPoints, Color: ColorBlue, Shape: ShapeCircle}
 	fitted := Series{Name: "fitted", Kind: KindLine, Color: ColorVermilion, Shape: ShapeNone, Dashed: true}
+	model := Series{Name: "model", Kind: KindLine, Color: ColorGreen, Shape: ShapeNone}
 	for _, c := range p.Curve {
+		if c.Model > 0 {
+			model.Points = append(model.Points, Point{X: c.WindowS, Y: float64(c.Model)})
+		}
 		if c.Bytes > 0 {
 			median.Points = append(median.Points, Point{X: c.WindowS, Y: float64(c.Bytes)})
 		}
@@ -39,18 +43,23 @@ func DirtyingCurve(p models.DirtyingProfile) (*Figure, error) {
 	first, last := p.Curve[0].WindowS, p.Curve[len(p.Curve)-1].WindowS
 	resident := Series{Name: "resident", Kind: KindReference, Points: []Point{{X: first, Y: float64(p.Resident)}, {X: last, Y: float64(p.Resident)}}}
 	series := []Series{resident, passes, median, fitted}
+	legend := []LegendItem{
+		{Label: "each pass", Color: ColorSkyBlue, Shape: ShapeCircle, Hollow: true},
+		{Label: "median", Color: ColorBlue, Shape: ShapeCircle},
+		{Label: "fitted model", Color: ColorVermilion, Shape: ShapeNone, Line: true, Dashed: true},
+		{Label: "resident memory", Color: ColorBlack, Shape: ShapeNone, Line: true, Dashed: true},
+	}
+	if len(model.Points) > 0 {
+		series = append(series, model)
+		legend = append(legend, LegendItem{Label: "scenario's model", Color: ColorGreen, Shape: ShapeNone, Line: true})
+	}
 	f := &Figure{
 		Title:  "Memory dirtied within a window: " + p.Scenario,
 		X:      axisOver(series, func(q Point) float64 { return q.X }, true, reports.UnitSeconds, "Window"),
 		Y:      axisOver(series, func(q Point) float64 { return q.Y }, true, reports.UnitBytes, "Distinct bytes dirtied"),
 		Series: series,
-		Legend: []LegendItem{
-			{Label: "each pass", Color: ColorSkyBlue, Shape: ShapeCircle, Hollow: true},
-			{Label: "median", Color: ColorBlue, Shape: ShapeCircle},
-			{Label: "fitted model", Color: ColorVermilion, Shape: ShapeNone, Line: true, Dashed: true},
-			{Label: "resident memory", Color: ColorBlack, Shape: ShapeNone, Line: true, Dashed: true},
-		},
-		Notes: []string{fmt.Sprintf("%d passes on %s; fit within %.0f %%.", len(p.Passes), p.Host, 100*p.Fit.MaxError)},
+		Legend: legend,
+		Notes:  []string{fmt.Sprintf("%d passes on %s; fit within %.0f %%.", len(p.Passes), p.Host, 100*p.Fit.MaxError)},
 	}
 	return f, nil
 }
