@@ -38,6 +38,11 @@ type DemoOptions struct {
 	Calibration CalibrateOptions
 	// KeepTestbed leaves the testbed up at the end.
 	KeepTestbed bool
+	// Profile configures the profile of each app scenario (ProfileApps),
+	// made before the calibration; NoProfile predicts an app from its
+	// scenario's memory and workload as written.
+	Profile   real.ProfileOptions
+	NoProfile bool
 	// Out is the report directory; Command the command line it records.
 	Out     string
 	Command []string
@@ -136,6 +141,14 @@ func Demo(ctx context.Context, opt DemoOptions) (err error) {
 	defer tb.Close()
 	r := &RealRunner{Testbed: tb, Options: real.Options{Warmup: opt.Warmup, StepTimeout: opt.StepTimeout,
 		Progress: progress, Provenance: buildinfo.Provenance()}}
+	if apps := countApps(opt.Scenarios); apps > 0 && !opt.NoProfile {
+		phase(fmt.Sprintf("profiling %d app(s): how each dirties memory under its load", apps))
+		popt := opt.Profile
+		popt.Progress, popt.Provenance = progress, buildinfo.Provenance()
+		if opt.Scenarios, err = ProfileApps(ctx, tb, opt.Scenarios, filepath.Join(opt.Out, "profiles"), popt, progress); err != nil {
+			return err
+		}
+	}
 
 	// The validation's real migrations run between the calibration's
 	// repetitions (interleaved), then the calibrated simulator predicts them.

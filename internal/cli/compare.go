@@ -6,11 +6,14 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/migrlab/migrlab/fidelity"
+	"github.com/migrlab/migrlab/internal/buildinfo"
 	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real"
 	"github.com/migrlab/migrlab/reports"
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
@@ -39,7 +42,7 @@ func CompareCommand() *cli.Command {
 			&cli.StringFlag{Name: "techniques", Aliases: []string{"t"}, Usage: "comma-separated techniques (overrides the scenarios')"},
 			&cli.IntFlag{Name: "reps", Usage: "repetitions per technique (overrides the scenarios')"},
 			&cli.BoolFlag{Name: "no-analytic", Usage: "skip the closed-form model"},
-			forceFlag,
+			forceFlag, noProfileFlag, profilePassesFlag,
 			&cli.IntFlag{Name: "search", Usage: "divergence search: sample --candidates scenarios, rank them by where the model is least to be trusted, migrate the top `N` for real and print them worst-predicted first (no scenario files)"},
 			&cli.IntFlag{Name: "candidates", Value: fidelity.DefaultSearchCandidates, Usage: "with --search: how many scenarios to sample and rank"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "with --search: the sampler's seed (the same seed, the same candidates)"},
@@ -89,6 +92,13 @@ func CompareCommand() *cli.Command {
 			defer tb.Close()
 			if calib.Testbed != tb.Name {
 				fmt.Fprintf(c.App.ErrWriter, "warning: the calibration was made on testbed %q, comparing on %q\n", calib.Testbed, tb.Name)
+			}
+			if !c.Bool("no-profile") {
+				popt := real.ProfileOptions{Passes: c.Int("profile-passes"), Host: c.String("source"), StepTimeout: c.Duration("step-timeout"),
+					Progress: c.App.ErrWriter, Provenance: buildinfo.Provenance()}
+				if scenarios, err = fidelity.ProfileApps(ctx, tb.Testbed, scenarios, filepath.Join(c.String("out"), "profiles"), popt, c.App.ErrWriter); err != nil {
+					return err
+				}
 			}
 			runner := newRealRunner(tb.Testbed, c)
 			runner.Options.LinkCapacity = calib.Capacity()

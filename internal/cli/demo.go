@@ -46,6 +46,7 @@ func DemoCommand() *cli.Command {
 			&cli.IntFlag{Name: "calibration-repeat", Value: 3, Usage: "run the calibration migrations `N` times and fit over all of them (see migrlab calibrate --repeat; each repetition adds about 2-3 minutes under TCG; the more there are, the less one noisy migration weighs)"},
 			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
 			&cli.BoolFlag{Name: "keep-testbed", Usage: "leave the testbed up at the end (tear it down with migrlab testbed down)"},
+			noProfileFlag, profilePassesFlag,
 		},
 		Action: runDemo,
 	}
@@ -84,6 +85,7 @@ func runDemo(c *cli.Context) error {
 		WorkloadBinary: c.String("workload-binary"), AgentBinary: c.String("agent-binary"),
 		Warmup: c.Duration("warmup"), StepTimeout: c.Duration("step-timeout"), Calibration: copt,
 		KeepTestbed: c.Bool("keep-testbed"), Out: c.String("out"), Command: commandLine(c),
+		Profile: real.ProfileOptions{Passes: c.Int("profile-passes")}, NoProfile: c.Bool("no-profile"),
 		Format: format, Stdout: c.App.Writer, Progress: c.App.ErrWriter,
 	})
 	return interrupted(c.Context, err)

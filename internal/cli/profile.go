@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/migrlab/migrlab/fidelity"
 	"github.com/migrlab/migrlab/internal/buildinfo"
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real"
-	"github.com/migrlab/migrlab/reports/plot"
 	"github.com/urfave/cli/v2"
 )
 
@@ -47,6 +47,13 @@ func ProfileCommand() *cli.Command {
 		Action: runProfile,
 	}
 }
+
+// The profile of an app scenario before demo and compare migrate it.
+var (
+	noProfileFlag = &cli.BoolFlag{Name: "no-profile", Usage: "predict an app scenario from its memory and workload as written " +
+		"(by default each app is profiled on the testbed first, as migrlab profile does, and predicted from its fit)"}
+	profilePassesFlag = &cli.IntFlag{Name: "profile-passes", Value: real.DefaultProfilePasses, Usage: "`N` passes of each app's profile (a minute each)"}
+)
 
 func windowList(ws []time.Duration) string {
 	var s []string
@@ -134,38 +141,24 @@ func runProfile(c *cli.Context) error {
 	return writeProfile(c.App.Writer, dir, path, orig, p)
 }
 
-// writeProfile writes the profile's three files to dir and a summary to w.
+// writeProfile writes the profile, its plot and the profiled scenario to
+// dir, and a summary to w.
 func writeProfile(w io.Writer, dir, scenarioPath string, orig []byte, p models.DirtyingProfile) error {
 	base := strings.TrimSuffix(filepath.Base(scenarioPath), filepath.Ext(scenarioPath))
-	jsonPath := filepath.Join(dir, base+".profile.json")
-	yamlPath := filepath.Join(dir, base+".yaml")
-	svgPath := filepath.Join(dir, base+"-dirtying.svg")
-	var js bytes.Buffer
-	if err := models.WriteDirtyingProfile(&js, p); err != nil {
+	paths, err := fidelity.WriteProfile(dir, base, p)
+	if err != nil {
 		return err
 	}
-	scen, err := models.ProfiledScenario(orig, p, jsonPath)
+	yamlPath := filepath.Join(dir, base+".yaml")
+	scen, err := models.ProfiledScenario(orig, p, paths[0])
 	if err != nil {
 		return fmt.Errorf("%s: %w", scenarioPath, err)
 	}
-	var svg bytes.Buffer
-	fig, err := plot.DirtyingCurve(p)
-	if err == nil {
-		err = fig.WriteSVG(&svg)
-	}
-	if err != nil {
+	if err := os.WriteFile(yamlPath, scen, 0o644); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		path string
-		data []byte
-	}{{jsonPath, js.Bytes()}, {yamlPath, scen}, {svgPath, svg.Bytes()}} {
-		if err := os.WriteFile(f.path, f.data, 0o644); err != nil {
-			return err
-		}
-	}
 	printProfile(w, p)
-	fmt.Fprintf(w, "profile: %s\nscenario for the simulator: %s\nplot: %s\n", jsonPath, yamlPath, svgPath)
+	fmt.Fprintf(w, "profile: %s\nscenario for the simulator: %s\nplot: %s\n", paths[0], yamlPath, paths[1])
 	return nil
 }
 
