@@ -21,9 +21,8 @@ import (
 // with its memory and workload fitted to it, and a plot of the curve.
 func ProfileCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "profile",
-		Usage:     "measure how a scenario's container (its app, or the synthetic workload) dirties memory",
-		ArgsUsage: " ",
+		Name:  "profile",
+		Usage: "measure how a scenario's container (its app, or the synthetic workload) dirties memory",
 		Description: "Starts the scenario's container on one host of the testbed with its load, lets it run for\n" +
 			"--warmup, then in each of --passes passes clears its soft-dirty bits and counts the distinct\n" +
 			"pages it wrote within each of --windows after the clear (reading /proc/PID/pagemap). Writes\n" +
