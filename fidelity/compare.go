@@ -138,7 +138,7 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 		for rep := 0; rep < s.Repetitions; rep++ {
 			for _, t := range run {
 				n++
-				logf("%d/%d %s [%s] %s rep %d: real migration", n, total, s.Name, role, t, rep)
+				logf("%d/%d %s [%s] %s rep %d: real migration%s", n, total, s.Name, role, t, rep, eta(time.Since(start), n-1, total))
 				rec, err := RunRecord(ctx, r, s, t, rep)
 				if rec.Role != models.RoleWarmup { // a replayed warm-up stays one
 					rec.Role = role
@@ -173,6 +173,16 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 		}
 	}
 	return out, errors.Join(failed...)
+}
+
+// eta says how long the steps left take at the pace of the done ones ("",
+// before the first is done).
+func eta(elapsed time.Duration, done, total int) string {
+	if done < 1 || total <= done {
+		return ""
+	}
+	left := elapsed / time.Duration(done) * time.Duration(total-done)
+	return fmt.Sprintf(" (%d left, about %s)", total-done, models.FormatEstimate(left))
 }
 
 // noteworthySteal is the host steal share from which a progress line says

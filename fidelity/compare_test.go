@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/reports"
@@ -254,5 +255,23 @@ func TestSummaryLineNamesHostSteal(t *testing.T) {
 	r.Metrics.Extra[models.ExtraOrchestratorSteal] = 0.01
 	if got := summaryLine(r, nil); strings.Contains(got, "stolen") {
 		t.Errorf("1 %% steal: %q, want no note", got)
+	}
+}
+
+// TestETA: the time left is the done steps' pace times the steps left.
+func TestETA(t *testing.T) {
+	for _, tc := range []struct {
+		elapsed     time.Duration
+		done, total int
+		want        string
+	}{
+		{time.Minute, 0, 10, ""},
+		{10 * time.Minute, 5, 5, ""},
+		{4 * time.Minute, 2, 5, " (3 left, about 6m)"},
+		{90 * time.Second, 3, 4, " (1 left, about 30s)"},
+	} {
+		if got := eta(tc.elapsed, tc.done, tc.total); got != tc.want {
+			t.Errorf("eta(%s, %d, %d) = %q, want %q", tc.elapsed, tc.done, tc.total, got, tc.want)
+		}
 	}
 }

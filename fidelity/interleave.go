@@ -24,6 +24,8 @@ type Interleaved struct {
 	records  []models.Record
 	took     time.Duration
 	progress io.Writer
+	// total is the migrations of all chunks; done those run so far.
+	total, done int
 }
 
 // validationUnit is one repetition of one scenario: every technique its real
@@ -55,6 +57,8 @@ func NewInterleaved(r Runner, scenarios []models.Scenario, reps int, progress io
 	for u, unit := range units {
 		c := u * reps / len(units)
 		v.chunks[c] = append(v.chunks[c], unit)
+		run, _ := Techniques(unit.scenario)
+		v.total += len(run)
 	}
 	return v
 }
@@ -75,9 +79,11 @@ func (v *Interleaved) After(ctx context.Context, rep int) error {
 		for i := range run {
 			t := run[(i+u.rep)%len(run)]
 			if v.progress != nil {
-				fmt.Fprintf(v.progress, "[validation] %s %s rep %d: real migration (after calibration repetition %d)\n", u.scenario.Name, t, u.rep, rep+1)
+				fmt.Fprintf(v.progress, "[validation] %s %s rep %d: real migration %d/%d (after calibration repetition %d)%s\n",
+					u.scenario.Name, t, u.rep, v.done+1, v.total, rep+1, eta(v.took+time.Since(start), v.done, v.total))
 			}
 			rec, err := RunRecord(ctx, v.runner, u.scenario, t, u.rep)
+			v.done++
 			v.records = append(v.records, rec)
 			if err != nil && ctx.Err() != nil {
 				return err
