@@ -58,7 +58,7 @@ func commands() []*cli.Command {
 		simCommand(), sweepCommand(), reportCommand(),
 		TestbedCommand(), ProfileCommand(), RunCommand(), RecoverCommand(),
 		CalibrateCommand(), CompareCommand(), DemoCommand(),
-		AgentCommand(), versionCommand(),
+		AgentCommand(), versionCommand(), completionCommand(),
 	}
 }
 
@@ -89,6 +89,8 @@ func App() *cli.App {
 		OnUsageError:    usageErr,
 		Action:          unknownCommand("migrlab", cmds, cli.ShowAppHelp),
 		HideHelpCommand: true,
+		// Shell completion asks the binary (migrlab completion).
+		EnableBashCompletion: true,
 	}
 }
 
