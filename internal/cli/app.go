@@ -100,6 +100,9 @@ func App() *cli.App {
 // a command's first argument.
 func Run(ctx context.Context, app *cli.App, args []string) error {
 	args = append([]string(nil), args...)
+	if args[len(args)-1] == "--generate-bash-completion" {
+		return app.RunContext(ctx, args) // shell completion: the words as typed
+	}
 	i := 1
 	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
 		i++ // migrlab's own flags (--help, --version) take no value

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -17,13 +18,21 @@ func TestCompletion(t *testing.T) {
 	if _, _, code := run(t, "completion", "tcsh"); code != ExitUsage {
 		t.Errorf("completion tcsh: exit %d, want %d", code, ExitUsage)
 	}
-	out, _, _ := run(t, "--generate-bash-completion")
+	// urfave/cli reads the word before the request from os.Args.
+	complete := func(args ...string) string {
+		saved := os.Args
+		defer func() { os.Args = saved }()
+		os.Args = append([]string{"migrlab"}, args...)
+		out, _, _ := run(t, args...)
+		return out
+	}
+	out := complete("--generate-bash-completion")
 	for _, cmd := range []string{"sim", "sweep", "profile", "compare", "completion"} {
 		if !strings.Contains(out, cmd+"\n") {
 			t.Errorf("the commands offered lack %s:\n%s", cmd, out)
 		}
 	}
-	out, _, _ = run(t, "sweep", "-", "--generate-bash-completion")
+	out = complete("sweep", "-", "--generate-bash-completion")
 	for _, flag := range []string{"--shard", "--out"} {
 		if !strings.Contains(out, flag) {
 			t.Errorf("sweep's flags offered lack %s:\n%s", flag, out)
