@@ -68,6 +68,12 @@ e2e: build
 faults: build
     MIGRLAB_E2E_FAULTS=all MIGRLAB_E2E_OUT=$PWD/out/faults go test -tags 'e2e {{podman_tags}}' -count=1 -timeout 85m -v -run 'TestFaultMatrix' ./e2e/
 
+# The app e2e tests on a local testbed (your own container): Redis and memcached, their images built
+# from Debian's packages with mmdebstrap (cached in the temporary directory), each migrated under its
+# load with its state checked. `test` leaves memcached's out (MIGRLAB_E2E_APPS=all brings it in).
+apps: build
+    MIGRLAB_E2E_APPS=all go test -tags 'e2e {{podman_tags}}' -count=1 -timeout 70m -v -run '^TestApp' ./e2e/
+
 # Engine and migration benchmarks.
 bench:
     go test -run '^$' -bench . -benchmem ./sim/

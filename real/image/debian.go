@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -30,6 +31,49 @@ type DebianImage struct {
 var Redis = DebianImage{Name: "localhost/migrlab-redis:latest", Packages: []string{"redis-server"},
 	Run: RunConfig{Cmd: []string{"redis-server"}, Ports: []int{6379}}}
 
+// Memcached is the image of examples/app-memcached.yaml: Debian's memcached,
+// by default as the package's memcache user (memcached refuses to run as
+// root without -u), with a 64 MiB cache (memcached's own default, so a
+// testbed guest holds it with room to spare) and without UDP.
+var Memcached = DebianImage{Name: "localhost/migrlab-memcached:latest", Packages: []string{"memcached"},
+	Run: RunConfig{Cmd: []string{"memcached", "-u", "memcache", "-m", "64", "-p", "11211", "-U", "0"}, Ports: []int{11211}}}
+
+// Apps are the example applications' images by the name
+// cmd/migrlab-app-image takes.
+var Apps = map[string]DebianImage{"redis": Redis, "memcached": Memcached}
+
+// AppNames returns the names of Apps, sorted.
+func AppNames() []string {
+	names := make([]string, 0, len(Apps))
+	for n := range Apps {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// packages is what mmdebstrap installs beside the essential set.
+func (d DebianImage) packages() []string {
+	return append([]string{"bash"}, d.Packages...)
+}
+
+// mmdebstrapArgs are the arguments of the mmdebstrap that writes d's root
+// file system to the tarball rootfs: the essential set plus d's packages,
+// without manual pages, documentation and translations.
+func (d DebianImage) mmdebstrapArgs(rootfs string) []string {
+	suite := d.Suite
+	if suite == "" {
+		suite = "bookworm"
+	}
+	args := []string{"--variant=essential", "--include=" + strings.Join(d.packages(), ","),
+		"--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/doc/*",
+		"--dpkgopt=path-exclude=/usr/share/locale/*", suite, rootfs}
+	if d.Mirror != "" {
+		args = append(args, d.Mirror)
+	}
+	return args
+}
+
 // BuildDebianArchive builds d into the docker-archive out (see DebianImage)
 // and returns its image ID. It needs mmdebstrap and root (or a user
 // namespace mmdebstrap can use), and takes about a minute.
@@ -37,22 +81,13 @@ func BuildDebianArchive(ctx context.Context, d DebianImage, out string) (string,
 	if _, err := exec.LookPath("mmdebstrap"); err != nil {
 		return "", fmt.Errorf("mmdebstrap is not installed (apt-get install mmdebstrap): %w", err)
 	}
-	suite := d.Suite
-	if suite == "" {
-		suite = "bookworm"
-	}
 	tmp, err := os.MkdirTemp(filepath.Dir(out), ".migrlab-image-")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
 	rootfs := filepath.Join(tmp, "rootfs.tar")
-	args := []string{"--variant=essential", "--include=" + strings.Join(append([]string{"bash"}, d.Packages...), ","),
-		"--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/doc/*",
-		"--dpkgopt=path-exclude=/usr/share/locale/*", suite, rootfs}
-	if d.Mirror != "" {
-		args = append(args, d.Mirror)
-	}
+	args := d.mmdebstrapArgs(rootfs)
 	cmd := exec.CommandContext(ctx, "mmdebstrap", args...)
 	// A fixed time makes the root file system's files, hence the image,
 	// the same from build to build of the same packages.
