@@ -169,8 +169,9 @@ func latexCell(c Cell, lc latexColumn) string {
 }
 
 // renderLaTeX writes a booktabs tabular (needs \usepackage{booktabs} and
-// \usepackage{siunitx}), the title as a comment above it and the notes as
-// full-width rows under it. Columns of plain numbers in one unit are siunitx
+// \usepackage{siunitx}), the title as a comment above it and the notes under
+// it in a paragraph as wide as the line (a paper's column), so that they
+// wrap. Columns of plain numbers in one unit are siunitx
 // S columns, aligned on the decimal point; other numbers have a real minus
 // sign.
 func renderLaTeX(w io.Writer, t Table) error {
@@ -199,11 +200,15 @@ func renderLaTeX(w io.Writer, t Table) error {
 		}
 		fmt.Fprintf(&b, "%s \\\\\n", strings.Join(cells, " & "))
 	}
-	b.WriteString("\\bottomrule\n")
-	for _, n := range t.notes() {
-		fmt.Fprintf(&b, "\\multicolumn{%d}{l}{\\footnotesize %s} \\\\\n", len(cols), LaTeXEscape(n))
+	b.WriteString("\\bottomrule\n\\end{tabular}\n")
+	if notes := t.notes(); len(notes) > 0 {
+		// Under the table, wrapped at the line's width (a paper's column).
+		esc := make([]string, len(notes))
+		for i, n := range notes {
+			esc[i] = LaTeXEscape(n)
+		}
+		fmt.Fprintf(&b, "\\par\\smallskip\n\\parbox{\\linewidth}{\\footnotesize %s}\n", strings.Join(esc, "\\par\n"))
 	}
-	b.WriteString("\\end{tabular}\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -68,3 +68,19 @@ func TestImports(t *testing.T) {
 		}
 	}
 }
+
+// TestLaTeXNotesWrap: notes go under the tabular in a paragraph as wide as
+// the line, so a long note wraps instead of widening the table.
+func TestLaTeXNotesWrap(t *testing.T) {
+	long := strings.Repeat("a long note about 50 % of the runs ", 10)
+	tab := Table{Columns: []Column{{Key: "x", Header: "x"}}, Rows: [][]Cell{{Text("1")}}, Notes: []string{long, "second"}}
+	var b bytes.Buffer
+	if err := Render(&b, FormatLaTeX, tab); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	end, par := strings.Index(out, "\\end{tabular}"), strings.Index(out, "\\parbox{\\linewidth}{\\footnotesize a long note")
+	if end < 0 || par < end || strings.Contains(out, "\\multicolumn") || !strings.Contains(out, "50 \\% of the runs") || !strings.Contains(out, "\\par\nsecond}") {
+		t.Errorf("notes not in a wrapping paragraph under the table:\n%s", out)
+	}
+}
