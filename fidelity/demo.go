@@ -49,6 +49,8 @@ type DemoOptions struct {
 	// Format of the tables on Stdout; Progress gets the phases and steps.
 	Format           reports.Format
 	Stdout, Progress io.Writer
+	// AgentTrace, when set, gets a line per request to the agents (-v).
+	AgentTrace io.Writer
 }
 
 // DemoTimings are the durations of the demo's phases, in seconds.
@@ -139,6 +141,9 @@ func Demo(ctx context.Context, opt DemoOptions) (err error) {
 		return err
 	}
 	defer tb.Close()
+	for _, h := range tb.Hosts {
+		h.Agent.Trace = opt.AgentTrace
+	}
 	r := &RealRunner{Testbed: tb, Options: real.Options{Warmup: opt.Warmup, StepTimeout: opt.StepTimeout,
 		Progress: progress, Provenance: buildinfo.Provenance()}}
 	if apps := countApps(opt.Scenarios); apps > 0 && !opt.NoProfile {

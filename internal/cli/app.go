@@ -79,6 +79,7 @@ func App() *cli.App {
 		return UsageError{suggestFlag(err, flags)}
 	}
 	markUsageErrors(cmds, usageErr)
+	addVerbosity(cmds)
 	return &cli.App{
 		Name:    "migrlab",
 		Usage:   "evaluate container live migration in simulation and on real Podman servers",

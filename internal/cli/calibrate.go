@@ -225,6 +225,11 @@ func openTestbed(ctx context.Context, c *cli.Context) (*openedTestbed, error) {
 		unlock()
 		return nil, err
 	}
+	if verbose(c) {
+		for _, h := range tb.Hosts {
+			h.Agent.Trace = c.App.ErrWriter
+		}
+	}
 	return &openedTestbed{Testbed: tb, hosts: hosts, unlock: unlock}, nil
 }
 

@@ -80,14 +80,18 @@ func runDemo(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	err = fidelity.Demo(c.Context, fidelity.DemoOptions{
+	opt := fidelity.DemoOptions{
 		Name: c.String("name"), StateDir: c.String("state-dir"), Accel: accel, Scenarios: scenarios,
 		WorkloadBinary: c.String("workload-binary"), AgentBinary: c.String("agent-binary"),
 		Warmup: c.Duration("warmup"), StepTimeout: c.Duration("step-timeout"), Calibration: copt,
 		KeepTestbed: c.Bool("keep-testbed"), Out: c.String("out"), Command: commandLine(c),
 		Profile: real.ProfileOptions{Passes: c.Int("profile-passes")}, NoProfile: c.Bool("no-profile"),
 		Format: format, Stdout: c.App.Writer, Progress: c.App.ErrWriter,
-	})
+	}
+	if verbose(c) {
+		opt.AgentTrace = c.App.ErrWriter
+	}
+	err = fidelity.Demo(c.Context, opt)
 	return interrupted(c.Context, err)
 }
 

@@ -29,6 +29,9 @@ func simCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if verbose(c) {
+				writeResolved(c.App.ErrWriter, s.WithDefaults())
+			}
 			ch, err := parseTableChoice(c, simTableNames)
 			if err != nil {
 				return err

@@ -27,9 +27,12 @@ type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 type Client struct {
 	// Host names the agent's host in errors.
 	Host string
-	base string
-	http *http.Client
-	gate *gate
+	// Trace, when set, gets a line per request: its method, path, status
+	// and time (migrlab -v).
+	Trace io.Writer
+	base  string
+	http  *http.Client
+	gate  *gate
 }
 
 // NewClient returns a client of the agent at addr (host:port as seen by dial,
@@ -90,7 +93,15 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		req.Header.Set("Content-Type", "application/json")
 	}
 	op := method + " " + path
+	start := time.Now()
 	resp, err := c.http.Do(req)
+	if c.Trace != nil {
+		status := "error"
+		if err == nil {
+			status = strconv.Itoa(resp.StatusCode)
+		}
+		fmt.Fprintf(c.Trace, "agent %s: %s -> %s in %s\n", c.Host, op, status, time.Since(start).Round(time.Millisecond))
+	}
 	if err != nil {
 		return fmt.Errorf("agent %s: %s: %w", c.Host, op, err)
 	}
