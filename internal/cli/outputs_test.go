@@ -238,7 +238,8 @@ func TestSimRecordsOnStdout(t *testing.T) {
 }
 
 // TestSweepSummaryOnStdout: with the records in a file, the summary is
-// stdout's one document; progress and the tally stay on stderr.
+// stdout's one document; progress and the tally stay on stderr (none of it
+// under -q).
 func TestSweepSummaryOnStdout(t *testing.T) {
 	recs := filepath.Join(t.TempDir(), "r.jsonl")
 	out, errOut, code := run(t, "sweep", tinySweep(t), "-o", recs, "--summary", "-f", "csv", "-q")
@@ -249,8 +250,11 @@ func TestSweepSummaryOnStdout(t *testing.T) {
 	if rows[0][0] != "scenario" || len(rows) < 2 {
 		t.Fatalf("summary:\n%s", out)
 	}
-	if !strings.Contains(errOut, "sweep:") || strings.Contains(errOut, "scenario,technique") {
-		t.Errorf("stderr:\n%s", errOut)
+	if strings.Contains(errOut, "scenario,technique") || strings.Contains(errOut, "sweep:") {
+		t.Errorf("stderr under -q holds more than warnings:\n%s", errOut)
+	}
+	if _, errOut, _ = run(t, "sweep", tinySweep(t), "-o", recs, "--summary", "-f", "csv"); !strings.Contains(errOut, "sweep:") {
+		t.Errorf("stderr without -q lacks the tally:\n%s", errOut)
 	}
 }
 
