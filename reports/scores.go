@@ -23,6 +23,10 @@ type ScenarioScore struct {
 	// Covered of Intervals migrations fell inside their prediction's
 	// interval, per metric (predictions without one are not counted).
 	Covered, Intervals map[Metric]int
+	// Client is the median client-side downtime of the measured
+	// migrations (the probe's: what the workload's or the app's clients
+	// saw), in seconds; 0 when none was measured.
+	Client float64
 }
 
 // ScenarioScores scores the simulator per validation scenario and technique
@@ -64,6 +68,15 @@ func ScenarioScores(records []models.Record) []ScenarioScore {
 			s.Measured[m], s.Predicted[m] = models.Median(sorted(meas)), models.Median(sorted(pred))
 			s.Error[m], _ = relErr(s.Predicted[m], s.Measured[m])
 		}
+		var client []float64
+		for _, p := range ps {
+			if d := p.Measured.Metrics.ProbeDowntimeS; d > 0 {
+				client = append(client, d)
+			}
+		}
+		if len(client) > 0 {
+			s.Client = models.Median(sorted(client))
+		}
 		out = append(out, s)
 	}
 	return out
@@ -89,7 +102,15 @@ func ScenarioScoresTable(records []models.Record) Table {
 			Column{Key: c.key + "_error", Header: "Error", Align: AlignRight},
 			Column{Key: c.key + "_in_interval", Header: "In interval", Align: AlignRight})
 	}
-	for _, s := range ScenarioScores(records) {
+	scores := ScenarioScores(records)
+	client := false
+	for _, s := range scores {
+		client = client || s.Client > 0
+	}
+	if client {
+		t.Columns = append(t.Columns, Column{Key: "client_downtime_measured_s", Header: "Client-side downtime", Align: AlignRight})
+	}
+	for _, s := range scores {
 		row := []Cell{Text(s.Scenario), Text(s.Technique), Number(float64(s.N), UnitCount)}
 		for _, m := range scoreMetrics {
 			in := Missing()
@@ -98,11 +119,22 @@ func ScenarioScoresTable(records []models.Record) Table {
 			}
 			row = append(row, Number(s.Measured[m], m.Unit()), Number(s.Predicted[m], m.Unit()), Signed(s.Error[m], UnitFraction), in)
 		}
+		if client {
+			c := Missing()
+			if s.Client > 0 {
+				c = Number(s.Client, UnitSeconds)
+			}
+			row = append(row, c)
+		}
 		t.Rows = append(t.Rows, row)
 	}
 	t.Notes = []string{
 		"Error: (median predicted - median measured) / median measured. In interval: the migrations whose measurement fell " +
 			"inside their prediction's 90 % interval, of those with one. Migrations flagged by the run guard are not scored.",
+	}
+	if client {
+		t.Notes = append(t.Notes, "Client-side downtime: the median measured gap between the last answer from the source and the "+
+			"first from the target, as the probe (the app's own protocol for an app) saw it; the simulator predicts the downtime, not this.")
 	}
 	return t
 }

@@ -75,3 +75,37 @@ func TestScenarioScores(t *testing.T) {
 		t.Errorf("row b: %+v", row)
 	}
 }
+
+// TestScenarioScoresClientDowntime: the median client-side downtime of the
+// measured migrations gets its own column when any was measured.
+func TestScenarioScoresClientDowntime(t *testing.T) {
+	var recs []models.Record
+	for rep, client := range []float64{6.5, 7.5, 9} {
+		m := scoreRec("redis", models.PreCopy, models.BackendReal, rep, 6, 100)
+		m.Metrics.ProbeDowntimeS = client
+		recs = append(recs, m, scoreRec("redis", models.PreCopy, models.BackendSim, rep, 6, 100))
+	}
+	recs = append(recs, scoreRec("plain", models.Cold, models.BackendReal, 0, 3, 10), scoreRec("plain", models.Cold, models.BackendSim, 0, 3, 10))
+	tab := ScenarioScoresTable(recs)
+	col := -1
+	for i, c := range tab.Columns {
+		if c.Key == "client_downtime_measured_s" {
+			col = i
+		}
+	}
+	if col < 0 || len(tab.Rows) != 2 {
+		t.Fatalf("columns %+v, %d rows", tab.Columns, len(tab.Rows))
+	}
+	if c := tab.Rows[0][col]; c.Kind != KindNumber || c.Value != 7.5 {
+		t.Errorf("redis client-side downtime %+v, want the median 7.5 s", c)
+	}
+	if c := tab.Rows[1][col]; c.Kind != KindMissing {
+		t.Errorf("a scenario without a probe: %+v, want missing", c)
+	}
+	recs = recs[6:]
+	for _, c := range ScenarioScoresTable(recs).Columns {
+		if c.Key == "client_downtime_measured_s" {
+			t.Error("the column is there without any client-side downtime")
+		}
+	}
+}
