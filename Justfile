@@ -74,6 +74,15 @@ faults: build
 apps: build
     MIGRLAB_E2E_APPS=all go test -tags 'e2e {{podman_tags}}' -count=1 -timeout 70m -v -run '^TestApp' ./e2e/
 
+# Your own containers measured and predicted (docs/profile.md): the Redis and memcached images built
+# from Debian's packages (mmdebstrap, as root), then the demo on examples/app-redis.yaml and
+# examples/app-memcached.yaml: each app profiled under its load, the testbed calibrated, each app
+# migrated twice with cold, pre-copy and MiGrror and predicted from its profile; out/apps/.
+app-fidelity: build
+    [ -f out/redis.tar ] || go run ./cmd/migrlab-app-image redis out/redis.tar
+    [ -f out/memcached.tar ] || go run ./cmd/migrlab-app-image memcached out/memcached.tar
+    bin/migrlab demo --reps 2 --out out/apps -s examples/app-redis.yaml -s examples/app-memcached.yaml
+
 # Engine and migration benchmarks.
 bench:
     go test -run '^$' -bench . -benchmem ./sim/
