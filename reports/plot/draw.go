@@ -2,46 +2,71 @@ package plot
 
 import "math"
 
-// Dash patterns in pixels (on, off).
+// Dash patterns in points (on, off).
 var (
-	dashRef  = []float64{6, 4}
-	dashLine = []float64{8, 4}
+	dashRef  = []float64{4, 2.5}
+	dashLine = []float64{5, 2.5}
+	dashDot  = []float64{1.2, 1.8}
 )
+
+// lineDash is the dash pattern of a line drawn dashed, dotted or neither.
+func lineDash(dashed, dotted bool) []float64 {
+	switch {
+	case dashed:
+		return dashLine
+	case dotted:
+		return dashDot
+	}
+	return nil
+}
 
 // drawAxes emits tick marks, tick labels and axis labels.
 func (s *scene) drawAxes() {
 	p := s.plot
 	add := func(q prim) { s.prims = append(s.prims, q) }
 	for _, m := range s.x.Minor {
-		x := crisp(s.px(m))
-		add(prim{kind: primLine, class: "tick", color: colorFrame, width: 1, pts: []pt{{x, p.Y1}, {x, p.Y1 + minorLen}}})
+		x := s.px(m)
+		add(prim{kind: primLine, class: "tick", color: colorFrame, width: hairW, pts: []pt{{x, p.Y1}, {x, p.Y1 + minorLen}}})
 	}
 	for _, m := range s.y.Minor {
-		y := crisp(s.py(m))
-		add(prim{kind: primLine, class: "tick", color: colorFrame, width: 1, pts: []pt{{p.X0 - minorLen, y}, {p.X0, y}}})
+		y := s.py(m)
+		add(prim{kind: primLine, class: "tick", color: colorFrame, width: hairW, pts: []pt{{p.X0 - minorLen, y}, {p.X0, y}}})
 	}
 	for _, t := range s.x.Ticks {
-		x := crisp(s.px(t.Value))
-		add(prim{kind: primLine, class: "tick", color: colorFrame, width: 1, pts: []pt{{x, p.Y1}, {x, p.Y1 + tickLen}}})
+		x := s.px(t.Value)
+		add(prim{kind: primLine, class: "tick", color: colorFrame, width: hairW, pts: []pt{{x, p.Y1}, {x, p.Y1 + tickLen}}})
 		add(prim{kind: primText, class: "ticklabel", color: colorText, text: t.Label, size: sizeTick, anchor: anchorMiddle,
 			pts: []pt{{x, p.Y1 + tickLen + tickGap + sizeTick*0.8}}})
 	}
 	for _, t := range s.y.Ticks {
-		y := crisp(s.py(t.Value))
-		add(prim{kind: primLine, class: "tick", color: colorFrame, width: 1, pts: []pt{{p.X0 - tickLen, y}, {p.X0, y}}})
+		y := s.py(t.Value)
+		add(prim{kind: primLine, class: "tick", color: colorFrame, width: hairW, pts: []pt{{p.X0 - tickLen, y}, {p.X0, y}}})
 		add(prim{kind: primText, class: "ticklabel", color: colorText, text: t.Label, size: sizeTick, anchor: anchorEnd,
 			pts: []pt{{p.X0 - tickLen - tickGap, y + sizeTick*0.36}}})
 	}
+	// Axis labels centred on the plot area, moved (a narrow square plot,
+	// a short one) to stay in the figure and off each other's column.
+	xl := textWidth(s.x.Label, sizeLabel, false)
 	add(prim{kind: primText, class: "xlabel", color: colorText, text: s.x.Label, size: sizeLabel, anchor: anchorMiddle,
-		pts: []pt{{(p.X0 + p.X1) / 2, p.Y1 + tickLen + tickGap + sizeTick + 10 + sizeLabel*0.8}}})
+		pts: []pt{{within((p.X0+p.X1)/2, xl, yLabelColumn, s.w-pad), p.Y1 + tickLen + tickGap + sizeTick + labelGap + sizeLabel*0.8}}})
+	yl := textWidth(s.y.Label, sizeLabel, false)
 	add(prim{kind: primText, class: "ylabel", color: colorText, text: s.y.Label, size: sizeLabel, anchor: anchorMiddle, rotate: true,
-		pts: []pt{{pad + sizeLabel*0.8, (p.Y0 + p.Y1) / 2}}})
+		pts: []pt{{pad + sizeLabel*0.8, within((p.Y0+p.Y1)/2, yl, pad, s.h-pad)}}})
+}
+
+// within moves the centre c of a text of length l so the text lies in
+// [lo, hi], or centres it there when it is longer.
+func within(c, l, lo, hi float64) float64 {
+	if l >= hi-lo {
+		return (lo + hi) / 2
+	}
+	return math.Min(math.Max(c, lo+l/2), hi-l/2)
 }
 
 // drawSeries emits one series: its line, then its markers.
 func (s *scene) drawSeries(sr Series) {
 	var pts []pt
-	var hollow []bool
+	var hollow, marks []bool
 	for _, d := range sr.Points {
 		q := pt{s.px(d.X), s.py(d.Y)}
 		if math.IsNaN(q.X) || math.IsInf(q.X, 0) || math.IsNaN(q.Y) || math.IsInf(q.Y, 0) {
@@ -49,6 +74,7 @@ func (s *scene) drawSeries(sr Series) {
 		}
 		pts = append(pts, q)
 		hollow = append(hollow, d.Hollow)
+		marks = append(marks, d.Mark)
 	}
 	if len(pts) == 0 {
 		return
@@ -58,13 +84,27 @@ func (s *scene) drawSeries(sr Series) {
 		if len(pts) >= 2 {
 			pts = s.extend(pts[0], pts[len(pts)-1])
 		}
-		s.prims = append(s.prims, prim{kind: primLine, class: "ref", text: sr.Name, color: colorRef, width: 1.3, dash: dashRef, pts: pts})
+		s.prims = append(s.prims, prim{kind: primLine, class: "ref", text: sr.Name, color: colorRef, width: refW, dash: dashRef, pts: pts})
+		return
+	case KindStep:
+		steps := []pt{{pts[0].X, s.py(0)}}
+		for i, q := range pts {
+			if i > 0 {
+				steps = append(steps, pt{q.X, pts[i-1].Y})
+			}
+			steps = append(steps, q)
+		}
+		s.prims = append(s.prims, prim{kind: primLine, class: "line", text: sr.Name, color: sr.Color, width: lineW,
+			dash: lineDash(sr.Dashed, sr.Dotted), pts: steps})
+		for i, q := range pts {
+			if sr.Shape != ShapeNone && marks[i] {
+				s.prims = append(s.prims, prim{kind: primMarker, class: "vertex", text: sr.Name, color: sr.Color,
+					shape: sr.Shape, radius: vertexR, pts: []pt{q}})
+			}
+		}
 		return
 	case KindLine:
-		var dash []float64
-		if sr.Dashed {
-			dash = dashLine
-		}
+		dash := lineDash(sr.Dashed, sr.Dotted)
 		if len(pts) > 1 {
 			s.prims = append(s.prims, prim{kind: primLine, class: "line", text: sr.Name, color: sr.Color, width: lineW, dash: dash, pts: pts})
 		}
@@ -83,54 +123,7 @@ func (s *scene) drawSeries(sr Series) {
 	}
 }
 
-// drawLegend emits the legend in a column of width w from (x, y), then the
-// notes under it.
-func (s *scene) drawLegend(f *Figure, x, y, w float64) {
-	add := func(q prim) { s.prims = append(s.prims, q) }
-	base := y + sizeLegend
-	for i, it := range f.Legend {
-		if it.Header && i > 0 && !f.Legend[i-1].Header {
-			base += 8
-		}
-		if it.Header {
-			add(prim{kind: primText, class: "legend", color: colorText, text: it.Label, size: sizeLegend, bold: true, pts: []pt{{x, base}}})
-			base += legendRow
-			continue
-		}
-		mid := base - sizeLegend*0.35
-		if it.Line {
-			var dash []float64
-			if it.Dashed {
-				dash = dashLine
-			}
-			c, lw := it.Color, lineW
-			if it.Shape == ShapeNone && it.Dashed && it.Color == colorRef {
-				dash, lw = dashRef, 1.3
-			}
-			add(prim{kind: primLine, class: "legend", color: c, width: lw, dash: dash, pts: []pt{{x, mid}, {x + legendSamp, mid}}})
-		}
-		if it.Shape != ShapeNone {
-			r := markerR
-			if it.Line {
-				r = vertexR
-			}
-			add(prim{kind: primMarker, class: "legend", color: it.Color, shape: it.Shape, radius: r, hollow: it.Hollow,
-				pts: []pt{{x + legendSamp/2, mid}}})
-		}
-		add(prim{kind: primText, class: "legend", color: colorText, text: it.Label, size: sizeLegend, pts: []pt{{x + legendSamp + 8, base}}})
-		base += legendRow
-	}
-	base += 10
-	for _, n := range f.Notes {
-		for _, line := range wrap(n, sizeNote, w/fontSlack) {
-			add(prim{kind: primText, class: "note", color: colorNote, text: line, size: sizeNote, pts: []pt{{x, base}}})
-			base += sizeNote + 4
-		}
-		base += 4
-	}
-}
-
-// extend returns the part of the line through a and b (pixels) inside the
+// extend returns the part of the line through a and b (points) inside the
 // plot area, so a reference line spans it whatever range layout chose.
 func (s *scene) extend(a, b pt) []pt {
 	dx, dy := b.X-a.X, b.Y-a.Y

@@ -2,10 +2,11 @@
 // metrics, and downtime against the workload's dirty rate.
 //
 // A plot is first built as a neutral [Figure] (axes with their ticks, series of
-// points or lines, a legend, notes). [Figure.WriteSVG] and [Figure.WritePNG]
-// lay that description out once, in pixels, and draw the same primitives, so
-// the two files match. Everything is pure Go: SVG is written by hand and PNG is
-// rasterised with golang.org/x/image/vector and the Go fonts.
+// points or lines, a legend, notes). [Figure.Write] lays that description out
+// once, in points at the figure's size in inches, with our own ticks
+// (ticks.go), palette and layout, and draws the same primitives onto a
+// gonum.org/v1/plot vg.Canvas, so SVG, PNG, PDF, EPS and TeX (PGF) files of a
+// figure match. Text is Liberation Sans, 8 pt and up at the stated size.
 package plot
 
 import (
@@ -15,19 +16,32 @@ import (
 
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/reports"
+	"gonum.org/v1/plot/vg"
 )
 
-// Default figure size in pixels.
+// The smallest figure the layout fits axes, ticks and a legend into.
 const (
-	DefaultWidth  = 800
-	DefaultHeight = 560
+	MinWidth  = 2 * vg.Inch
+	MinHeight = 1.5 * vg.Inch
+)
+
+// Default figure size (7 x 5 in) and PNG resolution.
+const (
+	DefaultWidth  = 7 * vg.Inch
+	DefaultHeight = 5 * vg.Inch
+	DefaultDPI    = 150
 )
 
 // Figure is a plot independent of its output format. Its fields can be
 // adjusted (size, title, axis labels, colours) before writing it.
 type Figure struct {
-	// Width and Height are the output size in pixels (zero means the default).
-	Width, Height int
+	// Width and Height are the figure's size (zero means the default); fonts
+	// keep their size in points, so a smaller figure holds less, not smaller
+	// text.
+	Width, Height vg.Length
+	// DPI is the resolution of raster output (PNG) in dots per inch (zero
+	// means DefaultDPI).
+	DPI int
 	// Title is drawn above the plot area.
 	Title string
 	// X and Y are the axes.
@@ -76,6 +90,10 @@ const (
 	// KindReference joins the points with a thin dashed grey line and no
 	// markers (the y = x line).
 	KindReference
+	// KindStep draws a distribution function: from (first X, 0) a step up
+	// to each point and across to the next; markers only at points with
+	// Mark set.
+	KindStep
 )
 
 // Shape is a marker's shape.
@@ -100,6 +118,8 @@ type Series struct {
 	Color  color.RGBA
 	Shape  Shape
 	Dashed bool
+	// Dotted draws the line dotted (when not Dashed).
+	Dotted bool
 	Points []Point
 }
 
@@ -108,6 +128,8 @@ type Point struct {
 	X, Y float64
 	// Hollow draws the marker as an outline (calibration scenarios).
 	Hollow bool
+	// Mark puts a marker on a KindStep series' point.
+	Mark bool
 }
 
 // LegendItem is one line of the legend.
@@ -122,6 +144,7 @@ type LegendItem struct {
 	Hollow bool
 	Line   bool
 	Dashed bool
+	Dotted bool
 }
 
 // Okabe-Ito colours, safe for the common forms of colour blindness.
@@ -183,16 +206,24 @@ func colors(techniques []string) map[string]color.RGBA {
 	return m
 }
 
-// size returns the figure's size in pixels, defaults applied.
-func (f *Figure) size() (w, h int) {
-	w, h = f.Width, f.Height
+// size returns the figure's size in points, defaults applied.
+func (f *Figure) size() (w, h float64) {
+	w, h = f.Width.Points(), f.Height.Points()
 	if w <= 0 {
-		w = DefaultWidth
+		w = DefaultWidth.Points()
 	}
 	if h <= 0 {
-		h = DefaultHeight
+		h = DefaultHeight.Points()
 	}
 	return w, h
+}
+
+// dpi returns the raster resolution, the default applied.
+func (f *Figure) dpi() int {
+	if f.DPI <= 0 {
+		return DefaultDPI
+	}
+	return f.DPI
 }
 
 // validate reports a figure that cannot be drawn.
@@ -208,8 +239,11 @@ func (f *Figure) validate() error {
 			return fmt.Errorf("plot: %s axis is logarithmic but starts at %g", a.name, a.ax.Min)
 		}
 	}
-	if w, h := f.size(); w < 200 || h < 150 {
-		return fmt.Errorf("plot: figure %dx%d px is too small (at least 200x150)", w, h)
+	if w, h := f.size(); w < MinWidth.Points() || h < MinHeight.Points() {
+		return fmt.Errorf("plot: figure %.3gx%.3g in is too small (at least %gx%g in)", w/72, h/72, MinWidth/vg.Inch, MinHeight/vg.Inch)
+	}
+	if d := f.dpi(); d > 2400 {
+		return fmt.Errorf("plot: %d dpi is too fine (at most 2400)", d)
 	}
 	return nil
 }

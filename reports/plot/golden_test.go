@@ -10,13 +10,14 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current output")
 
-// TestGoldenSVG pins the SVG of the standard plots of the sample records.
+// TestGoldenSVG pins the SVG (gonum's vgsvg) of standard plots of the sample
+// records: any change to our layout or to gonum's output shows here.
 func TestGoldenSVG(t *testing.T) {
 	figs := standardFigures(t, sampleRecords())
-	for _, name := range []string{"downtime_pred_vs_meas", "downtime_vs_dirty_rate"} {
+	for _, name := range []string{"downtime_pred_vs_meas", "downtime_vs_dirty_rate", "downtime_cdf"} {
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := figs[name].WriteSVG(&b); err != nil {
+			if err := figs[name].Write(&b, FormatSVG); err != nil {
 				t.Fatal(err)
 			}
 			path := filepath.Join("testdata", name+".svg.golden")

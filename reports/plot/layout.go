@@ -3,23 +3,25 @@ package plot
 import (
 	"image/color"
 	"math"
-	"slices"
-	"strings"
 )
 
-// Layout constants in pixels.
+// Layout constants in points (1/72 inch), for fonts of 8 to 10 pt.
 const (
-	pad        = 14.0 // figure edge to content
-	tickLen    = 5.0
-	minorLen   = 3.0
-	tickGap    = 4.0 // tick mark to its label
-	legendGap  = 28.0
-	legendRow  = 20.0
-	legendSamp = 28.0 // width of a legend sample
-	markerR    = 5.0  // radius of a point marker
-	vertexR    = 3.2  // radius of a line-vertex marker
-	lineW      = 2.0
-	outlineW   = 1.6 // hollow markers
+	pad            = 9.0 // figure edge to content
+	tickLen        = 3.5
+	minorLen       = 2.0
+	tickGap        = 2.5  // tick mark to its label
+	labelGap       = 6.0  // tick labels to the axis label
+	legendGap      = 14.0 // plot area to a legend on its right
+	legendGapBelow = 6.0  // x axis label to a legend under it
+	legendRow      = 11.5
+	legendSamp     = 18.0 // width of a legend sample
+	markerR        = 3.2  // radius of a point marker
+	vertexR        = 2.1  // radius of a line-vertex marker
+	lineW          = 1.3
+	outlineW       = 1.0 // hollow markers
+	hairW          = 0.6 // grid, ticks and frame
+	refW           = 0.9 // the y = x line
 )
 
 // Colours of the frame and decorations.
@@ -51,13 +53,13 @@ const (
 	primText
 )
 
-// pt is a point in pixels, y down.
+// pt is a point in points from the top-left corner, y down.
 type pt struct{ X, Y float64 }
 
-// prim is one drawing primitive in pixels, the common ground of SVG and PNG.
+// prim is one drawing primitive, what the layout hands the renderer.
 type prim struct {
 	kind  primKind
-	class string // what it is, for SVG and tests: "frame", "yx", "marker", ...
+	class string // what it is, for tests: "frame", "ref", "marker", ...
 	color color.RGBA
 	// rect: pts[0] top-left, pts[1] bottom-right; fill (alpha 0: none) and
 	// stroke of width
@@ -77,23 +79,23 @@ type prim struct {
 	rotate bool // -90 degrees, reading upwards
 }
 
-// rect is an area in pixels.
+// rect is an area in points.
 type rect struct{ X0, Y0, X1, Y1 float64 }
 
-// scene is a figure laid out in pixels.
+// scene is a figure laid out in points.
 type scene struct {
-	w, h  int
+	w, h  float64
 	plot  rect
 	x, y  Axis
 	prims []prim
 }
 
-// px maps an x value in base units to a pixel column.
+// px maps an x value in base units to a horizontal position.
 func (s *scene) px(v float64) float64 {
 	return s.plot.X0 + frac(s.x, v)*(s.plot.X1-s.plot.X0)
 }
 
-// py maps a y value in base units to a pixel row (y grows upwards).
+// py maps a y value in base units to a vertical position (values grow upwards).
 func (s *scene) py(v float64) float64 {
 	return s.plot.Y1 - frac(s.y, v)*(s.plot.Y1-s.plot.Y0)
 }
@@ -106,25 +108,37 @@ func frac(a Axis, v float64) float64 {
 	return (v - a.Min) / (a.Max - a.Min)
 }
 
-// layout places everything in pixels. It chooses ticks for axes without them,
-// as many as fit without their labels overlapping.
+// layout places everything in points. It chooses ticks for axes without
+// them, as many as fit without their labels overlapping, and puts the legend
+// right of the plot area, or under it when the figure is too narrow for that.
 func (f *Figure) layout() (*scene, error) {
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
 	w, h := f.size()
 	s := &scene{w: w, h: h, x: f.X, y: f.Y}
-	top := pad + 8
+	top := pad + 5
 	if f.Title != "" {
-		top = pad + sizeTitle + 18
+		top = pad + sizeTitle + 10
 	}
-	bottom := float64(h) - pad - sizeLabel - 10 - sizeTick - tickLen - tickGap
 	legW := f.legendWidth()
-	right := float64(w) - pad - legW - legendGap
+	below := legW+legendGap > 0.38*w // the plot area would get under 62% of the width
+	var leg legendBlock
+	bottom := h - pad - xAxisHeight
+	right := w - pad - legW - legendGap
+	if below {
+		leg = f.legendBelow(w - pad - yLabelColumn)
+		right = w - pad
+		if leg.h > 0 {
+			bottom -= leg.h + legendGapBelow
+		}
+	} else {
+		leg = f.legendRight(legW)
+	}
 	same := f.X.Min == f.Y.Min && f.X.Max == f.Y.Max && f.X.Log == f.Y.Log && f.X.Unit == f.Y.Unit &&
 		f.X.Ticks == nil && f.Y.Ticks == nil // one scale: one set of ticks
 	s.y = fitTicks(f.Y, bottom-top, false)
-	leftOf := func(y Axis) float64 { return pad + sizeLabel + 12 + maxLabelWidth(y) + tickLen + tickGap }
+	leftOf := func(y Axis) float64 { return pad + sizeLabel + labelGap + maxLabelWidth(y) + tickLen + tickGap }
 	left := leftOf(s.y)
 	if f.Square {
 		side := math.Min(right-left, bottom-top)
@@ -150,131 +164,47 @@ func (f *Figure) layout() (*scene, error) {
 		side := math.Round(bottom - top)
 		s.plot.X1, s.plot.Y1 = s.plot.X0+side, s.plot.Y0+side
 	}
-	s.draw(f, legW)
+	s.draw(f)
+	if below {
+		x := s.plot.X0
+		if x+leg.w > w-pad {
+			x = math.Max(yLabelColumn, w-pad-leg.w)
+		}
+		s.place(leg, x, s.plot.Y1+xAxisHeight+legendGapBelow)
+	} else {
+		s.place(leg, s.plot.X1+legendGap, s.plot.Y0)
+	}
 	return s, nil
 }
 
-// fitTicks returns a with ticks chosen for length px (horizontal or not): the
-// most that keep labels apart.
-func fitTicks(a Axis, length float64, horizontal bool) Axis {
-	if a.Ticks != nil {
-		return a
-	}
-	per := 55.0
-	if horizontal {
-		per = 75
-	}
-	for n := min(10, max(2, int(length/per)+1)); n >= 2; n-- {
-		b := a
-		b.Ticks, b.Minor = nil, nil
-		var vs []float64
-		if a.Log {
-			vs, b.Minor = LogTicks(a.Min, a.Max, n, a.Unit)
-		} else {
-			vs = LinearTicks(a.Min, a.Max, n, a.Unit)
-		}
-		for _, v := range vs {
-			b.Ticks = append(b.Ticks, Tick{v, TickLabel(v, a.Unit)})
-		}
-		if (len(b.Ticks) >= 2 && labelsFit(b, length, horizontal)) || n == 2 {
-			return b
-		}
-	}
-	return a
-}
+// yLabelColumn is where the y axis label's column ends: the x label, the
+// title and a legend under the plot keep right of it.
+const yLabelColumn = pad + sizeLabel + 2
 
-// hoistUnit moves a unit that every tick label shares into the axis label:
-// ticks "0", "5 s", "10 s" become "0", "5", "10" and the label gains " (s)".
-// Axes whose ticks need several units ("100 ms", "1 s") keep them per tick.
-func hoistUnit(a Axis) Axis {
-	unit := ""
-	for _, t := range a.Ticks {
-		if t.Value == 0 {
-			continue
-		}
-		i := strings.LastIndexByte(t.Label, ' ')
-		if i < 0 || (unit != "" && t.Label[i+1:] != unit) {
-			return a
-		}
-		unit = t.Label[i+1:]
-	}
-	if unit == "" {
-		return a
-	}
-	a.Ticks = slices.Clone(a.Ticks)
-	for i, t := range a.Ticks {
-		a.Ticks[i].Label = strings.TrimSuffix(t.Label, " "+unit)
-	}
-	a.Label += " (" + unit + ")"
-	return a
-}
+// xAxisHeight is the room under the plot area for the x ticks, their labels
+// and the axis label.
+const xAxisHeight = tickLen + tickGap + sizeTick + labelGap + sizeLabel
 
-// labelsFit reports whether neighbouring tick labels keep apart.
-func labelsFit(a Axis, length float64, horizontal bool) bool {
-	for i := 1; i < len(a.Ticks); i++ {
-		d := (frac(a, a.Ticks[i].Value) - frac(a, a.Ticks[i-1].Value)) * length
-		need := sizeTick * 1.6
-		if horizontal {
-			need = (textWidth(a.Ticks[i].Label, sizeTick, false)+textWidth(a.Ticks[i-1].Label, sizeTick, false))/2 + 12
-		}
-		if d < need {
-			return false
-		}
-	}
-	return true
-}
-
-// maxLabelWidth is the widest tick label of a.
-func maxLabelWidth(a Axis) float64 {
-	w := 0.0
-	for _, t := range a.Ticks {
-		w = math.Max(w, textWidth(t.Label, sizeTick, false))
-	}
-	return w
-}
-
-// fontSlack is how much wider than the Go font a viewer's fallback font may
-// set the legend (DejaVu Sans is about 13% wider) without it leaving the image.
-const fontSlack = 1.15
-
-// legendWidth is the width reserved for the legend column: its widest line
-// in the Go font, with fontSlack to spare for SVG viewers without it.
-func (f *Figure) legendWidth() float64 {
-	w := 150.0
-	for _, it := range f.Legend {
-		tw := textWidth(it.Label, sizeLegend, it.Header)
-		if !it.Header {
-			tw += legendSamp + 8
-		}
-		w = math.Max(w, tw)
-	}
-	return math.Min(w, 260) * fontSlack
-}
-
-// draw emits the primitives, back to front.
-func (s *scene) draw(f *Figure, legW float64) {
+// draw emits the primitives but the legend, back to front.
+func (s *scene) draw(f *Figure) {
 	p := s.plot
 	add := func(q prim) { s.prims = append(s.prims, q) }
-	add(prim{kind: primRect, class: "background", fill: colorWhite, pts: []pt{{0, 0}, {float64(s.w), float64(s.h)}}})
+	add(prim{kind: primRect, class: "background", fill: colorWhite, pts: []pt{{0, 0}, {s.w, s.h}}})
 	for _, t := range s.x.Ticks {
-		x := crisp(s.px(t.Value))
-		add(prim{kind: primLine, class: "grid", color: colorGrid, width: 1, pts: []pt{{x, p.Y0}, {x, p.Y1}}})
+		x := s.px(t.Value)
+		add(prim{kind: primLine, class: "grid", color: colorGrid, width: hairW, pts: []pt{{x, p.Y0}, {x, p.Y1}}})
 	}
 	for _, t := range s.y.Ticks {
-		y := crisp(s.py(t.Value))
-		add(prim{kind: primLine, class: "grid", color: colorGrid, width: 1, pts: []pt{{p.X0, y}, {p.X1, y}}})
+		y := s.py(t.Value)
+		add(prim{kind: primLine, class: "grid", color: colorGrid, width: hairW, pts: []pt{{p.X0, y}, {p.X1, y}}})
 	}
 	s.drawAxes()
 	for _, sr := range f.Series {
 		s.drawSeries(sr)
 	}
-	add(prim{kind: primRect, class: "frame", color: colorFrame, width: 1, pts: []pt{{p.X0 + 0.5, p.Y0 + 0.5}, {p.X1 - 0.5, p.Y1 - 0.5}}})
+	add(prim{kind: primRect, class: "frame", color: colorFrame, width: hairW, pts: []pt{{p.X0, p.Y0}, {p.X1, p.Y1}}})
 	if f.Title != "" {
 		add(prim{kind: primText, class: "title", color: colorText, text: f.Title, size: sizeTitle, bold: true,
-			anchor: anchorMiddle, pts: []pt{{(p.X0 + p.X1) / 2, pad + sizeTitle}}})
+			anchor: anchorMiddle, pts: []pt{{within((p.X0+p.X1)/2, textWidth(f.Title, sizeTitle, true), yLabelColumn, s.w-pad), pad + sizeTitle}}})
 	}
-	s.drawLegend(f, p.X1+legendGap, p.Y0, legW)
 }
-
-// crisp puts a 1 px line on a pixel centre.
-func crisp(v float64) float64 { return math.Floor(v) + 0.5 }

@@ -19,14 +19,14 @@ type Named struct {
 // LinkRatePlots plots downtime and total time against the rate of the link
 // a scenario asked for (Params.Network.Bandwidth), one pair of figures per
 // latency of the records: simulated medians as lines, measured records as
-// points, as in [DowntimeVsDirtyRate]. A simulated or analytic record is
+// points, as in [DowntimeVsDirtyRate], split by by. A simulated or analytic record is
 // placed at the link its scenario's real records asked for (its own
 // parameters hold the link the calibration made of it); records of the
 // native link are left out. Records at a single link rate (or none on a
 // shaped link): no figures and no error. A latency with a single rate among
 // others with several is skipped: the error then wraps [ErrNoData] and names
 // it, and the other figures are returned.
-func LinkRatePlots(recs []models.Record) ([]Named, error) {
+func LinkRatePlots(recs []models.Record, by By) ([]Named, error) {
 	asked := map[string]models.Network{}
 	for _, r := range recs {
 		if r.Backend == models.BackendReal && !r.Params.Network.Native() {
@@ -83,7 +83,7 @@ func LinkRatePlots(recs []models.Record) ([]Named, error) {
 			f, err := versus{
 				title: m.label + " vs link rate" + title, what: strings.ToLower(m.label) + " vs link rate" + title,
 				xName: "link rate", xField: "params.network.bandwidth_bytes_per_s", xLabel: "Link rate", xUnit: reports.UnitBytesPerSecond,
-				x: x, yLabel: m.label, y: m.y, mixed: mixedWorkload,
+				x: x, yLabel: m.label, y: m.y, pools: []string{"memory sizes", "dirty rates"}, by: by,
 			}.figure(recs)
 			if err != nil {
 				errs = append(errs, err)
@@ -93,20 +93,4 @@ func LinkRatePlots(recs []models.Record) ([]Named, error) {
 		}
 	}
 	return out, errors.Join(errs...)
-}
-
-// mixedWorkload notes records that differ in memory size or dirty rate
-// (the measured ones: a calibrated prediction's memory holds the runtime's
-// too).
-func mixedWorkload(recs []models.Record) string {
-	pool := slices.DeleteFunc(slices.Clone(recs), func(r models.Record) bool { return r.Backend != models.BackendReal })
-	if len(pool) == 0 {
-		pool = recs
-	}
-	for _, r := range pool[1:] {
-		if r.Params.Memory.Size != pool[0].Params.Memory.Size || r.Params.Workload.DirtyRate != pool[0].Params.Workload.DirtyRate {
-			return "Records differ in memory size or dirty rate; medians pool them."
-		}
-	}
-	return ""
 }

@@ -41,7 +41,7 @@ func linkGrid(rates []models.Rate, lats []time.Duration) []models.Record {
 
 func TestLinkRatePlots(t *testing.T) {
 	rates := []models.Rate{256 << 10, 512 << 10, 1 << 20}
-	figs, err := LinkRatePlots(linkGrid(rates, []time.Duration{5 * time.Millisecond, 50 * time.Millisecond}))
+	figs, err := LinkRatePlots(linkGrid(rates, []time.Duration{5 * time.Millisecond, 50 * time.Millisecond}), By{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,12 +78,12 @@ func TestLinkRatePlots(t *testing.T) {
 	// One rate at a latency among others with several: that latency is
 	// skipped and named, the others drawn.
 	recs := append(linkGrid(rates, []time.Duration{5 * time.Millisecond}), linkGrid(rates[:1], []time.Duration{50 * time.Millisecond})...)
-	figs, err = LinkRatePlots(recs)
+	figs, err = LinkRatePlots(recs, By{})
 	if !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "downtime vs link rate (latency 50ms)") || len(figs) != 2 {
 		t.Errorf("%d figures, error %v; want the 5 ms pair and the 50 ms one skipped", len(figs), err)
 	}
 	// One link rate in all: not a link comparison, nothing and no error.
-	if figs, err := LinkRatePlots(linkGrid(rates[:1], []time.Duration{0})); len(figs) != 0 || err != nil {
+	if figs, err := LinkRatePlots(linkGrid(rates[:1], []time.Duration{0}), By{}); len(figs) != 0 || err != nil {
 		t.Errorf("one rate: %d figures, %v", len(figs), err)
 	}
 	// WriteAll writes them beside the standard plots.

@@ -79,7 +79,7 @@ func TestPredictedVsMeasuredLinearAndNotes(t *testing.T) {
 }
 
 func TestDowntimeVsDirtyRate(t *testing.T) {
-	f, err := DowntimeVsDirtyRate(sampleRecords())
+	f, err := DowntimeVsDirtyRate(sampleRecords(), By{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,11 +111,11 @@ func TestDowntimeVsDirtyRate(t *testing.T) {
 
 func TestDowntimeVsDirtyRateErrors(t *testing.T) {
 	one := only(sampleRecords(), models.BackendSim)[:3]
-	_, err := DowntimeVsDirtyRate(one)
+	_, err := DowntimeVsDirtyRate(one, By{})
 	if !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "one dirty rate") {
 		t.Errorf("one dirty rate: error %v", err)
 	}
-	if _, err := DowntimeVsDirtyRate(nil); !errors.Is(err, ErrNoData) {
+	if _, err := DowntimeVsDirtyRate(nil, By{}); !errors.Is(err, ErrNoData) {
 		t.Errorf("no records: error %v", err)
 	}
 }
@@ -126,8 +126,8 @@ func TestWriteAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 2*len(standard) {
-		t.Errorf("wrote %v, want %d files", paths, 2*len(standard))
+	if len(paths) != 2*5 { // downtime_vs_memory: one memory size, left out without a word
+		t.Errorf("wrote %v, want 10 files", paths)
 	}
 	for _, name := range []string{"downtime_pred_vs_meas.svg", "downtime_pred_vs_meas.png", "bytes_pred_vs_meas.png", "downtime_vs_dirty_rate.svg"} {
 		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
@@ -145,7 +145,10 @@ func TestWriteAll(t *testing.T) {
 	if !strings.Contains(err.Error(), "downtime_pred_vs_meas: ") || !strings.Contains(err.Error(), `backend "real"`) {
 		t.Errorf("error %q does not say which plot and why", err)
 	}
-	want := []string{filepath.Join(dir, "downtime_vs_dirty_rate.svg"), filepath.Join(dir, "downtime_vs_dirty_rate.png")}
+	var want []string
+	for _, n := range []string{"downtime_vs_dirty_rate", "downtime_cdf"} {
+		want = append(want, filepath.Join(dir, n+".svg"), filepath.Join(dir, n+".png"))
+	}
 	if !slices.Equal(paths, want) {
 		t.Errorf("wrote %v, want %v", paths, want)
 	}

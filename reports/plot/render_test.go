@@ -3,17 +3,16 @@ package plot
 import (
 	"bytes"
 	"encoding/xml"
-	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
 	"math"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/migrlab/migrlab/reports"
+	"gonum.org/v1/plot/vg"
 )
 
 // mappingFigure has a linear x axis 0..10 and a log y axis 1..1000 with one
@@ -48,7 +47,7 @@ func TestCoordinateMapping(t *testing.T) {
 		{"y 100 two thirds up (log)", s.py(100), p.Y1 - 2*(p.Y1-p.Y0)/3},
 	} {
 		if math.Abs(c.got-c.want) > 1e-9 {
-			t.Errorf("%s: pixel %g, want %g", c.name, c.got, c.want)
+			t.Errorf("%s: %g pt, want %g", c.name, c.got, c.want)
 		}
 	}
 	var m []prim
@@ -60,24 +59,23 @@ func TestCoordinateMapping(t *testing.T) {
 	if len(m) != 1 || m[0].pts[0] != (pt{s.px(5), s.py(10)}) {
 		t.Fatalf("markers %+v, want one at (%g, %g)", m, s.px(5), s.py(10))
 	}
-	var svg bytes.Buffer
-	if err := mappingFigure().WriteSVG(&svg); err != nil {
-		t.Fatal(err)
+}
+
+// write renders a figure in format.
+func write(t *testing.T, f *Figure, format Format) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := f.Write(&b, format); err != nil {
+		t.Fatalf("%s: %v", format, err)
 	}
-	want := fmt.Sprintf(`cx="%s" cy="%s"`, num(s.px(5)), num(s.py(10)))
-	if !strings.Contains(svg.String(), want) {
-		t.Errorf("SVG has no marker at %s:\n%s", want, svg.String())
-	}
+	return b.Bytes()
 }
 
 // svgOf renders a figure as SVG and checks it is well-formed XML.
 func svgOf(t *testing.T, f *Figure) string {
 	t.Helper()
-	var b bytes.Buffer
-	if err := f.WriteSVG(&b); err != nil {
-		t.Fatal(err)
-	}
-	d := xml.NewDecoder(bytes.NewReader(b.Bytes()))
+	b := write(t, f, FormatSVG)
+	d := xml.NewDecoder(bytes.NewReader(b))
 	for {
 		if _, err := d.Token(); err == io.EOF {
 			break
@@ -85,10 +83,21 @@ func svgOf(t *testing.T, f *Figure) string {
 			t.Fatalf("SVG is not well-formed XML: %v", err)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
-func TestPredictedVsMeasuredSVG(t *testing.T) {
+// prims returns the scene's primitives of a class.
+func prims(s *scene, class string) []prim {
+	var out []prim
+	for _, p := range s.prims {
+		if p.class == class {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func TestPredictedVsMeasured(t *testing.T) {
 	recs := sampleRecords()
 	f, err := PredictedVsMeasured(recs, "downtime")
 	if err != nil {
@@ -97,43 +106,49 @@ func TestPredictedVsMeasuredSVG(t *testing.T) {
 	if !f.X.Log || !f.Y.Log {
 		t.Error("5 ms..30 s spans more than two decades: want log axes")
 	}
-	svg := svgOf(t, f)
+	s, err := f.layout()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmp, _ := reports.Compare(recs)
-	if n := strings.Count(svg, `class="marker"`); n != len(cmp.Pairs) || n != 36 {
-		t.Errorf("%d markers, want one per predicted record with a measurement (%d)", n, len(cmp.Pairs))
+	markers, hollow, analytic := prims(s, "marker"), 0, 0
+	for _, m := range markers {
+		if m.hollow {
+			hollow++
+		}
+		if m.text == "precopy analytic" {
+			analytic++
+		}
 	}
-	if n := strings.Count(svg, `class="marker" data-series="precopy analytic"`); n != 3 {
-		t.Errorf("%d precopy analytic markers, want 3", n)
+	if len(markers) != len(cmp.Pairs) || len(markers) != 36 {
+		t.Errorf("%d markers, want one per predicted record with a measurement (%d)", len(markers), len(cmp.Pairs))
 	}
-	hollow := regexp.MustCompile(`class="marker"[^>]*fill="none"`)
-	if n := len(hollow.FindAllString(svg, -1)); n != 12 {
-		t.Errorf("%d hollow markers, want 12 (the calibration scenario's 9 sim and 3 analytic)", n)
+	if analytic != 3 || hollow != 12 {
+		t.Errorf("%d precopy analytic markers (want 3), %d hollow (want 12: the calibration scenario's 9 sim and 3 analytic)", analytic, hollow)
 	}
 	// y = x runs from the bottom-left to the top-right corner of the square plot.
-	s, _ := f.layout()
-	ref := fmt.Sprintf(`<polyline class="ref" data-series="y = x" points="%s,%s %s,%s"`,
-		num(s.plot.X0), num(s.plot.Y1), num(s.plot.X1), num(s.plot.Y0))
-	if !strings.Contains(svg, ref) {
-		t.Errorf("SVG lacks the y = x line %s", ref)
+	ref := prims(s, "ref")
+	want := []pt{{s.plot.X0, s.plot.Y1}, {s.plot.X1, s.plot.Y0}}
+	if len(ref) != 1 || len(ref[0].pts) != 2 || dist(ref[0].pts[0], want[0]) > 1e-6 || dist(ref[0].pts[1], want[1]) > 1e-6 {
+		t.Errorf("y = x line %+v, want %v", ref, want)
 	}
 	if s.plot.X1-s.plot.X0 != s.plot.Y1-s.plot.Y0 {
 		t.Errorf("plot area %+v is not square", s.plot)
 	}
-	for _, w := range []string{"validation: filled", "calibration: hollow", "simulator", "analytic model", ">migrror<", "10 ms", ">1 s<"} {
+	svg := svgOf(t, f)
+	for _, w := range []string{"validation: filled", "calibration: hollow", "simulator", "analytic model", ">migrror<", ">10 ms<", ">1 s<"} {
 		if !strings.Contains(svg, w) {
 			t.Errorf("SVG lacks %q", w)
 		}
 	}
 }
 
+func dist(a, b pt) float64 { return math.Hypot(a.X-b.X, a.Y-b.Y) }
+
 // pngOf renders and decodes a figure's PNG.
 func pngOf(t *testing.T, f *Figure) image.Image {
 	t.Helper()
-	var b bytes.Buffer
-	if err := f.WritePNG(&b); err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(&b)
+	img, err := png.Decode(bytes.NewReader(write(t, f, FormatPNG)))
 	if err != nil {
 		t.Fatalf("PNG does not decode: %v", err)
 	}
@@ -149,37 +164,45 @@ func rgba(c color.Color) color.RGBA {
 func TestPNG(t *testing.T) {
 	f := mappingFigure()
 	img := pngOf(t, f)
-	if b := img.Bounds(); b.Dx() != DefaultWidth || b.Dy() != DefaultHeight {
-		t.Fatalf("PNG is %v, want %dx%d", b, DefaultWidth, DefaultHeight)
+	if b := img.Bounds(); b.Dx() != 1050 || b.Dy() != 750 {
+		t.Fatalf("PNG is %v, want 1050x750 (7x5 in at 150 dpi)", b)
 	}
 	s, _ := f.layout()
-	x, y := int(s.px(5)), int(s.py(10))
+	k := 150.0 / 72 // pixels per point
+	x, y := int(s.px(5)*k), int(s.py(10)*k)
 	if got := rgba(img.At(x, y)); got != ColorBlue {
 		t.Errorf("pixel at the marker (%d, %d) is %v, want the series colour %v", x, y, got, ColorBlue)
 	}
-	if got := rgba(img.At(x+int(markerR)+3, y-int(markerR)-3)); got != colorWhite {
+	if got := rgba(img.At(x+int((markerR+3)*k), y-int((markerR+3)*k))); got != colorWhite {
 		t.Errorf("pixel off the marker (and off the grid) is %v, want background", got)
 	}
-	if got := rgba(img.At(int(s.plot.X0)+3, int(s.plot.Y1)-3)); got != colorWhite {
+	if got := rgba(img.At(int(s.plot.X0*k)+4, int(s.plot.Y1*k)-4)); got != colorWhite {
 		t.Errorf("empty plot corner is %v, want background", got)
 	}
-	if got := rgba(img.At(int(s.plot.X0), (int(s.plot.Y0)+int(s.plot.Y1))/2)); got == colorWhite {
+	if got := rgba(img.At(int(math.Round(s.plot.X0*k)), int((s.plot.Y0+s.plot.Y1)/2*k))); got == colorWhite {
 		t.Error("no frame on the left edge of the plot area")
 	}
 
-	f.Width, f.Height = 640, 400
-	if b := pngOf(t, f).Bounds(); b.Dx() != 640 || b.Dy() != 400 {
-		t.Errorf("PNG is %v, want 640x400", b)
+	for _, c := range []struct {
+		w, h vg.Length
+		dpi  int
+		px   [2]int
+	}{{3.5 * vg.Inch, 2.5 * vg.Inch, 300, [2]int{1050, 750}}, {9 * vg.Centimeter, 6 * vg.Centimeter, 254, [2]int{900, 600}}} {
+		f.Width, f.Height, f.DPI = c.w, c.h, c.dpi
+		if b := pngOf(t, f).Bounds(); b.Dx() != c.px[0] || b.Dy() != c.px[1] {
+			t.Errorf("%gx%g pt at %d dpi: PNG is %v, want %dx%d", c.w, c.h, c.dpi, b, c.px[0], c.px[1])
+		}
 	}
 }
 
 func TestPNGMarkersOfRecords(t *testing.T) {
-	f, err := DowntimeVsDirtyRate(sampleRecords())
+	f, err := DowntimeVsDirtyRate(sampleRecords(), By{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	img := pngOf(t, f)
 	s, _ := f.layout()
+	k := float64(DefaultDPI) / 72
 	for _, sr := range f.Series {
 		if sr.Kind != KindPoints {
 			continue
@@ -189,8 +212,8 @@ func TestPNGMarkersOfRecords(t *testing.T) {
 			if p.Hollow { // the outline, not the centre
 				x += markerR - outlineW/2
 			}
-			if got := rgba(img.At(int(x), int(y))); got == colorWhite {
-				t.Errorf("%s point (%g, %g) at pixel (%d, %d) is background", sr.Name, p.X, p.Y, int(x), int(y))
+			if got := rgba(img.At(int(x*k), int(y*k))); got == colorWhite {
+				t.Errorf("%s point (%g, %g) at pixel (%d, %d) is background", sr.Name, p.X, p.Y, int(x*k), int(y*k))
 			}
 		}
 	}
@@ -199,12 +222,20 @@ func TestPNGMarkersOfRecords(t *testing.T) {
 func TestFigureErrors(t *testing.T) {
 	f := mappingFigure()
 	f.Y.Min = 0
-	if err := f.WriteSVG(io.Discard); err == nil || !strings.Contains(err.Error(), "logarithmic") {
+	if err := f.Write(io.Discard, FormatSVG); err == nil || !strings.Contains(err.Error(), "logarithmic") {
 		t.Errorf("log axis from 0: error %v", err)
 	}
 	f = mappingFigure()
 	f.X.Max = f.X.Min
-	if err := f.WritePNG(io.Discard); err == nil || !strings.Contains(err.Error(), "empty") {
+	if err := f.Write(io.Discard, FormatPNG); err == nil || !strings.Contains(err.Error(), "empty") {
 		t.Errorf("empty x range: error %v", err)
+	}
+	f = mappingFigure()
+	f.Width = vg.Inch
+	if err := f.Write(io.Discard, FormatPDF); err == nil || !strings.Contains(err.Error(), "too small") {
+		t.Errorf("1 in wide: error %v", err)
+	}
+	if err := mappingFigure().Write(io.Discard, "jpg"); err == nil || !strings.Contains(err.Error(), "svg, png, pdf, eps, tex") {
+		t.Errorf("jpg: error %v", err)
 	}
 }

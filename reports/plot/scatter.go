@@ -98,7 +98,7 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 	f.X.Label = "Measured " + label + ", real testbed"
 	f.Y.Label = "Predicted " + label
 	f.Legend = append(f.Legend,
-		LegendItem{Label: "y = x (exact prediction)", Color: colorRef, Shape: ShapeNone, Line: true, Dashed: true},
+		LegendItem{Label: "y = x: exact", Color: colorRef, Shape: ShapeNone, Line: true, Dashed: true},
 		LegendItem{Label: "Technique", Header: true})
 	for _, t := range techs {
 		f.Legend = append(f.Legend, LegendItem{Label: t, Color: cols[t], Shape: ShapeSquare})

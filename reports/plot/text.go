@@ -4,84 +4,58 @@ import (
 	"fmt"
 	"sync"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
-	"golang.org/x/image/font/opentype"
-	"golang.org/x/image/math/fixed"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/font/liberation"
+	"gonum.org/v1/plot/vg"
 )
 
-// Font sizes in pixels.
+// Font sizes in points (1/72 inch). None is under 8 pt, so every text stays
+// readable at the figure's stated size, in print as on screen.
 const (
-	sizeTitle  = 18
-	sizeLabel  = 14
-	sizeTick   = 12.5
-	sizeLegend = 13
-	sizeNote   = 11.5
+	sizeTitle  = 10
+	sizeLabel  = 9
+	sizeTick   = 8
+	sizeLegend = 8
+	sizeNote   = 8
 )
 
-// fontFamily is what SVG asks for: the Go font the PNG uses and the layout was
-// measured with, then fonts of about its width.
-const fontFamily = "Go, 'Go Regular', Arial, Helvetica, 'Liberation Sans', 'DejaVu Sans', sans-serif"
+// fonts are Liberation Sans regular and bold (metric-compatible with Arial
+// and Helvetica), as gonum/plot ships them: the layout measures text with the
+// faces the renderers draw it with.
+var fonts = sync.OnceValue(func() [2]font.Face {
+	var out [2]font.Face
+	for _, f := range liberation.Collection() {
+		switch f.Name() {
+		case "LiberationSans-Regular":
+			out[0] = f
+		case "LiberationSans-Bold":
+			out[1] = f
+		}
+	}
+	if out[0].Face == nil || out[1].Face == nil {
+		panic(fmt.Sprintf("plot: gonum's Liberation collection lacks Liberation Sans (%d faces)", len(liberation.Collection())))
+	}
+	return out
+})
 
-// faceKey identifies a loaded face.
-type faceKey struct {
-	size float64
-	bold bool
+// face is Liberation Sans (bold or regular) at size points. A face's
+// methods are safe for concurrent use.
+func face(size float64, bold bool) font.Face {
+	f := fonts()[0]
+	if bold {
+		f = fonts()[1]
+	}
+	f.Font.Size = vg.Length(size)
+	return f
 }
 
-var (
-	fontOnce  sync.Once
-	fontErr   error
-	fontReg   *opentype.Font
-	fontBold  *opentype.Font
-	facesMu   sync.Mutex
-	faceCache = map[faceKey]font.Face{}
-)
-
-// withFace calls fn with the Go font (bold or regular) at size pixels (72
-// dpi). Faces are not safe for concurrent use, so fn runs under a lock. The
-// fonts are compiled in, so a parse error is a programmer error and panics.
-func withFace(size float64, bold bool, fn func(font.Face)) {
-	fontOnce.Do(func() {
-		fontReg, fontErr = opentype.Parse(goregular.TTF)
-		if fontErr == nil {
-			fontBold, fontErr = opentype.Parse(gobold.TTF)
-		}
-	})
-	if fontErr != nil {
-		panic(fmt.Sprintf("plot: parsing the Go fonts: %v", fontErr))
-	}
-	facesMu.Lock()
-	defer facesMu.Unlock()
-	k := faceKey{size, bold}
-	f, ok := faceCache[k]
-	if !ok {
-		src := fontReg
-		if bold {
-			src = fontBold
-		}
-		var err error
-		f, err = opentype.NewFace(src, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
-		if err != nil {
-			panic(fmt.Sprintf("plot: Go font at %gpx: %v", size, err))
-		}
-		faceCache[k] = f
-	}
-	fn(f)
-}
-
-// textWidth is the advance of s in pixels.
+// textWidth is the advance of s in points.
 func textWidth(s string, size float64, bold bool) float64 {
-	var w float64
-	withFace(size, bold, func(f font.Face) { w = fix(font.MeasureString(f, s)) })
-	return w
+	f := face(size, bold)
+	return float64(f.Width(s))
 }
 
-// fix converts 26.6 fixed point to float.
-func fix(x fixed.Int26_6) float64 { return float64(x) / 64 }
-
-// wrap breaks s into lines no wider than w pixels, at spaces.
+// wrap breaks s into lines no wider than w points, at spaces.
 func wrap(s string, size, w float64) []string {
 	var lines []string
 	line := ""

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/migrlab/migrlab/models"
+	"gonum.org/v1/plot/vg"
 )
 
 // Skip is a plot [WriteAll] did not write, and why.
@@ -40,51 +41,81 @@ func (e *SkippedError) Unwrap() []error {
 	return out
 }
 
-// Standard plots, in the order WriteAll writes them.
+// Standard plots, in the order WriteAll writes them. An optional plot whose
+// records hold one value of its x parameter is not that kind of study: it is
+// left out without a word.
 var standard = []struct {
-	name  string
-	build func([]models.Record) (*Figure, error)
+	name     string
+	optional bool
+	build    func([]models.Record, By) (*Figure, error)
 }{
-	{"downtime_pred_vs_meas", func(r []models.Record) (*Figure, error) { return PredictedVsMeasured(r, "downtime") }},
-	{"total_time_pred_vs_meas", func(r []models.Record) (*Figure, error) { return PredictedVsMeasured(r, "total_time") }},
-	{"bytes_pred_vs_meas", func(r []models.Record) (*Figure, error) { return PredictedVsMeasured(r, "bytes") }},
-	{"downtime_vs_dirty_rate", DowntimeVsDirtyRate},
+	{"downtime_pred_vs_meas", false, func(r []models.Record, _ By) (*Figure, error) { return PredictedVsMeasured(r, "downtime") }},
+	{"total_time_pred_vs_meas", false, func(r []models.Record, _ By) (*Figure, error) { return PredictedVsMeasured(r, "total_time") }},
+	{"bytes_pred_vs_meas", false, func(r []models.Record, _ By) (*Figure, error) { return PredictedVsMeasured(r, "bytes") }},
+	{"downtime_vs_dirty_rate", false, DowntimeVsDirtyRate},
+	{"downtime_vs_memory", true, DowntimeVsMemory},
+	{"downtime_cdf", false, DowntimeCDF},
+}
+
+// Options say how [WriteAllWith] writes figures. The zero Options write SVG
+// and PNG at the default size, with titles, series not split.
+type Options struct {
+	// Formats are the files written per figure (nil: SVG and PNG).
+	Formats []Format
+	// Width, Height and DPI set every figure's (zero: the defaults).
+	Width, Height vg.Length
+	DPI           int
+	// NoTitle leaves the titles and the notes out (a paper's caption says
+	// them); the notes go to Notes, "NAME: note" a line, if it is not nil.
+	NoTitle bool
+	Notes   io.Writer
+	// By splits the series of the plots against a parameter and of the
+	// CDF by a scenario parameter ([ParseBy]).
+	By By
 }
 
 // WriteAll writes the standard plots of recs into dir (created if missing),
-// each as NAME.svg and NAME.png: downtime_pred_vs_meas,
-// total_time_pred_vs_meas, bytes_pred_vs_meas and downtime_vs_dirty_rate,
-// and for records on shaped links LinkRatePlots' figures. It returns the
-// paths written. Plots without data are skipped: then the error
-// is a *[SkippedError] naming them and why, and the other files are written.
+// each as NAME.svg and NAME.png, at the default size: downtime_pred_vs_meas,
+// total_time_pred_vs_meas, bytes_pred_vs_meas, downtime_vs_dirty_rate,
+// downtime_vs_memory (with two memory sizes or more), downtime_cdf, and for
+// records across link rates LinkRatePlots' figures. It returns the paths
+// written. Plots without data are skipped: then the error is a
+// *[SkippedError] naming them and why, and the other files are written.
 // Any other error stops it.
 func WriteAll(dir string, recs []models.Record) ([]string, error) {
+	return WriteAllWith(dir, recs, Options{})
+}
+
+// WriteAllWith is [WriteAll] with options: formats, size, titles, series.
+func WriteAllWith(dir string, recs []models.Record, o Options) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("plot: %w", err)
 	}
 	var written []string
 	var skipped []Skip
 	for _, p := range standard {
-		fig, err := p.build(recs)
+		fig, err := p.build(recs, o.By)
 		if errors.Is(err, ErrNoData) {
-			skipped = append(skipped, Skip{Name: p.name, Reason: err})
+			if !p.optional || !errors.Is(err, errOneX) {
+				skipped = append(skipped, Skip{Name: p.name, Reason: err})
+			}
 			continue
 		}
 		if err != nil {
 			return written, err
 		}
-		paths, err := writeFigure(dir, p.name, fig)
+		paths, err := writeFigure(dir, p.name, fig, o)
 		written = append(written, paths...)
 		if err != nil {
 			return written, err
 		}
 	}
-	links, err := LinkRatePlots(recs)
+	links, err := LinkRatePlots(recs, o.By)
 	if err != nil {
 		skipped = append(skipped, Skip{Name: "vs_link_rate", Reason: err})
 	}
 	for _, n := range links {
-		paths, err := writeFigure(dir, n.Name, n.Figure)
+		paths, err := writeFigure(dir, n.Name, n.Figure, o)
 		written = append(written, paths...)
 		if err != nil {
 			return written, err
@@ -96,15 +127,32 @@ func WriteAll(dir string, recs []models.Record) ([]string, error) {
 	return written, nil
 }
 
-// writeFigure writes fig as dir/name.svg and dir/name.png.
-func writeFigure(dir, name string, fig *Figure) ([]string, error) {
+// apply sets the figure's size, resolution and, with NoTitle, takes its
+// title and notes away (the notes to o.Notes).
+func (o Options) apply(name string, fig *Figure) {
+	fig.Width, fig.Height, fig.DPI = o.Width, o.Height, o.DPI
+	if o.NoTitle {
+		fig.Title = ""
+		for _, n := range fig.Notes {
+			if o.Notes != nil {
+				fmt.Fprintf(o.Notes, "%s: %s\n", name, n)
+			}
+		}
+		fig.Notes = nil
+	}
+}
+
+// writeFigure writes fig as dir/name.FORMAT for each of o's formats.
+func writeFigure(dir, name string, fig *Figure, o Options) ([]string, error) {
+	o.apply(name, fig)
+	formats := o.Formats
+	if formats == nil {
+		formats = []Format{FormatSVG, FormatPNG}
+	}
 	var written []string
-	for _, out := range []struct {
-		ext   string
-		write func(io.Writer) error
-	}{{"svg", fig.WriteSVG}, {"png", fig.WritePNG}} {
-		path := filepath.Join(dir, name+"."+out.ext)
-		if err := writeFile(path, out.write); err != nil {
+	for _, f := range formats {
+		path := filepath.Join(dir, name+"."+string(f))
+		if err := writeFile(path, func(w io.Writer) error { return fig.Write(w, f) }); err != nil {
 			return written, err
 		}
 		written = append(written, path)
