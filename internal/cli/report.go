@@ -25,7 +25,10 @@ func reportCommand() *cli.Command {
 			"with --rounds the rounds of every record, and by --table NAME any one of " + strings.Join(reportTableNames, ", ") + ".\n" +
 			"CSV, JSON and LaTeX hold one table per output: with several, choose one (--table) or write each to its own\n" +
 			"file (--out-dir DIR); otherwise report refuses (exit 2). --tidy is --table records -f csv: one row per record,\n" +
-			"every parameter that differs between the records a column of its own in base units, then the metrics.",
+			"every parameter that differs between the records a column of its own in base units, then the metrics.\n" +
+			"Figures: --plot DIR writes them instead of a table (SVG by default; --plot-format svg,png,pdf,eps,tex,\n" +
+			"--plot-size 3.5x2.5in, --no-title, --series-by PARAMETER): predicted vs measured, downtime against dirty\n" +
+			"rate, memory size and link rate, and the downtime CDF, for any records (docs/reports.md).",
 		Flags: append([]cli.Flag{formatFlag,
 			&cli.StringFlag{Name: "group-by", Value: "scenario,technique,backend", Usage: "summary rows: comma-separated scenario, technique, backend, role (the backend is always added: backends never pool)"},
 			&cli.BoolFlag{Name: "compare", Usage: "pair predicted (sim, analytic) with measured (real) records and show errors (tables pairs, errors, cells, repeatability)"},
@@ -34,7 +37,7 @@ func reportCommand() *cli.Command {
 			&cli.BoolFlag{Name: "all-params", Usage: "with --tidy or --table records: every parameter, not only those that differ between records"},
 			&cli.StringFlag{Name: "merge", Usage: "write the records of a sweep's shard files to this file (- for stdout) in the grid's order, " +
 				"byte for byte the unsharded sweep's, instead of a table; refuses missing or overlapping shards, leaves out repeated ones"},
-		}, tableFlags(reportTableNames)...),
+		}, append(tableFlags(reportTableNames), plotFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usagef("report: give at least one records file (JSON Lines written by sim, sweep, run or compare)")
@@ -42,9 +45,15 @@ func reportCommand() *cli.Command {
 			if c.IsSet("merge") {
 				return mergeShards(c, c.String("merge"), c.Args().Slice())
 			}
-			opts, err := reportOptionsOf(c)
+			preq, plotting, err := plotRequestOf(c)
 			if err != nil {
 				return err
+			}
+			var opts reportOptions
+			if !plotting {
+				if opts, err = reportOptionsOf(c); err != nil {
+					return err
+				}
 			}
 			var recs []models.Record
 			for _, p := range c.Args().Slice() {
@@ -64,6 +73,9 @@ func reportCommand() *cli.Command {
 			}
 			for _, w := range reports.SweepCoverage(recs) {
 				fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
+			}
+			if plotting {
+				return writePlots(c, recs, preq)
 			}
 			tables, err := reportTables(recs, opts)
 			if err != nil {
