@@ -51,10 +51,10 @@ func plotRequestOf(c *cli.Context) (req plotRequest, ok bool, err error) {
 		return req, false, usagef("report: --plot needs a directory")
 	}
 	if req.opts.Formats, err = plot.ParseFormats(c.String("plot-format")); err != nil {
-		return req, false, UsageError{fmt.Errorf("report: --plot-format: %w", err)}
+		return req, false, plotUsage("--plot-format", err)
 	}
 	if req.opts.Width, req.opts.Height, err = plot.ParseSize(c.String("plot-size")); err != nil {
-		return req, false, UsageError{fmt.Errorf("report: --plot-size: %w", err)}
+		return req, false, plotUsage("--plot-size", err)
 	}
 	if d := c.Int("plot-dpi"); d < 30 || d > 2400 {
 		return req, false, usagef("report: --plot-dpi %d: want 30 to 2400 dots per inch (150 on screen, 300 or 600 in print)", d)
@@ -65,12 +65,17 @@ func plotRequestOf(c *cli.Context) (req plotRequest, ok bool, err error) {
 	return req, true, nil
 }
 
+// plotUsage is a usage error of a plot flag, without the package's prefix.
+func plotUsage(flag string, err error) error {
+	return usagef("report: %s: %s", flag, strings.TrimPrefix(err.Error(), "plot: "))
+}
+
 // writePlots writes the records' figures: the paths on stdout, one a line,
 // and the plots left out for lack of data, with the reason, on stderr.
 func writePlots(c *cli.Context, recs []models.Record, req plotRequest) error {
 	by, err := plot.ParseBy(recs, req.seriesBy)
 	if err != nil {
-		return UsageError{fmt.Errorf("report: --series-by: %w", err)}
+		return plotUsage("--series-by", err)
 	}
 	req.opts.By = by
 	req.opts.Notes = prefixWriter{c.App.ErrWriter, "note: "}

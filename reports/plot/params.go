@@ -29,8 +29,9 @@ type By struct {
 var unitSuffixes = []string{"_bytes_per_s", "_bytes", "_fraction", "_s"}
 
 // ParseBy finds the scenario parameter name in the records: its dotted path
-// as a scenario file writes it ("network.bandwidth", "memory.size") or as
-// the records do ("network.bandwidth_bytes_per_s"). An unknown name is an
+// as a scenario file writes it ("network.bandwidth", "memory.size"), as the
+// records do ("network.bandwidth_bytes_per_s"), or its last part when only
+// one parameter ends so ("bandwidth"). An unknown name is an
 // error that lists the parameters that differ between the records. An empty
 // name is the zero By.
 func ParseBy(recs []models.Record, name string) (By, error) {
@@ -44,10 +45,18 @@ func ParseBy(recs []models.Record, name string) (By, error) {
 			keys[k] = true
 		}
 	}
+	var tail []string // keys whose last part is name ("bandwidth")
 	for k := range keys {
-		if base := stripUnit(k); k == name || base == name {
+		base := stripUnit(k)
+		if k == name || base == name {
 			return By{Key: k, Name: base, Unit: unitOf(k)}, nil
 		}
+		if strings.HasSuffix(base, "."+name) || strings.HasSuffix(k, "."+name) {
+			tail = append(tail, k)
+		}
+	}
+	if len(tail) == 1 {
+		return By{Key: tail[0], Name: stripUnit(tail[0]), Unit: unitOf(tail[0])}, nil
 	}
 	return By{}, fmt.Errorf("plot: no scenario parameter %q in the records; parameters that differ between them: %s",
 		name, strings.Join(varying(recs), ", "))

@@ -61,7 +61,7 @@ func TestSeriesByParameter(t *testing.T) {
 	if len(pooled.Series) != 2 || !slices.Contains(pooled.Notes, "Medians pool several memory sizes and bandwidths.") {
 		t.Errorf("unsplit: series %d (want 2: one line per technique), notes %q", len(pooled.Series), pooled.Notes)
 	}
-	for _, name := range []string{"network.bandwidth", "network.bandwidth_bytes_per_s", " network.bandwidth "} {
+	for _, name := range []string{"network.bandwidth", "network.bandwidth_bytes_per_s", " network.bandwidth ", "bandwidth"} {
 		by, err := ParseBy(recs, name)
 		if err != nil || by.Key != "network.bandwidth_bytes_per_s" || by.Name != "network.bandwidth" {
 			t.Fatalf("ParseBy(%q) = %+v, %v", name, by, err)
@@ -108,6 +108,9 @@ func TestSeriesByParameter(t *testing.T) {
 		t.Errorf("legend %q does not end with the bandwidths", got)
 	}
 
+	if b, err := ParseBy(recs, "size"); err != nil || b.Name != "memory.size" || b.Unit != reports.UnitBytes {
+		t.Errorf("size: %+v, %v; want memory.size in bytes (page_size is not a .size)", b, err)
+	}
 	if _, err := ParseBy(recs, "network.bw"); err == nil || !strings.Contains(err.Error(), "differ between them: memory.size, network.bandwidth, workload.dirty_rate") {
 		t.Errorf("unknown parameter: error %v, want one listing the parameters that differ", err)
 	}
