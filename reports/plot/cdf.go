@@ -113,6 +113,7 @@ func DowntimeCDF(recs []models.Record, by By) (*Figure, error) {
 	}
 	if split {
 		f.Legend = append(f.Legend, byLegend(by, vals)...)
+		f.Notes = append(f.Notes, repeatNote(by, vals)...)
 	}
 	if dropped > 0 {
 		f.Notes = append(f.Notes, fmt.Sprintf("%d downtime(s) <= 0 not drawn on the log axis.", dropped))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,9 +41,13 @@ func ParseBy(recs []models.Record, name string) (By, error) {
 		return By{}, nil
 	}
 	keys := map[string]bool{}
+	seen := map[[2]string]bool{}
 	for _, r := range recs {
-		for k := range flatParams(r.Params) {
-			keys[k] = true
+		if s := [2]string{r.Scenario, r.Backend}; !seen[s] {
+			seen[s] = true
+			for k := range flatParams(r.Params) {
+				keys[k] = true
+			}
 		}
 	}
 	var tail []string // keys whose last part is name ("bandwidth")
@@ -162,7 +167,10 @@ func (b By) of(r models.Record) value {
 	if b.Key == "" {
 		return value{}
 	}
-	raw := flatParams(r.Params)[b.Key]
+	raw, ok := jsonPath(reflect.ValueOf(r.Params), strings.Split(b.Key, "."))
+	if !ok {
+		return value{text: "null", isText: true}
+	}
 	if f, err := strconv.ParseFloat(raw, 64); err == nil {
 		return value{num: f}
 	}
@@ -171,6 +179,40 @@ func (b By) of(r models.Record) value {
 		return value{text: s, isText: true}
 	}
 	return value{text: raw, isText: true}
+}
+
+// jsonPath is the JSON text of the field of v at path (JSON names), found
+// by reflection so a record's whole scenario need not be encoded each time;
+// false when there is none.
+func jsonPath(v reflect.Value, path []string) (string, bool) {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return "", false
+		}
+		v = v.Elem()
+	}
+	if len(path) == 0 {
+		b, err := json.Marshal(v.Interface())
+		return string(b), err == nil
+	}
+	if v.Kind() != reflect.Struct {
+		return "", false
+	}
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case !f.IsExported() || name == "-":
+		case name == "" && f.Anonymous:
+			if s, ok := jsonPath(v.Field(i), path); ok {
+				return s, true
+			}
+		case name == path[0] || (name == "" && f.Name == path[0]):
+			return jsonPath(v.Field(i), path[1:])
+		}
+	}
+	return "", false
 }
 
 // label writes a value for the legend: "100 MB/s", "1 GiB", "true".

@@ -3,6 +3,7 @@ package plot
 import (
 	"errors"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -142,5 +143,24 @@ func TestDowntimeVsMemory(t *testing.T) {
 	_, err = DowntimeVsMemory(sampleRecords(), By{})
 	if !errors.Is(err, errOneX) || !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "one memory size") {
 		t.Errorf("one memory size: error %v", err)
+	}
+}
+
+// TestJSONPath: reading one parameter by reflection gives what the record's
+// JSON holds, for every parameter it holds.
+func TestJSONPath(t *testing.T) {
+	r := twoBandwidths()[5]
+	r.Params.Network.Latency = models.Duration(3e6)
+	r.Params.Techniques = []string{"cold", "precopy"}
+	n := 0
+	for k, want := range flatParams(r.Params) {
+		got, ok := jsonPath(reflect.ValueOf(r.Params), strings.Split(k, "."))
+		if !ok || got != want {
+			t.Errorf("%s: %q (%v), want %q", k, got, ok, want)
+		}
+		n++
+	}
+	if v := (By{Key: "network.latency_s"}).of(r); v != (value{num: 0.003}) || n < 10 {
+		t.Errorf("latency %+v, %d parameters", v, n)
 	}
 }

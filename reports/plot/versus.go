@@ -144,6 +144,7 @@ func (v versus) figure(recs []models.Record) (*Figure, error) {
 	f.Legend = versusLegend(techs, cols, backends, ok, split)
 	if split {
 		f.Legend = append(f.Legend, byLegend(v.by, vals)...)
+		f.Notes = append(f.Notes, repeatNote(v.by, vals)...)
 	}
 	if dropped > 0 {
 		f.Notes = append(f.Notes, fmt.Sprintf("%d value(s) <= 0 not drawn on the log axis.", dropped))
@@ -158,6 +159,14 @@ func (v versus) figure(recs []models.Record) (*Figure, error) {
 		}
 	}
 	return f, nil
+}
+
+// repeatNote says when a By has more values than there are marker shapes.
+func repeatNote(by By, vals []value) []string {
+	if len(vals) <= len(byShapes) {
+		return nil
+	}
+	return []string{fmt.Sprintf("%d values of %s: marker shapes repeat.", len(vals), by.Name)}
 }
 
 // byLegend says which marker shape is which value of a By's parameter.
