@@ -123,6 +123,9 @@ func (f *Figure) layout() (*scene, error) {
 	}
 	legW := f.legendWidth()
 	below := legW+legendGap > 0.38*w // the plot area would get under 62% of the width
+	if below && f.Square {
+		below = f.squareBelow(w, h, top, legW)
+	}
 	var leg legendBlock
 	bottom := h - pad - xAxisHeight
 	right := w - pad - legW - legendGap
@@ -175,6 +178,22 @@ func (f *Figure) layout() (*scene, error) {
 		s.place(leg, s.plot.X1+legendGap, s.plot.Y0)
 	}
 	return s, nil
+}
+
+// squareBelow reports whether a square plot area is larger with the legend
+// under it than with the legend on its right (a square leaves room beside
+// it that a narrow figure's legend may fit into). The y tick labels are
+// taken to be 30 pt wide.
+func (f *Figure) squareBelow(w, h, top, legW float64) bool {
+	left := yLabelColumn + labelGap + 30 + tickLen + tickGap
+	high := h - pad - xAxisHeight - top
+	if f.legendRight(legW).h > h-pad-top {
+		return true
+	}
+	leg := f.legendBelow(w - pad - yLabelColumn)
+	right := math.Min(w-pad-legW-legendGap-left, high)
+	under := math.Min(w-pad-left, high-leg.h-legendGapBelow)
+	return under > right
 }
 
 // yLabelColumn is where the y axis label's column ends: the x label, the
