@@ -75,7 +75,7 @@ func TestExampleApps(t *testing.T) {
 		strings.Join(a.Args, " ") != "memcached -u memcache -l 0.0.0.0 -p 11211 -m 64 -U 0" {
 		t.Errorf("memcached: probe %+v, args %q", a.Probe, a.Args)
 	}
-	if s.Memory.Size != 8<<20 || s.Workload.DirtyRate != 256<<10 || s.Workload.WWS != 1<<20 {
+	if s.Memory.Size != 4<<20 || s.Workload.DirtyRate != 512<<10 || s.Workload.WWS != 2<<20 {
 		t.Errorf("memcached: memory %v, workload %+v", s.Memory.Size, s.Workload)
 	}
 }
