@@ -4,70 +4,19 @@ package e2e
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real"
-	"github.com/migrlab/migrlab/real/image"
 )
 
-// redisArchive is the Redis image archive of examples/app-redis.yaml, built
-// once (mmdebstrap from Debian's packages, no registry) and cached in the
-// temporary directory under a name that changes with the image's recipe.
-var redisArchive struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-func requireRedisArchive(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("mmdebstrap"); err != nil {
-		t.Skip("mmdebstrap is not installed: it builds the Redis image (apt-get install mmdebstrap)")
-	}
-	redisArchive.once.Do(func() {
-		sum := sha256.Sum256([]byte(fmt.Sprintf("%+v", image.Redis)))
-		redisArchive.path = filepath.Join(os.TempDir(), "migrlab-app-redis-"+hex.EncodeToString(sum[:4])+".tar")
-		if _, err := os.Stat(redisArchive.path); err == nil {
-			logf("Redis image archive cached: %s", redisArchive.path)
-			return
-		}
-		ctx, cancel := context.WithTimeout(testCtx, 15*time.Minute)
-		defer cancel()
-		logf("building the Redis image archive with mmdebstrap (about a minute)")
-		_, redisArchive.err = image.BuildDebianArchive(ctx, image.Redis, redisArchive.path)
-	})
-	if redisArchive.err != nil {
-		t.Fatalf("building the Redis image archive: %v", redisArchive.err)
-	}
-	return redisArchive.path
-}
-
-// redisScenario is examples/app-redis.yaml with the built archive.
+// redisScenario is examples/app-redis.yaml with its built archive
+// (requireAppArchive) and two pre-copy rounds at most.
 func redisScenario(t *testing.T, name string) models.Scenario {
 	t.Helper()
-	f, err := os.Open("../examples/app-redis.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := models.ParseScenario(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Name = name
-	s.App.Archive = requireRedisArchive(t)
-	s.PreCopy.Stop.MaxRounds = 2
-	return s
+	return appScenario(t, "redis", name)
 }
 
 // runApp migrates the app of s with technique on the shared testbed and
