@@ -42,6 +42,9 @@ type AppProbe struct {
 	Send string `yaml:"send,omitempty" json:"send,omitempty"`
 	// Expect must appear in what the service answers after Send.
 	Expect string `yaml:"expect,omitempty" json:"expect,omitempty"`
+	// UDP sends Send as one datagram to the service's port (published for
+	// UDP too) and wants one answer datagram (holding Expect when set).
+	UDP bool `yaml:"udp,omitempty" json:"udp,omitempty"`
 	// HTTP sends a GET and wants a status.
 	HTTP HTTPProbe `yaml:"http,omitempty" json:"http,omitzero"`
 	// Exec is a shell command run on the source host; exit status 0 is an
@@ -72,7 +75,7 @@ func (a App) WithDefaults() App {
 	if !a.Enabled() {
 		return a
 	}
-	if !a.Probe.TCP && a.Probe.HTTP.Path == "" && a.Probe.Exec == "" {
+	if !a.Probe.TCP && !a.Probe.UDP && a.Probe.HTTP.Path == "" && a.Probe.Exec == "" {
 		a.Probe.TCP = true
 	}
 	if a.Probe.HTTP.Path != "" && a.Probe.HTTP.Status == 0 {
@@ -132,12 +135,18 @@ func (a App) Validate() error {
 
 func (a App) validateHooks() error {
 	p := a.Probe
-	if !p.TCP && (p.Send != "" || p.Expect != "") {
+	if !p.TCP && !p.UDP && (p.Send != "" || p.Expect != "") {
 		field := "send"
 		if p.Send == "" {
 			field = "expect"
 		}
-		return fmt.Errorf("app.probe.%s: only a TCP probe sends and expects; set app.probe.tcp: true", field)
+		return fmt.Errorf("app.probe.%s: only a TCP or UDP probe sends and expects; set app.probe.tcp: true or app.probe.udp: true", field)
+	}
+	if p.TCP && p.UDP {
+		return fmt.Errorf("app.probe.udp: send and expect serve one protocol; set app.probe.tcp or app.probe.udp, not both")
+	}
+	if p.UDP && p.Send == "" {
+		return fmt.Errorf("app.probe.udp: give app.probe.send too (the request datagram, in the app's own protocol)")
 	}
 	if p.Expect != "" && p.Send == "" {
 		return fmt.Errorf("app.probe.expect: give app.probe.send too (what to write before the answer is read)")

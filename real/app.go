@@ -162,7 +162,7 @@ func refuseApp(s models.Scenario, opt Options) error {
 
 // spec is the app's probe as the probe monitor takes it.
 func appSpec(a models.App) probe.Spec {
-	return probe.Spec{TCP: a.Probe.TCP, Send: a.Probe.Send, Expect: a.Probe.Expect,
+	return probe.Spec{TCP: a.Probe.TCP, UDP: a.Probe.UDP, Send: a.Probe.Send, Expect: a.Probe.Expect,
 		HTTPPath: a.Probe.HTTP.Path, HTTPStatus: a.Probe.HTTP.Status, Exec: a.Probe.Exec}
 }
 

@@ -23,7 +23,10 @@ import (
 // no connection open after it returns: a CRIU dump fails on a connected
 // TCP socket, so nothing of the monitor may stay connected to the service.
 type Spec struct {
-	TCP        bool   `json:"tcp,omitempty"`
+	TCP bool `json:"tcp,omitempty"`
+	// UDP sends Send as one datagram and waits for one answer datagram
+	// (holding Expect when it is set).
+	UDP        bool   `json:"udp,omitempty"`
 	Send       string `json:"send,omitempty"`
 	Expect     string `json:"expect,omitempty"`
 	HTTPPath   string `json:"http_path,omitempty"`
@@ -48,6 +51,11 @@ func (s Spec) Check(ctx context.Context, addr string) error {
 	}
 	if s.TCP {
 		if err := s.tcp(ctx, addr); err != nil {
+			return err
+		}
+	}
+	if s.UDP {
+		if err := s.udp(ctx, addr); err != nil {
 			return err
 		}
 	}
@@ -95,6 +103,38 @@ func (s Spec) tcp(ctx context.Context, addr string) error {
 		}
 	}
 	return fmt.Errorf("tcp probe of %s: %q not in the first %d bytes of the answer", addr, s.Expect, maxExpectRead)
+}
+
+// udp sends Send in one datagram from a fresh socket and waits for one
+// answer (which must hold Expect when it is set); datagrams that do not are
+// skipped until the deadline.
+func (s Spec) udp(ctx context.Context, addr string) error {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "udp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+	defer stop()
+	if _, err := io.WriteString(c, s.Send); err != nil {
+		return ctxErr(ctx, err)
+	}
+	buf := make([]byte, 64<<10)
+	var last []byte
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			if last != nil {
+				return fmt.Errorf("udp probe of %s: %q not in the answer %q: %w", addr, s.Expect, clip(last), ctxErr(ctx, err))
+			}
+			return fmt.Errorf("udp probe of %s: no answer: %w", addr, ctxErr(ctx, err))
+		}
+		if s.Expect == "" || bytes.Contains(buf[:n], []byte(s.Expect)) {
+			return nil
+		}
+		last = append(last[:0], buf[:n]...)
+	}
 }
 
 // probeTransport holds no idle connection (see Spec).

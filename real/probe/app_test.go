@@ -45,8 +45,36 @@ func pongServer(t *testing.T) (addr string, open *atomic.Int32) {
 	return ln.Addr().String(), open
 }
 
+// udpEcho answers every datagram with "+" and the datagram, like a game
+// server's status query.
+func udpEcho(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo(append([]byte("+"), buf[:n]...), from)
+		}
+	}()
+	return pc.LocalAddr().String()
+}
+
 func TestSpecKinds(t *testing.T) {
 	addr, _ := pongServer(t)
+	echo := udpEcho(t)
+	silent, err := net.ListenPacket("udp", "127.0.0.1:0") // reads nothing, answers nothing
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/health" {
 			w.WriteHeader(http.StatusNotFound)
@@ -65,6 +93,10 @@ func TestSpecKinds(t *testing.T) {
 		{"tcp ping", Spec{TCP: true, Send: "PING\r\n", Expect: "+PONG"}, addr, true},
 		{"tcp wrong answer", Spec{TCP: true, Send: "PING\r\n", Expect: "+OK"}, addr, false},
 		{"tcp nobody", Spec{TCP: true}, "127.0.0.1:1", false},
+		{"udp request and answer", Spec{UDP: true, Send: "status"}, echo, true},
+		{"udp expect", Spec{UDP: true, Send: "status", Expect: "+status"}, echo, true},
+		{"udp wrong answer", Spec{UDP: true, Send: "status", Expect: "OK"}, echo, false},
+		{"udp no answer", Spec{UDP: true, Send: "status"}, silent.LocalAddr().String(), false},
 		{"http", Spec{HTTPPath: "/health"}, webAddr, true},
 		{"http status", Spec{HTTPPath: "/nope", HTTPStatus: 404}, webAddr, true},
 		{"http wrong status", Spec{HTTPPath: "/nope"}, webAddr, false},
