@@ -140,7 +140,7 @@ func TestProfiledScenario(t *testing.T) {
 	}
 	within(t, "dirty_rate", float64(got.Workload.DirtyRate), 450*4096, 0.001)
 	within(t, "hot_fraction", got.Workload.HotFraction, 30.0/730, 0.001)
-	if strings.Contains(string(out), "until `migrlab profile`") || !strings.Contains(string(out), "Measured by `migrlab profile` on vm1") {
+	if strings.Contains(string(out), "For the simulator without a profile") || !strings.Contains(string(out), "Measured by `migrlab profile` on vm1") {
 		t.Errorf("comments:\n%s", out)
 	}
 }
