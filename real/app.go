@@ -166,27 +166,6 @@ func appSpec(a models.App) probe.Spec {
 		HTTPPath: a.Probe.HTTP.Path, HTTPStatus: a.Probe.HTTP.Status, Exec: a.Probe.Exec}
 }
 
-// startApp starts the app's container on the source (see the top of this
-// file) and prepares its Env.
-func (r *runner) startApp(ctx context.Context, technique string, rep int) error {
-	if err := r.launchApp(ctx, containerName(r.s.Name, technique, rep, 0)); err != nil {
-		return err
-	}
-	if err := r.prepare(ctx); err != nil {
-		return err
-	}
-	if r.opt.Warmup > 0 {
-		r.logf("warming up for %s", r.opt.Warmup)
-		if !sleepCtx(ctx, r.opt.Warmup) {
-			return ctx.Err()
-		}
-	}
-	if err := r.loadAlive(ctx); err != nil {
-		return err
-	}
-	return r.startProbe(ctx)
-}
-
 // launchApp starts the app's container as name on the source once its
 // image is on both hosts, waits for its probe, runs its check once and
 // starts its load.

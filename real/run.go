@@ -266,13 +266,16 @@ func WorkloadArgs(s models.Scenario, seed uint64, port int) []string {
 	}.Args()
 }
 
-// start creates the containers on the source, waits until they answer,
-// starts the probe monitor and prepares one Env per container.
+// start creates the containers (the app's, or the synthetic workloads) on
+// the source, waits until they answer, prepares one Env per container,
+// lets them warm up and starts the probe monitor.
 func (r *runner) start(ctx context.Context, technique string, rep int) error {
 	if r.s.App.Enabled() {
-		return r.startApp(ctx, technique, rep)
+		if err := r.launchApp(ctx, containerName(r.s.Name, technique, rep, 0)); err != nil {
+			return err
+		}
 	}
-	for i := 0; i < max(r.s.Group.Containers, 1); i++ {
+	for i := 0; !r.s.App.Enabled() && i < max(r.s.Group.Containers, 1); i++ {
 		if err := r.launchWorkload(ctx, i, containerName(r.s.Name, technique, rep, i)); err != nil {
 			return err
 		}
@@ -285,6 +288,9 @@ func (r *runner) start(ctx context.Context, technique string, rep int) error {
 		if !sleepCtx(ctx, r.opt.Warmup) {
 			return ctx.Err()
 		}
+	}
+	if err := r.loadAlive(ctx); err != nil {
+		return err
 	}
 	return r.startProbe(ctx)
 }
