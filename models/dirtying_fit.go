@@ -84,20 +84,26 @@ func FitDirtying(ws, pages []float64, limit float64) DirtyingModel {
 			}
 		}
 	}
-	return simplify(model(best), ws[n-1])
+	return simplify(model(best), ws[0], ws[n-1])
 }
 
-// simplify drops pools that add little at window wMax and orders the rest
-// by writes per page, the hotter first.
-func simplify(m DirtyingModel, wMax float64) DirtyingModel {
+// simplify makes the fit say what the curve can tell: a pool already 95 %
+// full at the shortest window w0 is dirty in any window measured, so its
+// pages join Hot (its rate is not measurable, and it would inflate the
+// dirty rate); a pool that adds under half a percent at the longest window
+// wMax is dropped. The rest are ordered by writes per page, the hotter
+// first.
+func simplify(m DirtyingModel, w0, wMax float64) DirtyingModel {
 	total := m.At(wMax)
 	var keep []WritePool
 	for _, p := range m.Pools {
 		add := p.N * -math.Expm1(-p.Rate*wMax/p.N)
-		if p.N >= 1 && add >= 0.005*total {
+		switch {
+		case p.N < 1 || add < 0.005*total:
+		case -math.Expm1(-p.Rate*w0/p.N) >= 0.95:
+			m.Hot += p.N
+		default:
 			keep = append(keep, p)
-		} else {
-			m.Hot += add // a saturated or tiny pool is as good as hot
 		}
 	}
 	sort.Slice(keep, func(i, j int) bool { return keep[i].Rate/keep[i].N > keep[j].Rate/keep[j].N })

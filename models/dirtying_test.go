@@ -144,3 +144,36 @@ func TestProfiledScenario(t *testing.T) {
 		t.Errorf("comments:\n%s", out)
 	}
 }
+
+// TestFitDirtyingMeasured fits two curves the profiler measured on the TCG
+// testbed (the synthetic workload, 8 MiB with a 4 MiB WWS, written at
+// 128 KiB/s and 512 KiB/s; 9.5 MiB resident): the fitted dirty rates are
+// the workloads' (the runtime's always-dirty pages go to runtime.hot, not
+// into a pool with an unmeasurably fast rate) and the curves fit within 3 %.
+func TestFitDirtyingMeasured(t *testing.T) {
+	ws := []float64{0.26, 0.50, 1.01, 2.01, 4.01, 8.01}
+	for _, c := range []struct {
+		kib    []float64
+		rate   float64
+		lo, hi float64
+	}{
+		{[]float64{194, 234, 300, 450, 702, 1167}, 128 << 10, 100 << 10, 170 << 10},
+		{[]float64{254, 388, 674, 1126, 1864, 2888}, 512 << 10, 400 << 10, 650 << 10},
+	} {
+		pages := make([]float64, len(c.kib))
+		for i, k := range c.kib {
+			pages[i] = k / 4
+		}
+		m := FitDirtying(ws, pages, 9.5*256)
+		for i, w := range ws {
+			within(t, fmt.Sprintf("curve at %gs (%g B/s)", w, c.rate), m.At(w), pages[i], 0.03)
+		}
+		_, wl := m.Scenario(ByteSize(9.5*(1<<20)), 4096)
+		if r := float64(wl.DirtyRate); r < c.lo || r > c.hi {
+			t.Errorf("workload at %g B/s: fitted dirty_rate %s, want %s to %s (fit %+v)", c.rate, wl.DirtyRate, Rate(c.lo), Rate(c.hi), m)
+		}
+		if wl.Runtime.Hot < 64<<10 || wl.Runtime.Hot > 260<<10 {
+			t.Errorf("workload at %g B/s: runtime.hot %s, want 64-260 KiB (at most what the shortest window saw)", c.rate, wl.Runtime.Hot)
+		}
+	}
+}
