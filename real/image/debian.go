@@ -81,6 +81,9 @@ func BuildDebianArchive(ctx context.Context, d DebianImage, out string) (string,
 	if _, err := exec.LookPath("mmdebstrap"); err != nil {
 		return "", fmt.Errorf("mmdebstrap is not installed (apt-get install mmdebstrap): %w", err)
 	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return "", err
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(out), ".migrlab-image-")
 	if err != nil {
 		return "", err
