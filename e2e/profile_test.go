@@ -69,3 +69,28 @@ func TestProfileGrowsWithTheWriteRate(t *testing.T) {
 		t.Errorf("fitted dirty rate %s at 512 KiB/s, not above %s at 128 KiB/s", fast.Fit.Workload.DirtyRate, slow.Fit.Workload.DirtyRate)
 	}
 }
+
+// TestProfileRedisResidentIsWhatCRIUDumps profiles Redis under its load,
+// then migrates it cold: the profile's resident memory (the anonymous pages
+// of its private mappings) is within 10 % of the pages CRIU's final dump
+// wrote, so the simulator's first round sends what a real one does.
+func TestProfileRedisResidentIsWhatCRIUDumps(t *testing.T) {
+	tb := requireAgents(t)
+	s := redisScenario(t, "e2e-profile-redis")
+	ctx, cancel := context.WithTimeout(testCtx, 10*time.Minute)
+	p, err := real.Profile(ctx, tb, s, real.ProfileOptions{Passes: 1, Warmup: 3 * time.Second, StepTimeout: 5 * time.Minute,
+		Windows: []time.Duration{500 * time.Millisecond, 2 * time.Second}, Progress: logWriter{t}})
+	cancel()
+	if err != nil {
+		t.Fatalf("profile of Redis: %v", err)
+	}
+	out, err := runApp(t, s, models.Cold)
+	if err != nil {
+		t.Fatalf("cold migration of Redis: %v", err)
+	}
+	dumped := out.Record.Rounds[len(out.Record.Rounds)-1].Pages * 4096
+	t.Logf("Redis: profile resident %s, CRIU's final dump %s", p.Resident, models.ByteSize(dumped))
+	if d := float64(p.Resident) - float64(dumped); d > 0.1*float64(dumped) || d < -0.1*float64(dumped) {
+		t.Errorf("profile resident %s against %s dumped: more than 10 %% apart", p.Resident, models.ByteSize(dumped))
+	}
+}

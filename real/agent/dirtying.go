@@ -53,8 +53,8 @@ type DirtyingPass struct {
 	// Pages are the distinct pages written within each window (resident or
 	// swapped), summed over the container's processes.
 	Pages []uint64 `json:"pages"`
-	// Resident is the pages of the writable private mappings at the last
-	// count: what a full dump writes.
+	// Resident is the anonymous pages of the private mappings after the
+	// last count (softdirty.Dumpable): what a full dump writes.
 	Resident uint64 `json:"resident_pages"`
 	// PageSize is the host's page size.
 	PageSize int `json:"page_size"`
@@ -136,7 +136,13 @@ func dirtyingPass(ctx context.Context, pids []int, windows []time.Duration) (Dir
 		}
 		p.Windows = append(p.Windows, at.Add(time.Since(at)/2).Sub(t0))
 		p.Pages = append(p.Pages, total.Dirty+total.DirtySwapped)
-		p.Resident = total.Present + total.Swapped
+	}
+	for _, pid := range pids {
+		c, err := softdirty.Dumpable(pid)
+		if err != nil && pid == pids[0] {
+			return p, fmt.Errorf("counting the dumpable pages of pid %d: %w", pid, err)
+		}
+		p.Resident += c.Anon
 	}
 	return p, nil
 }

@@ -30,6 +30,9 @@ const (
 	BitPresent = 63
 	// BitSwapped is set when the page is in swap.
 	BitSwapped = 62
+	// BitFile is set when the page is a file page or shared anonymous
+	// memory: clear on a private mapping's anonymous (copy-on-write) pages.
+	BitFile = 61
 	// BitExclusive is set when the page is mapped exclusively (kernel 4.2+).
 	BitExclusive = 56
 	// BitSoftDirty is set when the page was written since the soft-dirty bits
@@ -56,6 +59,9 @@ type Counts struct {
 	Dirty uint64
 	// DirtySwapped is the number of swapped and soft-dirty pages.
 	DirtySwapped uint64
+	// Anon is the number of anonymous pages (present or swapped, not a
+	// file page): what a full CRIU dump of a private mapping writes.
+	Anon uint64
 }
 
 // Add adds c2 to c.
@@ -66,6 +72,7 @@ func (c *Counts) Add(c2 Counts) {
 	c.SoftDirty += c2.SoftDirty
 	c.Dirty += c2.Dirty
 	c.DirtySwapped += c2.DirtySwapped
+	c.Anon += c2.Anon
 }
 
 // CountEntries counts the pagemap entries in b (native byte order, as read
@@ -76,6 +83,9 @@ func CountEntries(b []byte) Counts {
 		e := binary.NativeEndian.Uint64(b)
 		present, swapped, sd := e>>BitPresent&1 == 1, e>>BitSwapped&1 == 1, e>>BitSoftDirty&1 == 1
 		c.Pages++
+		if (present || swapped) && e>>BitFile&1 == 0 {
+			c.Anon++
+		}
 		switch {
 		case present:
 			c.Present++
@@ -142,6 +152,41 @@ func Scan(pid int) (Result, error) {
 		res.Total.Add(c)
 	}
 	return res, nil
+}
+
+// Dumpable counts the anonymous pages of every private mapping of process
+// pid, writable or not (a read-only mapping still holds the pages written
+// before it was protected, such as relocations): the pages a full CRIU
+// dump writes. The kernel's [vdso], [vvar] and [vsyscall] are left out, as
+// CRIU leaves them.
+func Dumpable(pid int) (Counts, error) {
+	maps, err := os.Open(procPath(pid, "maps"))
+	if err != nil {
+		return Counts{}, err
+	}
+	defer maps.Close()
+	ms, err := ParseMaps(maps)
+	if err != nil {
+		return Counts{}, fmt.Errorf("%s: %w", maps.Name(), err)
+	}
+	pm, err := os.Open(procPath(pid, "pagemap"))
+	if err != nil {
+		return Counts{}, err
+	}
+	defer pm.Close()
+	var total Counts
+	buf := make([]byte, 8192*EntrySize)
+	for _, m := range ms {
+		if !m.Private() || m.Path == "[vdso]" || m.Path == "[vvar]" || m.Path == "[vsyscall]" {
+			continue
+		}
+		c, err := countMapping(pm, m, buf)
+		if err != nil {
+			continue // unreadable (a guard page) or gone
+		}
+		total.Add(c)
+	}
+	return total, nil
 }
 
 // countMapping reads the pagemap entries of m in chunks of len(buf).

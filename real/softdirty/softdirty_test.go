@@ -15,6 +15,7 @@ const (
 	swapped   = uint64(1) << BitSwapped
 	softDirty = uint64(1) << BitSoftDirty
 	exclusive = uint64(1) << BitExclusive
+	filePage  = uint64(1) << BitFile
 )
 
 func entries(es ...uint64) []byte {
@@ -33,14 +34,15 @@ func TestCountEntries(t *testing.T) {
 	}{
 		{"empty", nil, Counts{}},
 		{"hole", entries(0), Counts{Pages: 1}},
-		{"clean present page with a PFN", entries(present | exclusive | 0x1234), Counts{Pages: 1, Present: 1}},
-		{"dirty present", entries(present | softDirty), Counts{Pages: 1, Present: 1, SoftDirty: 1, Dirty: 1}},
+		{"clean present page with a PFN", entries(present | exclusive | 0x1234), Counts{Pages: 1, Present: 1, Anon: 1}},
+		{"dirty present", entries(present | softDirty), Counts{Pages: 1, Present: 1, SoftDirty: 1, Dirty: 1, Anon: 1}},
 		{"soft-dirty hole of a new mapping", entries(softDirty), Counts{Pages: 1, SoftDirty: 1}},
-		{"dirty swapped", entries(swapped | softDirty | 0x42), Counts{Pages: 1, Swapped: 1, SoftDirty: 1, DirtySwapped: 1}},
-		{"mixed", entries(present|softDirty, present, 0, softDirty, swapped, present|softDirty|exclusive, swapped|softDirty),
-			Counts{Pages: 7, Present: 3, Swapped: 2, SoftDirty: 4, Dirty: 2, DirtySwapped: 1}},
-		{"trailing partial entry ignored", append(entries(present|softDirty), 1, 2, 3), Counts{Pages: 1, Present: 1, SoftDirty: 1, Dirty: 1}},
-		{"bit 54 is not soft-dirty", entries(present | 1<<54), Counts{Pages: 1, Present: 1}},
+		{"dirty swapped", entries(swapped | softDirty | 0x42), Counts{Pages: 1, Swapped: 1, SoftDirty: 1, DirtySwapped: 1, Anon: 1}},
+		{"a file page is not anonymous", entries(present | filePage), Counts{Pages: 1, Present: 1}},
+		{"mixed", entries(present|softDirty, present, 0, softDirty, swapped, present|softDirty|exclusive, swapped|softDirty, present|filePage),
+			Counts{Pages: 8, Present: 4, Swapped: 2, SoftDirty: 4, Dirty: 2, DirtySwapped: 1, Anon: 5}},
+		{"trailing partial entry ignored", append(entries(present|softDirty), 1, 2, 3), Counts{Pages: 1, Present: 1, SoftDirty: 1, Dirty: 1, Anon: 1}},
+		{"bit 54 is not soft-dirty", entries(present | 1<<54), Counts{Pages: 1, Present: 1, Anon: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,5 +225,42 @@ func TestClearForProfile(t *testing.T) {
 	}
 	if n := count(); n != 10 {
 		t.Fatalf("after writing 10 pages: %d dirty, want 10", n)
+	}
+}
+
+// TestDumpable counts this process's anonymous pages of private mappings:
+// a freshly written private buffer's pages are among them, and stay among
+// them once the buffer is made read-only.
+func TestDumpable(t *testing.T) {
+	ps := os.Getpagesize()
+	mem, err := syscall.Mmap(-1, 0, 256*ps, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(mem)
+	before, err := Dumpable(os.Getpid())
+	if err != nil {
+		t.Skipf("no pagemap here: %v", err)
+	}
+	for i := range 256 {
+		mem[i*ps] = 1
+	}
+	after, err := Dumpable(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Anon < before.Anon+200 || after.Anon < 256 {
+		t.Errorf("anonymous pages %d before writing 256 pages, %d after", before.Anon, after.Anon)
+	}
+	// Read-only now: its pages are still what a dump writes.
+	if err := syscall.Mprotect(mem, syscall.PROT_READ); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Dumpable(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ro.Anon+16 < after.Anon {
+		t.Errorf("after mprotect(PROT_READ): %d anonymous pages, %d before: a read-only private mapping's pages were left out", ro.Anon, after.Anon)
 	}
 }
