@@ -82,6 +82,25 @@ func TestAppRedisPreCopy(t *testing.T) {
 		m.DowntimeS, m.ProbeDowntimeS, m.Extra["app_quiesce_s"], rec.Rounds[0].Pages, rec.Rounds[1].Pages, rec.Rounds[2].Pages)
 }
 
+// TestAppRedisMiGrror migrates Redis with MiGrror under its write load,
+// the trigger brought forward to 20 s: the syncs ran, the dataset digest is
+// the same after the restore, the client-side downtime was recorded and
+// one copy runs, on the target.
+func TestAppRedisMiGrror(t *testing.T) {
+	s := redisScenario(t, "e2e-app-redis-migrror")
+	s.MiGrror.Trigger = models.Duration(20 * time.Second)
+	out, err := runApp(t, s, models.MiGrror)
+	if err != nil {
+		t.Fatalf("MiGrror of Redis: %v", err)
+	}
+	rec, m := out.Record, out.Record.Metrics
+	if rec.Error != "" || m.LiveRounds < 2 || m.ProbeDowntimeS <= 0 || m.Extra["app_check_passed"] != 1 {
+		t.Errorf("record: error %q, syncs %d, probe downtime %.3fs, extra %v", rec.Error, m.LiveRounds, m.ProbeDowntimeS, m.Extra)
+	}
+	onlyOn(t, out, out.Target, out.Source)
+	t.Logf("Redis MiGrror: %d syncs, downtime %.2fs, client-side (PING) %.2fs", m.LiveRounds, m.DowntimeS, m.ProbeDowntimeS)
+}
+
 // TestAppRedisFailedCheckRollsBack: a check whose digest differs after the
 // restore (it prints the host it runs against) fails the migration: the
 // run returns an error that says why, the record carries it, and Redis runs
