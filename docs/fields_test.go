@@ -92,7 +92,7 @@ var scenarioFields = []field{
 		meaning: "The runtime's page writes per second times the page size, spread uniformly over its memory beyond `hot`, whatever `dirty_rate` and `rate_trace` say.",
 		ok:      []string{"0", "10MB/s"}, bad: []string{"-1"}},
 	{path: "app.image", valid: "an image name; unset: the synthetic workload",
-		meaning: "Runs your own container on a real testbed instead of migrlab's synthetic workload (docs/real.md, Your own container). The simulator still models `memory` and `workload`.",
+		meaning: "Runs your own container on a real testbed instead of migrlab's synthetic workload (docs/real.md, Your own container); a host that lacks it loads `archive`, or without one pulls it from its registry. The simulator models `memory` and `workload` (`migrlab profile` measures them).",
 		ok:      []string{"docker.io/library/redis:7"}, bad: []string{`"no spaces"`}},
 	{path: "app.archive", valid: "a file path",
 		meaning: "An image archive (`podman save`, docker-archive) loaded on every host that lacks the image (same archive everywhere: same image ID, which a restore needs).",

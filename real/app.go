@@ -238,7 +238,8 @@ func (r *runner) loadAlive(ctx context.Context) error {
 }
 
 // ensureImage makes sure both hosts hold the app's image under the same
-// ID, loading app.archive where it is missing or different.
+// ID, loading app.archive where it is missing or different, or without an
+// archive pulling it from its registry where it is missing.
 func (r *runner) ensureImage(ctx context.Context) error {
 	a := r.s.App
 	var want string
@@ -262,6 +263,15 @@ func (r *runner) ensureImage(ctx context.Context) error {
 			if info, err = r.loadArchive(ctx, h); err != nil {
 				return err
 			}
+		}
+		if !info.Present && a.Archive == "" {
+			r.logf("%s: pulling %s", h.Name, a.Image)
+			pulled, err := h.Agent.PullImage(ctx, a.Image)
+			if err != nil {
+				return fmt.Errorf("app.image: %s is not on %s and pulling it failed (%v): give app.archive (an image archive, podman save) "+
+					"to load it on the hosts, make its registry reachable from them, or load it there yourself (podman load)", a.Image, h.Name, err)
+			}
+			info = pulled
 		}
 		if !info.Present {
 			return fmt.Errorf("app.image: %s is not on %s: give app.archive (an image archive, podman save) to load it on the hosts, or load it there yourself (podman load)", a.Image, h.Name)

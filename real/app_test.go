@@ -216,23 +216,27 @@ func TestEnsureImage(t *testing.T) {
 		src, dst map[string]string
 		want     string
 		loads    int
+		pulled   string
 	}{
-		{"on both", "", map[string]string{"localhost/app:latest": "sha256:1"}, map[string]string{"localhost/app:latest": "sha256:1"}, "", 0},
-		{"missing, no archive", "", map[string]string{"localhost/app:latest": "sha256:1"}, nil, "app.image: localhost/app:latest is not on vm2: give app.archive", 0},
-		{"different", "", map[string]string{"localhost/app:latest": "sha256:1"}, map[string]string{"localhost/app:latest": "sha256:2"}, "a restore needs the same image on both hosts", 0},
-		{"loaded where missing", archive, map[string]string{"localhost/app:latest": id}, nil, "", 1},
-		{"loaded where another", archive, map[string]string{"localhost/app:latest": "sha256:9"}, map[string]string{"localhost/app:latest": "sha256:9"}, "", 2},
-		{"not an archive", dir, nil, nil, "app.archive:", 0},
+		{"on both", "", map[string]string{"localhost/app:latest": "sha256:1"}, map[string]string{"localhost/app:latest": "sha256:1"}, "", 0, ""},
+		{"missing, no archive, no registry", "", map[string]string{"localhost/app:latest": "sha256:1"}, nil,
+			"app.image: localhost/app:latest is not on vm2 and pulling it failed (agent vm2: POST /v1/images/pull?name=localhost%2Fapp%3Alatest: podman pull localhost/app:latest: connection refused): give app.archive", 0, ""},
+		{"pulled where missing", "", map[string]string{"localhost/app:latest": "sha256:1"}, nil, "", 0, "sha256:1"},
+		{"pulled another", "", map[string]string{"localhost/app:latest": "sha256:1"}, nil, "a restore needs the same image on both hosts", 0, "sha256:7"},
+		{"different", "", map[string]string{"localhost/app:latest": "sha256:1"}, map[string]string{"localhost/app:latest": "sha256:2"}, "a restore needs the same image on both hosts", 0, ""},
+		{"loaded where missing", archive, map[string]string{"localhost/app:latest": id}, nil, "", 1, "sha256:1"},
+		{"loaded where another", archive, map[string]string{"localhost/app:latest": "sha256:9"}, map[string]string{"localhost/app:latest": "sha256:9"}, "", 2, ""},
+		{"not an archive", dir, nil, nil, "app.archive:", 0, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			src, dst := &fakeAgent{images: c.src, loadedID: id}, &fakeAgent{images: c.dst, loadedID: id}
+			src, dst := &fakeAgent{images: c.src, loadedID: id}, &fakeAgent{images: c.dst, loadedID: id, pulledID: c.pulled}
 			h1, h2 := fakeHosts(t, src, dst)
 			r := &runner{s: models.Scenario{App: models.App{Image: "localhost/app:latest", Archive: c.archive, Port: 1}}, src: h1, dst: h2}
 			err := r.ensureImage(context.Background())
 			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}
-			if n := strings.Count(src.log()+dst.log(), "POST /v1/images"); n != c.loads {
+			if n := strings.Count(src.log()+dst.log(), "POST /v1/images?"); n != c.loads {
 				t.Errorf("%d loads, want %d", n, c.loads)
 			}
 		})

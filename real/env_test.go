@@ -55,6 +55,9 @@ type fakeAgent struct {
 	// (POST /v1/images) gives every name loadedID.
 	images   map[string]string
 	loadedID string
+	// pulledID is what a pull gives (POST /v1/images/pull); "": the
+	// registry is unreachable (502).
+	pulledID string
 }
 
 // putRecord records that this agent's part of the migration of testID
@@ -131,6 +134,18 @@ func (f *fakeAgent) handler() http.Handler {
 		case r.URL.Path == "/v1/image":
 			id, ok := f.images[r.URL.Query().Get("name")]
 			v = agent.ImageInfo{Name: r.URL.Query().Get("name"), Present: ok, ID: id}
+		case r.URL.Path == "/v1/images/pull":
+			name := r.URL.Query().Get("name")
+			if f.pulledID == "" {
+				w.WriteHeader(http.StatusBadGateway)
+				v = map[string]string{"error": "podman pull " + name + ": connection refused"}
+				break
+			}
+			if f.images == nil {
+				f.images = map[string]string{}
+			}
+			f.images[name] = f.pulledID
+			v = agent.ImageInfo{Name: name, Present: true, ID: f.pulledID}
 		case r.URL.Path == "/v1/images":
 			if f.images == nil {
 				f.images = map[string]string{}

@@ -66,6 +66,12 @@ func (c *Client) Image(ctx context.Context, name string) (ImageInfo, error) {
 	return v, c.do(ctx, http.MethodGet, "/v1/image?name="+url.QueryEscape(name), nil, &v)
 }
 
+// PullImage has the agent pull the image from its registry (podman pull).
+func (c *Client) PullImage(ctx context.Context, name string) (ImageInfo, error) {
+	var v ImageInfo
+	return v, c.do(ctx, http.MethodPost, "/v1/images/pull?name="+url.QueryEscape(name), nil, &v)
+}
+
 // LoadImage uploads an image archive of size bytes to the agent, which
 // loads it with podman load.
 func (c *Client) LoadImage(ctx context.Context, r io.Reader, size int64) (LoadReport, error) {

@@ -62,6 +62,34 @@ func (p *podman) loadImage(ctx context.Context, r io.Reader) (LoadReport, error)
 	return LoadReport{Names: rep.Names}, nil
 }
 
+// pullImage pulls an image from its registry (podman pull, quietly) and
+// inspects it.
+func (p *podman) pullImage(ctx context.Context, name string) (ImageInfo, error) {
+	pc, err := p.ctx(ctx)
+	if err != nil {
+		return ImageInfo{}, err
+	}
+	if _, err := images.Pull(pc, name, new(images.PullOptions).WithQuiet(true)); err != nil {
+		return ImageInfo{}, fmt.Errorf("podman pull %s: %w", name, err)
+	}
+	return p.image(ctx, name)
+}
+
+// handlePullImage pulls the image ?name= from its registry.
+func (s *Server) handlePullImage(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Query().Get("name")
+	if name == "" {
+		writeErr(w, statusErr(http.StatusBadRequest, errors.New("pull: give ?name=")))
+		return
+	}
+	info, err := s.pod.pullImage(r.Context(), name)
+	if err != nil {
+		writeErr(w, statusErr(http.StatusBadGateway, err))
+		return
+	}
+	writeJSON(w, info)
+}
+
 // handleImage reports whether the host has the image ?name=.
 func (s *Server) handleImage(w http.ResponseWriter, r *http.Request) {
 	name := r.URL.Query().Get("name")

@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +37,21 @@ func (f *fakeEngine) loadImage(_ context.Context, r io.Reader) (LoadReport, erro
 	}
 	f.images["localhost/app:latest"] = "sha256:feed"
 	return LoadReport{Names: []string{"localhost/app:latest"}}, nil
+}
+
+// pullImage "pulls" registry.example/* images (their ID: sha256:pulled) and
+// fails for the others, as for an unreachable registry.
+func (f *fakeEngine) pullImage(_ context.Context, name string) (ImageInfo, error) {
+	if !strings.HasPrefix(name, "registry.example/") {
+		return ImageInfo{}, fmt.Errorf("podman pull %s: connection refused", name)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.images == nil {
+		f.images = map[string]string{}
+	}
+	f.images[name] = "sha256:pulled"
+	return ImageInfo{Name: name, Present: true, ID: "sha256:pulled"}, nil
 }
 
 // apiClient serves a fresh agent's full API on loopback and returns its client.
@@ -195,6 +213,13 @@ func TestImagesAndAppProbes(t *testing.T) {
 	}
 	if info, err = c.Image(ctx, "localhost/app:latest"); err != nil || !info.Present || info.ID != "sha256:feed" {
 		t.Fatalf("%+v, %v", info, err)
+	}
+	if info, err = c.PullImage(ctx, "registry.example/app:1"); err != nil || !info.Present || info.ID != "sha256:pulled" {
+		t.Fatalf("pull: %+v, %v", info, err)
+	}
+	var ae *AgentError
+	if _, err = c.PullImage(ctx, "unreachable.example/app:1"); !errors.As(err, &ae) || ae.Status != http.StatusBadGateway || !strings.Contains(ae.Msg, "connection refused") {
+		t.Fatalf("a failed pull: %v, want 502 with podman's reason", err)
 	}
 	kv := newKV(t)
 	addr := kv.ln.Addr().String()

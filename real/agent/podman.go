@@ -40,6 +40,7 @@ type engine interface {
 	store(ctx context.Context) (storeInfo, error)
 	image(ctx context.Context, name string) (ImageInfo, error)
 	loadImage(ctx context.Context, r io.Reader) (LoadReport, error)
+	pullImage(ctx context.Context, name string) (ImageInfo, error)
 }
 
 // storeInfo is where Podman keeps containers: a container's userdata is

@@ -57,6 +57,7 @@ func (s *Server) routeTable() []route {
 		{"DELETE /v1/jobs/{jid}", false, s.handleJobStop},
 		{"GET /v1/image", false, s.handleImage},
 		{"POST /v1/images", false, s.handleLoadImage},
+		{"POST /v1/images/pull", false, s.handlePullImage},
 		{"POST /v1/calib/sink", false, s.handleNewSink},
 		{"POST /v1/calib/link", false, s.handleLink},
 		{"GET /v1/migrations", false, s.handleRecords},
