@@ -133,7 +133,7 @@ func TestScanSelf(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := uint64(uintptr(unsafe.Pointer(&body[0])))
-	want := Counts{Pages: pages, Present: touched}
+	want := Counts{Pages: pages, Present: touched, Anon: touched}
 	if sd {
 		// A new mapping is soft-dirty throughout, holes included.
 		want.SoftDirty, want.Dirty = pages, touched
