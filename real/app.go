@@ -189,6 +189,9 @@ func (r *runner) launchApp(ctx context.Context, name string) error {
 		ContainerPort: a.Port, HostPort: r.opt.HostPort})
 	cancel()
 	if err != nil {
+		if perr := portClash(err, r.opt.HostPort, r.src.Name); perr != nil {
+			return perr
+		}
 		return fmt.Errorf("app.image %s: %w", a.Image, err)
 	}
 	m.ID = c.ID
@@ -480,6 +483,17 @@ func (r *runner) appExtra() map[string]float64 {
 		x["load_target_conns"] = float64(st.Relay.Conns[m.TargetAddr])
 	}
 	return x
+}
+
+// portClash names a host port another process or container holds (nil
+// when err is not that): the fix is to free it or choose another.
+func portClash(err error, port int, host string) error {
+	msg := err.Error()
+	if !strings.Contains(msg, "address already in use") && !strings.Contains(msg, "port is already allocated") {
+		return nil
+	}
+	return fmt.Errorf("host port %d is already in use on %s (another container or service listens there): "+
+		"stop it, or give another port with --host-port: %w", port, host, err)
 }
 
 // lastLines returns the last n lines of s, on one line.

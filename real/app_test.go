@@ -263,3 +263,15 @@ func writeArchive(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestPortClash: a port another process holds is named with the fix; other
+// errors are not taken for one.
+func TestPortClash(t *testing.T) {
+	err := portClash(errors.New("podman create: rootlessport listen tcp 0.0.0.0:17000: bind: address already in use"), 17000, "vm1")
+	if err == nil || !strings.Contains(err.Error(), "host port 17000 is already in use on vm1") || !strings.Contains(err.Error(), "--host-port") {
+		t.Errorf("clash: %v", err)
+	}
+	if err := portClash(errors.New("image not known"), 17000, "vm1"); err != nil {
+		t.Errorf("not a clash: %v", err)
+	}
+}

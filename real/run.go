@@ -316,6 +316,9 @@ func (r *runner) launchWorkload(ctx context.Context, i int, name string) error {
 		Args: args, HostPort: port})
 	cancel()
 	if err != nil {
+		if perr := portClash(err, port, r.src.Name); perr != nil {
+			return perr
+		}
 		return err
 	}
 	m.ID = c.ID
