@@ -141,6 +141,9 @@ func AnalyticMigration(s Scenario, technique string) (Result, error) {
 	if !s.Workload.RateTrace.Empty() || !s.Network.BandwidthTrace.Empty() {
 		return Result{}, fmt.Errorf("%w: scenario %q has time-varying traces", ErrNotApplicable, s.Name)
 	}
+	if !s.Workload.Curve.Empty() {
+		return Result{}, fmt.Errorf("%w: scenario %q follows a measured dirtying curve", ErrNotApplicable, s.Name)
+	}
 	if s.Group.Containers > 1 {
 		return Result{}, fmt.Errorf("%w: scenario %q migrates a group", ErrNotApplicable, s.Name)
 	}

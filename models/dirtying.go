@@ -67,8 +67,10 @@ type CurvePoint struct {
 	Model int64 `json:"model_bytes,omitempty"`
 }
 
-// DirtyingFit is the fitted memory model as a scenario's memory and
-// workload, and how far its curve is from the measured one.
+// DirtyingFit is the profile as a scenario's memory and workload: the
+// measured curve (Workload.Curve) and the memory model fitted to it, which
+// extends the curve beyond its last window; MaxError is how far the fitted
+// model is from the curve.
 type DirtyingFit struct {
 	Memory   Memory   `json:"memory"`
 	Workload Workload `json:"workload"`
@@ -119,6 +121,13 @@ func NewDirtyingProfile(passes []DirtyingPass, resident []int64, pageSize int) (
 		}
 	}
 	p.Fit.Memory, p.Fit.Workload = m.Scenario(p.Resident, pageSize)
+	// The measured curve itself, which the simulator follows where it was
+	// measured; the fitted model extends it.
+	for _, c := range p.Curve {
+		b := (c.Bytes + int64(pageSize)/2) / int64(pageSize) * int64(pageSize)
+		p.Fit.Workload.Curve.Points = append(p.Fit.Workload.Curve.Points, DirtyPoint{Window: Duration(c.WindowS * 1e9), Bytes: ByteSize(b)})
+		p.Fit.Memory.Size = max(p.Fit.Memory.Size, ByteSize(b))
+	}
 	return p, nil
 }
 

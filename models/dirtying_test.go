@@ -88,6 +88,20 @@ func TestNewDirtyingProfile(t *testing.T) {
 	if p.Fit.MaxError > 0.02 || p.Fit.Workload.WWS < 950<<12 || p.Fit.Workload.Runtime.Hot < 0 {
 		t.Errorf("fit %+v", p.Fit)
 	}
+	// The measured curve goes into the fit, and into the scenario it writes.
+	pts := p.Fit.Workload.Curve.Points
+	if len(pts) != 2 || pts[1].Bytes != 950<<12 || math.Abs(pts[1].Window.Seconds()-10.1) > 1e-6 {
+		t.Fatalf("the fit's curve %+v", pts)
+	}
+	p.Host, p.Created = "vm1", "now"
+	out, err := ProfiledScenario([]byte("name: x\nnetwork: {bandwidth: 1MB/s}\n"), p, "x.profile.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseScenario(bytes.NewReader(out))
+	if err != nil || len(back.Workload.Curve.Points) != 2 || back.Workload.Curve.Points[1] != pts[1] || back.Workload.Curve.Points[0].Bytes != 110<<12 {
+		t.Fatalf("the written scenario's curve: %v %+v\n%s", err, back.Workload.Curve, out)
+	}
 	var s Scenario
 	s.Memory.Size = 32 << 20
 	s.Workload = Workload{DirtyRate: 100 << 12, WWS: 4 << 20}

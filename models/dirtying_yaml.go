@@ -60,6 +60,17 @@ func fitNodes(f DirtyingFit) (*yaml.Node, *yaml.Node) {
 	if w.HotFraction > 0 {
 		wl.Content = append(wl.Content, mapping("hot_fraction", num(w.HotFraction), "hot_share", num(w.HotShare)).Content...)
 	}
+	if len(w.Curve.Points) > 0 {
+		pts := &yaml.Node{Kind: yaml.SequenceNode, Style: 0}
+		for _, p := range w.Curve.Points {
+			pt := mapping("window", p.Window.String(), "bytes", kib(p.Bytes))
+			pt.Style = yaml.FlowStyle
+			pts.Content = append(pts.Content, pt)
+		}
+		wl.Content = append(wl.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "curve",
+			HeadComment: "The measured curve the simulator follows; the fields above extend it beyond its last window"},
+			&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "points"}, pts}})
+	}
 	if w.Runtime.Hot > 0 {
 		wl.Content = append(wl.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "runtime",
 			HeadComment: "Pages dirty within any window, however short"},

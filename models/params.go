@@ -32,6 +32,9 @@ type Workload struct {
 	RateTrace Trace `yaml:"rate_trace,omitempty" json:"rate_trace"`
 	// Runtime is what the container dirties beside the workload's writes.
 	Runtime RuntimeDirtying `yaml:"runtime,omitempty" json:"runtime,omitzero"`
+	// Curve, when set, is the measured dirtying the simulator follows (a
+	// profile's); the fields above then extend it beyond its last window.
+	Curve DirtyCurve `yaml:"curve,omitempty" json:"curve,omitzero"`
 }
 
 // RuntimeDirtying is the dirtying of a container's own runtime (its language
@@ -267,6 +270,9 @@ func (w Workload) Validate(m Memory) error {
 		return errors.New("workload.hot_share: set the share of writes going to hot pages when hot_fraction is set (for example 0.9)")
 	}
 	if err := w.Runtime.Validate(m, w.WWSBytes(m)); err != nil {
+		return err
+	}
+	if err := w.Curve.Validate(m); err != nil {
 		return err
 	}
 	return w.RateTrace.Validate("workload.rate_trace")

@@ -39,6 +39,7 @@ type Memory struct {
 	tracking bool // Track was called
 	frozen   time.Duration
 	runtime  *runtimeDirt // the container's own dirtying (nil: none)
+	curve    *dirtyCurve  // a measured dirtying curve (nil: none)
 	bits     *bitMemory
 	// memo caches the last occupancy evaluation (rounds and waits ask for the
 	// same instant several times).
@@ -68,6 +69,7 @@ func NewMemory(s models.Scenario, seed uint64, exhaustive bool) *Memory {
 	if m.analytic {
 		m.writes = newRateFn(float64(s.Workload.DirtyRate), s.Workload.RateTrace)
 		m.maxDirty = m.wwsBytes + m.runtime.max()
+		m.curve = newDirtyCurve(s, m)
 		return m
 	}
 	m.writes = newRateFn(float64(s.Workload.DirtyRate)/float64(ps), s.Workload.RateTrace)
@@ -78,7 +80,8 @@ func NewMemory(s models.Scenario, seed uint64, exhaustive bool) *Memory {
 		}
 	}
 	m.maxDirty += m.runtime.max()
-	if exhaustive {
+	m.curve = newDirtyCurve(s, m)
+	if exhaustive && m.curve == nil { // a measured curve has no pages to draw
 		m.bits = newBitMemory(m.pools, seed)
 	}
 	return m
@@ -124,6 +127,15 @@ func (m *Memory) writesUntil(t time.Duration) float64 { return m.writes.F(min(t,
 
 // Dirty returns the pages and bytes dirtied between the last Track and t.
 func (m *Memory) Dirty(t time.Duration) (pages, bytes int64) {
+	if m.curve != nil {
+		d := m.curve.at(m.window(t))
+		if m.analytic {
+			b := int64(math.Round(d))
+			return (b + m.pageSize - 1) / m.pageSize, b
+		}
+		pages = min(int64(math.Floor(d+0.5)), m.pages)
+		return pages, pages * m.pageSize
+	}
 	x := m.writes.between(m.since, min(t, m.frozen))
 	rt := m.runtimeDirty(t)
 	switch {
@@ -158,6 +170,9 @@ func (m *Memory) expected(x float64) float64 {
 // the occupancy curve in closed form (one pool) or by Newton's method (two
 // pools) and the rate trace per segment: no stepping through time.
 func (m *Memory) Reach(atLeast int64, from, limit time.Duration) (time.Duration, bool) {
+	if m.curve != nil {
+		return m.reachByTime(atLeast, from, limit)
+	}
 	if m.bits != nil { // looks ahead without advancing the bitset past now
 		return m.bits.reach((atLeast+m.pageSize-1)/m.pageSize, from, limit, m)
 	}
