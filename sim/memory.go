@@ -27,6 +27,10 @@ import (
 //     the occupancy math (the runtime's pages stay its expected occupancy).
 //   - analytic (models.ModelAnalytic): every dirtied byte counts as new, capped
 //     per round at the WWS (the closed forms' assumption); byte-granular.
+//
+// A measured curve (Workload.Curve, see dirtyCurve) replaces the pools where
+// it was measured, in either model; the pools extend it beyond its last
+// window.
 type Memory struct {
 	analytic bool
 	pageSize int64
