@@ -47,7 +47,7 @@ func DirtyingCurve(p models.DirtyingProfile) (*Figure, error) {
 		{Label: "each pass", Color: ColorSkyBlue, Shape: ShapeCircle, Hollow: true},
 		{Label: "median", Color: ColorBlue, Shape: ShapeCircle},
 		{Label: "fitted model", Color: ColorVermilion, Shape: ShapeNone, Line: true, Dashed: true},
-		{Label: "resident memory", Color: ColorBlack, Shape: ShapeNone, Line: true, Dashed: true},
+		{Label: "resident memory", Color: colorRef, Shape: ShapeNone, Line: true, Dashed: true},
 	}
 	if len(model.Points) > 0 {
 		series = append(series, model)
