@@ -11,17 +11,18 @@ import (
 	"github.com/migrlab/migrlab/real"
 )
 
-// TestAppRedisRestoreFailRollsBack injects a failed restore into a cold
-// migration of Redis under its write load: the migration is rolled back,
-// Redis answers on the source with the dataset digest it was frozen with
-// (checked before its load resumed), no copy is left on the target; the
-// retry then migrates it with its state intact.
-func TestAppRedisRestoreFailRollsBack(t *testing.T) {
+// TestAppRedisCheckpointFailRollsBack kills CRIU while it makes the final
+// dump of a cold migration of Redis under its write load (the load already
+// paused and the digest taken): the migration is rolled back, Redis answers
+// on the source with the dataset digest it was frozen with (checked before
+// its load resumed), no copy is left on the target; the retry then
+// migrates it with its state intact.
+func TestAppRedisCheckpointFailRollsBack(t *testing.T) {
 	tb := requireAgents(t)
 	s := redisScenario(t, "e2e-app-redis-fault")
 	ctx, cancel := context.WithTimeout(testCtx, 25*time.Minute)
 	defer cancel()
-	f, err := real.ParseFault("restore-fail@restore")
+	f, err := real.ParseFault("checkpoint-fail@final-dump")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,5 +42,5 @@ func TestAppRedisRestoreFailRollsBack(t *testing.T) {
 		t.Errorf("the retry: error %q, extra %v", out.Record.Error, m.Extra)
 	}
 	onlyOn(t, out, out.Target, out.Source)
-	t.Logf("Redis restore-fail: rolled back in %.2fs, then migrated (downtime %.2fs)", rep.RollbackS, out.Record.Metrics.DowntimeS)
+	t.Logf("Redis checkpoint-fail: rolled back in %.2fs, then migrated (downtime %.2fs)", rep.RollbackS, out.Record.Metrics.DowntimeS)
 }
