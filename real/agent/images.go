@@ -75,11 +75,19 @@ func (p *podman) pullImage(ctx context.Context, name string) (ImageInfo, error) 
 	return p.image(ctx, name)
 }
 
-// handlePullImage pulls the image ?name= from its registry.
-func (s *Server) handlePullImage(w http.ResponseWriter, r *http.Request) {
+// imageName is the request's ?name=; without one it answers 400 naming op.
+func imageName(w http.ResponseWriter, r *http.Request, op string) (string, bool) {
 	name := r.URL.Query().Get("name")
 	if name == "" {
-		writeErr(w, statusErr(http.StatusBadRequest, errors.New("pull: give ?name=")))
+		writeErr(w, statusErr(http.StatusBadRequest, fmt.Errorf("%s: give ?name=", op)))
+	}
+	return name, name != ""
+}
+
+// handlePullImage pulls the image ?name= from its registry.
+func (s *Server) handlePullImage(w http.ResponseWriter, r *http.Request) {
+	name, ok := imageName(w, r, "pull")
+	if !ok {
 		return
 	}
 	info, err := s.pod.pullImage(r.Context(), name)
@@ -92,9 +100,8 @@ func (s *Server) handlePullImage(w http.ResponseWriter, r *http.Request) {
 
 // handleImage reports whether the host has the image ?name=.
 func (s *Server) handleImage(w http.ResponseWriter, r *http.Request) {
-	name := r.URL.Query().Get("name")
-	if name == "" {
-		writeErr(w, statusErr(http.StatusBadRequest, errors.New("image: give ?name=")))
+	name, ok := imageName(w, r, "image")
+	if !ok {
 		return
 	}
 	info, err := s.pod.image(r.Context(), name)

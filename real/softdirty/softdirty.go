@@ -119,11 +119,30 @@ type Result struct {
 	Mappings []MappingCounts
 }
 
-// Scan counts the pages of the writable private mappings of process pid (what
-// CRIU dumps as anonymous or private memory). Reading another process's
+// Scan counts the pages of the writable private mappings of process pid
+// (what CRIU dumps as anonymous or private memory). Reading another process's
 // pagemap needs ptrace access to it (root, or the same user without Yama
 // restrictions).
 func Scan(pid int) (Result, error) {
+	return scan(pid, func(m Mapping) bool { return m.Writable() && m.Private() }, false)
+}
+
+// Dumpable counts the anonymous pages of every private mapping of process
+// pid, writable or not (a read-only mapping still holds the pages written
+// before it was protected, such as relocations): the pages a full CRIU
+// dump writes (Counts.Anon). The kernel's [vdso], [vvar] and [vsyscall]
+// are left out, as CRIU leaves them, and so is a mapping that cannot be
+// read (a guard page, or one gone meanwhile).
+func Dumpable(pid int) (Counts, error) {
+	res, err := scan(pid, func(m Mapping) bool {
+		return m.Private() && m.Path != "[vdso]" && m.Path != "[vvar]" && m.Path != "[vsyscall]"
+	}, true)
+	return res.Total, err
+}
+
+// scan counts the pages of pid's mappings that keep selects; a mapping
+// that cannot be read fails the scan unless skipUnreadable.
+func scan(pid int, keep func(Mapping) bool, skipUnreadable bool) (Result, error) {
 	maps, err := os.Open(procPath(pid, "maps"))
 	if err != nil {
 		return Result{}, err
@@ -141,52 +160,20 @@ func Scan(pid int) (Result, error) {
 	var res Result
 	buf := make([]byte, 8192*EntrySize)
 	for _, m := range ms {
-		if !m.Writable() || !m.Private() {
+		if !keep(m) {
 			continue
 		}
 		c, err := countMapping(pm, m, buf)
 		if err != nil {
+			if skipUnreadable {
+				continue
+			}
 			return Result{}, fmt.Errorf("%s at %x-%x: %w", pm.Name(), m.Start, m.End, err)
 		}
 		res.Mappings = append(res.Mappings, MappingCounts{m, c})
 		res.Total.Add(c)
 	}
 	return res, nil
-}
-
-// Dumpable counts the anonymous pages of every private mapping of process
-// pid, writable or not (a read-only mapping still holds the pages written
-// before it was protected, such as relocations): the pages a full CRIU
-// dump writes. The kernel's [vdso], [vvar] and [vsyscall] are left out, as
-// CRIU leaves them.
-func Dumpable(pid int) (Counts, error) {
-	maps, err := os.Open(procPath(pid, "maps"))
-	if err != nil {
-		return Counts{}, err
-	}
-	defer maps.Close()
-	ms, err := ParseMaps(maps)
-	if err != nil {
-		return Counts{}, fmt.Errorf("%s: %w", maps.Name(), err)
-	}
-	pm, err := os.Open(procPath(pid, "pagemap"))
-	if err != nil {
-		return Counts{}, err
-	}
-	defer pm.Close()
-	var total Counts
-	buf := make([]byte, 8192*EntrySize)
-	for _, m := range ms {
-		if !m.Private() || m.Path == "[vdso]" || m.Path == "[vvar]" || m.Path == "[vsyscall]" {
-			continue
-		}
-		c, err := countMapping(pm, m, buf)
-		if err != nil {
-			continue // unreadable (a guard page) or gone
-		}
-		total.Add(c)
-	}
-	return total, nil
 }
 
 // countMapping reads the pagemap entries of m in chunks of len(buf).
