@@ -39,8 +39,10 @@ type DemoOptions struct {
 	// KeepTestbed leaves the testbed up at the end.
 	KeepTestbed bool
 	// Profile configures the profile of each app scenario (ProfileApps),
-	// made before the calibration; NoProfile predicts an app from its
-	// scenario's memory and workload as written.
+	// made before the calibration, and its probe (RunProbes), after the
+	// calibration's first repetition; NoProfile predicts an app from its
+	// scenario's memory and workload as written, with the calibration's
+	// costs.
 	Profile   real.ProfileOptions
 	NoProfile bool
 	// Out is the report directory; Command the command line it records.
@@ -159,7 +161,19 @@ func Demo(ctx context.Context, opt DemoOptions) (err error) {
 	// repetitions (interleaved), then the calibrated simulator predicts them.
 	copt := opt.Calibration
 	iv := NewInterleaved(r, opt.Scenarios, copt.Repeat, progress)
-	copt.AfterRepetition, copt.Progress = iv.After, progress
+	var probes []models.Record
+	copt.AfterRepetition = func(ctx context.Context, rep int) error {
+		// The apps' probes run on the warm testbed, after the first
+		// repetition of the calibration's plan.
+		if rep == 0 && !opt.NoProfile {
+			var err error
+			if probes, err = RunProbes(ctx, r, opt.Scenarios, progress); err != nil {
+				return err
+			}
+		}
+		return iv.After(ctx, rep)
+	}
+	copt.Progress = progress
 	phase(fmt.Sprintf("calibrating the testbed, with the %d validation scenario(s) measured between its repetitions", len(opt.Scenarios)))
 	t0 = time.Now()
 	res, err := CalibrateTestbed(ctx, hosts, r, copt)
@@ -167,10 +181,11 @@ func Demo(ctx context.Context, opt DemoOptions) (err error) {
 	tm.Comparison = iv.Took().Seconds()
 	if err != nil {
 		if res != nil && len(res.Records)+len(res.Warmup)+len(iv.Records()) > 0 {
-			WriteRecordsFile(filepath.Join(opt.Out, "calibration-records.jsonl"), slices.Concat(res.Warmup, res.Records, iv.Records()))
+			WriteRecordsFile(filepath.Join(opt.Out, "calibration-records.jsonl"), slices.Concat(res.Warmup, res.Records, probes, iv.Records()))
 		}
 		return err
 	}
+	res.Calibration = WithAppCosts(ctx, res.Calibration, probes)
 	fmt.Fprint(progress, Describe(res.Calibration))
 	for _, f := range res.Failed {
 		fmt.Fprintf(progress, "warning: a calibration migration failed, the calibration is from the others: %v\n", f)
@@ -178,7 +193,7 @@ func Demo(ctx context.Context, opt DemoOptions) (err error) {
 	// The calibration's own migrations and the warm-up's, predicted with the
 	// calibration: how well it fits its data, and how far the testbed's
 	// first migration is from it (roles calibration and warmup, never scored).
-	measured := slices.Concat(res.Warmup, res.Records)
+	measured := slices.Concat(res.Warmup, res.Records, probes)
 	extra := append(slices.Clone(measured), PredictRecords(ctx, SimPredictor{}, res.Calibration, measured, buildinfo.Provenance())...)
 
 	phase(fmt.Sprintf("predicting the %d measured validation migration(s) with the calibrated simulator", len(iv.Records())))

@@ -18,6 +18,7 @@ var ErrNothingToFit = errors.New("no successful real single-container record to 
 // testbed's name comes from the records' provenance.
 func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, error) {
 	var s Samples
+	recs, probes := splitProbes(recs)
 	kept := Representative(recs)
 	if s.Extract(kept...) == 0 {
 		return models.Calibration{}, ErrNothingToFit
@@ -48,6 +49,7 @@ func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, 
 	cal.Spread = Deviations(context.Background(), cal, kept)
 	cal.Envelope = EnvelopeOf(kept)
 	cal.Noise = NoiseOf(kept)
+	cal.Apps = AppCosts(context.Background(), cal, probes)
 	cal.Created = time.Now().UTC().Format(time.RFC3339)
 	return cal, nil
 }

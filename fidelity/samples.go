@@ -88,7 +88,7 @@ type Samples struct {
 func (s *Samples) Extract(recs ...models.Record) int {
 	used := 0
 	for _, r := range recs {
-		if r.Backend != models.BackendReal || r.Error != "" || len(r.Rounds) == 0 || r.Role == models.RoleWarmup ||
+		if r.Backend != models.BackendReal || r.Error != "" || len(r.Rounds) == 0 || r.Role == models.RoleWarmup || r.Role == models.RoleProbe ||
 			r.Params.Group.Containers > 1 || r.Metrics.Extra[models.ExtraMembers] > 1 {
 			continue
 		}

@@ -63,6 +63,13 @@ type Calibration struct {
 	// Noise is how well the testbed repeated its calibration migrations,
 	// per technique and metric: the floor under any prediction error.
 	Noise []Noise `json:"noise,omitempty"`
+	// Apps holds, per app scenario (by name), how its own container's
+	// checkpoint, transfer and restore departed from this calibration's
+	// prediction in its probe migration (see AppCosts): an app dumps and
+	// restores its own processes, files and sockets, which the synthetic
+	// workload the calibration measured does not have. Apply scales an app
+	// scenario's costs by them.
+	Apps map[string]Deviation `json:"apps,omitempty"`
 }
 
 // Noise is a testbed's repeatability for one technique and metric: the
@@ -109,6 +116,13 @@ func (c Calibration) Validate() error {
 	if c.RuntimeHot < 0 || c.RuntimeHot > c.BaseMemory {
 		return fmt.Errorf("calibration.runtime_hot_bytes: must be between 0 and base_memory_bytes (%s), got %s", c.BaseMemory, c.RuntimeHot)
 	}
+	for name, d := range c.Apps {
+		for _, f := range []float64{d.FinalDump, d.FinalTransfer, d.Restore, d.LiveRounds, d.Bytes} {
+			if !(f >= 0) || f > 100 {
+				return fmt.Errorf("calibration.apps.%s: cost factors must be between 0 (none measured) and 100, got %+v; run the app's probe again (migrlab compare or demo)", name, d)
+			}
+		}
+	}
 	return nil
 }
 
@@ -119,8 +133,13 @@ func (c Calibration) Validate() error {
 // BaseMemory beside the buffer, dirtied at its own pace (Workload.Runtime).
 // The scenario's own workload (size, rate, WWS) stays what the user asked
 // for: the workload writes at its configured rate. An app's scenario keeps
-// its memory and workload as they are: they describe its whole container.
+// its memory and workload as they are: they describe its whole container;
+// its costs are the calibration's scaled by the app's own factors (Apps),
+// when its probe measured them.
 func (c Calibration) Apply(s Scenario) Scenario {
+	if d, ok := c.Apps[s.Name]; ok && s.App.Enabled() {
+		c = c.Perturb(d)
+	}
 	n, setup := c.Link(s.Network)
 	s.Network = n
 	s.Costs = c.Costs

@@ -14,8 +14,13 @@ const (
 	// RoleWarmup: a throwaway migration run before a calibration (a fresh
 	// testbed's first operations are slower); shown, never fitted nor scored.
 	RoleWarmup Role = "warmup"
+	// RoleProbe: an app's probe migration (a short pre-copy of its own
+	// container), from which its costs relative to the calibration's
+	// synthetic workload are measured (Calibration.Apps); shown, never
+	// fitted nor scored.
+	RoleProbe Role = "probe"
 )
 
 // Unscored reports whether migrations of this role are never judged:
-// calibration and warm-up migrations.
-func (r Role) Unscored() bool { return r == RoleCalibration || r == RoleWarmup }
+// calibration, warm-up and probe migrations.
+func (r Role) Unscored() bool { return r == RoleCalibration || r == RoleWarmup || r == RoleProbe }

@@ -102,8 +102,17 @@ func CompareCommand() *cli.Command {
 			}
 			runner := newRealRunner(tb.Testbed, c)
 			runner.Options.LinkCapacity = calib.Capacity()
+			var extra []models.Record
+			if !c.Bool("no-profile") {
+				probes, err := fidelity.RunProbes(ctx, runner, scenarios, c.App.ErrWriter)
+				if err != nil {
+					return interrupted(ctx, err)
+				}
+				calib = fidelity.WithAppCosts(ctx, calib, probes)
+				extra = append(probes, fidelity.PredictRecords(ctx, fidelity.SimPredictor{}, calib, probes, buildinfo.Provenance())...)
+			}
 			_, err = fidelity.Comparison{
-				Runner: runner, Calibration: calib, Scenarios: scenarios, Dir: c.String("out"),
+				Runner: runner, Calibration: calib, Scenarios: scenarios, Extra: extra, Dir: c.String("out"),
 				Title:   "migrlab compare on testbed " + tb.Name,
 				Command: commandLine(c), Versions: fidelity.Versions(tb.hosts), Analytic: !c.Bool("no-analytic"),
 				Progress: c.App.ErrWriter, Format: format, Stdout: c.App.Writer,
@@ -157,6 +166,7 @@ func compareReplay(c *cli.Context, calib models.Calibration, path string) error 
 	if err != nil {
 		return UsageError{err}
 	}
+	calib = fidelity.WithAppCosts(c.Context, calib, recs)
 	rp, scenarios := fidelity.NewReplay(recs)
 	if len(scenarios) == 0 {
 		return usagef("%s: no real records to replay", path)

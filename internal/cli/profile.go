@@ -49,8 +49,9 @@ func ProfileCommand() *cli.Command {
 
 // The profile of an app scenario before demo and compare migrate it.
 var (
-	noProfileFlag = &cli.BoolFlag{Name: "no-profile", Usage: "predict an app scenario from its memory and workload as written " +
-		"(by default each app is profiled on the testbed first, as migrlab profile does, and predicted from its fit)"}
+	noProfileFlag = &cli.BoolFlag{Name: "no-profile", Usage: "predict an app scenario from its memory and workload as written, with the calibration's costs " +
+		"(by default each app is profiled on the testbed first, as migrlab profile does, and predicted from its fit; " +
+		"and one probe migration of it measures its own dump, transfer and restore costs)"}
 	profilePassesFlag = &cli.IntFlag{Name: "profile-passes", Value: real.DefaultProfilePasses, Usage: "`N` passes of each app's profile (a minute each)"}
 )
 

@@ -1,0 +1,188 @@
+package fidelity
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/migrlab/migrlab/models"
+)
+
+// An app's own costs. The calibration measures checkpoints and restores of
+// the synthetic workload: one process and its buffer. An app dumps and
+// restores its own processes, threads, files and sockets beside its memory,
+// which on the TCG testbed took Redis and memcached 12-35 % longer per phase
+// than the calibration predicted for the same pages. Before an app is
+// validated, two probe migrations of its own container (ProbeScenario: a
+// cold one and a pre-copy of two live rounds) measure how its phases
+// depart from the calibration's prediction; the calibration keeps those
+// factors per app (Calibration.Apps) and Apply scales the app's costs by
+// them. They are the app's calibration: their records have the role probe,
+// are predicted and shown, and never scored. The pre-copy stops by a rule of
+// its own, so no validation migration repeats it.
+
+// ProbeSuffix ends the scenario name of an app's probe migrations.
+const ProbeSuffix = "-probe"
+
+// probeRounds is the probe's number of live rounds.
+const probeRounds = 2
+
+// ProbeScenario is the probe of app scenario s: s migrated cold and with a
+// pre-copy that stops after probeRounds live rounds (a one-page
+// threshold), once each, named s.Name plus ProbeSuffix so that no
+// validation migration is paired with it.
+func ProbeScenario(s models.Scenario) models.Scenario {
+	s = s.WithDefaults()
+	s.Name += ProbeSuffix
+	s.Techniques = []string{models.Cold, models.PreCopy}
+	s.Repetitions = 1
+	s.PreCopy.Stop = models.StopRules{Threshold: models.ByteSize(s.Memory.PageSize), MaxRounds: probeRounds}
+	return s
+}
+
+// RunProbes runs the probe migrations of every app scenario (ProbeScenario)
+// with role models.RoleProbe and returns their records. A failed probe is
+// reported on progress and the app's factors come from the other (or
+// none); only an interruption is returned.
+func RunProbes(ctx context.Context, r Runner, scenarios []models.Scenario, progress io.Writer) ([]models.Record, error) {
+	var out []models.Record
+	for _, s := range scenarios {
+		if !s.App.Enabled() {
+			continue
+		}
+		p := ProbeScenario(s)
+		for _, t := range p.Techniques {
+			fmt.Fprintf(orDiscard(progress), "probing %s (%s): its own dump, transfer and restore costs (role probe, not scored)\n", s.Name, t)
+			rec, err := r.Run(ctx, p, t, 0)
+			rec.Role = models.RoleProbe
+			out = append(out, rec)
+			if err != nil {
+				if ctx.Err() != nil {
+					return out, err
+				}
+				fmt.Fprintf(orDiscard(progress), "warning: the %s probe of %s failed: %v\n", t, s.Name, err)
+			}
+		}
+	}
+	return out, nil
+}
+
+// AppCosts is each probed app's factors under calibration c (whose own Apps
+// are ignored), from its successful probe records (models.RoleProbe): per
+// phase (final dump, final transfer, restore, live rounds), the factor by
+// which c's costs must be scaled for the simulator to predict the probe as
+// measured (the median over the app's probes). The bytes are left out: the
+// profile measures an app's memory, and a ratio of bytes would not change
+// the simulator's pages.
+func AppCosts(ctx context.Context, c models.Calibration, recs []models.Record) map[string]models.Deviation {
+	c.Apps = nil
+	byApp := map[string][]models.Record{}
+	for _, r := range recs {
+		if r.Role == models.RoleProbe && strings.HasSuffix(r.Scenario, ProbeSuffix) && r.Params.App.Enabled() {
+			name := strings.TrimSuffix(r.Scenario, ProbeSuffix)
+			byApp[name] = append(byApp[name], r)
+		}
+	}
+	out := map[string]models.Deviation{}
+	for name, rs := range byApp {
+		// A phase's ratio is not its costs' factor: slower live rounds
+		// leave more pages to the final dump and the restore. The factors
+		// are the fixed point under which the probe's prediction matches
+		// it phase by phase, a few steps from the first ratios.
+		var f models.Deviation
+		for range appCostSteps {
+			ds := Deviations(ctx, c.Perturb(f), rs)
+			if len(ds) == 0 {
+				break
+			}
+			f = scaleDeviation(f, medianDeviation(ds))
+		}
+		if f.FinalDump > 0 || f.Restore > 0 {
+			f.Scenario = name
+			out[name] = f
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// WithAppCosts is c with the factors of the apps probed in recs
+// (AppCosts) beside those c has for other apps.
+func WithAppCosts(ctx context.Context, c models.Calibration, recs []models.Record) models.Calibration {
+	apps := AppCosts(ctx, c, recs)
+	if len(apps) == 0 {
+		return c
+	}
+	c.Apps = maps.Clone(c.Apps)
+	if c.Apps == nil {
+		c.Apps = map[string]models.Deviation{}
+	}
+	maps.Copy(c.Apps, apps)
+	return c
+}
+
+// splitProbes separates the probe migrations' records from the others.
+func splitProbes(recs []models.Record) (others, probes []models.Record) {
+	for _, r := range recs {
+		if r.Role == models.RoleProbe {
+			probes = append(probes, r)
+		} else {
+			others = append(others, r)
+		}
+	}
+	return others, probes
+}
+
+// appCostSteps is how many times AppCosts refines an app's factors.
+const appCostSteps = 4
+
+// medianDeviation is each phase's median ratio over ds (0 where none has
+// the phase); the bytes' ratio is left out.
+func medianDeviation(ds []models.Deviation) models.Deviation {
+	med := func(f func(models.Deviation) float64) float64 {
+		var xs []float64
+		for _, d := range ds {
+			if x := f(d); x > 0 {
+				xs = append(xs, x)
+			}
+		}
+		return models.Median(xs)
+	}
+	return models.Deviation{
+		FinalDump:     med(func(d models.Deviation) float64 { return d.FinalDump }),
+		FinalTransfer: med(func(d models.Deviation) float64 { return d.FinalTransfer }),
+		Restore:       med(func(d models.Deviation) float64 { return d.Restore }),
+		LiveRounds:    med(func(d models.Deviation) float64 { return d.LiveRounds })}
+}
+
+// scaleDeviation is f's factors times d's, phase by phase (a zero factor
+// counts as 1, a zero in both stays zero).
+func scaleDeviation(f, d models.Deviation) models.Deviation {
+	mul := func(a, b float64) float64 {
+		switch {
+		case a == 0:
+			return b
+		case b == 0:
+			return a
+		}
+		return a * b
+	}
+	return models.Deviation{FinalDump: mul(f.FinalDump, d.FinalDump), FinalTransfer: mul(f.FinalTransfer, d.FinalTransfer),
+		Restore: mul(f.Restore, d.Restore), LiveRounds: mul(f.LiveRounds, d.LiveRounds)}
+}
+
+// describeApps is one line per app's factors.
+func describeApps(apps map[string]models.Deviation) string {
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(apps)) {
+		d := apps[name]
+		fmt.Fprintf(&b, "  app %s, its own costs over the calibration's (probe): final dump x%.2f, final transfer x%.2f, restore x%.2f, live rounds x%.2f\n",
+			name, d.FinalDump, d.FinalTransfer, d.Restore, d.LiveRounds)
+	}
+	return b.String()
+}
