@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/migrlab/migrlab/models"
@@ -50,6 +51,7 @@ func Brief(records []models.Record, calib *models.Calibration) Table {
 			{Key: "n", Header: "n", Align: AlignRight},
 			{Key: "mape", Header: "MAPE", Align: AlignRight},
 			{Key: "coverage", Header: "In 90 % interval", Align: AlignRight},
+			{Key: "interval_check", Header: "Inside, check"},
 			{Key: "noise_floor", Header: "Noise floor", Align: AlignRight},
 			{Key: "verdict", Header: "Verdict"},
 			{Key: "analytic_mape", Header: "Closed form MAPE", Align: AlignRight},
@@ -78,17 +80,27 @@ func Brief(records []models.Record, calib *models.Calibration) Table {
 			}
 			t.Rows = append(t.Rows, []Cell{
 				Text(tech), Label(m.Label(), string(m)), Number(float64(st.MAPE.N), UnitCount),
-				Number(st.MAPE.Center, UnitFraction), coverageCell(st), floorCell,
+				Number(st.MAPE.Center, UnitFraction), coverageCell(st), coverageCheckCell(st), floorCell,
 				Text(verdict(st.MAPE.Center, floor.FloorMAPE, hasFloor && st.MAPE.N > 0)), analytic,
 			})
 		}
 	}
 	t.Notes = []string{
 		"MAPE over single validation migrations. In 90 % interval: the share of measurements inside their prediction's interval " +
-			"(the simulator run again under each calibration migration's deviation from its prediction); well calibrated near 90 %.",
+			"(the simulator run again under each calibration migration's deviation from its prediction); well calibrated near 90 %. " +
+			"Inside, check: how many, and whether that count is consistent with 90 % intervals (exact binomial test at the 5 % level) or says they are too narrow or too wide.",
 		"Noise floor: the MAPE that each scenario's median measurement scores on the scenario's own repetitions " +
 			"(calibration and validation migrations repeated with the same technique): the error a perfect model would still show on this testbed.",
 		fmt.Sprintf("Verdict: within the noise when the MAPE is at most the floor plus %.0f points.", 100*noiseMargin),
+	}
+	var sims []ErrorStat
+	for _, st := range sum.Stats {
+		if st.Predictor == models.BackendSim && slices.Contains(briefMetrics, st.Metric) {
+			sims = append(sims, st)
+		}
+	}
+	if note := pooledCoverage(sims); note != "" {
+		t.Notes = append(t.Notes, note)
 	}
 	if n := flaggedMigrations(sum.Flagged); len(n) > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("Not scored: %d migration(s) ran outside the calibration's envelope (kept in records.jsonl): %s.",

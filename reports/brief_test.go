@@ -27,14 +27,14 @@ func TestBriefSetsTheErrorBesideTheNoise(t *testing.T) {
 	b := Brief(recs, nil)
 	row := func(tech string, m Metric) []Cell { return row2(b, tech, m) }
 	cold := row(models.Cold, MetricDowntime)
-	if math.Abs(cold[3].Value-0.05) > 1e-9 || math.Abs(cold[5].Value-(0.1+1.0/12)/3) > 1e-9 || cold[6].Text != "within the noise" {
-		t.Errorf("cold downtime row: MAPE %v, floor %v, verdict %q", cold[3].Value, cold[5].Value, cold[6].Text)
+	if math.Abs(cold[3].Value-0.05) > 1e-9 || math.Abs(cold[6].Value-(0.1+1.0/12)/3) > 1e-9 || cold[7].Text != "within the noise" {
+		t.Errorf("cold downtime row: MAPE %v, floor %v, verdict %q", cold[3].Value, cold[6].Value, cold[7].Text)
 	}
-	if pre := row(models.PreCopy, MetricDowntime); pre[6].Text != "noise unknown (nothing repeated)" || math.Abs(pre[3].Value-0.3) > 1e-9 {
-		t.Errorf("pre-copy downtime row: MAPE %v, verdict %q", pre[3].Value, pre[6].Text)
+	if pre := row(models.PreCopy, MetricDowntime); pre[7].Text != "noise unknown (nothing repeated)" || math.Abs(pre[3].Value-0.3) > 1e-9 {
+		t.Errorf("pre-copy downtime row: MAPE %v, verdict %q", pre[3].Value, pre[7].Text)
 	}
 	recs[4].Metrics.DowntimeS = 13 // cold predicted 30 % high
-	if got := row2(Brief(recs, nil), models.Cold, MetricDowntime)[6].Text; got != "beyond the noise by 24 points" {
+	if got := row2(Brief(recs, nil), models.Cold, MetricDowntime)[7].Text; got != "beyond the noise by 24 points" {
 		t.Errorf("verdict %q", got)
 	}
 }
@@ -83,7 +83,7 @@ func TestBriefTakesTheCalibrationsFloor(t *testing.T) {
 	}
 	c := &models.Calibration{Noise: []models.Noise{{Technique: models.Cold, Metric: string(MetricDowntime), FloorMAPE: 0.08, Cells: 2, N: 6}}}
 	r := row2(Brief(recs, c), models.Cold, MetricDowntime)
-	if math.Abs(r[5].Value-0.08) > 1e-12 || r[6].Text != "within the noise" {
-		t.Errorf("floor %v, verdict %q", r[5].Value, r[6].Text)
+	if math.Abs(r[6].Value-0.08) > 1e-12 || r[7].Text != "within the noise" {
+		t.Errorf("floor %v, verdict %q", r[6].Value, r[7].Text)
 	}
 }
