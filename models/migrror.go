@@ -47,10 +47,13 @@ func (t MiGrrorTechnique) Migrate(ctx context.Context, env Env) (Result, error) 
 	trigger := t.Params.Trigger.Duration()
 	res := Result{Technique: MiGrror, TriggerAt: trigger, StopReason: StopTrigger}
 	// At most one sync per MinInterval until the trigger: room for them all
-	// at once (a long mirror's rounds grew the slice a dozen times).
+	// at once (a long mirror's rounds grew the slice a dozen times), in the
+	// env's lent slice when it has that room.
+	n := 0
 	if mi := t.Params.MinInterval.Duration(); mi > 0 {
-		res.Rounds = make([]Round, 0, min(trigger/mi+2, 4096))
+		n = int(min(trigger/mi+2, 4096))
 	}
+	res.Rounds = newRounds(env, n)
 	for {
 		r, err := env.Round(ctx)
 		if err != nil {

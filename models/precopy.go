@@ -19,7 +19,7 @@ func (PreCopyTechnique) Name() string { return PreCopy }
 
 // Migrate implements Technique.
 func (t PreCopyTechnique) Migrate(ctx context.Context, env Env) (Result, error) {
-	res := Result{Technique: PreCopy}
+	res := Result{Technique: PreCopy, Rounds: newRounds(env, 0)}
 	for {
 		r, err := env.Round(ctx)
 		if err != nil {

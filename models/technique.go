@@ -119,6 +119,9 @@ func finish(ctx context.Context, env Env, res *Result) error {
 		return fmt.Errorf("stop-and-copy: %w", err)
 	}
 	final.Index = len(res.Rounds)
+	if res.Rounds == nil {
+		res.Rounds = newRounds(env, 1) // cold: its only round
+	}
 	res.Rounds = append(res.Rounds, final)
 	res.FreezeAt = final.Start
 	rs, err := env.Resume(ctx)

@@ -32,11 +32,14 @@ type Env struct {
 	chained   bool
 	lastPages int64
 	resumeEnd time.Duration
+	// lent is the storage lent for the rounds (LendRounds; sweeps only).
+	lent []models.Round
 }
 
 var (
-	_ models.Env         = (*Env)(nil)
-	_ models.PostCopyEnv = (*Env)(nil)
+	_ models.Env          = (*Env)(nil)
+	_ models.PostCopyEnv  = (*Env)(nil)
+	_ models.RoundsLender = (*Env)(nil)
 )
 
 // NewEnv returns the environment of container id of scenario s (defaults

@@ -121,10 +121,21 @@ func SweepSource(ctx context.Context, src Source, opts SweepOptions, emit func(*
 	if opts.Encode {
 		enc = newEncoder(opts.Provenance, !opts.KeepRecords)
 	}
-	return ordered(ctx, src.Len(), workers, func(ctx context.Context, i int, b *Batch, buf *bytes.Buffer) {
+	// Each worker reuses its scratch; the records too once encoded and dropped.
+	scratches := make([]scratch, workers)
+	reuseRecords := enc != nil && enc.drop
+	return ordered(ctx, src.Len(), workers, func(ctx context.Context, worker, i int, b *Batch, buf *bytes.Buffer) {
+		sc := &scratches[worker]
 		s, ref, err := src.At(i)
 		s = s.WithDefaults()
-		*b = Batch{Index: i, Records: sweepOne(ctx, s, ref, err, opts, prog)}
+		var recs []models.Record
+		if reuseRecords {
+			recs = sc.records[:0]
+		}
+		*b = Batch{Index: i, Records: sweepOne(ctx, s, ref, err, opts, prog, sc, recs)}
+		if reuseRecords {
+			sc.records = b.Records
+		}
 		for k := range b.Records {
 			r := &b.Records[k]
 			r.Provenance = opts.Provenance
@@ -149,15 +160,19 @@ func SweepSource(ctx context.Context, src Source, opts SweepOptions, emit func(*
 
 // sweepOne produces every record of one scenario, in emission order, each
 // with Params s (defaults applied). atErr is why the source could not build
-// the scenario (its records then carry it).
-func sweepOne(ctx context.Context, s models.Scenario, ref *models.SweepRef, atErr error, opts SweepOptions, prog *Progress) []models.Record {
+// the scenario (its records then carry it). The simulations use sc's memory;
+// the records are appended to recs (nil: a new slice).
+func sweepOne(ctx context.Context, s models.Scenario, ref *models.SweepRef, atErr error, opts SweepOptions, prog *Progress,
+	sc *scratch, recs []models.Record) []models.Record {
 	s = s.WithDefaults()
 	err := atErr
 	if err == nil {
 		err = validate(s)
 	}
 	reps := max(s.Repetitions, 1)
-	recs := make([]models.Record, 0, len(s.Techniques)*(reps+1))
+	if recs == nil {
+		recs = make([]models.Record, 0, len(s.Techniques)*(reps+1))
+	}
 	seeds := make([]uint64, reps)
 	for rep := range seeds {
 		seeds[rep] = models.DeriveSeed(s, rep)
@@ -181,7 +196,7 @@ func sweepOne(ctx context.Context, s models.Scenario, ref *models.SweepRef, atEr
 				add(rec)
 				continue
 			}
-			out, serr := opts.Simulator.simulate(ctx, s, t, rep, seeds[rep])
+			out, serr := opts.Simulator.simulate(ctx, s, t, rep, seeds[rep], sc)
 			prog.Events.Add(int64(out.Events))
 			rec := recordOf(s, t.Name(), rep, out, !opts.OmitRounds)
 			if serr != nil {

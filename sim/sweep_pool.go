@@ -20,8 +20,10 @@ const windowPerWorker = 32
 // (emitting costs a copy of bytes; the simulation, the records and their
 // encoding are done outside it). At most a window of results exist at once:
 // each lives in a slot of a ring, with its own buffer, reused once emitted.
+// work learns which worker (from 0 to workers-1) runs it, so that it may keep
+// memory of its own from index to index.
 // It returns emit's first error, or ctx's when it ends the run early.
-func ordered(ctx context.Context, n, workers int, work func(ctx context.Context, i int, b *Batch, buf *bytes.Buffer), emit func(*Batch) error) error {
+func ordered(ctx context.Context, n, workers int, work func(ctx context.Context, worker, i int, b *Batch, buf *bytes.Buffer), emit func(*Batch) error) error {
 	if n == 0 {
 		return ctx.Err()
 	}
@@ -67,7 +69,7 @@ func ordered(ctx context.Context, n, workers int, work func(ctx context.Context,
 		}
 	}
 	var wg sync.WaitGroup
-	for range workers {
+	for wk := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -82,7 +84,7 @@ func ordered(ctx context.Context, n, workers int, work func(ctx context.Context,
 					return
 				}
 				s := &slots[i%w]
-				work(ctx, i, &s.b, &s.buf)
+				work(ctx, wk, i, &s.b, &s.buf)
 				finish(i % w)
 			}
 		}()

@@ -40,14 +40,16 @@ func smallSweep(tb testing.TB) models.Sweep {
 	return sw
 }
 
+// testProvenance is the provenance sweepJSON stamps.
+var testProvenance = models.Provenance{Tool: "migrlab", Version: "test", Host: map[string]string{"b": "2", "a": "1"}}
+
 // sweepJSON runs a shard of sw on workers goroutines and returns its records
 // as the sweep command writes them, and the records themselves.
 func sweepJSON(tb testing.TB, sw models.Sweep, sh models.Shard, workers int) ([]byte, []models.Record) {
 	tb.Helper()
 	var out bytes.Buffer
 	var recs []models.Record
-	prov := models.Provenance{Tool: "migrlab", Version: "test", Host: map[string]string{"b": "2", "a": "1"}}
-	opts := SweepOptions{Workers: workers, Analytic: true, OmitRounds: true, Encode: true, KeepRecords: true, Provenance: prov}
+	opts := SweepOptions{Workers: workers, Analytic: true, OmitRounds: true, Encode: true, KeepRecords: true, Provenance: testProvenance}
 	err := SweepSource(context.Background(), sw.Slice(sh), opts, func(b *Batch) error {
 		recs = append(recs, b.Records...)
 		out.Write(b.JSON)
@@ -156,7 +158,7 @@ func TestOrderedWindow(t *testing.T) {
 	w := windowPerWorker * workers
 	var emitted, ahead atomic.Int64
 	var order []int
-	err := ordered(context.Background(), n, workers, func(_ context.Context, i int, b *Batch, buf *bytes.Buffer) {
+	err := ordered(context.Background(), n, workers, func(_ context.Context, _, i int, b *Batch, buf *bytes.Buffer) {
 		if d := int64(i) - emitted.Load(); d > ahead.Load() {
 			ahead.Store(d) // racy max, good enough: d only grows past w on a bug
 		}
@@ -186,7 +188,7 @@ func TestOrderedWindow(t *testing.T) {
 		t.Fatalf("%d emitted; a worker ran %d ahead, window %d", len(order), ahead.Load(), w)
 	}
 	stop := errors.New("stop")
-	err = ordered(context.Background(), n, workers, func(_ context.Context, i int, b *Batch, _ *bytes.Buffer) { b.Index = i }, func(b *Batch) error {
+	err = ordered(context.Background(), n, workers, func(_ context.Context, _, i int, b *Batch, _ *bytes.Buffer) { b.Index = i }, func(b *Batch) error {
 		if b.Index == 100 {
 			return stop
 		}
@@ -249,7 +251,7 @@ func BenchmarkSweepEmitter(b *testing.B) {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			for b.Loop() {
 				var out bytes.Buffer
-				err := ordered(context.Background(), n, workers, func(_ context.Context, i int, bt *Batch, buf *bytes.Buffer) {
+				err := ordered(context.Background(), n, workers, func(_ context.Context, _, i int, bt *Batch, buf *bytes.Buffer) {
 					buf.Reset()
 					for range 3 {
 						buf.Write(line)

@@ -36,6 +36,7 @@ func sweepCommand() *cli.Command {
 			&cli.IntFlag{Name: "shards", Usage: "run one of N shards, its index from $" + models.ShardEnv[0] +
 				" (a Kubernetes Indexed Job) or $" + models.ShardEnv[1] + " (a Slurm job array)"},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of the sweep to this file (go tool pprof)"},
+			&cli.StringFlag{Name: "memprofile", Usage: "write the sweep's allocations (heap profile, go tool pprof -sample_index=alloc_space) to this file"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -82,6 +83,9 @@ func sweepCommand() *cli.Command {
 					return err
 				}
 				defer stop()
+			}
+			if p := c.String("memprofile"); p != "" {
+				defer writeMemProfile(p, c.App.ErrWriter)
 			}
 			return runSweep(c, src, quiet)
 		},
@@ -238,6 +242,22 @@ func startCPUProfile(path string) (func(), error) {
 		return nil, fmt.Errorf("cpuprofile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// writeMemProfile writes the heap profile (every allocation since the start,
+// by place) to path; a failure is reported on w, not returned: the sweep's
+// records are written by then.
+func writeMemProfile(path string, w io.Writer) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(w, "memprofile: %v\n", err)
+	}
 }
 
 // forceFlag lets sweep, run and compare start work that their estimates
