@@ -39,10 +39,12 @@ func migrlab(t *testing.T, ctx context.Context, args ...string) (stdout string) 
 // plan (pre-copies of an 8 MiB and a 12 MiB container, cold migrations of the 8 MiB and a 16 MiB one) and compares one small
 // validation scenario (examples/compare-small.yaml) migrated cold: the
 // calibration must hold every fit, and the report directory every file,
-// with the real record paired with its sim and analytic predictions.
+// with the real record paired with its sim and analytic predictions. Then
+// Redis is compared under the same calibration, with its own costs probed
+// (compareApp).
 func TestCalibrateAndCompare(t *testing.T) {
 	requireAgents(t)
-	ctx, cancel := context.WithTimeout(testCtx, 20*time.Minute)
+	ctx, cancel := context.WithTimeout(testCtx, 30*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
 	calib := filepath.Join(dir, "calibration.json")
@@ -155,6 +157,7 @@ func TestCalibrateAndCompare(t *testing.T) {
 	if !strings.Contains(string(cmd), "compare") || !strings.Contains(string(md), "compare-small") || !strings.Contains(out, "Prediction error") {
 		t.Errorf("command.txt %q, report.md without the scenario, or no summary on stdout", cmd)
 	}
+	t.Run("app", func(t *testing.T) { compareApp(t, ctx, calib) })
 }
 
 // readRecords reads a JSON Lines records file or fails the test.

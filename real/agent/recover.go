@@ -102,7 +102,8 @@ func (s *Server) unlockNetwork(ctx context.Context, c Container) (bool, error) {
 // lines name it). A CRIU that died mid-restore leaves runc and conmon
 // waiting until podman's creation timeout, and they hold the container's
 // published ports: the next restore of the same container would fail with
-// "address already in use".
+// "address already in use". What CRIU restored before it died stays in the
+// container's cgroup under the app's own name: killCgroupMembers.
 // Killed mid-restore, runc also leaves its state (RuncRoot/ID), which makes
 // the next restore of the container fail with "container with given ID
 // already exists": it is deleted too.
@@ -115,6 +116,7 @@ func (s *Server) killLeftovers(ctx context.Context, id string) int {
 	if n > 0 {
 		exec.CommandContext(ctx, "pkill", "-KILL", "-f", id).Run()
 	}
+	n += killCgroupMembers(cgroupRoot, id)
 	if _, err := os.Stat(filepath.Join(s.cfg.RuncRoot, id)); err == nil {
 		exec.CommandContext(ctx, s.cfg.Runc, "--root", s.cfg.RuncRoot, "delete", "--force", id).Run()
 		n++

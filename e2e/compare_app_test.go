@@ -1,0 +1,91 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/migrlab/migrlab/fidelity"
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/reports/bundle"
+)
+
+// compareApp compares Redis (examples/app-redis.yaml) migrated cold under
+// calibration calib: compare profiles it (one pass), probes its own costs
+// (a cold and a two-round pre-copy migration of its container, role probe)
+// and predicts it with the calibration scaled by them. The probes are in
+// the records, predicted and never scored; the report's calibration holds
+// the app's factors, each within what an app's dump, transfer and restore
+// can cost against the synthetic workload's (0.5 to 3 times); the one
+// validation migration kept its dataset.
+func compareApp(t *testing.T, ctx context.Context, calib string) {
+	archive := requireAppArchive(t, "redis")
+	src, err := os.ReadFile("../examples/app-redis.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := strings.Replace(strings.Replace(string(src), "archive: out/redis.tar", "archive: "+archive, 1), "name: app-redis", "name: app-e2e", 1)
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "app-e2e.yaml")
+	if err := os.WriteFile(scen, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(dir, "report")
+	start := time.Now()
+	out := migrlab(t, ctx, "compare", "--testbed", testbedName, "--state-dir", testbedSpec.StateDir,
+		"--calibration", calib, "-o", report, "-t", "cold", "--profile-passes", "1", "--warmup", "2s", "--step-timeout", "8m", scen)
+	t.Logf("app comparison took %s:\n%s", time.Since(start).Round(time.Second), out)
+	recs := readRecords(t, filepath.Join(report, bundle.RecordsFile))
+	probes := map[string]models.Record{}
+	var val []models.Record
+	for _, r := range recs {
+		switch {
+		case r.Role == models.RoleProbe && r.Backend == models.BackendReal:
+			probes[r.Technique] = r
+		case r.Role == models.RoleValidation && r.Backend == models.BackendReal:
+			val = append(val, r)
+		}
+	}
+	cold, pre := probes[models.Cold], probes[models.PreCopy]
+	if len(probes) != 2 || cold.Scenario != "app-e2e"+fidelity.ProbeSuffix || cold.Error != "" || pre.Error != "" ||
+		cold.Metrics.LiveRounds != 0 || pre.Metrics.LiveRounds != 2 {
+		t.Fatalf("probes %d: cold %s (%q, %d live rounds), pre-copy %q %d live rounds", len(probes), cold.Scenario, cold.Error,
+			cold.Metrics.LiveRounds, pre.Error, pre.Metrics.LiveRounds)
+	}
+	for _, p := range probes {
+		if p.Metrics.Extra["app_check_passed"] != 1 {
+			t.Errorf("the %s probe did not keep Redis's dataset: %v", p.Technique, p.Metrics.Extra)
+		}
+	}
+	if len(val) != 1 || val[0].Error != "" || val[0].Metrics.Extra["app_check_passed"] != 1 {
+		t.Fatalf("validation records %+v: want one cold migration with its dataset kept", val)
+	}
+	f, err := os.Open(filepath.Join(report, bundle.CalibrationFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := models.ReadCalibration(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, ok := c.Apps["app-e2e"]
+	if !ok {
+		t.Fatalf("the report's calibration has no factors for app-e2e: %v", c.Apps)
+	}
+	for _, x := range []float64{d.FinalDump, d.FinalTransfer, d.Restore, d.LiveRounds} {
+		if x < 0.5 || x > 3 {
+			t.Errorf("app-e2e's factors %+v: want each between 0.5 and 3", d)
+			break
+		}
+	}
+	if !strings.Contains(out, "on 1 validation pairs") {
+		t.Errorf("the brief scores more than the one validation migration (probes are never scored):\n%s", out)
+	}
+	t.Logf("app-e2e: factors %+v; cold downtime measured %.1fs", d, val[0].Metrics.DowntimeS)
+}
