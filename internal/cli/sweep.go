@@ -112,7 +112,11 @@ func runSweep(c *cli.Context, src models.SweepSlice, quiet bool) error {
 		defer f.Close()
 		w, file = f, f
 	}
-	aw := newAsyncWriter(w, 4, 256<<10) // closed below, whatever the sweep's outcome
+	// 16 buffers of 256 KiB: the writing goroutine, woken by a worker while
+	// every core simulates, may wait for its turn until the scheduler's next
+	// time slice (10 ms, some 1.5 MB of records on two cores); with 4 the
+	// emitting worker often found none free and waited, and a core idled.
+	aw := newAsyncWriter(w, 16, 256<<10) // closed below, whatever the sweep's outcome
 	prov := buildinfo.Provenance()
 	summary := c.Bool("summary")
 	var recs []models.Record
