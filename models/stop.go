@@ -162,12 +162,22 @@ func (s StopRules) Rules() []StopRule {
 	return rs
 }
 
-// Check returns the first rule that fires, or StopNone.
+// Check returns the first rule that fires, or StopNone: Rules in their order,
+// called as concrete types (pre-copy checks after every round, and Rules'
+// slice of boxed rules was a sweep's garbage; TestStopRulesCheckIsRules keeps
+// the two in step).
 func (s StopRules) Check(h History) StopReason {
-	for _, r := range s.Rules() {
-		if r.Stop(h) {
-			return r.Name()
-		}
+	switch {
+	case s.Threshold > 0 && (ThresholdRule{int64(s.Threshold)}).Stop(h):
+		return ThresholdRule{}.Name()
+	case s.MaxDowntime > 0 && (DowntimeRule{s.MaxDowntime.Duration()}).Stop(h):
+		return DowntimeRule{}.Name()
+	case s.MinShrink != nil && (NonConvergenceRule{*s.MinShrink}).Stop(h):
+		return NonConvergenceRule{}.Name()
+	case s.TrafficCap > 0 && (TrafficCapRule{s.TrafficCap}).Stop(h):
+		return TrafficCapRule{}.Name()
+	case s.MaxRounds > 0 && (MaxRoundsRule{s.MaxRounds}).Stop(h):
+		return MaxRoundsRule{}.Name()
 	}
 	return StopNone
 }

@@ -98,7 +98,7 @@ func (sm Simulator) run(ctx context.Context, s models.Scenario, technique string
 	t, err := models.NewTechnique(technique, s)
 	if err == nil {
 		var out Outcome
-		out, err = sm.simulate(ctx, s, t, rep, models.DeriveSeed(s, rep), nil)
+		out, err = sm.simulate(ctx, &s, t, rep, models.DeriveSeed(s, rep), nil)
 		rec := RecordOf(s, t.Name(), rep, out)
 		if err != nil {
 			rec.Error = err.Error()
@@ -118,13 +118,14 @@ func (sm Simulator) Simulate(ctx context.Context, s models.Scenario, t models.Te
 	if err := validate(s); err != nil {
 		return Outcome{Seed: models.DeriveSeed(s, rep)}, err
 	}
-	return sm.simulate(ctx, s, t, rep, models.DeriveSeed(s, rep), nil)
+	return sm.simulate(ctx, &s, t, rep, models.DeriveSeed(s, rep), nil)
 }
 
 // simulate is Simulate for a validated scenario whose seed is known. With a
 // scratch (a sweep worker's), the members' rounds live in it: the outcome is
-// valid until the next call with the same scratch.
-func (sm Simulator) simulate(ctx context.Context, s models.Scenario, t models.Technique, rep int, seed uint64, sc *scratch) (Outcome, error) {
+// valid until the next call with the same scratch. s is read, never
+// modified (the environments hold it while the run lasts).
+func (sm Simulator) simulate(ctx context.Context, s *models.Scenario, t models.Technique, rep int, seed uint64, sc *scratch) (Outcome, error) {
 	out := Outcome{Seed: seed}
 	e := NewEngine()
 	e.MaxEvents = sm.MaxEvents
@@ -135,7 +136,7 @@ func (sm Simulator) simulate(ctx context.Context, s models.Scenario, t models.Te
 	n := max(s.Group.Containers, 1)
 	envs := make([]models.Env, n)
 	for i := range envs {
-		env := NewEnv(e, link, &s, NewMemory(s, models.MemberSeed(out.Seed, i), sm.Exhaustive), i)
+		env := NewEnv(e, link, s, NewMemory(*s, models.MemberSeed(out.Seed, i), sm.Exhaustive), i)
 		env.SetTrace(sm.Trace)
 		sc.lend(env, i)
 		envs[i] = env
@@ -153,7 +154,7 @@ func (sm Simulator) simulate(ctx context.Context, s models.Scenario, t models.Te
 	out.Events = e.Events()
 	sc.keep(out.Group.Members)
 	if err == nil {
-		err = covered(s, out.Group.End())
+		err = covered(*s, out.Group.End())
 	}
 	return out, err
 }

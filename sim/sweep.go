@@ -145,7 +145,7 @@ func SweepSource(ctx context.Context, src Source, opts SweepOptions, emit func(*
 		}
 		b.N = len(b.Records)
 		if enc != nil {
-			enc.encode(b, s, buf)
+			enc.encode(b, sc.hold(s), buf, &sc.encode)
 		}
 	}, func(b *Batch) error {
 		if err := emit(b); err != nil {
@@ -160,8 +160,8 @@ func SweepSource(ctx context.Context, src Source, opts SweepOptions, emit func(*
 
 // sweepOne produces every record of one scenario, in emission order, each
 // with Params s (defaults applied). atErr is why the source could not build
-// the scenario (its records then carry it). The simulations use sc's memory;
-// the records are appended to recs (nil: a new slice).
+// the scenario (its records then carry it). The simulations use sc's memory
+// (never nil); the records are appended to recs (nil: a new slice).
 func sweepOne(ctx context.Context, s models.Scenario, ref *models.SweepRef, atErr error, opts SweepOptions, prog *Progress,
 	sc *scratch, recs []models.Record) []models.Record {
 	s = s.WithDefaults()
@@ -196,7 +196,7 @@ func sweepOne(ctx context.Context, s models.Scenario, ref *models.SweepRef, atEr
 				add(rec)
 				continue
 			}
-			out, serr := opts.Simulator.simulate(ctx, s, t, rep, seeds[rep], sc)
+			out, serr := opts.Simulator.simulate(ctx, sc.hold(s), t, rep, seeds[rep], sc)
 			prog.Events.Add(int64(out.Events))
 			rec := recordOf(s, t.Name(), rep, out, !opts.OmitRounds)
 			if serr != nil {

@@ -35,17 +35,30 @@ type recordHead struct {
 	Provenance *struct{} `json:"provenance,omitempty"`
 }
 
+// encodeScratch is a worker's buffers for encode, reused scenario after
+// scenario: the records' heads and the scenario's parameters, each with its
+// encoder (an Encoder writes json.Marshal's bytes and a newline).
+type encodeScratch struct {
+	head, params       bytes.Buffer
+	headEnc, paramsEnc *json.Encoder
+}
+
 // encode writes b's records, whose Params are all s, into buf and makes
-// b.JSON of it.
-func (e *encoder) encode(b *Batch, s models.Scenario, buf *bytes.Buffer) {
+// b.JSON of it, with es's buffers. s is a pointer so that it is not copied
+// to the heap to be encoded (a Scenario encodes the same by value).
+func (e *encoder) encode(b *Batch, s *models.Scenario, buf *bytes.Buffer, es *encodeScratch) {
 	buf.Reset()
 	if len(b.Records) > 0 {
-		params, err := json.Marshal(s)
-		if err != nil {
+		if es.headEnc == nil {
+			es.headEnc, es.paramsEnc = json.NewEncoder(&es.head), json.NewEncoder(&es.params)
+		}
+		es.params.Reset()
+		if err := es.paramsEnc.Encode(s); err != nil {
 			panic("sweep: a scenario does not encode: " + err.Error()) // a Scenario always marshals
 		}
-		var head bytes.Buffer
-		enc := json.NewEncoder(&head)
+		params := es.params.Bytes()
+		params = params[:len(params)-1] // less "\n"
+		head, enc := &es.head, es.headEnc
 		for i := range b.Records {
 			r := &b.Records[i]
 			if r.Schema == 0 {

@@ -10,8 +10,18 @@ import "github.com/migrlab/migrlab/models"
 // it: each member's rounds (models.RoundsLender), which recordOf copies into
 // the record, and the scenario's records once the encoder has encoded them.
 type scratch struct {
-	rounds  [][]models.Round // by group member
-	records []models.Record
+	rounds   [][]models.Round // by group member
+	records  []models.Record
+	scenario models.Scenario // the one simulated now (see hold)
+	encode   encodeScratch
+}
+
+// hold returns a pointer to a copy of s that lives in the scratch, for the
+// simulation's environments and the encoder: a pointer to the caller's own s
+// would move it to the heap, scenario after scenario.
+func (sc *scratch) hold(s models.Scenario) *models.Scenario {
+	sc.scenario = s
+	return &sc.scenario
 }
 
 // lend gives env member i's rounds to lend, when there is a scratch.

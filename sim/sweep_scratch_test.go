@@ -97,7 +97,7 @@ func membersApart(t *testing.T, g models.Scenario) {
 	}
 	var sc scratch
 	for run := range 3 {
-		out, err := Simulator{}.simulate(context.Background(), g, tech, 0, 1, &sc)
+		out, err := Simulator{}.simulate(context.Background(), &g, tech, 0, 1, &sc)
 		if err != nil {
 			t.Fatal(err)
 		}

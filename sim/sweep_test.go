@@ -146,7 +146,7 @@ func BenchmarkPreCopyMigration(b *testing.B) {
 	sm := Simulator{}
 	cpu0 := cpuTime()
 	for b.Loop() {
-		out, err := sm.simulate(context.Background(), s, t, 0, 1, nil)
+		out, err := sm.simulate(context.Background(), &s, t, 0, 1, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -219,7 +219,7 @@ func BenchmarkMigration(b *testing.B) {
 			sm := Simulator{}
 			cpu0 := cpuTime()
 			for b.Loop() {
-				out, err := sm.simulate(context.Background(), s, t, 0, 1, nil)
+				out, err := sm.simulate(context.Background(), &s, t, 0, 1, nil)
 				if err != nil {
 					b.Fatal(err)
 				}
