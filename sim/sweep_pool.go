@@ -54,7 +54,10 @@ func ordered(ctx context.Context, n, workers int, work func(ctx context.Context,
 	)
 	// drain emits what is ready from the oldest on; it is called with mu
 	// held and says whether the run goes on.
+	// The slots it frees go back as tokens at the end, together: a worker
+	// waiting for one is woken once, not once a batch.
 	drain := func() bool {
+		from := emitted
 		for emitErr == nil && ctx.Err() == nil && emitted < n && slots[emitted%w].ready.Load() {
 			s := &slots[emitted%w]
 			if emitErr = emit(&s.b); emitErr != nil {
@@ -64,6 +67,8 @@ func ordered(ctx context.Context, n, workers int, work func(ctx context.Context,
 			s.b = Batch{}
 			s.ready.Store(false)
 			emitted++
+		}
+		for range emitted - from {
 			tokens <- struct{}{} // never blocks: a token per slot
 		}
 		if emitted == n {
