@@ -27,8 +27,12 @@ type DirtyingProfile struct {
 	Created string `json:"created"`
 	// PageSize of the host, in bytes.
 	PageSize int `json:"page_size"`
-	// Resident is the writable private memory at the end (median over passes).
+	// Resident is the private memory a full dump writes, at the end of each
+	// pass (median over passes).
 	Resident ByteSize `json:"resident_bytes"`
+	// ResidentStart is the same right after the warmup, before the first
+	// pass (0 in profiles made before it was measured).
+	ResidentStart ByteSize `json:"resident_start_bytes,omitempty"`
 	// Processes in the container.
 	Processes int `json:"processes"`
 	// Warmup is how long the container ran under its load before the first pass.
@@ -77,6 +81,25 @@ type DirtyingFit struct {
 	// MaxError is the largest relative deviation of the fitted curve from
 	// the measured median, over the windows.
 	MaxError float64 `json:"max_error"`
+}
+
+// growthLimit is how much a container's resident memory may grow while it
+// is profiled before the profile calls it not yet at its steady size.
+const growthLimit = 0.10
+
+// Growth says, when the container's resident memory grew by more than 10 %
+// while it was profiled, by how much and what follows for its migrations
+// ("" otherwise). A migration dumps the container as it is when it starts:
+// one that starts after a shorter warmup than the profile's passes lasted
+// finds it smaller (a dataset still filling) and sends less than the
+// profile predicts.
+func (p DirtyingProfile) Growth() string {
+	if p.ResidentStart <= 0 || float64(p.Resident) <= float64(p.ResidentStart)*(1+growthLimit) {
+		return ""
+	}
+	return fmt.Sprintf("the container's memory grew from %s after its %s warmup to %s while profiled: it had not reached its "+
+		"steady size, and a migration dumps it as it is then; the prediction uses %s, so migrate it once it is there "+
+		"(a longer --warmup) or profile it at the age you migrate it (--warmup)", p.ResidentStart, p.Warmup, p.Resident, p.Resident)
 }
 
 // NewDirtyingProfile builds the curve and the fit from the passes (each with

@@ -191,3 +191,22 @@ func TestFitDirtyingMeasured(t *testing.T) {
 		}
 	}
 }
+
+// TestDirtyingGrowth: a container whose resident memory grew by more than
+// 10 % while profiled is called not yet at its steady size, with both sizes
+// and the fix; one that grew less, or a profile without a start size, is not;
+// the scenario the profile writes carries the warning.
+func TestDirtyingGrowth(t *testing.T) {
+	p := DirtyingProfile{Resident: 6 << 20, ResidentStart: 3 << 20, Warmup: Duration(3e9)}
+	g := p.Growth()
+	for _, want := range []string{"grew from 3.00MiB after its 3s warmup to 6.00MiB", "--warmup"} {
+		if !strings.Contains(g, want) {
+			t.Errorf("growth %q lacks %q", g, want)
+		}
+	}
+	for _, q := range []DirtyingProfile{{Resident: 33 << 20, ResidentStart: 30 << 20}, {Resident: 6 << 20}} {
+		if g := q.Growth(); g != "" {
+			t.Errorf("%s from %s: %q, want none", q.ResidentStart, q.Resident, g)
+		}
+	}
+}

@@ -26,6 +26,9 @@ func ProfiledScenario(orig []byte, p DirtyingProfile, source string) ([]byte, er
 	note := fmt.Sprintf("Measured by `migrlab profile` on %s at %s (%s): %s resident; the fitted\n"+
 		"curve is within %.0f %% of the measured one at every window from %gs to %gs.",
 		p.Host, p.Created, source, p.Resident, 100*p.Fit.MaxError, p.Curve[0].WindowS, p.Curve[len(p.Curve)-1].WindowS)
+	if g := p.Growth(); g != "" {
+		note += "\nWarning: " + g + "."
+	}
 	setKey(root, "memory", mem, note)
 	setKey(root, "workload", wl, "")
 	var buf bytes.Buffer

@@ -108,6 +108,12 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 		return models.DirtyingProfile{}, err
 	}
 	id := out.Members[0].ID
+	// The resident memory at the container's age now, before the passes:
+	// the profile says when it grows while profiled (models.Growth).
+	start, err := src.Agent.Dirtying(ctx, id, agent.DirtyingRequest{Windows: opt.Windows[:1]})
+	if err != nil {
+		return models.DirtyingProfile{}, fmt.Errorf("%s: resident memory after the warmup on %s: %w", name, src.Name, err)
+	}
 	var passes []models.DirtyingPass
 	var resident []int64
 	var pageSize, procs int
@@ -139,6 +145,10 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	prof.Scenario, prof.Image, prof.Host, prof.Processes = s.Name, s.App.Image, src.Name, procs
 	prof.Created = time.Now().UTC().Format(time.RFC3339)
 	prof.Warmup = models.Duration(opt.Warmup)
+	prof.ResidentStart = models.ByteSize(int64(start.Resident) * int64(start.PageSize))
+	if g := prof.Growth(); g != "" {
+		r.logf("warning: %s", g)
+	}
 	prof.Provenance = provenance(opt.Provenance, tb, src, dst)
 	return prof, nil
 }
