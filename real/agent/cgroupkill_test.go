@@ -18,12 +18,18 @@ func TestKillCgroupMembersKillsWhatARestoreLeft(t *testing.T) {
 	id := strings.Repeat("ab", 32)
 	other := strings.Repeat("cd", 32)
 	root := t.TempDir()
+	// Each process is waited for by one goroutine, whose result comes on
+	// its channel; the test's end kills those still running.
+	exited := map[*exec.Cmd]chan error{}
 	start := func() *exec.Cmd {
 		c := exec.Command("sleep", "60")
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+		ch := make(chan error, 1)
+		go func() { ch <- c.Wait() }()
+		exited[c] = ch
+		t.Cleanup(func() { c.Process.Kill() })
 		return c
 	}
 	leftover, conmon, bystander := start(), start(), start()
@@ -43,12 +49,7 @@ func TestKillCgroupMembersKillsWhatARestoreLeft(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	exited := func(c *exec.Cmd) chan error {
-		ch := make(chan error, 1)
-		go func() { ch <- c.Wait() }()
-		return ch
-	}
-	w1, w2, w3 := exited(leftover), exited(conmon), exited(bystander)
+	w1, w2, w3 := exited[leftover], exited[conmon], exited[bystander]
 	if n := killCgroupMembers(root, id); n != 2 {
 		t.Errorf("killed %d processes, want 2", n)
 	}
