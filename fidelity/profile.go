@@ -36,8 +36,8 @@ func ProfileApps(ctx context.Context, tb *real.Testbed, scenarios []models.Scena
 		}
 		out[i] = Profiled(s, p)
 		w := out[i].Workload
-		fmt.Fprintf(orDiscard(progress), "%s: %s resident; fitted wws %s, dirty_rate %s, %s dirty in any window (within %.0f %% of the curve); %s\n",
-			s.Name, p.Resident, w.WWS, w.DirtyRate, w.Runtime.Hot, 100*p.Fit.MaxError, paths[0])
+		fmt.Fprintf(orDiscard(progress), "%s: %s resident (%s after the warmup); fitted wws %s, dirty_rate %s, %s dirty in any window (within %.0f %% of the curve); %s\n",
+			s.Name, p.Resident, p.ResidentStart, w.WWS, w.DirtyRate, w.Runtime.Hot, 100*p.Fit.MaxError, paths[0])
 	}
 	return out, nil
 }
