@@ -49,11 +49,15 @@ func TestProfileGrowsWithTheWriteRate(t *testing.T) {
 			t.Errorf("window %.2fs: %d bytes at 512 KiB/s, not more than %d at 128 KiB/s", s.WindowS, f.Bytes, s.Bytes)
 		}
 	}
-	// Over 2 s the fast workload writes 1 MiB of pages (about 0.9 MiB
-	// distinct over 4 MiB), the slow one a quarter of it: beside the same
-	// runtime, at least twice as much.
-	if s, f := slow.Curve[3], fast.Curve[3]; float64(f.Bytes) < 2*float64(s.Bytes) || f.Bytes < 700<<10 {
-		t.Errorf("within 2 s: %s at 512 KiB/s against %s at 128 KiB/s: want at least 700 KiB and twice as much",
+	// Over 2 s the fast workload writes 1 MiB of pages over its 4 MiB
+	// (1024 pages): 1024 (1 - e^-0.25) = 226 distinct pages, the slow one a
+	// quarter of the writes, 62 distinct. Beside the same runtime (300-400
+	// KiB dirty in any window), the fast one's curve lies above the slow
+	// one's by at least 70 % of the 164 pages (656 KiB) between them. (Twice
+	// the slow one's, asserted before, was 1.93 times in one run: the
+	// shared runtime makes the ratio fall short of the writes' 3.6.)
+	if s, f := slow.Curve[3], fast.Curve[3]; f.Bytes-s.Bytes < 459<<10 || f.Bytes < 700<<10 {
+		t.Errorf("within 2 s: %s at 512 KiB/s against %s at 128 KiB/s: want at least 700 KiB and 459 KiB more",
 			models.ByteSize(f.Bytes), models.ByteSize(s.Bytes))
 	}
 	for _, p := range []models.DirtyingProfile{slow, fast} {
