@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/migrlab/migrlab/real/softdirty"
 )
 
 // cgroupRoot is where the hosts mount the unified cgroup hierarchy.
@@ -89,13 +91,7 @@ func readPids(path string) []int {
 	if err != nil {
 		return nil
 	}
-	var pids []int
-	for _, f := range strings.Fields(string(b)) {
-		if n, err := strconv.Atoi(f); err == nil && n > 0 {
-			pids = append(pids, n)
-		}
-	}
-	return pids
+	return softdirty.ParsePids(b)
 }
 
 // anyAlive reports whether any of pids still runs (a zombie counts as gone).

@@ -48,7 +48,7 @@ func GroupPids(pid int) []int {
 	if err != nil {
 		return []int{pid}
 	}
-	return withFirst(pid, parsePids(procs))
+	return withFirst(pid, ParsePids(procs))
 }
 
 // unifiedPath returns the cgroup v2 path of a /proc/PID/cgroup file (its
@@ -63,8 +63,8 @@ func unifiedPath(b []byte) (string, bool) {
 	return "", false
 }
 
-// parsePids reads one PID per line.
-func parsePids(b []byte) []int {
+// ParsePids reads one PID per line (a cgroup.procs file), skipping what is not one.
+func ParsePids(b []byte) []int {
 	var pids []int
 	for _, f := range strings.Fields(string(b)) {
 		if n, err := strconv.Atoi(f); err == nil && n > 0 {

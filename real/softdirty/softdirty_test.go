@@ -175,7 +175,7 @@ func TestUnifiedPathAndPids(t *testing.T) {
 	if _, ok := unifiedPath([]byte("1:name=systemd:/x\n")); ok {
 		t.Fatal("a v1-only file gave a path")
 	}
-	got := withFirst(7, parsePids([]byte("12\n7\n3\nx\n")))
+	got := withFirst(7, ParsePids([]byte("12\n7\n3\nx\n")))
 	if want := []int{7, 3, 12}; !slices.Equal(got, want) {
 		t.Fatalf("withFirst = %v, want %v", got, want)
 	}
