@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,6 +83,31 @@ func compareApp(t *testing.T, ctx context.Context, calib string) {
 		if x < 0.5 || x > 3 {
 			t.Errorf("app-e2e's factors %+v: want each between 0.5 and 3", d)
 			break
+		}
+	}
+	// Profiled at the migration's age (compare's --warmup): the passes
+	// measured the growth, and the predicted cold dump starts from what
+	// the container held then, within 25 % of what CRIU dumped.
+	pf, err := os.ReadFile(filepath.Join(report, "profiles", "app-e2e.profile.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prof models.DirtyingProfile
+	if err := json.Unmarshal(pf, &prof); err != nil {
+		t.Fatal(err)
+	}
+	if prof.Warmup.Duration() != 2*time.Second || prof.ResidentStart <= 0 || len(prof.Passes) != 1 || len(prof.Passes[0].Grown) != len(prof.Passes[0].WindowsS) {
+		t.Errorf("profile: warmup %s, resident after it %s, passes %+v: want the run's 2s, measured, with the growth of each window",
+			prof.Warmup, prof.ResidentStart, prof.Passes)
+	}
+	for _, r := range recs {
+		if r.Role == models.RoleValidation && r.Backend == models.BackendSim && len(r.Rounds) > 0 && len(val[0].Rounds) > 0 {
+			pred, meas := float64(r.Rounds[0].Bytes), float64(val[0].Rounds[0].Bytes)
+			t.Logf("app-e2e cold dump: predicted %s, measured %s (profile: %s after the warmup, %s at the end, growth %d points)",
+				models.ByteSize(pred), models.ByteSize(meas), prof.ResidentStart, prof.Resident, len(prof.Growth))
+			if pred < 0.75*meas || pred > 1.25*meas {
+				t.Errorf("predicted cold dump %s, measured %s: want within 25 %%", models.ByteSize(pred), models.ByteSize(meas))
+			}
 		}
 	}
 	if !strings.Contains(out, "on 1 validation pairs") {

@@ -3,6 +3,7 @@ package fidelity
 import (
 	"context"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -41,7 +42,7 @@ func TestProbeScenario(t *testing.T) {
 	if p.PreCopy.Stop.MaxRounds != 2 || p.PreCopy.Stop.Threshold != models.ByteSize(p.Memory.PageSize) {
 		t.Errorf("probe stop rule %+v", p.PreCopy.Stop)
 	}
-	if p.App.Image != s.App.Image || p.Memory != s.Memory || p.Workload.DirtyRate != s.Workload.DirtyRate {
+	if p.App.Image != s.App.Image || !reflect.DeepEqual(p.Memory, s.Memory) || p.Workload.DirtyRate != s.Workload.DirtyRate {
 		t.Error("the probe changed the app, its memory or workload")
 	}
 	if err := p.Validate(); err != nil {

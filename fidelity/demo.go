@@ -152,6 +152,9 @@ func Demo(ctx context.Context, opt DemoOptions) (err error) {
 		phase(fmt.Sprintf("profiling %d app(s): how each dirties memory under its load", apps))
 		popt := opt.Profile
 		popt.Progress, popt.Provenance = progress, buildinfo.Provenance()
+		if popt.Warmup == 0 { // the app's age when its migrations start
+			popt.Warmup = real.ProfileWarmupFor(opt.Warmup)
+		}
 		if opt.Scenarios, err = ProfileApps(ctx, tb, opt.Scenarios, filepath.Join(opt.Out, "profiles"), popt, progress); err != nil {
 			return err
 		}

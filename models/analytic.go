@@ -144,6 +144,9 @@ func AnalyticMigration(s Scenario, technique string) (Result, error) {
 	if !s.Workload.Curve.Empty() {
 		return Result{}, fmt.Errorf("%w: scenario %q follows a measured dirtying curve", ErrNotApplicable, s.Name)
 	}
+	if s.Memory.Growing() {
+		return Result{}, fmt.Errorf("%w: scenario %q grows while it migrates (memory.initial)", ErrNotApplicable, s.Name)
+	}
 	if s.Group.Containers > 1 {
 		return Result{}, fmt.Errorf("%w: scenario %q migrates a group", ErrNotApplicable, s.Name)
 	}

@@ -37,6 +37,10 @@ type DirtyingProfile struct {
 	Processes int `json:"processes"`
 	// Warmup is how long the container ran under its load before the first pass.
 	Warmup Duration `json:"warmup_s"`
+	// Growth is the resident memory at times after the warmup, of a
+	// container that grew by more than 10 % while profiled (GrowthOf);
+	// the fit then starts its memory at ResidentStart and grows it so.
+	Growth []GrowthPoint `json:"growth,omitempty"`
 	// Passes are the measurements, in order.
 	Passes []DirtyingPass `json:"passes"`
 	// Curve is the median over passes at each window, with the fitted curve.
@@ -55,6 +59,12 @@ type DirtyingProfile struct {
 type DirtyingPass struct {
 	WindowsS []float64 `json:"windows_s"`
 	Bytes    []int64   `json:"bytes"`
+	// StartS is when the pass cleared the bits, in seconds after the
+	// warmup; Grown is how much the container's resident memory grew from
+	// the clear to each window (absent in profiles made before it was
+	// measured).
+	StartS float64 `json:"start_s,omitempty"`
+	Grown  []int64 `json:"grown_bytes,omitempty"`
 }
 
 // CurvePoint is the dirtying at one window: the median over passes, their
@@ -84,22 +94,74 @@ type DirtyingFit struct {
 }
 
 // growthLimit is how much a container's resident memory may grow while it
-// is profiled before the profile calls it not yet at its steady size.
+// is profiled before the profile calls it growing.
 const growthLimit = 0.10
 
-// Growth says, when the container's resident memory grew by more than 10 %
-// while it was profiled, by how much and what follows for its migrations
-// ("" otherwise). A migration dumps the container as it is when it starts:
-// one that starts after a shorter warmup than the profile's passes lasted
-// finds it smaller (a dataset still filling) and sends less than the
-// profile predicts.
-func (p DirtyingProfile) Growth() string {
-	if p.ResidentStart <= 0 || float64(p.Resident) <= float64(p.ResidentStart)*(1+growthLimit) {
+// Grew reports whether the container's resident memory grew by more than
+// 10 % while it was profiled.
+func (p DirtyingProfile) Grew() bool {
+	return p.ResidentStart > 0 && float64(p.Resident) > float64(p.ResidentStart)*(1+growthLimit)
+}
+
+// GrowthWarning says, when the container grew while it was profiled, by how
+// much and what follows for its migrations ("" otherwise). A migration dumps
+// the container as it is when it starts: the fit starts it at its size after
+// the profile's warmup and grows it as measured, which holds for a migration
+// that starts after the same warmup.
+func (p DirtyingProfile) GrowthWarning() string {
+	if !p.Grew() {
 		return ""
 	}
+	how := "the prediction starts it at " + p.ResidentStart.String() + " and grows it as measured (memory.initial, memory.growth)"
+	if len(p.Growth) == 0 {
+		how = "the prediction uses " + p.Resident.String() + " (this profile did not measure its growth)"
+	}
 	return fmt.Sprintf("the container's memory grew from %s after its %s warmup to %s while profiled: it had not reached its "+
-		"steady size, and a migration dumps it as it is then; the prediction uses %s, so migrate it once it is there "+
-		"(a longer --warmup) or profile it at the age you migrate it (--warmup)", p.ResidentStart, p.Warmup, p.Resident, p.Resident)
+		"steady size; %s, which holds for a migration that starts after the same warmup: "+
+		"profile it with the --warmup you migrate it after", p.ResidentStart, p.Warmup, p.Resident, how)
+}
+
+// SetStart records the resident memory measured right after the warmup
+// and, when the container grew by more than 10 % while profiled and the
+// passes measured how (DirtyingPass.Grown), its growth: Growth, and the fit's
+// memory starting at start (memory.initial) and growing so (memory.growth)
+// up to the largest resident memory seen (memory.size).
+func (p *DirtyingProfile) SetStart(start ByteSize, passResident []int64) {
+	p.ResidentStart = start
+	p.Growth = nil
+	p.Fit.Memory.Initial, p.Fit.Memory.Growth = 0, nil
+	if !p.Grew() || len(passResident) != len(p.Passes) {
+		return
+	}
+	ps := int64(p.PageSize)
+	page := func(b int64) ByteSize { return ByteSize((b + ps/2) / ps * ps) }
+	initial := max(page(int64(start)), ByteSize(ps))
+	last, top := 0.0, initial
+	for k, pass := range p.Passes {
+		if len(pass.Grown) != len(pass.WindowsS) {
+			p.Growth = nil
+			return
+		}
+		base := int64(start)
+		if k > 0 {
+			base = passResident[k-1]
+		}
+		for j, w := range pass.WindowsS {
+			at := pass.StartS + w
+			if at <= last {
+				continue
+			}
+			top = max(top, page(base+pass.Grown[j]))
+			p.Growth = append(p.Growth, GrowthPoint{After: Duration(at * 1e9), Bytes: top})
+			last = at
+		}
+	}
+	if len(p.Growth) == 0 {
+		return
+	}
+	p.Fit.Memory.Size = max(p.Fit.Memory.Size, top)
+	p.Fit.Memory.Initial = initial
+	p.Fit.Memory.Growth = p.Growth
 }
 
 // NewDirtyingProfile builds the curve and the fit from the passes (each with

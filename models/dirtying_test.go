@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -157,6 +158,19 @@ func TestProfiledScenario(t *testing.T) {
 	if strings.Contains(string(out), "For the simulator without a profile") || !strings.Contains(string(out), "Measured by `migrlab profile` on vm1") {
 		t.Errorf("comments:\n%s", out)
 	}
+	// A growing container: memory.initial and memory.growth as fitted.
+	p.ResidentStart = 4 << 20
+	p.Fit.Memory.Initial = 4 << 20
+	p.Fit.Memory.Growth = []GrowthPoint{{After: Duration(1.5e9), Bytes: 5 << 20}, {After: Duration(20e9), Bytes: 9 << 20}}
+	if out, err = ProfiledScenario(orig, p, "p.json"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = ParseScenario(bytes.NewReader(out)); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !reflect.DeepEqual(got.Memory, p.Fit.Memory) || !strings.Contains(string(out), "grew from 4.00MiB") {
+		t.Errorf("growing memory %+v, want %+v:\n%s", got.Memory, p.Fit.Memory, out)
+	}
 }
 
 // TestFitDirtyingMeasured fits two curves the profiler measured on the TCG
@@ -193,20 +207,62 @@ func TestFitDirtyingMeasured(t *testing.T) {
 }
 
 // TestDirtyingGrowth: a container whose resident memory grew by more than
-// 10 % while profiled is called not yet at its steady size, with both sizes
-// and the fix; one that grew less, or a profile without a start size, is not;
-// the scenario the profile writes carries the warning.
+// 10 % while profiled is called growing, with both sizes and the fix; one
+// that grew less, or a profile without a start size, is not.
 func TestDirtyingGrowth(t *testing.T) {
 	p := DirtyingProfile{Resident: 6 << 20, ResidentStart: 3 << 20, Warmup: Duration(3e9)}
-	g := p.Growth()
-	for _, want := range []string{"grew from 3.00MiB after its 3s warmup to 6.00MiB", "--warmup"} {
+	g := p.GrowthWarning()
+	for _, want := range []string{"grew from 3.00MiB after its 3s warmup to 6.00MiB", "did not measure its growth", "--warmup"} {
 		if !strings.Contains(g, want) {
 			t.Errorf("growth %q lacks %q", g, want)
 		}
 	}
 	for _, q := range []DirtyingProfile{{Resident: 33 << 20, ResidentStart: 30 << 20}, {Resident: 6 << 20}} {
-		if g := q.Growth(); g != "" {
+		if g := q.GrowthWarning(); g != "" || q.Grew() {
 			t.Errorf("%s from %s: %q, want none", q.ResidentStart, q.Resident, g)
 		}
+	}
+}
+
+// TestDirtyingSetStart: the growth of a container that fills from 2 MiB to
+// 6 MiB while profiled is each window's measured growth on top of the size
+// when its pass started, in time after the warmup; the fit starts at 2 MiB
+// and grows so, and validates as a scenario. A container that did not grow
+// keeps a constant memory.
+func TestDirtyingSetStart(t *testing.T) {
+	const mib = 1 << 20
+	ws := []float64{1, 10, 60}
+	passes := []DirtyingPass{
+		{WindowsS: ws, Bytes: []int64{mib, 3 * mib, 4 * mib}, StartS: 0.2, Grown: []int64{mib / 2, 3 * mib, 4 * mib}},
+		{WindowsS: ws, Bytes: []int64{mib, 2 * mib, 2 * mib}, StartS: 60.5, Grown: []int64{0, 0, 0}},
+	}
+	resident := []int64{6 * mib, 6 * mib}
+	p, err := NewDirtyingProfile(passes, resident, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetStart(2*mib, resident)
+	want := []GrowthPoint{{Duration(1.2e9), 2.5 * mib}, {Duration(10.2e9), 5 * mib}, {Duration(60.2e9), 6 * mib},
+		{Duration(61.5e9), 6 * mib}, {Duration(70.5e9), 6 * mib}, {Duration(120.5e9), 6 * mib}}
+	if !reflect.DeepEqual(p.Growth, want) {
+		t.Errorf("growth %v\nwant   %v", p.Growth, want)
+	}
+	m := p.Fit.Memory
+	if m.Initial != 2*mib || m.Size < 6*mib || !reflect.DeepEqual(m.Growth, want) {
+		t.Errorf("fit memory %+v, want initial 2 MiB growing to 6 MiB", m)
+	}
+	s := Scenario{Name: "grows", Memory: m, Workload: p.Fit.Workload, Network: Network{Bandwidth: 1 << 20}}.WithDefaults()
+	if err := s.Validate(); err != nil {
+		t.Errorf("the fit does not validate: %v", err)
+	}
+	if got := m.ResidentAt(5700 * 1e6); got != 3.75*mib {
+		t.Errorf("resident 5.7 s after the warmup: %s, want 3.75 MiB", got)
+	}
+	if !strings.Contains(p.GrowthWarning(), "starts it at 2.00MiB and grows it as measured") {
+		t.Errorf("warning %q", p.GrowthWarning())
+	}
+	p.SetStart(5.75*mib, resident)
+	if p.Growth != nil || p.Fit.Memory.Growing() {
+		t.Errorf("a container that grew 4 %%: growth %v, memory %+v, want a constant memory", p.Growth, p.Fit.Memory)
 	}
 }

@@ -26,7 +26,7 @@ func ProfiledScenario(orig []byte, p DirtyingProfile, source string) ([]byte, er
 	note := fmt.Sprintf("Measured by `migrlab profile` on %s at %s (%s): %s resident; the fitted\n"+
 		"curve is within %.0f %% of the measured one at every window from %gs to %gs.",
 		p.Host, p.Created, source, p.Resident, 100*p.Fit.MaxError, p.Curve[0].WindowS, p.Curve[len(p.Curve)-1].WindowS)
-	if g := p.Growth(); g != "" {
+	if g := p.GrowthWarning(); g != "" {
 		note += "\nWarning: " + g + "."
 	}
 	setKey(root, "memory", mem, note)
@@ -58,6 +58,17 @@ func fitNodes(f DirtyingFit) (*yaml.Node, *yaml.Node) {
 	kib := func(b ByteSize) string { return strconv.FormatFloat(float64(b)/1024, 'f', -1, 64) + "KiB" }
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
 	mem := mapping("size", kib(f.Memory.Size), "page_size", kib(f.Memory.PageSize))
+	if f.Memory.Growing() {
+		pts := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, p := range f.Memory.Growth {
+			pt := mapping("after", p.After.String(), "bytes", kib(p.Bytes))
+			pt.Style = yaml.FlowStyle
+			pts.Content = append(pts.Content, pt)
+		}
+		mem.Content = append(mem.Content, mapping("initial", kib(f.Memory.Initial)).Content...)
+		mem.Content = append(mem.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "growth",
+			HeadComment: "The resident memory after the migration starts (a container still filling)"}, pts)
+	}
 	w := f.Workload
 	wl := mapping("dirty_rate", strconv.FormatFloat(float64(w.DirtyRate)/1024, 'f', 1, 64)+"KiB/s", "wws", kib(w.WWS))
 	if w.HotFraction > 0 {

@@ -12,6 +12,11 @@ type Memory struct {
 	Size ByteSize `yaml:"size" json:"size_bytes"`
 	// PageSize is the unit of dirtying and transfer (4KiB on x86_64).
 	PageSize ByteSize `yaml:"page_size" json:"page_size_bytes"`
+	// Initial, when set below Size, is the resident memory when the
+	// migration starts, of a container still growing to Size (growth.go).
+	Initial ByteSize `yaml:"initial,omitempty" json:"initial_bytes,omitempty"`
+	// Growth is the resident memory at times after the migration started.
+	Growth []GrowthPoint `yaml:"growth,omitempty" json:"growth,omitempty"`
 }
 
 // Pages returns the number of pages of memory.
@@ -249,7 +254,7 @@ func (m Memory) Validate() error {
 	if m.Size/m.PageSize > 1<<32 {
 		return fmt.Errorf("memory.size: %s is more than 2^32 pages of %s; use a larger page_size", m.Size, m.PageSize)
 	}
-	return nil
+	return m.validateGrowth()
 }
 
 // Validate checks every field against the memory it dirties.

@@ -113,3 +113,20 @@ func TestRunRefusesWhileARecoveryIsPending(t *testing.T) {
 		t.Errorf("Run touched the hosts:\n%s\n%s", src.log(), dst.log())
 	}
 }
+
+// TestRunRefusesAGrowingSyntheticWorkload: the synthetic workload cannot
+// grow, so a scenario that says it does is refused before any host is
+// touched, naming the fields and the fix.
+func TestRunRefusesAGrowingSyntheticWorkload(t *testing.T) {
+	src, dst := &fakeAgent{}, &fakeAgent{}
+	h1, h2 := fakeHosts(t, src, dst)
+	tb := &Testbed{Name: "t", Dir: t.TempDir(), Hosts: []*Host{h1, h2}}
+	s := models.Scenario{Name: "s", Memory: models.Memory{Size: 8 << 20, Initial: 4 << 20}, Network: models.Network{Bandwidth: 1 << 20}, Techniques: []string{"cold"}}
+	out, err := Run(context.Background(), tb, s, "cold", 0, Options{})
+	if err == nil || !strings.Contains(err.Error(), "memory.initial") || !strings.Contains(err.Error(), "give the scenario an app") {
+		t.Fatalf("Run: %v, want a refusal naming memory.initial and the fix", err)
+	}
+	if out.Record.Error == "" || src.log() != "" || dst.log() != "" {
+		t.Errorf("record error %q; the hosts saw:\n%s\n%s", out.Record.Error, src.log(), dst.log())
+	}
+}

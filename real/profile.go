@@ -25,8 +25,20 @@ var DefaultProfileWindows = []time.Duration{100 * time.Millisecond, 250 * time.M
 // Defaults of ProfileOptions.
 const (
 	DefaultProfilePasses = 3
-	DefaultProfileWarmup = 10 * time.Second
+	// DefaultProfileWarmup is a run's (DefaultWarmup): the profile measures
+	// the container at the age `migrlab run` migrates it.
+	DefaultProfileWarmup = DefaultWarmup
 )
+
+// ProfileWarmupFor is the profile warmup that measures a container at the
+// age a migration run with Options.Warmup w starts at (0: DefaultWarmup;
+// negative: none).
+func ProfileWarmupFor(w time.Duration) time.Duration {
+	if w == 0 {
+		return DefaultWarmup
+	}
+	return max(w, -1)
+}
 
 // ProfileOptions configure Profile. Zero values mean defaults.
 type ProfileOptions struct {
@@ -36,7 +48,10 @@ type ProfileOptions struct {
 	Windows []time.Duration
 	// Passes (default DefaultProfilePasses).
 	Passes int
-	// Warmup under load before the first pass (default DefaultProfileWarmup).
+	// Warmup under load before the first pass (default DefaultProfileWarmup;
+	// negative: none). A migration that starts after the same warmup (the
+	// run's --warmup) finds the container as the profile's fit starts it,
+	// which matters for a container that grows.
 	Warmup time.Duration
 	// Image of the synthetic workload (default agent.DefaultImage).
 	Image string
@@ -69,6 +84,7 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	if opt.Warmup == 0 {
 		opt.Warmup = DefaultProfileWarmup
 	}
+	opt.Warmup = max(opt.Warmup, 0)
 	req := agent.DirtyingRequest{Windows: opt.Windows}
 	if err := req.Validate(); err != nil {
 		return models.DirtyingProfile{}, err
@@ -109,7 +125,9 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	}
 	id := out.Members[0].ID
 	// The resident memory at the container's age now, before the passes:
-	// the profile says when it grows while profiled (models.Growth).
+	// a migration after the same warmup starts from it; the passes measure
+	// how it grows from there (models.DirtyingProfile.SetStart).
+	warm := time.Now()
 	start, err := src.Agent.Dirtying(ctx, id, agent.DirtyingRequest{Windows: opt.Windows[:1]})
 	if err != nil {
 		return models.DirtyingProfile{}, fmt.Errorf("%s: resident memory after the warmup on %s: %w", name, src.Name, err)
@@ -119,15 +137,19 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	var pageSize, procs int
 	for i := 0; i < opt.Passes; i++ {
 		sctx, cancel := context.WithTimeout(ctx, opt.Windows[len(opt.Windows)-1]+ro.StepTimeout)
+		at := time.Since(warm)
 		p, err := src.Agent.Dirtying(sctx, id, req)
 		cancel()
 		if err != nil {
 			return models.DirtyingProfile{}, fmt.Errorf("%s: dirtying pass %d on %s: %w", name, i+1, src.Name, err)
 		}
-		mp := models.DirtyingPass{}
+		mp := models.DirtyingPass{StartS: at.Seconds()}
 		for j := range p.Pages {
 			mp.WindowsS = append(mp.WindowsS, p.Windows[j].Seconds())
 			mp.Bytes = append(mp.Bytes, int64(p.Pages[j])*int64(p.PageSize))
+			if len(p.Anon) == len(p.Pages) {
+				mp.Grown = append(mp.Grown, (int64(p.Anon[j])-int64(p.AnonAtClear))*int64(p.PageSize))
+			}
 		}
 		passes, pageSize, procs = append(passes, mp), p.PageSize, p.Processes
 		resident = append(resident, int64(p.Resident)*int64(p.PageSize))
@@ -145,8 +167,8 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	prof.Scenario, prof.Image, prof.Host, prof.Processes = s.Name, s.App.Image, src.Name, procs
 	prof.Created = time.Now().UTC().Format(time.RFC3339)
 	prof.Warmup = models.Duration(opt.Warmup)
-	prof.ResidentStart = models.ByteSize(int64(start.Resident) * int64(start.PageSize))
-	if g := prof.Growth(); g != "" {
+	prof.SetStart(models.ByteSize(int64(start.Resident)*int64(start.PageSize)), resident)
+	if g := prof.GrowthWarning(); g != "" {
 		r.logf("warning: %s", g)
 	}
 	prof.Provenance = provenance(opt.Provenance, tb, src, dst)

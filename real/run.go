@@ -167,6 +167,10 @@ func Run(ctx context.Context, tb *Testbed, s models.Scenario, technique string, 
 	if err := refuseApp(s, opt); err != nil {
 		return fail(err)
 	}
+	if s.Memory.Growing() && !s.App.Enabled() {
+		return fail(fmt.Errorf("memory.initial: the synthetic workload holds all of memory.size from its start and does not grow; " +
+			"a growing memory describes an app (`migrlab profile` measures it): remove memory.initial and memory.growth, or give the scenario an app"))
+	}
 	if out.Source, err = tb.Host(opt.Source); err != nil {
 		return fail(err)
 	}

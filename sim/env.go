@@ -74,8 +74,11 @@ func (v *Env) tracef(format string, args ...any) {
 // Now implements models.Env: the virtual time since the run started.
 func (v *Env) Now() time.Duration { return v.e.now }
 
-// all returns the pages and bytes of the whole memory.
+// all returns the pages and bytes of the whole memory, as it is now.
 func (v *Env) all() (int64, int64) {
+	if v.mem.growth != nil {
+		return v.mem.Resident(v.e.now)
+	}
 	if v.mem.analytic {
 		return v.mem.pages, int64(v.s.Memory.Size)
 	}
@@ -294,7 +297,7 @@ func (v *Env) Resume(ctx context.Context) (models.ResumeInfo, error) {
 	c := v.s.Costs
 	info := models.ResumeInfo{Start: v.e.now, Pages: v.lastPages}
 	if c.RestoreAllPages && !v.postcopy {
-		info.Pages = v.mem.pages
+		info.Pages, _ = v.mem.Resident(v.e.now)
 	}
 	p.Sleep(c.RestoreTime(info.Pages, v.lastPages, v.chained) + c.Resume.Duration())
 	info.End = v.e.now

@@ -31,6 +31,11 @@ import (
 // A measured curve (Workload.Curve, see dirtyCurve) replaces the pools where
 // it was measured, in either model; the pools extend it beyond its last
 // window.
+//
+// A growing container (models.Memory.Growing) holds Memory.ResidentAt(t): the
+// pages it adds are new, so they are dirty in the round they arrive in (a
+// measured curve already counts them: the dirty set is then at least them),
+// and the dirty set never exceeds what it holds.
 type Memory struct {
 	analytic bool
 	pageSize int64
@@ -42,8 +47,9 @@ type Memory struct {
 	since    time.Duration
 	tracking bool // Track was called
 	frozen   time.Duration
-	runtime  *runtimeDirt // the container's own dirtying (nil: none)
-	curve    *dirtyCurve  // a measured dirtying curve (nil: none)
+	runtime  *runtimeDirt   // the container's own dirtying (nil: none)
+	curve    *dirtyCurve    // a measured dirtying curve (nil: none)
+	growth   *models.Memory // the memory of a growing container (nil: a constant one)
 	bits     *bitMemory
 	// memo caches the last occupancy evaluation (rounds and waits ask for the
 	// same instant several times).
@@ -70,6 +76,9 @@ func NewMemory(s models.Scenario, seed uint64, exhaustive bool) *Memory {
 	m := &Memory{analytic: s.Model == models.ModelAnalytic, pageSize: ps, pages: s.Memory.Pages(),
 		wwsBytes: float64(s.Workload.WWSBytes(s.Memory)), frozen: MaxTime}
 	m.runtime = newRuntimeDirt(s, m.analytic)
+	if s.Memory.Growing() {
+		m.growth = &s.Memory
+	}
 	if m.analytic {
 		m.writes = newRateFn(float64(s.Workload.DirtyRate), s.Workload.RateTrace)
 		m.maxDirty = m.wwsBytes + m.runtime.max()
@@ -85,7 +94,7 @@ func NewMemory(s models.Scenario, seed uint64, exhaustive bool) *Memory {
 	}
 	m.maxDirty += m.runtime.max()
 	m.curve = newDirtyCurve(s, m)
-	if exhaustive && m.curve == nil { // a measured curve has no pages to draw
+	if exhaustive && m.curve == nil && m.growth == nil { // a measured curve has no pages to draw
 		m.bits = newBitMemory(m.pools, seed)
 	}
 	return m
@@ -105,6 +114,34 @@ func hotCold(wl models.Workload, w int64) []pool {
 
 // Pages returns the number of pages of the whole memory.
 func (m *Memory) Pages() int64 { return m.pages }
+
+// Resident returns the pages and bytes the container holds at t (all of
+// them unless it grows; it stops growing when frozen).
+func (m *Memory) Resident(t time.Duration) (pages, bytes int64) {
+	if m.growth == nil {
+		return m.pages, m.pages * m.pageSize
+	}
+	b := int64(m.growth.ResidentAt(min(t, m.frozen)))
+	if m.analytic {
+		return (b + m.pageSize - 1) / m.pageSize, b
+	}
+	pages = b / m.pageSize
+	return pages, pages * m.pageSize
+}
+
+// added returns the units (pages, or bytes in the analytic model) a growing
+// container added between the last Track and t.
+func (m *Memory) added(t time.Duration) float64 {
+	if m.growth == nil {
+		return 0
+	}
+	p1, b1 := m.Resident(t)
+	p0, b0 := m.Resident(m.since)
+	if m.analytic {
+		return float64(b1 - b0)
+	}
+	return float64(p1 - p0)
+}
 
 // Track restarts dirty tracking at t (a round starts) and returns the pages and
 // bytes dirtied since the previous restart: what the round sends. The first
@@ -131,6 +168,37 @@ func (m *Memory) writesUntil(t time.Duration) float64 { return m.writes.F(min(t,
 
 // Dirty returns the pages and bytes dirtied between the last Track and t.
 func (m *Memory) Dirty(t time.Duration) (pages, bytes int64) {
+	if m.growth != nil {
+		return m.dirtyGrowing(t)
+	}
+	return m.dirty(t)
+}
+
+// dirtyGrowing is Dirty of a growing container: what its model dirties plus
+// the pages it added (a measured curve counts them already: at least them),
+// at most what it holds.
+func (m *Memory) dirtyGrowing(t time.Duration) (pages, bytes int64) {
+	pages, bytes = m.dirty(t)
+	add := m.added(t)
+	rp, rb := m.Resident(t)
+	if m.analytic {
+		d := float64(bytes) + add
+		if m.curve != nil {
+			d = max(float64(bytes), add)
+		}
+		bytes = min(int64(math.Round(d)), rb)
+		return (bytes + m.pageSize - 1) / m.pageSize, bytes
+	}
+	d := pages + int64(add)
+	if m.curve != nil {
+		d = max(pages, int64(add))
+	}
+	pages = min(d, rp)
+	return pages, pages * m.pageSize
+}
+
+// dirty is Dirty of a memory that does not grow.
+func (m *Memory) dirty(t time.Duration) (pages, bytes int64) {
 	if m.curve != nil {
 		d := m.curve.at(m.window(t))
 		if m.analytic {
@@ -174,7 +242,7 @@ func (m *Memory) expected(x float64) float64 {
 // the occupancy curve in closed form (one pool) or by Newton's method (two
 // pools) and the rate trace per segment: no stepping through time.
 func (m *Memory) Reach(atLeast int64, from, limit time.Duration) (time.Duration, bool) {
-	if m.curve != nil {
+	if m.curve != nil || m.growth != nil {
 		return m.reachByTime(atLeast, from, limit)
 	}
 	if m.bits != nil { // looks ahead without advancing the bitset past now

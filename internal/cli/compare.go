@@ -95,6 +95,7 @@ func CompareCommand() *cli.Command {
 			}
 			if !c.Bool("no-profile") {
 				popt := real.ProfileOptions{Passes: c.Int("profile-passes"), Host: c.String("source"), StepTimeout: c.Duration("step-timeout"),
+					Warmup:   real.ProfileWarmupFor(c.Duration("warmup")), // the app's age when its migrations start
 					Progress: c.App.ErrWriter, Provenance: buildinfo.Provenance()}
 				if scenarios, err = fidelity.ProfileApps(ctx, tb.Testbed, scenarios, filepath.Join(c.String("out"), "profiles"), popt, c.App.ErrWriter); err != nil {
 					return err

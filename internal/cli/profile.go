@@ -38,7 +38,7 @@ func ProfileCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "out/profile", Usage: "output `DIR`"},
 			&cli.IntFlag{Name: "passes", Value: real.DefaultProfilePasses, Usage: "`N` passes (each as long as the longest window)"},
 			&cli.StringFlag{Name: "windows", Usage: "comma-separated increasing `WINDOWS` (default " + windowList(real.DefaultProfileWindows) + ")"},
-			&cli.DurationFlag{Name: "warmup", Value: real.DefaultProfileWarmup, Usage: "how long the container runs under its load before the first pass"},
+			&cli.DurationFlag{Name: "warmup", Value: real.DefaultProfileWarmup, Usage: "how long the container runs under its load before the first pass: the age its migrations start at (run's --warmup), which matters for a container that grows"},
 			&cli.IntFlag{Name: "host-port", Value: real.DefaultHostPort, Usage: "host `PORT` the container's port is published on"},
 			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
 			&cli.StringFlag{Name: "calibration", Usage: "calibration `FILE` of the testbed: for the synthetic workload, the model's curve (its runtime included) is set beside the measured one"},

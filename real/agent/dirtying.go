@@ -56,6 +56,11 @@ type DirtyingPass struct {
 	// Resident is the anonymous pages of the private mappings after the
 	// last count (softdirty.Dumpable): what a full dump writes.
 	Resident uint64 `json:"resident_pages"`
+	// Anon are the anonymous pages of the writable private mappings at
+	// each count, and AnonAtClear before the clear: how a growing container
+	// grew within each window.
+	Anon        []uint64 `json:"anon_pages,omitempty"`
+	AnonAtClear uint64   `json:"anon_pages_at_clear,omitempty"`
 	// PageSize is the host's page size.
 	PageSize int `json:"page_size"`
 	// Processes is how many processes the container had.
@@ -108,6 +113,13 @@ func (s *Server) handleDirtying(w http.ResponseWriter, r *http.Request) {
 // dirtyingPass clears the bits of pids and counts at each window.
 func dirtyingPass(ctx context.Context, pids []int, windows []time.Duration) (DirtyingPass, error) {
 	p := DirtyingPass{PageSize: os.Getpagesize(), Processes: len(pids)}
+	for _, pid := range pids {
+		res, err := softdirty.Scan(pid)
+		if err != nil && pid == pids[0] {
+			return p, fmt.Errorf("soft-dirty scan of pid %d: %w", pid, err)
+		}
+		p.AnonAtClear += res.Total.Anon
+	}
 	start := time.Now()
 	for _, pid := range pids {
 		if err := softdirty.ClearForProfile(pid); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -136,6 +148,7 @@ func dirtyingPass(ctx context.Context, pids []int, windows []time.Duration) (Dir
 		}
 		p.Windows = append(p.Windows, at.Add(time.Since(at)/2).Sub(t0))
 		p.Pages = append(p.Pages, total.Dirty+total.DirtySwapped)
+		p.Anon = append(p.Anon, total.Anon)
 	}
 	for _, pid := range pids {
 		c, err := softdirty.Dumpable(pid)

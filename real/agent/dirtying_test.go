@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -101,5 +102,49 @@ func TestDirtyingPass(t *testing.T) {
 	// process's resident pages.
 	if p.Pages[2] < 200 || p.Pages[2] > p.Resident {
 		t.Errorf("pages dirtied in %s: %d (resident %d), want >= 200", p.Windows[2], p.Pages[2], p.Resident)
+	}
+}
+
+// TestDirtyingPassCountsGrowth: pages the process maps and touches during a
+// pass raise its anonymous count from the clear to the last window by at
+// least as many.
+func TestDirtyingPassCountsGrowth(t *testing.T) {
+	if ok, err := softdirty.Supported(); err != nil || !ok {
+		t.Skipf("no soft-dirty tracking here (%v)", err)
+	}
+	if err := softdirty.ClearForProfile(os.Getpid()); err != nil {
+		t.Skipf("clear_refs not writable here: %v", err)
+	}
+	ps := os.Getpagesize()
+	const grow = 1500
+	buf, err := syscall.Mmap(-1, 0, grow*ps, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(buf)
+	done := make(chan struct{})
+	go func() { // a new page every 50 µs after the clear: all 1500 within about 150 ms
+		defer close(done)
+		time.Sleep(30 * time.Millisecond)
+		for i := 0; i < grow; i++ {
+			buf[i*ps] = 1
+			if i%20 == 0 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	p, err := dirtyingPass(context.Background(), []int{os.Getpid()}, []time.Duration{20 * time.Millisecond, 400 * time.Millisecond})
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Anon) != 2 {
+		t.Fatalf("anon counts %v, want one per window", p.Anon)
+	}
+	if got := int64(p.Anon[1]) - int64(p.AnonAtClear); got < grow || got > 3*grow {
+		t.Errorf("grew by %d anonymous pages between the clear and the last window, want about %d", got, grow)
+	}
+	if got := int64(p.Anon[0]) - int64(p.AnonAtClear); got > grow/2 {
+		t.Errorf("grew by %d pages within 20 ms, before the writer started", got)
 	}
 }

@@ -2,6 +2,7 @@ package workload
 
 import (
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func TestParseArgs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Memory != tt.want.Memory || got.Workload.DirtyRate != tt.want.Workload.DirtyRate || got.Workload.WWS != tt.want.Workload.WWS ||
+			if !reflect.DeepEqual(got.Memory, tt.want.Memory) || got.Workload.DirtyRate != tt.want.Workload.DirtyRate || got.Workload.WWS != tt.want.Workload.WWS ||
 				got.Workload.HotFraction != tt.want.Workload.HotFraction || got.Workload.HotShare != tt.want.Workload.HotShare ||
 				got.Seed != tt.want.Seed || got.Listen != tt.want.Listen || got.Tick != tt.want.Tick {
 				t.Errorf("ParseArgs = %+v\nwant        %+v", got, tt.want)

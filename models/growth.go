@@ -1,0 +1,72 @@
+package models
+
+import (
+	"fmt"
+	"time"
+)
+
+// A growing container (a cache or dataset still filling when it migrates)
+// holds less than memory.size when its migration starts: memory.initial is
+// its resident memory then, and memory.growth how it grows from there,
+// measured by `migrlab profile` at the migration's age. The pages it adds
+// are new, so a round that spans their arrival sends them (they are dirty),
+// and a cold dump or the first full copy sends only what exists when it
+// starts. memory.size stays what it reaches: the bound of the working set
+// and of the dirtying curve.
+
+// GrowthPoint is the container's resident memory a time after the
+// migration started.
+type GrowthPoint struct {
+	After Duration `yaml:"after" json:"after"`
+	Bytes ByteSize `yaml:"bytes" json:"bytes"`
+}
+
+// MaxGrowthPoints bounds memory.growth.
+const MaxGrowthPoints = 256
+
+// Growing reports whether the memory starts below its size.
+func (m Memory) Growing() bool { return m.Initial > 0 && m.Initial < m.Size }
+
+// ResidentAt is the resident memory t after the migration started: Size for
+// a memory that does not grow; otherwise Initial, then linear between the
+// growth points, then the last point's (at most Size).
+func (m Memory) ResidentAt(t time.Duration) ByteSize {
+	if !m.Growing() {
+		return m.Size
+	}
+	prevT, prevB := time.Duration(0), m.Initial
+	for _, p := range m.Growth {
+		at := p.After.Duration()
+		if t < at {
+			f := float64(t-prevT) / float64(at-prevT)
+			return min(m.Size, prevB+ByteSize(f*float64(p.Bytes-prevB)))
+		}
+		prevT, prevB = at, p.Bytes
+	}
+	return min(m.Size, prevB)
+}
+
+// validateGrowth checks initial and growth against the size.
+func (m Memory) validateGrowth() error {
+	if m.Initial < 0 || m.Initial > m.Size {
+		return fmt.Errorf("memory.initial: must be between 0 (not growing) and memory.size (%s), got %s", m.Size, m.Initial)
+	}
+	if len(m.Growth) > 0 && m.Initial == 0 {
+		return fmt.Errorf("memory.growth: set memory.initial, the resident memory when the migration starts, that the growth starts from")
+	}
+	if len(m.Growth) > MaxGrowthPoints {
+		return fmt.Errorf("memory.growth: at most %d points, got %d", MaxGrowthPoints, len(m.Growth))
+	}
+	prevT, prevB := Duration(0), m.Initial
+	for i, p := range m.Growth {
+		if p.After <= prevT {
+			return fmt.Errorf("memory.growth[%d].after: times must be above 0 and increase, got %s", i, p.After)
+		}
+		if p.Bytes < prevB || p.Bytes > m.Size {
+			return fmt.Errorf("memory.growth[%d].bytes: must be between the previous point's (or memory.initial, %s) and memory.size (%s), got %s",
+				i, prevB, m.Size, p.Bytes)
+		}
+		prevT, prevB = p.After, p.Bytes
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package sim
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+)
+
+// growingScenario is a container that holds 2 MiB when its migration starts
+// and grows by 512 KiB/s to 6 MiB (at 8 s), with no other writes, on a
+// 1 MiB/s link.
+func growingScenario(model string) models.Scenario {
+	s := models.Scenario{Name: "growing", Model: model,
+		Memory: models.Memory{Size: 8 << 20, PageSize: 4096, Initial: 2 << 20,
+			Growth: []models.GrowthPoint{{After: models.Duration(8 * time.Second), Bytes: 6 << 20}}},
+		Workload: models.Workload{WWS: 1 << 20},
+		Network:  models.Network{Bandwidth: 1 << 20}}
+	s.PreCopy.Stop = models.StopRules{MaxRounds: 3, Threshold: 4096}
+	return s.WithDefaults()
+}
+
+// TestGrowingContainer: a cold dump and the first full copy send what the
+// container holds when they start; each later round sends exactly the pages
+// it added since the previous round started; the growth stops at the
+// freeze.
+func TestGrowingContainer(t *testing.T) {
+	const page = 4096
+	for _, model := range []string{models.ModelPages, models.ModelAnalytic} {
+		s := growingScenario(model)
+		if err := s.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		cold, err := Run(context.Background(), s, models.Cold, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cold.Rounds[0].Pages; got != 512 {
+			t.Errorf("%s: cold dump sent %d pages, want the 512 held at the start", model, got)
+		}
+		pre, err := Run(context.Background(), s, models.PreCopy, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pre.Rounds) < 3 {
+			t.Fatalf("%s: pre-copy ran %d rounds, want at least 3", model, len(pre.Rounds))
+		}
+		if got := pre.Rounds[0].Pages; got != 512 {
+			t.Errorf("%s: first full copy sent %d pages, want 512", model, got)
+		}
+		at := func(sec float64) int64 {
+			return int64(s.Memory.ResidentAt(time.Duration(sec * float64(time.Second))))
+		}
+		for i := 1; i < len(pre.Rounds); i++ {
+			prev, r := pre.Rounds[i-1], pre.Rounds[i]
+			want := (at(r.StartS) - at(prev.StartS)) / page
+			if d := r.Pages - want; d < -1 || d > 1 {
+				t.Errorf("%s: round %d (%.3f s) sent %d pages, want the %d added since %.3f s", model, i, r.StartS, r.Pages, want, prev.StartS)
+			}
+			if i == 1 && want < 100 {
+				t.Errorf("%s: round %d: the container added only %d pages; the test wants a visible growth", model, i, want)
+			}
+		}
+	}
+}
+
+// TestResidentAt pins the interpolation of memory.growth.
+func TestResidentAt(t *testing.T) {
+	m := growingScenario(models.ModelPages).Memory
+	for _, c := range []struct {
+		t    time.Duration
+		want models.ByteSize
+	}{{0, 2 << 20}, {4 * time.Second, 4 << 20}, {8 * time.Second, 6 << 20}, {time.Minute, 6 << 20}} {
+		if got := m.ResidentAt(c.t); got != c.want {
+			t.Errorf("ResidentAt(%s) = %s, want %s", c.t, got, c.want)
+		}
+	}
+	m.Initial = 0
+	if got := m.ResidentAt(time.Second); got != m.Size {
+		t.Errorf("a memory that does not grow: ResidentAt = %s, want its size %s", got, m.Size)
+	}
+}
