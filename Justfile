@@ -30,10 +30,11 @@ fidelity: build
     bin/migrlab demo --reps 3 --out out/fidelity
 
 # The held-out fidelity run: the demo's testbed, calibration and scoring on the scenarios of
-# examples/holdout/ (never used to develop the model; one is Redis, built first, profiled and
-# probed), each migrated twice; out/holdout/.
+# examples/holdout/ (never used to develop the model; two are apps, Redis and memcached, built
+# first, profiled and probed), each migrated twice; out/holdout/.
 holdout: build
     [ -f out/redis.tar ] || go run ./cmd/migrlab-app-image redis out/redis.tar
+    [ -f out/memcached.tar ] || go run ./cmd/migrlab-app-image memcached out/memcached.tar
     bin/migrlab demo --reps 2 --out out/holdout $(printf -- '-s %s ' examples/holdout/*.yaml)
 
 # Cold, pre-copy and MiGrror across shaped links (examples/sweep-links.yaml: 256 KiB/s, 512 KiB/s,

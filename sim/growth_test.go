@@ -81,3 +81,33 @@ func TestResidentAt(t *testing.T) {
 		t.Errorf("a memory that does not grow: ResidentAt = %s, want its size %s", got, m.Size)
 	}
 }
+
+// TestGrowingContainerWithACurve: under a measured curve (which counts the
+// added pages among the dirtied ones) a round sends the larger of the two,
+// never more than the container holds.
+func TestGrowingContainerWithACurve(t *testing.T) {
+	s := growingScenario(models.ModelPages)
+	s.Workload.Curve = models.DirtyCurve{Points: []models.DirtyPoint{
+		{Window: models.Duration(time.Second), Bytes: 64 << 10}, {Window: models.Duration(100 * time.Second), Bytes: 6400 << 10}}}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMemory(s, 1, false)
+	m.Track(0)
+	// Within 2 s the curve says 128 KiB (32 pages), the growth 1 MiB (256).
+	if p, _ := m.Dirty(2 * time.Second); p != 256 {
+		t.Errorf("dirty after 2 s: %d pages, want the 256 added", p)
+	}
+	m.Track(10 * time.Second) // grown to 6 MiB at 8 s, then constant
+	// From 10 s to 60 s: the curve's 3200 KiB (800 pages), nothing added.
+	if p, _ := m.Dirty(60 * time.Second); p != 800 {
+		t.Errorf("dirty from 10 s to 60 s: %d pages, want the curve's 800", p)
+	}
+	if p, b := m.Resident(time.Hour); p != 1536 || b != 6<<20 {
+		t.Errorf("resident after an hour: %d pages, %d bytes, want 6 MiB", p, b)
+	}
+	m.Freeze(4 * time.Second)
+	if p, _ := m.Resident(time.Hour); p != 1024 {
+		t.Errorf("resident when frozen at 4 s: %d pages, want the 4 MiB held then", p)
+	}
+}
