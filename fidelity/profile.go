@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real"
@@ -36,8 +37,12 @@ func ProfileApps(ctx context.Context, tb *real.Testbed, scenarios []models.Scena
 		}
 		out[i] = Profiled(s, p)
 		w := out[i].Workload
-		fmt.Fprintf(orDiscard(progress), "%s: %s resident (%s after the warmup); fitted wws %s, dirty_rate %s, %s dirty in any window (within %.0f %% of the curve); %s\n",
-			s.Name, p.Resident, p.ResidentStart, w.WWS, w.DirtyRate, w.Runtime.Hot, 100*p.Fit.MaxError, paths[0])
+		size := fmt.Sprintf("%s resident (%s after the %s warmup)", p.Resident, p.ResidentStart, p.Warmup)
+		if out[i].Memory.Growing() {
+			size = fmt.Sprintf("%s resident after the %s warmup, growing to %s (simulated as measured)", p.ResidentStart, p.Warmup, out[i].Memory.ResidentAt(time.Hour))
+		}
+		fmt.Fprintf(orDiscard(progress), "%s: %s; fitted wws %s, dirty_rate %s, %s dirty in any window (within %.0f %% of the curve); %s\n",
+			s.Name, size, w.WWS, w.DirtyRate, w.Runtime.Hot, 100*p.Fit.MaxError, paths[0])
 	}
 	return out, nil
 }
