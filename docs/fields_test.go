@@ -65,7 +65,7 @@ var scenarioFields = []field{
 		meaning: "A container still growing (a dataset filling): its resident memory when the migration starts, which a cold dump and the first full round send; `memory.size` is what it grows to. 0: it does not grow. `migrlab profile` measures it at the age of its `--warmup`; the synthetic workload cannot grow.",
 		ok:      []string{"600MiB"}, bad: []string{"-1MiB", "2GiB"}},
 	{path: "memory.growth[].after", valid: "above 0, increasing; at most 256 points",
-		meaning: "A time after the migration started (with `memory.initial`). Between points the memory grows linearly; after the last it stays; a frozen container stops growing. The pages it adds are dirty in the round they arrive in.",
+		meaning: "A time after the migration started (with `memory.initial`), at the workload's pace (under a `rate_trace` it passes as the writes do). Between points the memory grows linearly; after the last it stays; a frozen container stops growing. The pages it adds are dirty in the round they arrive in.",
 		ok:      []string{"15s"}, bad: []string{"0s", "-1s"}},
 	{path: "memory.growth[].bytes", valid: "`memory.initial` to `memory.size`, not below the previous point's",
 		meaning: "The resident memory at `after`.",

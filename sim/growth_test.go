@@ -111,3 +111,15 @@ func TestGrowingContainerWithACurve(t *testing.T) {
 		t.Errorf("resident when frozen at 4 s: %d pages, want the 4 MiB held then", p)
 	}
 }
+
+// TestGrowthFollowsTheRateTrace: a container filled by its load grows at the
+// load's pace: at half pace, it holds after 4 s what it holds after 2 s at
+// its base pace.
+func TestGrowthFollowsTheRateTrace(t *testing.T) {
+	s := growingScenario(models.ModelPages)
+	s.Workload.RateTrace = models.Trace{Points: []models.TracePoint{{At: 0, Factor: 0.5}}}
+	m := NewMemory(s, 1, false)
+	if _, b := m.Resident(4 * time.Second); b != int64(s.Memory.ResidentAt(2*time.Second)) {
+		t.Errorf("resident after 4 s at half pace: %d bytes, want %s", b, s.Memory.ResidentAt(2*time.Second))
+	}
+}

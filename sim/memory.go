@@ -32,8 +32,9 @@ import (
 // it was measured, in either model; the pools extend it beyond its last
 // window.
 //
-// A growing container (models.Memory.Growing) holds Memory.ResidentAt(t): the
-// pages it adds are new, so they are dirty in the round they arrive in (a
+// A growing container (models.Memory.Growing) holds Memory.ResidentAt(t), t
+// in the workload's time (its load fills it: under a rate trace it grows
+// as the writes go, faster or slower): the pages it adds are new, so they are dirty in the round they arrive in (a
 // measured curve already counts them: the dirty set is then at least them),
 // and the dirty set never exceeds what it holds.
 type Memory struct {
@@ -50,6 +51,7 @@ type Memory struct {
 	runtime  *runtimeDirt   // the container's own dirtying (nil: none)
 	curve    *dirtyCurve    // a measured dirtying curve (nil: none)
 	growth   *models.Memory // the memory of a growing container (nil: a constant one)
+	pace     rateFn         // the workload's time: seconds at its base pace (the rate trace's integral)
 	bits     *bitMemory
 	// memo caches the last occupancy evaluation (rounds and waits ask for the
 	// same instant several times).
@@ -78,6 +80,7 @@ func NewMemory(s models.Scenario, seed uint64, exhaustive bool) *Memory {
 	m.runtime = newRuntimeDirt(s, m.analytic)
 	if s.Memory.Growing() {
 		m.growth = &s.Memory
+		m.pace = newRateFn(1, s.Workload.RateTrace)
 	}
 	if m.analytic {
 		m.writes = newRateFn(float64(s.Workload.DirtyRate), s.Workload.RateTrace)
@@ -121,7 +124,8 @@ func (m *Memory) Resident(t time.Duration) (pages, bytes int64) {
 	if m.growth == nil {
 		return m.pages, m.pages * m.pageSize
 	}
-	b := int64(m.growth.ResidentAt(min(t, m.frozen)))
+	w := time.Duration(m.pace.F(min(t, m.frozen)) * float64(time.Second))
+	b := int64(m.growth.ResidentAt(w))
 	if m.analytic {
 		return (b + m.pageSize - 1) / m.pageSize, b
 	}
