@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"slices"
 	"strings"
 
 	"github.com/migrlab/migrlab/models"
-	"github.com/migrlab/migrlab/sim"
 )
 
 // An app's own costs. The calibration measures checkpoints and restores of
@@ -25,13 +23,6 @@ import (
 // them. They are the app's calibration: their records have the role probe,
 // are predicted and shown, and never scored. The pre-copy stops by a rule of
 // its own, so no validation migration repeats it.
-//
-// The pre-copy probe also measures the app's dirtying pace while it
-// migrates: its load (a client beside it, or its own work) competes with
-// the checkpoints for the source's CPU and may write more slowly than its
-// profile, measured at rest, says. The pace under which the simulator
-// predicts the pages the probe's rounds after the first sent is the app's
-// Deviation.Pace.
 
 // ProbeSuffix ends the scenario name of an app's probe migrations.
 const ProbeSuffix = "-probe"
@@ -102,16 +93,13 @@ func AppCosts(ctx context.Context, c models.Calibration, recs []models.Record) m
 		// are the fixed point under which the probe's prediction matches
 		// it phase by phase, a few steps from the first ratios.
 		var f models.Deviation
-		var pace float64
 		for range appCostSteps {
-			ds := Deviations(ctx, c.Perturb(f), paced(rs, pace))
+			ds := Deviations(ctx, c.Perturb(f), rs)
 			if len(ds) == 0 {
 				break
 			}
 			f = scaleDeviation(f, medianDeviation(ds))
-			pace = appPace(ctx, c.Perturb(f), rs)
 		}
-		f.Pace = pace
 		if f.FinalDump > 0 || f.Restore > 0 {
 			f.Scenario = name
 			out[name] = f
@@ -136,68 +124,6 @@ func WithAppCosts(ctx context.Context, c models.Calibration, recs []models.Recor
 	}
 	maps.Copy(c.Apps, apps)
 	return c
-}
-
-// Bounds of an app's dirtying pace: a load at an eighth to eight times the
-// pace of its profile.
-const (
-	paceMin = 0.125
-	paceMax = 8.0
-)
-
-// dirtied is the pages a migration's rounds after the first full one sent:
-// what the workload dirtied while it migrated.
-func dirtied(r models.Record) int64 {
-	var n int64
-	for _, x := range r.Rounds[1:] {
-		n += x.Pages
-	}
-	return n
-}
-
-// appPace is the pace (Deviation.Pace) under which calibration c predicts
-// the successful pre-copy probes in rs to dirty the pages they measured:
-// the median over them, each found by bisection between paceMin and
-// paceMax (a probe beyond them gets the bound); 0 when none dirtied a page.
-func appPace(ctx context.Context, c models.Calibration, rs []models.Record) float64 {
-	var ps []float64
-	for _, r := range rs {
-		if r.Backend != models.BackendReal || r.Error != "" || r.Technique != models.PreCopy || len(r.Rounds) < 2 || dirtied(r) <= 0 {
-			continue
-		}
-		lo, hi := math.Log(paceMin), math.Log(paceMax)
-		ok := true
-		for range 30 {
-			mid := (lo + hi) / 2
-			q, err := sim.Run(ctx, c.Apply(models.WithPace(r.Params, math.Exp(mid))), r.Technique, r.Repetition)
-			if err != nil || q.Error != "" || len(q.Rounds) < 2 {
-				ok = false
-				break
-			}
-			if dirtied(q) < dirtied(r) {
-				lo = mid
-			} else {
-				hi = mid
-			}
-		}
-		if ok {
-			ps = append(ps, math.Exp((lo+hi)/2))
-		}
-	}
-	return models.Median(ps)
-}
-
-// paced is rs with each record's scenario at pace p (models.WithPace).
-func paced(rs []models.Record, p float64) []models.Record {
-	if p <= 0 || p == 1 {
-		return rs
-	}
-	out := make([]models.Record, len(rs))
-	for i, r := range rs {
-		r.Params = models.WithPace(r.Params, p)
-		out[i] = r
-	}
-	return out
 }
 
 // splitProbes separates the probe migrations' records from the others.
@@ -255,12 +181,8 @@ func describeApps(apps map[string]models.Deviation) string {
 	var b strings.Builder
 	for _, name := range slices.Sorted(maps.Keys(apps)) {
 		d := apps[name]
-		fmt.Fprintf(&b, "  app %s, its own costs over the calibration's (probe): final dump x%.2f, final transfer x%.2f, restore x%.2f, live rounds x%.2f",
+		fmt.Fprintf(&b, "  app %s, its own costs over the calibration's (probe): final dump x%.2f, final transfer x%.2f, restore x%.2f, live rounds x%.2f\n",
 			name, d.FinalDump, d.FinalTransfer, d.Restore, d.LiveRounds)
-		if d.Pace > 0 {
-			fmt.Fprintf(&b, "; dirtying pace while migrating x%.2f", d.Pace)
-		}
-		b.WriteString("\n")
 	}
 	return b.String()
 }

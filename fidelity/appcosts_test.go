@@ -12,15 +12,14 @@ import (
 )
 
 // appTestbed "migrates" an app whose own costs are the calibration's
-// scaled by a known deviation, and whose load dirties at a known pace
-// (own.Pace) while it migrates: what a probe must find.
+// scaled by a known deviation: what a probe must find.
 type appTestbed struct {
 	c   models.Calibration
 	own models.Deviation
 }
 
 func (a appTestbed) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
-	rec, err := sim.Run(ctx, a.c.Perturb(a.own).Apply(models.WithPace(s, a.own.Pace)), technique, rep)
+	rec, err := sim.Run(ctx, a.c.Perturb(a.own).Apply(s), technique, rep)
 	rec.Backend, rec.Params = models.BackendReal, s.WithDefaults()
 	return rec, err
 }
@@ -81,7 +80,7 @@ func TestAppCostsRecoverTheAppsOwnCosts(t *testing.T) {
 		name      string
 		got, want float64
 	}{{"final dump", d.FinalDump, own.FinalDump}, {"final transfer", d.FinalTransfer, own.FinalTransfer},
-		{"restore", d.Restore, own.Restore}, {"live rounds", d.LiveRounds, own.LiveRounds}, {"pace", d.Pace, 1}} {
+		{"restore", d.Restore, own.Restore}, {"live rounds", d.LiveRounds, own.LiveRounds}} {
 		if math.Abs(f.got/f.want-1) > 0.03 {
 			t.Errorf("%s factor %.3f, want %.2f", f.name, f.got, f.want)
 		}
@@ -149,55 +148,5 @@ func TestRefitKeepsProbesOutOfTheFit(t *testing.T) {
 	}
 	if d := with.Apps["app-y"]; d.FinalDump < 1.5 || d.Restore < 1.5 {
 		t.Errorf("app-y's factors %+v, want about 2", d)
-	}
-}
-
-// TestAppCostsRecoverTheAppsPace: an app whose load dirties at 0.6 times
-// its profiled pace while it migrates (and whose phases cost their own):
-// the probe finds the pace within 5 % and the costs within 5 %, and with
-// them the pages its pre-copy and MiGrror migrations dirty are predicted
-// within 5 % where the profile's pace over-predicts them by more than 20 %.
-func TestAppCostsRecoverTheAppsPace(t *testing.T) {
-	ctx := context.Background()
-	c := synthCalibration()
-	own := models.Deviation{FinalDump: 1.2, FinalTransfer: 1.1, Restore: 1.2, LiveRounds: 1.3, Pace: 0.6}
-	tb := appTestbed{c: c, own: own}
-	s := appScenarioNamed("app-p")
-	probes, err := RunProbes(ctx, tb, []models.Scenario{s}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := WithAppCosts(ctx, c, probes)
-	d := got.Apps["app-p"]
-	for _, f := range []struct {
-		name      string
-		got, want float64
-	}{{"final dump", d.FinalDump, own.FinalDump}, {"restore", d.Restore, own.Restore}, {"live rounds", d.LiveRounds, own.LiveRounds}, {"pace", d.Pace, own.Pace}} {
-		if math.Abs(f.got/f.want-1) > 0.05 {
-			t.Errorf("%s factor %.3f, want %.2f", f.name, f.got, f.want)
-		}
-	}
-	if !strings.Contains(Describe(got), "dirtying pace while migrating x0.6") {
-		t.Errorf("Describe does not show the pace:\n%s", Describe(got))
-	}
-	atRest := got
-	atRest.Apps = map[string]models.Deviation{"app-p": {FinalDump: d.FinalDump, FinalTransfer: d.FinalTransfer, Restore: d.Restore, LiveRounds: d.LiveRounds}}
-	for _, tech := range []string{models.PreCopy, models.MiGrror} {
-		real, err := tb.Run(ctx, s, tech, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		with, err1 := sim.Run(ctx, got.Apply(s), tech, 0)
-		without, err2 := sim.Run(ctx, atRest.Apply(s), tech, 0)
-		if err1 != nil || err2 != nil {
-			t.Fatal(err1, err2)
-		}
-		m := float64(dirtied(real))
-		if e := math.Abs(float64(dirtied(with))/m - 1); e > 0.05 {
-			t.Errorf("%s: %d pages dirtied predicted with the pace, %.0f measured", tech, dirtied(with), m)
-		}
-		if e := float64(dirtied(without))/m - 1; e < 0.2 {
-			t.Errorf("%s: at the profile's pace the prediction is only %.1f %% above: the test shows nothing", tech, 100*e)
-		}
 	}
 }

@@ -117,7 +117,7 @@ func (c Calibration) Validate() error {
 		return fmt.Errorf("calibration.runtime_hot_bytes: must be between 0 and base_memory_bytes (%s), got %s", c.BaseMemory, c.RuntimeHot)
 	}
 	for name, d := range c.Apps {
-		for _, f := range []float64{d.FinalDump, d.FinalTransfer, d.Restore, d.LiveRounds, d.Bytes, d.Pace} {
+		for _, f := range []float64{d.FinalDump, d.FinalTransfer, d.Restore, d.LiveRounds, d.Bytes} {
 			if !(f >= 0) || f > 100 {
 				return fmt.Errorf("calibration.apps.%s: cost factors must be between 0 (none measured) and 100, got %+v; run the app's probe again (migrlab compare or demo)", name, d)
 			}
@@ -135,12 +135,10 @@ func (c Calibration) Validate() error {
 // for: the workload writes at its configured rate. An app's scenario keeps
 // its memory and workload as they are: they describe its whole container;
 // its costs are the calibration's scaled by the app's own factors (Apps),
-// when its probe measured them, and its dirtying runs at the pace its probe
-// kept (Deviation.Pace).
+// when its probe measured them.
 func (c Calibration) Apply(s Scenario) Scenario {
 	if d, ok := c.Apps[s.Name]; ok && s.App.Enabled() {
 		c = c.Perturb(d)
-		s = WithPace(s, d.Pace)
 	}
 	n, setup := c.Link(s.Network)
 	s.Network = n

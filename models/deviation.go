@@ -24,32 +24,6 @@ type Deviation struct {
 	// memory model missed beyond the times. It scales a prediction's
 	// bytes, not a cost.
 	Bytes float64 `json:"bytes"`
-	// Pace is an app's dirtying pace while it migrates over the one its
-	// profile measured at rest (its probe's, AppCosts; 0: not measured):
-	// its load competes with the checkpoints for the source's CPU. It
-	// scales the app's workload (WithPace), not a cost.
-	Pace float64 `json:"pace,omitempty"`
-}
-
-// WithPace is s with its workload's dirtying paced by factor f: its rate
-// trace's factors times f, or a constant f, so that its writes and the
-// windows of its measured curve run f times as fast. f <= 0 or 1 leaves s
-// as it is.
-func WithPace(s Scenario, f float64) Scenario {
-	if f <= 0 || f == 1 {
-		return s
-	}
-	t := s.Workload.RateTrace
-	if t.Empty() {
-		s.Workload.RateTrace = Trace{Points: []TracePoint{{At: 0, Factor: f}}}
-		return s
-	}
-	pts := make([]TracePoint, len(t.Points))
-	for i, p := range t.Points {
-		pts[i] = TracePoint{At: p.At, Factor: p.Factor * f}
-	}
-	s.Workload.RateTrace = Trace{Points: pts, Until: t.Until}
-	return s
 }
 
 // Perturb returns c as it would have been fitted had the testbed behaved as
