@@ -112,7 +112,8 @@ func AppCosts(ctx context.Context, c models.Calibration, recs []models.Record) m
 }
 
 // WithAppCosts is c with the factors of the apps probed in recs
-// (AppCosts) beside those c has for other apps.
+// (AppCosts) beside those c has for other apps, and each probed app's
+// envelope: c's widened by its successful probes.
 func WithAppCosts(ctx context.Context, c models.Calibration, recs []models.Record) models.Calibration {
 	apps := AppCosts(ctx, c, recs)
 	if len(apps) == 0 {
@@ -123,6 +124,19 @@ func WithAppCosts(ctx context.Context, c models.Calibration, recs []models.Recor
 		c.Apps = map[string]models.Deviation{}
 	}
 	maps.Copy(c.Apps, apps)
+	c.AppEnvelopes = maps.Clone(c.AppEnvelopes)
+	if c.AppEnvelopes == nil {
+		c.AppEnvelopes = map[string]models.Envelope{}
+	}
+	for name := range apps {
+		e := c.Envelope
+		for _, r := range recs {
+			if r.Role == models.RoleProbe && r.Scenario == name+ProbeSuffix && r.Backend == models.BackendReal && r.Error == "" {
+				e.Widen(r)
+			}
+		}
+		c.AppEnvelopes[name] = e
+	}
 	return c
 }
 

@@ -150,3 +150,38 @@ func TestRefitKeepsProbesOutOfTheFit(t *testing.T) {
 		t.Errorf("app-y's factors %+v, want about 2", d)
 	}
 }
+
+// TestAppEnvelope: an app's migrations are judged against the envelope its
+// probes widened (its load keeps the source busier than the synthetic
+// workload's), a synthetic scenario's against the calibration's.
+func TestAppEnvelope(t *testing.T) {
+	ctx := context.Background()
+	c := synthCalibration()
+	c.Envelope = models.Envelope{Migrations: 6, HostMigrations: 6, SourceBusyMax: 0.6, TargetBusyMax: 0.5}
+	tb := appTestbed{c: c, own: models.Deviation{FinalDump: 1.2, FinalTransfer: 1, Restore: 1.1, LiveRounds: 1.3}}
+	s := appScenarioNamed("app-e")
+	probes, err := RunProbes(ctx, tb, []models.Scenario{s}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range probes {
+		probes[i].Metrics.Extra = map[string]float64{models.ExtraSourceBusy: 0.78, models.ExtraTargetBusy: 0.4}
+	}
+	got := WithAppCosts(ctx, c, probes)
+	busy := func(b float64) models.Record {
+		return models.Record{Backend: models.BackendReal, Metrics: models.Metrics{Extra: map[string]float64{models.ExtraSourceBusy: b}}}
+	}
+	if f := got.EnvelopeFor(s).Check(busy(0.82)); len(f) != 0 {
+		t.Errorf("the app at 82 %% busy, its probes at 78 %%: flagged %v", f)
+	}
+	if f := got.EnvelopeFor(s).Check(busy(0.9)); len(f) != 1 {
+		t.Errorf("the app at 90 %% busy: flags %v, want one", f)
+	}
+	plain := scenarioNamed("app-e", models.Cold)
+	if f := got.EnvelopeFor(plain).Check(busy(0.82)); len(f) != 1 {
+		t.Errorf("a synthetic scenario at 82 %% busy, the calibration's at most 60 %%: flags %v, want one", f)
+	}
+	if c.AppEnvelopes != nil {
+		t.Error("WithAppCosts changed its argument")
+	}
+}

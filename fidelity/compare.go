@@ -143,7 +143,7 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 				if rec.Role != models.RoleWarmup && rec.Role != models.RoleProbe { // a replayed warm-up or probe stays one
 					rec.Role = role
 				}
-				rec.Flags = opt.Calibration.Envelope.Check(rec)
+				rec.Flags = opt.Calibration.EnvelopeFor(s).Check(rec)
 				if err := emit(rec); err != nil {
 					return out, err
 				}

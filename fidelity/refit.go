@@ -49,7 +49,7 @@ func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, 
 	cal.Spread = Deviations(context.Background(), cal, kept)
 	cal.Envelope = EnvelopeOf(kept)
 	cal.Noise = NoiseOf(kept)
-	cal.Apps = AppCosts(context.Background(), cal, probes)
+	cal = WithAppCosts(context.Background(), cal, probes)
 	cal.Created = time.Now().UTC().Format(time.RFC3339)
 	return cal, nil
 }

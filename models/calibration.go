@@ -70,6 +70,20 @@ type Calibration struct {
 	// workload the calibration measured does not have. Apply scales an app
 	// scenario's costs by them.
 	Apps map[string]Deviation `json:"apps,omitempty"`
+	// AppEnvelopes holds, per probed app, the envelope widened by its probe
+	// migrations: an app's load runs beside its migration (a busier source
+	// than the synthetic workload's), and its probes measured its costs
+	// under that load, so its migrations are judged against them too.
+	AppEnvelopes map[string]Envelope `json:"app_envelopes,omitempty"`
+}
+
+// EnvelopeFor is the envelope migrations of scenario s are judged against:
+// its app's (AppEnvelopes) when it has one, the calibration's otherwise.
+func (c Calibration) EnvelopeFor(s Scenario) Envelope {
+	if e, ok := c.AppEnvelopes[s.Name]; ok && s.App.Enabled() {
+		return e
+	}
+	return c.Envelope
 }
 
 // Noise is a testbed's repeatability for one technique and metric: the
