@@ -33,10 +33,11 @@ import (
 // window.
 //
 // A growing container (models.Memory.Growing) holds Memory.ResidentAt(t), t
-// in the workload's time (its load fills it: under a rate trace it grows
-// as the writes go, faster or slower): the pages it adds are new, so they are dirty in the round they arrive in (a
-// measured curve already counts them: the dirty set is then at least them),
-// and the dirty set never exceeds what it holds.
+// in the workload's time (its load fills it: under a rate trace it grows as
+// the writes go, faster or slower). The pages it adds are new, so they are
+// dirty in the round they arrive in (a measured curve already counts them:
+// the dirty set is then at least them), and the dirty set never exceeds
+// what it holds.
 type Memory struct {
 	analytic bool
 	pageSize int64
@@ -115,7 +116,8 @@ func hotCold(wl models.Workload, w int64) []pool {
 	return []pool{mk(h, wl.HotShare), mk(w-h, 1-wl.HotShare)}
 }
 
-// Pages returns the number of pages of the whole memory.
+// Pages returns the number of pages of the whole memory (of a growing
+// container, what it grows to).
 func (m *Memory) Pages() int64 { return m.pages }
 
 // Resident returns the pages and bytes the container holds at t (all of
