@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/real"
@@ -39,7 +38,7 @@ func ProfileApps(ctx context.Context, tb *real.Testbed, scenarios []models.Scena
 		w := out[i].Workload
 		size := fmt.Sprintf("%s resident (%s after the %s warmup)", p.Resident, p.ResidentStart, p.Warmup)
 		if out[i].Memory.Growing() {
-			size = fmt.Sprintf("%s resident after the %s warmup, growing to %s (simulated as measured)", p.ResidentStart, p.Warmup, out[i].Memory.ResidentAt(time.Hour))
+			size = fmt.Sprintf("%s resident after the %s warmup, growing to %s (simulated as measured)", p.ResidentStart, p.Warmup, out[i].Memory.Final())
 		}
 		fmt.Fprintf(orDiscard(progress), "%s: %s; fitted wws %s, dirty_rate %s, %s dirty in any window (within %.0f %% of the curve); %s\n",
 			s.Name, size, w.WWS, w.DirtyRate, w.Runtime.Hot, 100*p.Fit.MaxError, paths[0])

@@ -167,15 +167,7 @@ func (c Calibration) Apply(s Scenario) Scenario {
 	ps := int64(s.Memory.PageSize)
 	base := int64(c.BaseMemory) / ps * ps
 	s.Workload.WWS = ByteSize(s.Workload.WWSBytes(s.Memory)) // explicit: the runtime's pages are not the WWS
-	s.Memory.Size += ByteSize(base)
-	if s.Memory.Growing() {
-		s.Memory.Initial += ByteSize(base)
-		g := make([]GrowthPoint, len(s.Memory.Growth))
-		for i, p := range s.Memory.Growth {
-			g[i] = GrowthPoint{After: p.After, Bytes: p.Bytes + ByteSize(base)}
-		}
-		s.Memory.Growth = g
-	}
+	s.Memory = s.Memory.Plus(ByteSize(base))
 	hot := min(int64(c.RuntimeHot)/ps*ps, base)
 	s.Workload.Runtime = RuntimeDirtying{Memory: ByteSize(base), Hot: ByteSize(hot), Rate: c.RuntimeDirtyRate}
 	if base-hot < ps {

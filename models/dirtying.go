@@ -38,7 +38,7 @@ type DirtyingProfile struct {
 	// Warmup is how long the container ran under its load before the first pass.
 	Warmup Duration `json:"warmup_s"`
 	// Growth is the resident memory at times after the warmup, of a
-	// container that grew by more than 10 % while profiled (GrowthOf);
+	// container that grew by more than 10 % while profiled (SetStart);
 	// the fit then starts its memory at ResidentStart and grows it so.
 	Growth []GrowthPoint `json:"growth,omitempty"`
 	// Passes are the measurements, in order.

@@ -46,6 +46,30 @@ func (m Memory) ResidentAt(t time.Duration) ByteSize {
 	return min(m.Size, prevB)
 }
 
+// Final is the resident memory the container grows to (at the last growth
+// point, at most Size; Size for a memory that does not grow).
+func (m Memory) Final() ByteSize {
+	if !m.Growing() || len(m.Growth) == 0 {
+		return m.ResidentAt(0)
+	}
+	return min(m.Size, m.Growth[len(m.Growth)-1].Bytes)
+}
+
+// Plus is m with b more bytes throughout: its size, and when it grows its
+// initial size and every growth point (a runtime's memory beside it).
+func (m Memory) Plus(b ByteSize) Memory {
+	m.Size += b
+	if m.Growing() {
+		m.Initial += b
+		g := make([]GrowthPoint, len(m.Growth))
+		for i, p := range m.Growth {
+			g[i] = GrowthPoint{After: p.After, Bytes: p.Bytes + b}
+		}
+		m.Growth = g
+	}
+	return m
+}
+
 // validateGrowth checks initial and growth against the size.
 func (m Memory) validateGrowth() error {
 	if m.Initial < 0 || m.Initial > m.Size {

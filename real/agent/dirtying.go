@@ -110,16 +110,28 @@ func (s *Server) handleDirtying(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, pass)
 }
 
-// dirtyingPass clears the bits of pids and counts at each window.
-func dirtyingPass(ctx context.Context, pids []int, windows []time.Duration) (DirtyingPass, error) {
-	p := DirtyingPass{PageSize: os.Getpagesize(), Processes: len(pids)}
+// scanGroup sums the soft-dirty counts of pids (softdirty.Scan); a process
+// that ended meanwhile counts nothing, but the first must be readable.
+func scanGroup(pids []int) (softdirty.Counts, error) {
+	var total softdirty.Counts
 	for _, pid := range pids {
 		res, err := softdirty.Scan(pid)
 		if err != nil && pid == pids[0] {
-			return p, fmt.Errorf("soft-dirty scan of pid %d: %w", pid, err)
+			return total, fmt.Errorf("soft-dirty scan of pid %d: %w", pid, err)
 		}
-		p.AnonAtClear += res.Total.Anon
+		total.Add(res.Total)
 	}
+	return total, nil
+}
+
+// dirtyingPass clears the bits of pids and counts at each window.
+func dirtyingPass(ctx context.Context, pids []int, windows []time.Duration) (DirtyingPass, error) {
+	p := DirtyingPass{PageSize: os.Getpagesize(), Processes: len(pids)}
+	before, err := scanGroup(pids)
+	if err != nil {
+		return p, err
+	}
+	p.AnonAtClear = before.Anon
 	start := time.Now()
 	for _, pid := range pids {
 		if err := softdirty.ClearForProfile(pid); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -138,13 +150,9 @@ func dirtyingPass(ctx context.Context, pids []int, windows []time.Duration) (Dir
 			}
 		}
 		at := time.Now()
-		var total softdirty.Counts
-		for _, pid := range pids {
-			res, err := softdirty.Scan(pid)
-			if err != nil && pid == pids[0] {
-				return p, fmt.Errorf("soft-dirty scan of pid %d: %w", pid, err)
-			}
-			total.Add(res.Total) // a process that ended meanwhile counts nothing
+		total, err := scanGroup(pids)
+		if err != nil {
+			return p, err
 		}
 		p.Windows = append(p.Windows, at.Add(time.Since(at)/2).Sub(t0))
 		p.Pages = append(p.Pages, total.Dirty+total.DirtySwapped)
