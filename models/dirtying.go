@@ -195,6 +195,13 @@ func NewDirtyingProfile(passes []DirtyingPass, resident []int64, pageSize int) (
 		if len(w)%2 == 0 {
 			c.WindowS = (w[len(w)/2-1] + w[len(w)/2]) / 2
 		}
+		// Pages dirtied and then freed (an allocator returning memory, a
+		// table rehashed while a dataset fills) leave the count: a longer
+		// window can count fewer. What a round sends never shrinks with its
+		// length, so the curve keeps the highest count so far.
+		if j > 0 {
+			c.Bytes = max(c.Bytes, p.Curve[j-1].Bytes)
+		}
 		p.Curve = append(p.Curve, c)
 		ws[j], pages[j] = c.WindowS, float64(c.Bytes)/float64(pageSize)
 	}

@@ -266,3 +266,48 @@ func TestDirtyingSetStart(t *testing.T) {
 		t.Errorf("a container that grew 4 %%: growth %v, memory %+v, want a constant memory", p.Growth, p.Fit.Memory)
 	}
 }
+
+// TestDirtyingCurveNeverShrinks: a pass whose count drops at a longer
+// window (pages dirtied, then freed) gives a curve that keeps the highest
+// count so far, and the fit validates as a scenario (a compare of Redis
+// profiled while it filled refused the curve).
+func TestDirtyingCurveNeverShrinks(t *testing.T) {
+	const mib = 1 << 20
+	passes := []DirtyingPass{{WindowsS: []float64{1, 10, 60}, Bytes: []int64{mib, 3 * mib, mib + mib/4}}}
+	p, err := NewDirtyingProfile(passes, []int64{4 * mib}, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Curve[2].Bytes; got != 3*mib {
+		t.Errorf("curve at 60 s: %d bytes, want the 3 MiB counted at 10 s", got)
+	}
+	s := Scenario{Name: "freed", Memory: p.Fit.Memory, Workload: p.Fit.Workload, Network: Network{Bandwidth: mib}}.WithDefaults()
+	if err := s.Validate(); err != nil {
+		t.Errorf("the fit does not validate: %v", err)
+	}
+}
+
+// TestFitDirtyingRuntimePoolIsHot: a curve the profiler measured (the
+// synthetic workload at 128 KiB/s, e2e, 2026-12-05) whose fit had put the
+// runtime's always-dirty pages in a small pool 87 % full at the shortest
+// window, at 279 pages/s: that pool joins runtime.hot, so the fitted
+// dirty_rate is the workload's (with the runtime's slow rate), not 1.3 MB/s.
+func TestFitDirtyingRuntimePoolIsHot(t *testing.T) {
+	ws := []float64{0.26, 0.51, 1.01, 2.01, 4.01, 8.01}
+	kib := []float64{166, 220, 298, 442, 716, 1188}
+	pages := make([]float64, len(kib))
+	for i, k := range kib {
+		pages[i] = k / 4
+	}
+	m := FitDirtying(ws, pages, 9.37*256)
+	for i, w := range ws {
+		within(t, fmt.Sprintf("curve at %gs", w), m.At(w), pages[i], 0.15)
+	}
+	_, wl := m.Scenario(ByteSize(9825157), 4096)
+	if r := float64(wl.DirtyRate); r < 100<<10 || r > 170<<10 {
+		t.Errorf("fitted dirty_rate %s, want 100-170 KiB/s (fit %+v)", wl.DirtyRate, m)
+	}
+	if wl.Runtime.Hot < 64<<10 || wl.Runtime.Hot > 170<<10 {
+		t.Errorf("runtime.hot %s, want 64-170 KiB (at most what the shortest window saw)", wl.Runtime.Hot)
+	}
+}
