@@ -237,7 +237,8 @@ func medianInt(v []int64) int64 {
 
 // Scenario maps the model onto a scenario's memory and workload: the pools
 // are the WWS (the hotter one its hot part), Hot is the runtime's hot
-// memory, and the memory is resident bytes (at least what the model needs).
+// memory and the Runtime pool the rest of the runtime's, written at its
+// rate, and the memory is resident bytes (at least what the model needs).
 func (m DirtyingModel) Scenario(resident ByteSize, pageSize int) (Memory, Workload) {
 	ps := int64(pageSize)
 	var wl Workload
@@ -255,12 +256,17 @@ func (m DirtyingModel) Scenario(resident ByteSize, pageSize int) (Memory, Worklo
 	}
 	hot := ByteSize(int64(m.Hot) * ps)
 	wl.Runtime = RuntimeDirtying{Memory: hot, Hot: hot}
+	if n := math.Round(m.Runtime.N); n >= 1 && m.Runtime.Rate > 0 {
+		wl.Runtime.Memory += ByteSize(int64(n) * ps)
+		wl.Runtime.Rate = Rate(m.Runtime.Rate * float64(ps))
+	}
+	rt := int64(wl.Runtime.Memory)
 	size := (int64(resident) + ps - 1) / ps * ps
-	size = max(size, int64(wl.WWS)+int64(hot), ps)
+	size = max(size, int64(wl.WWS)+rt, ps)
 	if wl.WWS == 0 {
 		// No pool: the WWS must still be set below the memory, as the runtime's.
 		wl.WWS = ByteSize(ps)
-		size = max(size, int64(wl.WWS)+int64(hot))
+		size = max(size, int64(wl.WWS)+rt)
 	}
 	return Memory{Size: ByteSize(size), PageSize: ByteSize(ps)}, wl
 }
@@ -283,7 +289,7 @@ func DirtyingModelOf(s Scenario) DirtyingModel {
 	rt := s.Workload.Runtime
 	m.Hot = math.Floor(float64(rt.Hot) / ps)
 	if cold := math.Floor(float64(rt.Memory-rt.Hot) / ps); rt.Rate > 0 && cold >= 1 {
-		m.Pools = append(m.Pools, WritePool{N: cold, Rate: float64(rt.Rate) / ps})
+		m.Runtime = WritePool{N: cold, Rate: float64(rt.Rate) / ps}
 	}
 	return m
 }

@@ -171,13 +171,29 @@ func TestProfiledScenario(t *testing.T) {
 	if !reflect.DeepEqual(got.Memory, p.Fit.Memory) || !strings.Contains(string(out), "grew from 4.00MiB") {
 		t.Errorf("growing memory %+v, want %+v:\n%s", got.Memory, p.Fit.Memory, out)
 	}
+	// A runtime pool beside the working set: workload.runtime.rate.
+	m = DirtyingModel{Hot: 8, Pools: []WritePool{{N: 1328, Rate: 42}}, Runtime: WritePool{N: 74, Rate: 451}}
+	p.Fit.Memory, p.Fit.Workload = m.Scenario(p.Resident, 4096)
+	if out, err = ProfiledScenario(orig, p, "p.json"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = ParseScenario(bytes.NewReader(out)); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if rt := got.Workload.Runtime; rt.Memory != 82*4096 || rt.Hot != 8*4096 || got.Workload.WWS != 1328*4096 {
+		t.Errorf("runtime %+v, wws %s, want 82 pages, 8 hot, beside 1328:\n%s", rt, got.Workload.WWS, out)
+	}
+	within(t, "runtime.rate", float64(got.Workload.Runtime.Rate), 451*4096, 0.001)
+	within(t, "dirty_rate", float64(got.Workload.DirtyRate), 42*4096, 0.001)
 }
 
-// TestFitDirtyingMeasured fits two curves the profiler measured on the TCG
+// TestFitDirtyingMeasured fits curves the profiler measured on the TCG
 // testbed (the synthetic workload, 8 MiB with a 4 MiB WWS, written at
-// 128 KiB/s and 512 KiB/s; 9.5 MiB resident): the fitted dirty rates are
-// the workloads' (the runtime's always-dirty pages go to runtime.hot, not
-// into a pool with an unmeasurably fast rate) and the curves fit within 3 %.
+// 128 KiB/s and 512 KiB/s; 9.5 MiB resident; the last two in CI on
+// 2026-12-05): the fitted dirty rates are the workloads' (the runtime's
+// pages go to workload.runtime, not into a working-set pool with an
+// unmeasurably fast rate) and the curves fit within 5 % (a pool the
+// shortest window saw 85 % full joins runtime.hot, overstating it).
 func TestFitDirtyingMeasured(t *testing.T) {
 	ws := []float64{0.26, 0.50, 1.01, 2.01, 4.01, 8.01}
 	for _, c := range []struct {
@@ -187,6 +203,8 @@ func TestFitDirtyingMeasured(t *testing.T) {
 	}{
 		{[]float64{194, 234, 300, 450, 702, 1167}, 128 << 10, 100 << 10, 170 << 10},
 		{[]float64{254, 388, 674, 1126, 1864, 2888}, 512 << 10, 400 << 10, 650 << 10},
+		{[]float64{278, 374, 456, 626, 938, 1485}, 128 << 10, 100 << 10, 180 << 10},
+		{[]float64{416, 562, 822, 1290, 2109, 3215}, 512 << 10, 400 << 10, 650 << 10},
 	} {
 		pages := make([]float64, len(c.kib))
 		for i, k := range c.kib {
@@ -194,15 +212,16 @@ func TestFitDirtyingMeasured(t *testing.T) {
 		}
 		m := FitDirtying(ws, pages, 9.5*256)
 		for i, w := range ws {
-			within(t, fmt.Sprintf("curve at %gs (%g B/s)", w, c.rate), m.At(w), pages[i], 0.03)
+			within(t, fmt.Sprintf("curve at %gs (%g B/s)", w, c.rate), m.At(w), pages[i], 0.05)
 		}
 		_, wl := m.Scenario(ByteSize(9.5*(1<<20)), 4096)
 		if r := float64(wl.DirtyRate); r < c.lo || r > c.hi {
 			t.Errorf("workload at %g B/s: fitted dirty_rate %s, want %s to %s (fit %+v)", c.rate, wl.DirtyRate, Rate(c.lo), Rate(c.hi), m)
 		}
-		if wl.Runtime.Hot < 64<<10 || wl.Runtime.Hot > 260<<10 {
-			t.Errorf("workload at %g B/s: runtime.hot %s, want 64-260 KiB (at most what the shortest window saw)", c.rate, wl.Runtime.Hot)
+		if rt := wl.Runtime.Memory; rt < 64<<10 || rt > 400<<10 || float64(wl.Runtime.Hot) > c.kib[0]*1024 {
+			t.Errorf("workload at %g B/s: runtime %+v, want 64-400 KiB, hot at most the %g KiB the shortest window saw", c.rate, wl.Runtime, c.kib[0])
 		}
+		t.Logf("%g B/s: %+v: dirty_rate %s, runtime %+v", c.rate, m, wl.DirtyRate, wl.Runtime)
 	}
 }
 

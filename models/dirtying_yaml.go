@@ -85,10 +85,14 @@ func fitNodes(f DirtyingFit) (*yaml.Node, *yaml.Node) {
 			HeadComment: "The measured curve the simulator follows; the fields above extend it beyond its last window"},
 			&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "points"}, pts}})
 	}
-	if w.Runtime.Hot > 0 {
-		wl.Content = append(wl.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "runtime",
-			HeadComment: "Pages dirty within any window, however short"},
-			mapping("memory", kib(w.Runtime.Memory), "hot", kib(w.Runtime.Hot)))
+	if rt := w.Runtime; rt.Memory > 0 {
+		kv := []string{"memory", kib(rt.Memory), "hot", kib(rt.Hot)}
+		comment := "The runtime's memory beside the working set: hot is dirty within any window, however short"
+		if rt.Rate > 0 {
+			kv = append(kv, "rate", strconv.FormatFloat(float64(rt.Rate)/1024, 'f', 1, 64)+"KiB/s")
+			comment += "; the rest is written at rate (mostly dirty at the shortest window)"
+		}
+		wl.Content = append(wl.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "runtime", HeadComment: comment}, mapping(kv...))
 	}
 	return mem, wl
 }
