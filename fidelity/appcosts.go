@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
 	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/sim"
 )
 
 // An app's own costs. The calibration measures checkpoints and restores of
@@ -137,7 +139,54 @@ func WithAppCosts(ctx context.Context, c models.Calibration, recs []models.Recor
 		}
 		c.AppEnvelopes[name] = e
 	}
+	c.AppErrors = maps.Clone(c.AppErrors)
+	if c.AppErrors == nil {
+		c.AppErrors = map[string]models.ModelError{}
+	}
+	for name, f := range apps {
+		if e, ok := probeError(ctx, c.Perturb(f), name, recs); ok {
+			c.AppErrors[name] = e
+		}
+	}
 	return c
+}
+
+// probeError is how far the simulator under calibration c (the app's own
+// costs applied) misses app name's successful probe migrations in recs:
+// per metric, the root mean square of the log of measured over predicted.
+// The factors come from the same probes, phase by phase, so what is left
+// is what one factor per phase cannot say: a cold and a chained dump that
+// depart differently, a load that dirties otherwise while its container
+// is dumped than it did when profiled.
+func probeError(ctx context.Context, c models.Calibration, name string, recs []models.Record) (models.ModelError, bool) {
+	var e models.ModelError
+	n := 0
+	sq := func(measured, predicted float64) float64 {
+		if measured > 0 && predicted > 0 {
+			l := math.Log(measured / predicted)
+			return l * l
+		}
+		return 0
+	}
+	for _, r := range recs {
+		if r.Role != models.RoleProbe || r.Scenario != name+ProbeSuffix || r.Backend != models.BackendReal || r.Error != "" {
+			continue
+		}
+		p, err := sim.Run(ctx, c.Apply(r.Params), r.Technique, r.Repetition)
+		if err != nil || p.Error != "" {
+			continue
+		}
+		m, q := r.Metrics, p.Metrics
+		e.DowntimeS += sq(m.DowntimeS, q.DowntimeS)
+		e.TotalTimeS += sq(m.TotalTimeS, q.TotalTimeS)
+		e.Bytes += sq(float64(m.BytesSent), float64(q.BytesSent))
+		n++
+	}
+	if n == 0 {
+		return e, false
+	}
+	rms := func(s float64) float64 { return math.Sqrt(s / float64(n)) }
+	return models.ModelError{DowntimeS: rms(e.DowntimeS), TotalTimeS: rms(e.TotalTimeS), Bytes: rms(e.Bytes)}, true
 }
 
 // splitProbes separates the probe migrations' records from the others.
@@ -190,13 +239,18 @@ func scaleDeviation(f, d models.Deviation) models.Deviation {
 		Restore: mul(f.Restore, d.Restore), LiveRounds: mul(f.LiveRounds, d.LiveRounds)}
 }
 
-// describeApps is one line per app's factors.
-func describeApps(apps map[string]models.Deviation) string {
+// describeApps is one line per app's factors, and one per app's error
+// left after them.
+func describeApps(apps map[string]models.Deviation, errs map[string]models.ModelError) string {
 	var b strings.Builder
 	for _, name := range slices.Sorted(maps.Keys(apps)) {
 		d := apps[name]
 		fmt.Fprintf(&b, "  app %s, its own costs over the calibration's (probe): final dump x%.2f, final transfer x%.2f, restore x%.2f, live rounds x%.2f\n",
 			name, d.FinalDump, d.FinalTransfer, d.Restore, d.LiveRounds)
+		if e, ok := errs[name]; ok {
+			fmt.Fprintf(&b, "    its probes still missed by %.0f %% (downtime), %.0f %% (total time), %.0f %% (bytes): its intervals are widened so\n",
+				100*math.Expm1(e.DowntimeS), 100*math.Expm1(e.TotalTimeS), 100*math.Expm1(e.Bytes))
+		}
 	}
 	return b.String()
 }

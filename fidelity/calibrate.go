@@ -339,6 +339,6 @@ func Describe(c models.Calibration) string {
 	if len(floors) > 0 {
 		fmt.Fprintf(&b, "  noise floor (downtime MAPE of each repeated step's median): %s\n", strings.Join(floors, ", "))
 	}
-	b.WriteString(describeApps(c.Apps))
+	b.WriteString(describeApps(c.Apps, c.AppErrors))
 	return b.String()
 }

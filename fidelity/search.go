@@ -284,7 +284,7 @@ func score(ctx context.Context, calib models.Calibration, s models.Scenario, dev
 		if len(devs) > 0 {
 			ts.Flips = float64(flips) / float64(len(devs))
 		}
-		if iv := models.NewInterval(DefaultConfidence, draws); iv != nil && p.Metrics.DowntimeS > 0 {
+		if iv := models.NewInterval(DefaultConfidence, draws, repetitions(devs)); iv != nil && p.Metrics.DowntimeS > 0 {
 			ts.Width = (iv.DowntimeS[1] - iv.DowntimeS[0]) / p.Metrics.DowntimeS
 		}
 		ts.Score = max(ts.Disagreement, ts.Flips+ts.Width)

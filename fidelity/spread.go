@@ -105,16 +105,19 @@ var bytesSent = reports.Phase{Name: "bytes sent", Unit: reports.UnitBytes, Of: f
 // WithInterval sets the interval of prediction p (of repetition rep of
 // scenario s with technique, before c was applied): the simulator run again
 // under each of c's deviations, and the DefaultConfidence prediction
-// interval of the draws. The bytes' interval is drawn from the deviations
+// interval of the draws, grouped by the calibration repetition each came
+// from. The bytes' interval is drawn from the deviations
 // of migrations of p's kind alone (with live rounds, or without: see
-// sameKind), each draw's bytes scaled by its deviation's.
-// Without enough deviations p is left without one.
+// sameKind), each draw's bytes scaled by its deviation's. An app's
+// interval is widened by the error its probes left (models.Calibration
+// AppErrors). Without enough deviations p is left without one.
 func WithInterval(ctx context.Context, c models.Calibration, s models.Scenario, technique string, rep int, p *models.Record) {
 	if len(c.Spread) < minSpread || p.Error != "" {
 		return
 	}
 	draws := make([]models.Metrics, 0, len(c.Spread))
 	var bytes []float64
+	var bytesGroups []int
 	kind := sameKind(c.Spread, p.Metrics.LiveRounds > 0)
 	for i, d := range c.Spread {
 		r, err := sim.Run(ctx, c.Perturb(d).Apply(s), technique, rep)
@@ -127,12 +130,26 @@ func WithInterval(ctx context.Context, c models.Calibration, s models.Scenario, 
 		draws = append(draws, r.Metrics)
 		if kind[i] {
 			bytes = append(bytes, float64(r.Metrics.BytesSent))
+			bytesGroups = append(bytesGroups, d.Repetition)
 		}
 	}
-	p.Interval = models.NewInterval(DefaultConfidence, draws)
+	p.Interval = models.NewInterval(DefaultConfidence, draws, repetitions(c.Spread))
 	if p.Interval != nil && len(bytes) < len(draws) {
-		p.Interval.BytesSent = models.PredictionInterval(bytes, DefaultConfidence)
+		p.Interval.BytesSent = models.PredictionInterval(bytes, bytesGroups, DefaultConfidence)
 	}
+	if e, ok := c.AppErrors[s.Name]; ok && s.App.Enabled() && p.Interval != nil {
+		p.Interval.Widen(e)
+	}
+}
+
+// repetitions is the calibration repetition of each deviation: the groups
+// of draws that share the testbed's pace at one time (models.NewInterval).
+func repetitions(ds []models.Deviation) []int {
+	out := make([]int, len(ds))
+	for i, d := range ds {
+		out[i] = d.Repetition
+	}
+	return out
 }
 
 // sameKind marks the deviations whose bytes speak for a prediction with

@@ -75,6 +75,13 @@ type Calibration struct {
 	// than the synthetic workload's), and its probes measured its costs
 	// under that load, so its migrations are judged against them too.
 	AppEnvelopes map[string]Envelope `json:"app_envelopes,omitempty"`
+	// AppErrors holds, per probed app, how far the simulator under the
+	// app's own costs still missed its probe migrations: the app's model
+	// (its dirtying profiled at rest, one factor per phase for a cold and
+	// a chained dump alike) is wrong by about that much, which the
+	// calibration's repetitions of the synthetic workload do not show. The
+	// intervals of its predictions are widened by it (Interval.Widen).
+	AppErrors map[string]ModelError `json:"app_errors,omitempty"`
 }
 
 // EnvelopeFor is the envelope migrations of scenario s are judged against:
@@ -134,6 +141,13 @@ func (c Calibration) Validate() error {
 		for _, f := range []float64{d.FinalDump, d.FinalTransfer, d.Restore, d.LiveRounds, d.Bytes} {
 			if !(f >= 0) || f > 100 {
 				return fmt.Errorf("calibration.apps.%s: cost factors must be between 0 (none measured) and 100, got %+v; run the app's probe again (migrlab compare or demo)", name, d)
+			}
+		}
+	}
+	for name, e := range c.AppErrors {
+		for _, v := range []float64{e.DowntimeS, e.TotalTimeS, e.Bytes} {
+			if !(v >= 0) || v > 5 {
+				return fmt.Errorf("calibration.app_errors.%s: log errors must be between 0 and 5, got %+v; run the app's probe again (migrlab compare or demo)", name, e)
 			}
 		}
 	}
