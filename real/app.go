@@ -79,10 +79,14 @@ type appEnv struct {
 	models.Env
 	a   *appRun
 	src string
+	// clock leaves the quiesce out of the migration's time (nil: kept).
+	clock interface{ Exclude(time.Duration) }
 }
 
 // StopAndCopy pauses the load, takes the check's digest on the source,
-// pauses the probing of the source, then freezes and dumps.
+// pauses the probing of the source, then freezes and dumps. The quiesce
+// is the harness's, not the migration's: it is recorded apart
+// (app_quiesce_s) and left out of the migration's times.
 func (e appEnv) StopAndCopy(ctx context.Context) (models.Round, error) {
 	start := time.Now()
 	if err := e.a.hooks.pauseLoad(ctx); err != nil {
@@ -99,6 +103,9 @@ func (e appEnv) StopAndCopy(ctx context.Context) (models.Round, error) {
 		return models.Round{}, fmt.Errorf("pausing the probe of the source before the final dump: %w", err)
 	}
 	e.a.quiesce = time.Since(start)
+	if e.clock != nil {
+		e.clock.Exclude(e.a.quiesce)
+	}
 	return e.Env.StopAndCopy(ctx)
 }
 

@@ -32,6 +32,8 @@ type fakeHooks struct {
 	// later are the digests by address from the second check of it on.
 	later   map[string]string
 	checked map[string]int
+	// checkTakes is how long each check takes.
+	checkTakes time.Duration
 }
 
 func (f *fakeHooks) note(s string) {
@@ -54,6 +56,7 @@ func (f *fakeHooks) pauseProbe(_ context.Context, addr string, paused bool) erro
 }
 func (f *fakeHooks) check(_ context.Context, addr string) (string, error) {
 	f.note("check " + addr)
+	time.Sleep(f.checkTakes)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.checked == nil {
@@ -110,6 +113,30 @@ func TestAppMigrationChecksTheStateAcrossTheFreeze(t *testing.T) {
 	}
 	if x := r.appExtra(); x["app_check_passed"] != 1 {
 		t.Errorf("extra %v", x)
+	}
+}
+
+// TestAppQuiesceIsNotTheMigrationsTime: a check that takes 400 ms before
+// the freeze is recorded as the quiesce and left out of the migration's
+// total time, which the simulator has no step for.
+func TestAppQuiesceIsNotTheMigrationsTime(t *testing.T) {
+	src, dst := &fakeAgent{dirty: []uint64{5}, pages: 100}, &fakeAgent{}
+	r, h := appRunner(t, src, dst, map[string]string{appSrc: "d1", appDst: "d1"})
+	h.checkTakes = 400 * time.Millisecond
+	start := time.Now()
+	if err := r.migrate(context.Background(), models.ColdTechnique{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	res := r.out.Group.Members[0]
+	q := r.appExtra()["app_quiesce_s"]
+	if q < 0.4 || q > 1.5 {
+		t.Fatalf("quiesce %.3fs, want about 0.4 s", q)
+	}
+	if res.TotalTime() > 300*time.Millisecond || time.Since(start) < 400*time.Millisecond {
+		t.Errorf("total time %s over fake agents, want under 300 ms: the quiesce was counted", res.TotalTime())
+	}
+	if f := res.Rounds[len(res.Rounds)-1]; f.Start > 300*time.Millisecond {
+		t.Errorf("the final dump starts at %s, want right after the start: the quiesce was counted", f.Start)
 	}
 }
 

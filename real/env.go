@@ -119,6 +119,16 @@ func (e *Env) StartClock(t time.Time) {
 	e.start = t
 }
 
+// Exclude moves the time origin of Now forward by d: time the harness
+// spent on its own before the final dump (an app's quiesce: its load
+// paused, its check's digest taken) is not the migration's, and the
+// simulator has no such step.
+func (e *Env) Exclude(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.start = e.start.Add(d)
+}
+
 // Container returns the migrated container as it was on the source.
 func (e *Env) Container() agent.Container { return e.c }
 

@@ -29,7 +29,7 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 	}
 	if r.app != nil {
 		r.app.before, r.app.after = "", ""
-		envs[0] = appEnv{Env: envs[0], a: r.app, src: r.out.Members[0].SourceAddr}
+		envs[0] = appEnv{Env: envs[0], a: r.app, src: r.out.Members[0].SourceAddr, clock: r.envs[0]}
 	}
 	if r.shaper != nil {
 		// The bandwidth trace's time runs from the migration's start, as
