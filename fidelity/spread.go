@@ -109,8 +109,9 @@ var bytesSent = reports.Phase{Name: "bytes sent", Unit: reports.UnitBytes, Of: f
 // from. The bytes' interval is drawn from the deviations
 // of migrations of p's kind alone (with live rounds, or without: see
 // sameKind), each draw's bytes scaled by its deviation's. An app's
-// interval is widened by the error its probes left (models.Calibration
-// AppErrors). Without enough deviations p is left without one.
+// interval is widened by the error its probes left
+// (models.Calibration.AppErrors). Without enough deviations p is left
+// without one.
 func WithInterval(ctx context.Context, c models.Calibration, s models.Scenario, technique string, rep int, p *models.Record) {
 	if len(c.Spread) < minSpread || p.Error != "" {
 		return
