@@ -93,10 +93,17 @@ func TestExplainNamesTheCauseAndTheFix(t *testing.T) {
 		{Fault{FaultTargetUnreachable, PhaseRestore}, errors.New("resume on target: agent vm2: POST /v1/incoming/x/restore: read: use of closed network connection"), "lost its connection to the target's agent"},
 		{Fault{FaultAgentKillUnpacking, PhaseRestore}, errors.New("resume on target: agent vm2: POST /v1/incoming/x/restore: EOF"), "an agent went away"},
 	} {
-		got := explain(tc.f, tc.err)
+		got := explain(tc.f, tc.err, true)
 		if !strings.Contains(got, tc.want) || !strings.Contains(got, "run the migration again") || !strings.Contains(got, tc.err.Error()) {
 			t.Errorf("explain(%v, %q) = %q; want the hint %q, the fix and the error", tc.f, tc.err, got, tc.want)
 		}
+	}
+	// A rollback that did not complete: no promise that the workload runs.
+	err := agentErr("vm1", "POST /v1/containers/x/checkpoint", "podman checkpoint: exit status 1")
+	got := explain(Fault{FaultCheckpointFail, PhaseFinalDump}, err, false)
+	if strings.Contains(got, "keeps running") || !strings.Contains(got, "checkpoint on the source failed") ||
+		!strings.Contains(got, "may run on neither host") || !strings.Contains(got, "migrlab recover") || !strings.Contains(got, err.Error()) {
+		t.Errorf("explain after a failed rollback = %q; want the cause, no promise, recover and the error", got)
 	}
 }
 

@@ -52,7 +52,7 @@ func (r *runner) faulted(ctx context.Context, t models.Technique) (*Outcome, err
 		r.record()
 		return out, r.interrupted(ctx, f, nil)
 	}
-	rep.Error = explain(f, merr)
+	rep.Error = explain(f, merr, r.abortErr == nil)
 	r.logf("fault: the migration failed: %s", rep.Error)
 	if r.abortErr != nil {
 		rep.Outcome = "rollback failed"
@@ -117,8 +117,9 @@ func (r *runner) interrupted(ctx context.Context, f Fault, err error) error {
 }
 
 // explain turns the failure of a faulted migration into what happened and
-// what a user can do about it.
-func explain(f Fault, err error) string {
+// what a user can do about it; it says where the workload runs only when
+// the rollback completed (rolledBack).
+func explain(f Fault, err error, rolledBack bool) string {
 	msg := err.Error()
 	var ae *agent.AgentError
 	answered := errors.As(err, &ae)
@@ -144,6 +145,11 @@ func explain(f Fault, err error) string {
 		hint = "the restore on the target failed (CRIU's log lines follow); the workload runs on the source again; run the migration again"
 	default:
 		hint = "run the migration again"
+	}
+	if !rolledBack {
+		cause, _, _ := strings.Cut(hint, ";")
+		hint = cause + "; the rollback did not complete, so the workload may run on neither host (a CRIU killed while " +
+			"dumping can take its process with it): run `migrlab recover` on this testbed, then the migration again"
 	}
 	if i := strings.IndexByte(msg, '\n'); i > 0 && i < 400 {
 		msg = msg[:i]
