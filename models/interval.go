@@ -85,7 +85,7 @@ func PredictionInterval(xs []float64, groups []int, confidence float64) [2]float
 	}
 	mean, variance, df := pooledSpread(logs)
 	if len(groups) == len(logs) {
-		if v, d, ok := groupedSpread(logs, groups); ok {
+		if v, d, ok := groupedSpread(logs, groups, mean); ok {
 			variance, df = v, d
 		}
 	}
@@ -108,8 +108,8 @@ func pooledSpread(xs []float64) (mean, variance, df float64) {
 	return mean, ss / (n - 1) * (1 + 1/n), n - 1
 }
 
-// groupedSpread is the variance of one more draw, and its degrees of
-// freedom, when the draws come in groups that share a level: the
+// groupedSpread is the variance of one more draw about the draws' mean,
+// and its degrees of freedom, when the draws come in groups that share a level: the
 // calibration's migrations of one repetition ran minutes apart and share
 // the testbed's pace then, so a new migration, at another time, departs by
 // the spread between repetitions as well as within one. With the one-way
@@ -120,7 +120,7 @@ func pooledSpread(xs []float64) (mean, variance, df float64) {
 // not. ok is false (take the pooled spread) when the groups do not differ
 // more than their draws do, or when there are fewer than two groups or a
 // group of a single draw.
-func groupedSpread(xs []float64, groups []int) (variance, df float64, ok bool) {
+func groupedSpread(xs []float64, groups []int, mean float64) (variance, df float64, ok bool) {
 	sum, count := map[int]float64{}, map[int]float64{}
 	for i, x := range xs {
 		sum[groups[i]] += x
@@ -130,10 +130,7 @@ func groupedSpread(xs []float64, groups []int) (variance, df float64, ok bool) {
 	if r < 2 {
 		return 0, 0, false
 	}
-	var mean, ssw, ssb, sumSq float64
-	for _, x := range xs {
-		mean += x / n
-	}
+	var ssw, ssb, sumSq float64
 	for i, x := range xs {
 		g := sum[groups[i]] / count[groups[i]]
 		ssw += (x - g) * (x - g)
