@@ -19,7 +19,7 @@ import (
 )
 
 // faultCells returns the fault x phase cells to run: MIGRLAB_E2E_FAULTS=all
-// runs the whole matrix (real.Matrix, 28 cells; the former 19 took about 40 minutes on the local TCG
+// runs the whole matrix (real.Matrix, 30 cells; the former 19 took about 40 minutes on the local TCG
 // testbed), MIGRLAB_E2E_FAULTS=FAULT@PHASE,... the cells named; by default a
 // set that covers every fault and every phase at least once, within CI's
 // time.
@@ -29,7 +29,7 @@ func faultCells(t *testing.T) []real.Fault {
 		return real.Matrix()
 	}
 	cells := []string{
-		"checkpoint-fail@round", "checkpoint-fail@final-dump", "restore-fail@restore",
+		"checkpoint-fail@round", "checkpoint-fail@final-dump", "workload-kill@final-dump", "restore-fail@restore",
 		"agent-kill@restore", "source-agent-kill@final-transfer", "link-cut@final-transfer",
 		"disk-full@round", "sigint@final-dump", "kill@restore",
 		"target-unreachable@restore", "agent-kill-unpacking@restore",
@@ -130,8 +130,10 @@ func faultCase(t *testing.T, tb *real.Testbed, f real.Fault) faultRow {
 		if err != nil {
 			t.Errorf("%s: completed but Run failed: %v", f, err)
 		}
-	case fr.Outcome != "rolled back":
-		t.Errorf("%s: outcome %q, want rolled back (or completed)", f, fr.Outcome)
+	case fr.Outcome != "rolled back" && fr.Outcome != "restarted, state lost":
+		t.Errorf("%s: outcome %q, want rolled back (or completed, or restarted with its state lost)", f, fr.Outcome)
+	case fr.Outcome == "restarted, state lost" && (!fr.StateLost || !strings.Contains(fr.Error, "state LOST") || !mayLoseState(f)):
+		t.Errorf("%s: restarted from its image: state lost %v, error %q; only a fault that can kill the workload may lose its state", f, fr.StateLost, fr.Error)
 	case fr.Error == "" || !strings.Contains(fr.Error, "run the migration again"):
 		t.Errorf("%s: the record's error does not say what happened and what to do: %q", f, fr.Error)
 	case f.Kind == real.FaultSigint:
@@ -160,8 +162,18 @@ func faultCase(t *testing.T, tb *real.Testbed, f real.Fault) faultRow {
 	return row
 }
 
+// mayLoseState reports whether fault f can kill the workload's process, so
+// that the rollback can only start it again from its image: killing the
+// workload, or CRIU while its parasite runs inside the task.
+func mayLoseState(f real.Fault) bool {
+	return f.Kind == real.FaultWorkloadKill || f.Kind == real.FaultCheckpointFail
+}
+
 // wantOutcome is the outcome a cell must have where only one is right.
 var wantOutcome = map[real.Fault]string{
+	// Its process is gone and no checkpoint completed: started again.
+	{Kind: real.FaultWorkloadKill, Phase: real.PhaseRound}:     "restarted, state lost",
+	{Kind: real.FaultWorkloadKill, Phase: real.PhaseFinalDump}: "restarted, state lost",
 	// The restore request fails at the cut (or cannot be sent); the
 	// target may go on restoring. The rollback waits (AgentRestartWait,
 	// 90 s) until the target answers again (after real.TargetCutFor,

@@ -96,7 +96,10 @@ network: {bandwidth: 512KiB/s, latency: 10ms}
 `)
 	fo, err := real.Run(ctx, tb, cold, models.Cold, 0, real.Options{StepTimeout: 8 * time.Minute, Warmup: time.Second,
 		Progress: logWriter{t}, Inject: &f, Provenance: models.Provenance{Tool: "migrlab", Version: "e2e"}})
-	if fo == nil || fo.Record.Fault == nil || !fo.Record.Fault.Injected || fo.Record.Fault.Outcome != "rolled back" {
+	// Killing CRIU mid-dump can kill the workload with it: then it is started
+	// again from its image (its state lost), running once all the same.
+	if fo == nil || fo.Record.Fault == nil || !fo.Record.Fault.Injected ||
+		fo.Record.Fault.Outcome != "rolled back" && fo.Record.Fault.Outcome != "restarted, state lost" {
 		t.Errorf("the failed shaped migration: %+v, %v; want the fault injected and rolled back", fo, err)
 	}
 	noShaping(t, tb)

@@ -9,15 +9,22 @@ type FaultReport struct {
 	// Injected reports that the fault happened (its trigger was reached).
 	Injected bool `json:"injected"`
 	// Outcome of the faulted attempt: "rolled back" (the workload runs on the
-	// source again), "completed" (the migration succeeded despite the
-	// fault), "recovered" (an orchestrator killed mid-migration, recovered
-	// from its journal), or "lost" (no copy of the workload runs).
+	// source again), "restarted, state lost" (its process died with the
+	// failed step, no checkpoint was left to restore: it was started again
+	// from its image on the source), "completed" (the migration succeeded
+	// despite the fault), "recovered" (an orchestrator killed
+	// mid-migration, recovered from its journal), "rollback failed" (it may
+	// run on neither host until `migrlab recover`).
 	Outcome string `json:"outcome"`
+	// StateLost reports that the workload runs again without the memory
+	// state it had before the migration (Outcome "restarted, state lost").
+	StateLost bool `json:"state_lost,omitempty"`
 	// Error is the faulted attempt's error, in words a user can act on.
 	Error string `json:"error,omitempty"`
 	// Verified reports that, after the faulted attempt, exactly one copy
 	// runs, its probe counter continued with the same nonce, and its memory
-	// checksum matches.
+	// checksum matches; after a restart (StateLost), that exactly one copy
+	// runs on the source and answers with memory that verifies.
 	Verified bool `json:"verified"`
 	// Check says what the verification found when it failed.
 	Check string `json:"check,omitempty"`

@@ -83,6 +83,36 @@ func TestAbortBeforeRestoreRollsBackDespiteTargetErrors(t *testing.T) {
 	}
 }
 
+// TestAbortReportsARestartWithItsStateLost: a source agent that could only
+// start the container again from its image (its process died with the
+// failed checkpoint) makes a completed rollback whose error says the state
+// was lost and why, and the Env says so.
+func TestAbortReportsARestartWithItsStateLost(t *testing.T) {
+	const cause = "its process ended with the failed checkpoint"
+	src, dst := &fakeAgent{dirty: []uint64{5}, pages: 100, fail: "/checkpoint", lostState: cause}, &fakeAgent{}
+	e := newTestEnv(t, src, dst)
+	_, merr := (models.PreCopyTechnique{Stop: models.StopRules{MaxRounds: 1}}).Migrate(context.Background(), e)
+	if merr == nil {
+		t.Fatal("Migrate succeeded despite the injected checkpoint failure")
+	}
+	r := &runner{src: e.src, envs: []*Env{e}}
+	err := r.rollBack(context.Background(), merr, r.envs)
+	if r.abortErr != nil || e.StateLost() != cause {
+		t.Fatalf("rollback error %v, state lost %q; want a completed rollback that lost the state", r.abortErr, e.StateLost())
+	}
+	if msg := err.Error(); !strings.Contains(msg, "injected failure") || !strings.Contains(msg, "state LOST") || !strings.Contains(msg, cause) {
+		t.Errorf("the run's error %q: want the cause, that the state was lost, and why", msg)
+	}
+	// A rollback that restored the checkpoint says nothing of the kind.
+	src2 := &fakeAgent{dirty: []uint64{5}, pages: 100, fail: "/checkpoint"}
+	e2 := newTestEnv(t, src2, &fakeAgent{})
+	(models.PreCopyTechnique{Stop: models.StopRules{MaxRounds: 1}}).Migrate(context.Background(), e2)
+	r2 := &runner{src: e2.src, envs: []*Env{e2}}
+	if err := r2.rollBack(context.Background(), merr, r2.envs); strings.Contains(err.Error(), "LOST") || r2.stateLost() != "" {
+		t.Errorf("a restored rollback reports a lost state: %v", err)
+	}
+}
+
 // TestRejectedCopyIsRemovedAndTheSourceResumes: a copy that resumed on the
 // target but is rejected (its verification failed) is removed there and the
 // source runs again from its kept checkpoint; the source copy is never

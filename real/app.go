@@ -396,6 +396,9 @@ func (r *runner) appRolledBack(ctx context.Context) {
 	switch {
 	case err != nil:
 		r.app.rollbackErr = fmt.Errorf("app.check.exec after the rollback: %w", err)
+	case r.stateLost() != "":
+		// Started again from its image: its data is gone, the check cannot match.
+		r.logf("%s: started again from its image on %s: app.check.exec printed %q (before the freeze: %q)", m.Name, r.src.Name, d, r.app.before)
 	case d != r.app.before:
 		r.app.rollbackErr = fmt.Errorf("state check failed after the rollback: app.check.exec printed %q before the freeze and %q on the source after the rollback", r.app.before, d)
 	default:

@@ -50,6 +50,9 @@ type Env struct {
 	// copy may run there, and the source may run again only after the
 	// target confirmed that none does.
 	restoring bool
+	// lost is set by a rollback that had to start the container again from
+	// its image (no complete checkpoint to restore): why its state was lost.
+	lost string
 	// scans are the wall times of the source agent's dirty-memory
 	// measurements (Dirty after the first round): what a mirror that polls
 	// for changes waits on beside PollInterval.
@@ -394,25 +397,39 @@ func (e *Env) Abort(ctx context.Context) error {
 		// received data is left there.
 		errs = append(errs, fmt.Errorf("cleaning the target: %w", clean))
 	}
-	c, err := e.rollbackSource(ctx)
-	if err != nil {
+	rep, err := e.rollbackSource(ctx)
+	switch {
+	case err != nil:
 		errs = append(errs, fmt.Errorf("rollback on the source: %w", err))
-	} else {
-		e.logf("rolled back: running on %s again (pid %d)", e.src.Name, c.PID)
+	case rep.StateLost:
+		e.mu.Lock()
+		e.lost = rep.Cause
+		e.mu.Unlock()
+		e.logf("rolled back: started again from its image on %s (pid %d), its memory state LOST: %s", e.src.Name, rep.PID, rep.Cause)
+	default:
+		e.logf("rolled back: running on %s again (pid %d)", e.src.Name, rep.PID)
 	}
 	return errors.Join(errs...)
+}
+
+// StateLost returns why the last rollback had to start the container again
+// from its image, its memory state lost ("": it did not).
+func (e *Env) StateLost() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.lost
 }
 
 // rollbackSource runs the container on the source again from its kept
 // checkpoint. A source agent that does not answer (killed mid-migration;
 // systemd restarts it) is waited for, as long as AgentRestartWait: the
 // checkpoint it kept is on disk.
-func (e *Env) rollbackSource(ctx context.Context) (c agent.Container, err error) {
+func (e *Env) rollbackSource(ctx context.Context) (rep agent.RollbackReport, err error) {
 	err = e.untilAnswered(ctx, "source", func() error {
-		c, err = e.src.Agent.Rollback(ctx, e.c.ID)
+		rep, err = e.src.Agent.Rollback(ctx, e.c.ID)
 		return err
 	})
-	return c, err
+	return rep, err
 }
 
 func (e *Env) restoreAsked() bool {

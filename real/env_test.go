@@ -37,6 +37,9 @@ type fakeAgent struct {
 	verifyMismatch bool
 	// stopped: the copy present here is stopped (checkpointed), not running.
 	stopped bool
+	// lostState: a rollback starts the container again from its image,
+	// for this cause (its state lost).
+	lostState string
 	// dropRollbacks: the first rollbacks get their connection closed
 	// without an answer, as from an agent that was killed.
 	dropRollbacks int
@@ -184,7 +187,7 @@ func (f *fakeAgent) handler() http.Handler {
 		case strings.HasSuffix(r.URL.Path, "/rollback"):
 			f.stopped = false
 			f.dropRecords(agent.RoleSource)
-			v = agent.Container{Running: true, PID: 7}
+			v = agent.RollbackReport{Container: agent.Container{Running: true, PID: 7}, StateLost: f.lostState != "", Cause: f.lostState}
 		case r.Method == http.MethodDelete && r.URL.Path == "/v1/containers/"+testID:
 			f.present = false
 			f.dropRecords(agent.RoleSource, agent.RoleTarget)

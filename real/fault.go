@@ -40,6 +40,11 @@ const (
 	FaultLinkCut FaultKind = "link-cut"
 	// FaultCheckpointFail kills CRIU on the source while it dumps.
 	FaultCheckpointFail FaultKind = "checkpoint-fail"
+	// FaultWorkloadKill kills the workload's process on the source while
+	// CRIU dumps it, as a CRIU killed with its parasite inside the task can:
+	// no checkpoint completes, and the rollback can only start the
+	// container again from its image (outcome "restarted, state lost").
+	FaultWorkloadKill FaultKind = "workload-kill"
 	// FaultRestoreFail kills CRIU on the target while it restores.
 	FaultRestoreFail FaultKind = "restore-fail"
 	// FaultSigint interrupts the orchestrator (SIGINT from the CLI, a
@@ -69,7 +74,7 @@ const (
 // FaultKinds and Phases list the valid values in order.
 var (
 	FaultKinds = []FaultKind{FaultAgentKill, FaultSourceAgentKill, FaultLinkCut, FaultDiskFull, FaultTargetUnreachable,
-		FaultAgentKillUnpacking, FaultCheckpointFail, FaultRestoreFail, FaultSigint, FaultKill}
+		FaultAgentKillUnpacking, FaultCheckpointFail, FaultWorkloadKill, FaultRestoreFail, FaultSigint, FaultKill}
 	Phases = []Phase{PhaseRound, PhaseFinalDump, PhaseFinalTransfer, PhaseRestore}
 )
 
@@ -106,7 +111,7 @@ func (f Fault) Applies() bool { return slices.Contains(f.Kind.phases(), f.Phase)
 
 func (k FaultKind) phases() []Phase {
 	switch k {
-	case FaultCheckpointFail:
+	case FaultCheckpointFail, FaultWorkloadKill:
 		return []Phase{PhaseRound, PhaseFinalDump}
 	case FaultRestoreFail, FaultAgentKillUnpacking:
 		return []Phase{PhaseRestore}

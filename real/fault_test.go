@@ -57,8 +57,8 @@ func TestMatrix(t *testing.T) {
 	// 10 faults x 4 phases, minus checkpoint-fail's 2, restore-fail's 3,
 	// disk-full's 2, target-unreachable's 2 and agent-kill-unpacking's 3
 	// impossible phases.
-	if len(m) != 28 {
-		t.Fatalf("matrix has %d cells, want 28: %v", len(m), m)
+	if len(m) != 30 {
+		t.Fatalf("matrix has %d cells, want 30: %v", len(m), m)
 	}
 	seen := map[Fault]bool{}
 	for _, f := range m {
@@ -93,17 +93,63 @@ func TestExplainNamesTheCauseAndTheFix(t *testing.T) {
 		{Fault{FaultTargetUnreachable, PhaseRestore}, errors.New("resume on target: agent vm2: POST /v1/incoming/x/restore: read: use of closed network connection"), "lost its connection to the target's agent"},
 		{Fault{FaultAgentKillUnpacking, PhaseRestore}, errors.New("resume on target: agent vm2: POST /v1/incoming/x/restore: EOF"), "an agent went away"},
 	} {
-		got := explain(tc.f, tc.err, true)
+		got := explain(tc.f, tc.err, true, "")
 		if !strings.Contains(got, tc.want) || !strings.Contains(got, "run the migration again") || !strings.Contains(got, tc.err.Error()) {
 			t.Errorf("explain(%v, %q) = %q; want the hint %q, the fix and the error", tc.f, tc.err, got, tc.want)
 		}
 	}
 	// A rollback that did not complete: no promise that the workload runs.
 	err := agentErr("vm1", "POST /v1/containers/x/checkpoint", "podman checkpoint: exit status 1")
-	got := explain(Fault{FaultCheckpointFail, PhaseFinalDump}, err, false)
+	got := explain(Fault{FaultCheckpointFail, PhaseFinalDump}, err, false, "")
 	if strings.Contains(got, "keeps running") || !strings.Contains(got, "checkpoint on the source failed") ||
 		!strings.Contains(got, "may run on neither host") || !strings.Contains(got, "migrlab recover") || !strings.Contains(got, err.Error()) {
 		t.Errorf("explain after a failed rollback = %q; want the cause, no promise, recover and the error", got)
+	}
+	// A rollback that had to start the workload again from its image.
+	got = explain(Fault{FaultWorkloadKill, PhaseFinalDump}, err, true, "its process ended with the failed checkpoint")
+	if strings.Contains(got, "keeps running") || !strings.Contains(got, "checkpoint on the source failed") ||
+		!strings.Contains(got, "its process ended with the failed checkpoint") || !strings.Contains(got, "state LOST") ||
+		!strings.Contains(got, "runs there once") || !strings.Contains(got, "run the migration again") {
+		t.Errorf("explain after a restart = %q; want the cause, the restart, the lost state and the fix", got)
+	}
+}
+
+// The workload-kill trigger waits for CRIU on the source and then kills
+// the container's process: run in a shell with CRIU stood in for by a
+// file, it kills a real process only once that file is there.
+func TestWorkloadKillTrigger(t *testing.T) {
+	victim := exec.Command("sleep", "60")
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- victim.Wait() }()
+	defer victim.Process.Kill()
+	in := &injector{f: Fault{FaultWorkloadKill, PhaseFinalDump}, src: &Host{Name: "vm1"}, dst: &Host{Name: "vm2"}}
+	h, cond := in.trigger(agent.Container{ID: testID, PID: victim.Process.Pid})
+	if h.Name != "vm1" {
+		t.Errorf("the trigger runs on %s, want the source", h.Name)
+	}
+	dir := t.TempDir()
+	cond = strings.ReplaceAll(cond, "pgrep -x criu >/dev/null", "[ -e "+dir+"/criu ]")
+	if out, _ := exec.Command("sh", "-c", cond).CombinedOutput(); strings.Contains(string(out), "triggered") {
+		t.Fatalf("fired without CRIU: %q", out)
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("the process died without CRIU running: %v", err)
+	default:
+	}
+	os.WriteFile(dir+"/criu", nil, 0o600)
+	if out, err := exec.Command("sh", "-c", cond).CombinedOutput(); !strings.Contains(string(out), "triggered") {
+		t.Fatalf("did not fire with CRIU running: %q %v", out, err)
+	}
+	if err := <-exited; err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Errorf("the process ended with %v, want killed", err)
+	}
+	// Without a PID there is nothing to kill: the trigger never fires.
+	if _, cond := in.trigger(agent.Container{ID: testID}); cond != "false" {
+		t.Errorf("trigger without a PID: %q", cond)
 	}
 }
 
@@ -113,7 +159,7 @@ func TestExplainNamesTheCauseAndTheFix(t *testing.T) {
 // for good (the window was missed; it must not fire after the restore).
 func TestAgentKillUnpackingTrigger(t *testing.T) {
 	in := &injector{f: Fault{FaultAgentKillUnpacking, PhaseRestore}, src: &Host{Name: "vm1"}, dst: &Host{Name: "vm2"}}
-	h, cond := in.trigger(testID)
+	h, cond := in.trigger(agent.Container{ID: testID})
 	if h.Name != "vm2" {
 		t.Errorf("the trigger runs on %s, want the target", h.Name)
 	}
@@ -136,7 +182,7 @@ func TestAgentKillUnpackingTrigger(t *testing.T) {
 func TestAgentKillUnpackingTriggerFiresOnlyBeforeCRIU(t *testing.T) {
 	dir := t.TempDir()
 	in := &injector{f: Fault{FaultAgentKillUnpacking, PhaseRestore}, dst: &Host{Name: "vm2"}}
-	_, cond := in.trigger(testID)
+	_, cond := in.trigger(agent.Container{ID: testID})
 	cond = strings.NewReplacer("pgrep -x criu >/dev/null", "[ -e "+dir+"/criu ]",
 		"/var/lib/containers/storage/*-containers/"+testID+"/userdata/checkpoint", dir+"/checkpoint",
 		"systemctl kill -s KILL migrlab-agent.service", "touch "+dir+"/killed").Replace(cond)

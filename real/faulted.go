@@ -52,14 +52,19 @@ func (r *runner) faulted(ctx context.Context, t models.Technique) (*Outcome, err
 		r.record()
 		return out, r.interrupted(ctx, f, nil)
 	}
-	rep.Error = explain(f, merr, r.abortErr == nil)
+	lost := r.stateLost()
+	rep.Error = explain(f, merr, r.abortErr == nil, lost)
 	r.logf("fault: the migration failed: %s", rep.Error)
 	if r.abortErr != nil {
 		rep.Outcome = "rollback failed"
 		rep.Check = r.abortErr.Error()
 	} else {
+		check := r.checkRollback
 		rep.Outcome = "rolled back"
-		if err := r.checkRollback(vctx); err != nil {
+		if lost != "" {
+			rep.Outcome, rep.StateLost, check = "restarted, state lost", true, r.checkRestarted
+		}
+		if err := check(vctx); err != nil {
 			rep.Check = err.Error()
 		} else {
 			rep.Verified = true
@@ -118,8 +123,9 @@ func (r *runner) interrupted(ctx context.Context, f Fault, err error) error {
 
 // explain turns the failure of a faulted migration into what happened and
 // what a user can do about it; it says where the workload runs only when
-// the rollback completed (rolledBack).
-func explain(f Fault, err error, rolledBack bool) string {
+// the rollback completed (rolledBack), and that its state was lost when the
+// rollback had to start it again from its image (lost: why).
+func explain(f Fault, err error, rolledBack bool, lost string) string {
 	msg := err.Error()
 	var ae *agent.AgentError
 	answered := errors.As(err, &ae)
@@ -146,10 +152,13 @@ func explain(f Fault, err error, rolledBack bool) string {
 	default:
 		hint = "run the migration again"
 	}
-	if !rolledBack {
-		cause, _, _ := strings.Cut(hint, ";")
+	switch cause, _, _ := strings.Cut(hint, ";"); {
+	case !rolledBack:
 		hint = cause + "; the rollback did not complete, so the workload may run on neither host (a CRIU killed while " +
 			"dumping can take its process with it): run `migrlab recover` on this testbed, then the migration again"
+	case lost != "":
+		hint = cause + "; the workload's process did not survive it (" + lost + "): it was started again from its image " +
+			"on the source and runs there once, its memory state LOST; run the migration again"
 	}
 	if i := strings.IndexByte(msg, '\n'); i > 0 && i < 400 {
 		msg = msg[:i]
@@ -210,6 +219,40 @@ func (r *runner) checkRollback(ctx context.Context) error {
 				m.Name, r.src.Name, pm.Downtime.Seconds())
 		}
 		errs = append(errs, r.onlyOn(ctx, m, r.src, r.dst))
+	}
+	return errors.Join(errs...)
+}
+
+// checkRestarted checks what a rollback that started the workload again
+// from its image left (its process had died with the failed step): every
+// member answers on the source (a new process: a new nonce, its counter
+// from zero), its memory verifies (an app: it answers its probe; its data
+// is gone, so its check is not compared), and no copy is on the target.
+func (r *runner) checkRestarted(ctx context.Context) error {
+	var errs []error
+	for _, m := range r.out.Members {
+		var err error
+		if r.app != nil {
+			err = r.waitApp(ctx, r.src, m.SourceAddr, appStartWait)
+		} else {
+			_, err = verifyAt(ctx, r.src, m.SourceAddr)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: started again from its image on %s: %w", m.Name, r.src.Name, err))
+			continue
+		}
+		r.answeredAt = time.Now()
+		r.logf("%s: started again from its image on %s: it answers, its (new) memory verified; its state before the migration is lost",
+			m.Name, r.src.Name)
+		errs = append(errs, r.onlyOn(ctx, m, r.src, r.dst))
+	}
+	if r.probeID != "" {
+		sctx, cancel := r.step(ctx)
+		if res, err := r.src.Agent.StopProbe(sctx, r.probeID); err == nil {
+			r.probes = res
+		}
+		cancel()
+		r.probeID = ""
 	}
 	return errors.Join(errs...)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/real/agent"
 )
 
 // agentStateDir is where the agents keep checkpoint data (agent.Config's default).
@@ -51,13 +52,16 @@ func (in *injector) result() (bool, error) {
 
 // trigger returns the host that shows the phase under way, and the shell
 // condition that is true then.
-func (in *injector) trigger(id string) (*Host, string) {
+func (in *injector) trigger(c agent.Container) (*Host, string) {
+	id := c.ID
 	// Killing CRIU is its own trigger: the first kill that finds a CRIU
 	// process (runc also runs short-lived CRIU checks before a dump; killing
 	// one of those fails the step just the same).
 	switch in.f.Kind {
 	case FaultCheckpointFail:
 		return in.src, killCRIU
+	case FaultWorkloadKill:
+		return in.src, killTask(c.PID)
 	case FaultRestoreFail:
 		return in.dst, killCRIU
 	case FaultAgentKillUnpacking:
@@ -121,7 +125,7 @@ func (in *injector) arm(ctx context.Context, p Phase, e *Env) func() {
 	}
 	in.used = true
 	in.mu.Unlock()
-	host, cond := in.trigger(e.c.ID)
+	host, cond := in.trigger(e.c)
 	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
@@ -191,6 +195,10 @@ exit 3
 		in.mark(nil)
 		in.logf("fault: %s injected: the agent of %s killed while podman unpacked the checkpoint, before CRIU started", in.f, host.Name)
 		return
+	case FaultWorkloadKill:
+		in.mark(nil)
+		in.logf("fault: %s injected: the workload's process killed on %s while CRIU dumped it", in.f, host.Name)
+		return
 	case FaultTargetUnreachable:
 		in.cutTarget(TargetCutFor)
 		in.mark(nil)
@@ -216,6 +224,18 @@ exit 3
 // orchestrator off from the target's agent: less than AgentRestartWait, so
 // a rollback that waits for the target sees it again.
 var TargetCutFor = 30 * time.Second
+
+// killTask is the workload-kill fault's trigger and action on the source:
+// once CRIU runs, the container's init process (host PID pid; the rest of
+// its PID namespace dies with it) is killed. SIGKILL reaches a task that
+// CRIU has seized and frozen (cgroup v2's freezer lets fatal signals
+// through).
+func killTask(pid int) string {
+	if pid <= 0 {
+		return "false"
+	}
+	return fmt.Sprintf(`{ pgrep -x criu >/dev/null && kill -KILL %d && echo triggered; }`, pid)
+}
 
 // killAgentUnpacking is the agent-kill-unpacking fault's trigger and
 // action on the target: once podman's restore unpacked the archive's

@@ -152,7 +152,9 @@ type Recovered struct {
 	// Host is where the container runs afterwards.
 	Host string
 	// Action is "finished" (it ran on the target: the source copy was
-	// removed) or "rolled back" (it runs on the source again).
+	// removed), "rolled back" (it runs on the source again) or "restarted,
+	// state lost" (its process had died with a failed checkpoint: it was
+	// started again from its image on the source).
 	Action string
 	// Verified reports that it answers and its memory checksum matches.
 	Verified bool
@@ -297,8 +299,13 @@ func recoverMember(ctx context.Context, src, dst *Host, m journalMember, progres
 	if c, there, err := dst.Agent.Inspect(ctx, m.ID); err != nil || there {
 		return rec, fmt.Errorf("the target %s did not confirm that no copy runs there (%v, state %q): the source copy is left as it is", dst.Name, err, c.State)
 	}
-	if _, err := src.Agent.Rollback(ctx, m.ID); err != nil {
+	rb, err := src.Agent.Rollback(ctx, m.ID)
+	if err != nil {
 		return rec, err
+	}
+	if rb.StateLost {
+		rec.Action = "restarted, state lost"
+		progress("%s: no checkpoint to restore on %s (%s): started again from its image, its memory state LOST", m.Name, src.Name, rb.Cause)
 	}
 	v, err := verifyAt(ctx, src, m.SourceAddr)
 	if err != nil {

@@ -131,7 +131,22 @@ func (r *runner) rollBack(ctx context.Context, cause error, envs []*Env) error {
 		r.logf("the rollback did not complete; %s", hint)
 		return errors.Join(cause, fmt.Errorf("rollback failed (%s): %w", hint, r.abortErr))
 	}
+	if lost := r.stateLost(); lost != "" {
+		return errors.Join(cause, fmt.Errorf("rolled back by starting it again from its image on %s, its memory state LOST (%s)", r.src.Name, lost))
+	}
 	return cause
+}
+
+// stateLost returns why the last rollback had to start containers again
+// from their images, their memory state lost ("": none had to).
+func (r *runner) stateLost() string {
+	var why []string
+	for _, e := range r.envs {
+		if l := e.StateLost(); l != "" {
+			why = append(why, e.c.Name+": "+l)
+		}
+	}
+	return strings.Join(why, "; ")
 }
 
 // confirmOnTarget checks that member m's copy on the target answers and that

@@ -135,6 +135,16 @@ type Container struct {
 	Profile *Profile `json:"profile,omitempty"`
 }
 
+// RollbackReport is what a rollback left on the source: the container,
+// running there again.
+type RollbackReport struct {
+	Container
+	// StateLost reports that the container was started again from its image,
+	// not restored: its memory state is lost (Cause says why).
+	StateLost bool   `json:"state_lost,omitempty"`
+	Cause     string `json:"cause,omitempty"`
+}
+
 // Dirty is a soft-dirty measurement of a container's memory.
 type Dirty struct {
 	// Pages is the number of resident pages dirtied since CRIU last cleared

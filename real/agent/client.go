@@ -173,8 +173,8 @@ func (c *Client) Checkpoint(ctx context.Context, id string, req CheckpointReques
 }
 
 // Rollback makes the container run on this (source) host again.
-func (c *Client) Rollback(ctx context.Context, id string) (Container, error) {
-	var v Container
+func (c *Client) Rollback(ctx context.Context, id string) (RollbackReport, error) {
+	var v RollbackReport
 	return v, c.do(ctx, http.MethodPost, "/v1/containers/"+url.PathEscape(id)+"/rollback", nil, &v)
 }
 

@@ -37,6 +37,10 @@ type fakeEngine struct {
 	// images maps image names to IDs; loadImage adds fakeLoadedImage.
 	images map[string]string
 	loaded [][]byte
+	// localRestoreErr makes restoreLocal fail (nil: the container runs);
+	// startErr makes start fail. localRestored and started list their calls.
+	localRestoreErr, startErr error
+	localRestored, started     []string
 }
 
 func (f *fakeEngine) version(context.Context) (string, error) { return "4.3.1", nil }
@@ -81,8 +85,34 @@ func (f *fakeEngine) restoreImport(_ context.Context, archive string) (*RestoreS
 	f.containers[id] = Container{ID: id, Name: "web", State: "running", Running: true, PID: 42}
 	return &RestoreStats{PagesRestored: 7}, nil
 }
-func (f *fakeEngine) restoreLocal(context.Context, string) error {
-	return errors.New("fake: no restore")
+func (f *fakeEngine) restoreLocal(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.localRestored = append(f.localRestored, id)
+	if f.localRestoreErr != nil {
+		return f.localRestoreErr
+	}
+	return f.run(id)
+}
+func (f *fakeEngine) start(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.started = append(f.started, id)
+	if f.startErr != nil {
+		return f.startErr
+	}
+	return f.run(id)
+}
+
+// run marks container id running (f.mu held).
+func (f *fakeEngine) run(id string) error {
+	c, ok := f.containers[id]
+	if !ok {
+		return fmt.Errorf("fake: no container %s", id)
+	}
+	c.State, c.Running, c.Checkpointed, c.PID = "running", true, false, 4242
+	f.containers[id] = c
+	return nil
 }
 func (f *fakeEngine) store(context.Context) (storeInfo, error) { return f.st, nil }
 

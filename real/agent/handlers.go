@@ -243,7 +243,7 @@ func (s *Server) handleRollback(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	c, err = s.rollback(r.Context(), c)
+	rep, err := s.rollback(r.Context(), c)
 	if err != nil {
 		s.record(RoleSource, c.ID, false, func(rec *Record) { rec.Detail = "rollback: " + err.Error() })
 		writeErr(w, err)
@@ -251,7 +251,7 @@ func (s *Server) handleRollback(w http.ResponseWriter, r *http.Request) {
 	}
 	// It runs here again: this host's part of the migration ended.
 	s.forgetRecords(c.ID, RoleSource)
-	writeJSON(w, c)
+	writeJSON(w, rep)
 }
 
 func (s *Server) handleAnnounce(w http.ResponseWriter, r *http.Request) {

@@ -37,6 +37,7 @@ type engine interface {
 	checkpoint(ctx context.Context, id, file string, previous bool) error
 	restoreImport(ctx context.Context, archive string) (*RestoreStats, error)
 	restoreLocal(ctx context.Context, id string) error
+	start(ctx context.Context, id string) error
 	store(ctx context.Context) (storeInfo, error)
 	image(ctx context.Context, name string) (ImageInfo, error)
 	loadImage(ctx context.Context, r io.Reader) (LoadReport, error)
@@ -277,6 +278,19 @@ func (p *podman) restoreImport(ctx context.Context, archive string) (*RestoreSta
 		return nil, fmt.Errorf("podman restore --import: %w", err)
 	}
 	return restoreStatsOf(r.CRIUStatistics), nil
+}
+
+// start starts a stopped container from its image (its memory state is
+// not restored).
+func (p *podman) start(ctx context.Context, id string) error {
+	pc, err := p.ctx(ctx)
+	if err != nil {
+		return err
+	}
+	if err := containers.Start(pc, id, nil); err != nil {
+		return fmt.Errorf("podman start: %w", err)
+	}
+	return nil
 }
 
 // restoreLocal restores a checkpointed container from its kept checkpoint.

@@ -141,33 +141,71 @@ func (s *Server) finalDump(ctx context.Context, c Container, req CheckpointReque
 // did not complete: it restores a checkpointed container from its kept
 // checkpoint (chained to U/pre-checkpoint), thaws a running one that a dying
 // CRIU left frozen and removes the network lock it left, and cleans the
-// migration's files.
-func (s *Server) rollback(ctx context.Context, c Container) (Container, error) {
+// migration's files. A container whose process died with a failed dump (a
+// CRIU killed while its parasite ran inside the task can take the task with
+// it) has no complete checkpoint to restore: it is started again from its
+// image, so that it runs once, and the report says its memory state was
+// lost. The caller made sure that no copy runs on the target.
+func (s *Server) rollback(ctx context.Context, c Container) (RollbackReport, error) {
+	rep := RollbackReport{Container: c}
 	if c.Running {
 		if thawed, err := s.thaw(ctx, c); err != nil {
-			return c, err
+			return rep, err
 		} else if thawed {
 			s.cfg.Log.Warn("thawed a container a failed checkpoint left frozen", "container", c.Name)
 		}
 		if unlocked, err := s.unlockNetwork(ctx, c); err != nil {
-			return c, err
+			return rep, err
 		} else if unlocked {
 			s.cfg.Log.Warn("removed the network lock a failed checkpoint left", "container", c.Name)
 		}
-	} else {
-		if err := s.pod.restoreLocal(ctx, c.ID); err != nil {
-			return c, fmt.Errorf("rollback of %s: %w%s", c.Name, err, criuErrors(filepath.Join(c.UserData, "restore.log")))
-		}
+	} else if err := s.resumeStopped(ctx, c, &rep); err != nil {
+		return rep, err
 	}
 	s.cleanSource(c)
 	c2, ok, err := s.pod.inspect(ctx, c.ID)
 	switch {
 	case err != nil:
-		return c, err
+		return rep, err
 	case !ok || !c2.Running:
-		return c2, fmt.Errorf("rollback of %s: not running afterwards (state %q)", c.Name, c2.State)
+		return rep, fmt.Errorf("rollback of %s: not running afterwards (state %q)", c.Name, c2.State)
 	}
-	return c2, nil
+	rep.Container = c2
+	return rep, nil
+}
+
+// resumeStopped runs a container that is not running again: restored from
+// its checkpoint when podman completed one, else (or when that restore
+// fails and leaves it stopped) started from its image, with rep.StateLost
+// and rep.Cause saying why.
+func (s *Server) resumeStopped(ctx context.Context, c Container, rep *RollbackReport) error {
+	var restoreErr error
+	if c.Checkpointed {
+		restoreErr = s.pod.restoreLocal(ctx, c.ID)
+		if restoreErr == nil {
+			return nil
+		}
+		restoreErr = fmt.Errorf("%w%s", restoreErr, criuErrors(filepath.Join(c.UserData, "restore.log")))
+		if c2, ok, err := s.pod.inspect(ctx, c.ID); err != nil || !ok || c2.Running {
+			// Running after all, or nothing to start: the caller's
+			// inspection tells.
+			return nil
+		}
+		rep.Cause = "its kept checkpoint did not restore: " + firstLine(restoreErr.Error())
+	} else {
+		rep.Cause = fmt.Sprintf("its process ended with the failed checkpoint (state %q) and no complete checkpoint was left to restore", c.State)
+	}
+	if err := s.pod.start(ctx, c.ID); err != nil {
+		return errors.Join(restoreErr, fmt.Errorf("rollback of %s: %s; starting it again from its image failed too: %w", c.Name, rep.Cause, err))
+	}
+	rep.StateLost = true
+	s.cfg.Log.Warn("started a container again from its image: its memory state was lost", "container", c.Name, "cause", rep.Cause)
+	return nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // cleanSource removes the migration's files on the source: the chain, the
