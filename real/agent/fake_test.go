@@ -40,7 +40,7 @@ type fakeEngine struct {
 	// localRestoreErr makes restoreLocal fail (nil: the container runs);
 	// startErr makes start fail. localRestored and started list their calls.
 	localRestoreErr, startErr error
-	localRestored, started     []string
+	localRestored, started    []string
 }
 
 func (f *fakeEngine) version(context.Context) (string, error) { return "4.3.1", nil }
