@@ -124,7 +124,7 @@ func TestRefitKeepsProbesOutOfTheFit(t *testing.T) {
 	tb := &fakeRunner{calib: c}
 	var recs []models.Record
 	for rep := 0; rep < 2; rep++ {
-		for _, st := range DefaultPlan() {
+		for _, st := range fittedPlan() {
 			r, err := tb.Run(ctx, st.Scenario, st.Technique, rep)
 			if err != nil {
 				t.Fatal(err)

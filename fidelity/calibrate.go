@@ -69,12 +69,20 @@ type LinkProber interface {
 type Step struct {
 	Scenario  models.Scenario
 	Technique string
+	// Check marks a check migration: run with the plan, never fitted,
+	// predicted by the calibration fitted from the others (its error is
+	// the model's own, models.Calibration.ModelErrors; see CheckErrors).
+	Check bool
 }
 
-// PlanScenarioPrefix starts the names of the default plan's scenarios.
-const PlanScenarioPrefix = "calibration-"
+// PlanScenarioPrefix starts the names of the default plan's scenarios;
+// CheckScenarioPrefix those of its check migrations.
+const (
+	PlanScenarioPrefix  = "calibration-"
+	CheckScenarioPrefix = "check-"
+)
 
-// DefaultPlan is PlanFor(8 MiB, 24 MiB): about eight minutes on TCG-emulated
+// DefaultPlan is PlanFor(8 MiB, 24 MiB): about ten minutes on TCG-emulated
 // local VMs of an otherwise idle machine (three repetitions, as the demo).
 func DefaultPlan() []Step { return PlanFor(8<<20, 24<<20) }
 
@@ -91,6 +99,14 @@ func DefaultPlan() []Step { return PlanFor(8<<20, 24<<20) }
 // dirtying, two migrations per repetition: with one, a single slow or fast
 // chained restore among three moved pre-copy's and MiGrror's predicted
 // downtime by 3-5 points (docs/fidelity.md).
+//
+// Then three check migrations, one per technique, each of a scenario the
+// fitted four are not: a cold migration of a size between the two, a
+// pre-copy of a container whose working set is half its memory written at
+// twice the rate, and MiGrror (which the fitted migrations never run) of
+// the mid-sized container. The calibration predicts them without having
+// seen them: how far it misses is its error on new scenarios
+// (CheckErrors).
 func PlanFor(small, large models.ByteSize) []Step {
 	mk := func(size, wws models.ByteSize, rate models.Rate) models.Scenario {
 		s := models.Scenario{Name: PlanScenarioPrefix + strings.ReplaceAll(size.String(), ".00", ""),
@@ -102,7 +118,16 @@ func PlanFor(small, large models.ByteSize) []Step {
 	}
 	mid := (small + small/2) / 4096 * 4096
 	sm, md, lg := mk(small, small/4, 256<<10), mk(mid, mid/4, 256<<10), mk(large, large/4, 256<<10)
-	return []Step{{sm, models.PreCopy}, {sm, models.Cold}, {md, models.PreCopy}, {lg, models.Cold}}
+	check := func(s models.Scenario) models.Scenario {
+		s.Name = CheckScenarioPrefix + strings.TrimPrefix(s.Name, PlanScenarioPrefix)
+		return s
+	}
+	between := (small + large) / 2 / 4096 * 4096
+	return []Step{{Scenario: sm, Technique: models.PreCopy}, {Scenario: sm, Technique: models.Cold},
+		{Scenario: md, Technique: models.PreCopy}, {Scenario: lg, Technique: models.Cold},
+		{Scenario: check(mk(between, between/4, 256<<10)), Technique: models.Cold, Check: true},
+		{Scenario: check(mk(small, small/2, 512<<10)), Technique: models.PreCopy, Check: true},
+		{Scenario: check(md), Technique: models.MiGrror, Check: true}}
 }
 
 // CalibrateOptions configure Calibrate.
@@ -197,8 +222,9 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 			}
 		}
 	}
-	kept := Representative(res.Records)
-	for _, r := range res.Records {
+	fitted, _ := splitChecks(res.Records)
+	kept := Representative(fitted)
+	for _, r := range fitted {
 		if len(r.Flags) > 0 {
 			logf("left out of the fit: %s %s rep %d (%s)", r.Scenario, r.Technique, r.Repetition, strings.Join(r.Flags, "; "))
 		}
@@ -215,6 +241,12 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 	res.Calibration.Spread = Deviations(ctx, c, kept)
 	res.Calibration.Envelope = EnvelopeOf(kept)
 	res.Calibration.Noise = NoiseOf(kept)
+	res.Calibration.ModelErrors = CheckErrors(ctx, res.Calibration, flagChecks(res.Records, res.Calibration.Envelope))
+	for i := range res.Records {
+		if r := &res.Records[i]; r.Role == models.RoleCheck && len(r.Flags) > 0 {
+			logf("check left out: %s %s rep %d (%s)", r.Scenario, r.Technique, r.Repetition, strings.Join(r.Flags, "; "))
+		}
+	}
 	logf("done in %s", res.Took.Round(time.Second))
 	return res, nil
 }
@@ -223,9 +255,17 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 // a failed migration is listed in res.Failed, only an interruption or a
 // record that cannot be emitted is returned.
 func calibrateStep(ctx context.Context, r Runner, st Step, i, n, planLen int, opt CalibrateOptions, res *CalibrateResult, names map[string]bool, logf func(string, ...any)) error {
-	logf("migration %d/%d: %s, %s (%s, %s/s over %s)", i+1, n, st.Scenario.Name, st.Technique,
-		st.Scenario.Memory.Size, models.ByteSize(st.Scenario.Workload.DirtyRate), models.ByteSize(st.Scenario.Workload.WWSBytes(st.Scenario.Memory)))
-	failed, err := runKept(ctx, r, st.Scenario, st.Technique, i/planLen, models.RoleCalibration, &res.Records, opt, logf, "  FAILED: %v")
+	check := ""
+	if st.Check {
+		check = ", a check: not fitted"
+	}
+	logf("migration %d/%d: %s, %s (%s, %s/s over %s%s)", i+1, n, st.Scenario.Name, st.Technique,
+		st.Scenario.Memory.Size, models.ByteSize(st.Scenario.Workload.DirtyRate), models.ByteSize(st.Scenario.Workload.WWSBytes(st.Scenario.Memory)), check)
+	role := models.RoleCalibration
+	if st.Check {
+		role = models.RoleCheck
+	}
+	failed, err := runKept(ctx, r, st.Scenario, st.Technique, i/planLen, role, &res.Records, opt, logf, "  FAILED: %v")
 	if err != nil {
 		return err
 	}
@@ -233,7 +273,7 @@ func calibrateStep(ctx context.Context, r Runner, st Step, i, n, planLen int, op
 		res.Failed = append(res.Failed, fmt.Errorf("%s %s: %w", st.Scenario.Name, st.Technique, failed))
 		return nil
 	}
-	if !names[st.Scenario.Name] {
+	if !names[st.Scenario.Name] && !st.Check {
 		names[st.Scenario.Name] = true
 		res.Calibration.Scenarios = append(res.Calibration.Scenarios, st.Scenario.Name)
 	}
@@ -338,6 +378,15 @@ func Describe(c models.Calibration) string {
 	}
 	if len(floors) > 0 {
 		fmt.Fprintf(&b, "  noise floor (downtime MAPE of each repeated step's median): %s\n", strings.Join(floors, ", "))
+	}
+	if ts := modelErrorTechniques(c); len(ts) > 0 {
+		var es []string
+		for _, t := range ts {
+			e := c.ModelErrors[t]
+			es = append(es, fmt.Sprintf("%s %.1f / %.1f / %.1f %%", t, 100*e.DowntimeS, 100*e.TotalTimeS, 100*e.Bytes))
+		}
+		fmt.Fprintf(&b, "  model error on the unfitted check migrations (downtime / total time / bytes, log RMS; widens every interval): %s\n",
+			strings.Join(es, ", "))
 	}
 	b.WriteString(describeApps(c.Apps, c.AppErrors))
 	return b.String()

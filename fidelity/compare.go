@@ -140,7 +140,7 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 				n++
 				logf("%d/%d %s [%s] %s rep %d: real migration%s", n, total, s.Name, role, t, rep, eta(time.Since(start), n-1, total))
 				rec, err := RunRecord(ctx, r, s, t, rep)
-				if rec.Role != models.RoleWarmup && rec.Role != models.RoleProbe { // a replayed warm-up or probe stays one
+				if !rec.Role.Auxiliary() { // a replayed warm-up, probe or check stays one
 					rec.Role = role
 				}
 				rec.Flags = opt.Calibration.EnvelopeFor(s).Check(rec)

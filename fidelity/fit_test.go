@@ -131,11 +131,11 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.runs) != 4 || len(res.Records) != 4 {
+	if len(r.runs) != 7 || len(res.Records) != 7 {
 		t.Fatalf("runs %v, records %d", r.runs, len(res.Records))
 	}
-	for _, rec := range res.Records {
-		if rec.Role != models.RoleCalibration {
+	for i, rec := range res.Records {
+		if want := models.RoleCalibration; i >= 4 && rec.Role != models.RoleCheck || i < 4 && rec.Role != want {
 			t.Errorf("%s: role %q", rec.Scenario, rec.Role)
 		}
 	}
@@ -244,6 +244,14 @@ func TestFitWithFewLiveRounds(t *testing.T) {
 	}
 }
 
+// fittedPlan is DefaultPlan without its check migrations.
+func fittedPlan() []Step {
+	return slices.DeleteFunc(DefaultPlan(), func(st Step) bool { return st.Check })
+}
+
+// checkRuns are the default plan's check migrations, as fakeRunner lists them.
+var checkRuns = []string{"check-16MiB/cold", "check-8MiB/precopy", "check-12MiB/migrror"}
+
 func TestRunReportsMissingSamples(t *testing.T) {
 	plan := DefaultPlan()
 	r := &fakeRunner{calib: synthCalibration(), fail: map[string]error{
@@ -252,7 +260,7 @@ func TestRunReportsMissingSamples(t *testing.T) {
 	// One of four migrations failed (the large cold one): the others are
 	// enough, the failure is listed.
 	res, err := Calibrate(context.Background(), r, nil, CalibrateOptions{})
-	if err != nil || len(res.Failed) != 1 || len(r.runs) != 4 || len(res.Calibration.Scenarios) != 2 {
+	if err != nil || len(res.Failed) != 1 || len(r.runs) != 7 || len(res.Calibration.Scenarios) != 2 {
 		t.Fatalf("err %v, failed %v, runs %v, scenarios %v", err, res.Failed, r.runs, res.Calibration.Scenarios)
 	}
 	// All failed: nothing to fit; the error says what is missing.
@@ -373,19 +381,19 @@ func TestRunWarmsUpFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRuns := []string{"warmup-8MiB/precopy", "warmup-8MiB/precopy", "calibration-8MiB/precopy", "calibration-8MiB/cold", "calibration-12MiB/precopy", "calibration-24MiB/cold"}
+	wantRuns := append([]string{"warmup-8MiB/precopy", "warmup-8MiB/precopy", "calibration-8MiB/precopy", "calibration-8MiB/cold", "calibration-12MiB/precopy", "calibration-24MiB/cold"}, checkRuns...)
 	if strings.Join(r.runs, " ") != strings.Join(wantRuns, " ") {
 		t.Fatalf("runs %v, want %v", r.runs, wantRuns)
 	}
-	if len(res.Warmup) != 2 || len(res.Records) != 4 {
-		t.Fatalf("%d warm-up and %d calibration records, want 2 and 4", len(res.Warmup), len(res.Records))
+	if len(res.Warmup) != 2 || len(res.Records) != 7 {
+		t.Fatalf("%d warm-up and %d calibration records, want 2 and 7 (4 fitted, 3 checks)", len(res.Warmup), len(res.Records))
 	}
 	for i, rec := range res.Warmup {
 		if rec.Role != models.RoleWarmup || rec.Repetition != i {
 			t.Errorf("warm-up %d: role %q, repetition %d", i, rec.Role, rec.Repetition)
 		}
 	}
-	if got := strings.Join(emitted, " "); got != "warmup-8MiB/warmup warmup-8MiB/warmup calibration-8MiB/calibration calibration-8MiB/calibration calibration-12MiB/calibration calibration-24MiB/calibration" {
+	if got := strings.Join(emitted, " "); got != "warmup-8MiB/warmup warmup-8MiB/warmup calibration-8MiB/calibration calibration-8MiB/calibration calibration-12MiB/calibration calibration-24MiB/calibration check-16MiB/check check-8MiB/check check-12MiB/check" {
 		t.Errorf("emitted %s", got)
 	}
 	near(t, "restore base", res.Calibration.Costs.RestoreBase.Seconds(), truth.restoreBase, 1e-3)
@@ -448,12 +456,12 @@ func TestRunRepeatsThePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.runs) != 12 || len(res.Records) != 12 {
+	if len(r.runs) != 21 || len(res.Records) != 21 {
 		t.Fatalf("runs %v, %d records: want the plan 3 times", r.runs, len(res.Records))
 	}
 	for i, rec := range res.Records {
-		if rec.Repetition != i/4 {
-			t.Errorf("record %d (%s): repetition %d, want %d", i, rec.Scenario, rec.Repetition, i/4)
+		if rec.Repetition != i/7 {
+			t.Errorf("record %d (%s): repetition %d, want %d", i, rec.Scenario, rec.Repetition, i/7)
 		}
 	}
 	if len(res.Calibration.Scenarios) != 3 {
@@ -488,14 +496,15 @@ func TestRunCallsAfterRepetition(t *testing.T) {
 	p := PlanScenarioPrefix
 	var want []string
 	for rep := range 3 {
-		want = append(want, p+"8MiB/precopy", p+"8MiB/cold", p+"12MiB/precopy", p+"24MiB/cold", "after "+string(rune('0'+rep)))
+		want = append(want, p+"8MiB/precopy", p+"8MiB/cold", p+"12MiB/precopy", p+"24MiB/cold")
+		want = append(append(want, checkRuns...), "after "+string(rune('0'+rep)))
 	}
 	if !slices.Equal(r.runs, want) {
 		t.Fatalf("order %v\nwant  %v", r.runs, want)
 	}
 	r.runs = nil
 	opt.AfterRepetition = func(context.Context, int) error { return context.Canceled }
-	if _, err := Calibrate(context.Background(), r, nil, opt); err != context.Canceled || len(r.runs) != 4 {
+	if _, err := Calibrate(context.Background(), r, nil, opt); err != context.Canceled || len(r.runs) != 7 {
 		t.Fatalf("hook error: %v after %v", err, r.runs)
 	}
 }

@@ -19,7 +19,8 @@ var ErrNothingToFit = errors.New("no successful real single-container record to 
 func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, error) {
 	var s Samples
 	recs, probes := splitProbes(recs)
-	kept := Representative(recs)
+	fitted, _ := splitChecks(recs)
+	kept := Representative(fitted)
 	if s.Extract(kept...) == 0 {
 		return models.Calibration{}, ErrNothingToFit
 	}
@@ -34,7 +35,7 @@ func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, 
 		return cal, err
 	}
 	seen := map[string]bool{}
-	for _, r := range recs {
+	for _, r := range fitted {
 		if r.Backend == models.BackendReal && r.Error == "" && !seen[r.Scenario] {
 			seen[r.Scenario] = true
 			cal.Scenarios = append(cal.Scenarios, r.Scenario)
@@ -49,6 +50,7 @@ func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, 
 	cal.Spread = Deviations(context.Background(), cal, kept)
 	cal.Envelope = EnvelopeOf(kept)
 	cal.Noise = NoiseOf(kept)
+	cal.ModelErrors = CheckErrors(context.Background(), cal, flagChecks(recs, cal.Envelope))
 	cal = WithAppCosts(context.Background(), cal, probes)
 	cal.Created = time.Now().UTC().Format(time.RFC3339)
 	return cal, nil

@@ -23,9 +23,8 @@ type replayKey struct {
 // NewReplay indexes the real records (the first of each scenario,
 // technique and repetition) and returns the scenarios they ran, in order of
 // first appearance, with the techniques and repetitions recorded. Roles are
-// dropped, the comparison assigns them again, but for warm-up and probe
-// migrations' (models.RoleWarmup, models.RoleProbe): they stay out of the
-// scores.
+// dropped, the comparison assigns them again, but for warm-up, probe and
+// check migrations' (models.Role.Auxiliary): they stay out of the scores.
 func NewReplay(recs []models.Record) (*Replay, []models.Scenario) {
 	r := &Replay{recs: map[replayKey]models.Record{}}
 	var scenarios []models.Scenario
@@ -38,7 +37,7 @@ func NewReplay(recs []models.Record) (*Replay, []models.Scenario) {
 		if _, dup := r.recs[k]; dup {
 			continue
 		}
-		if rec.Role != models.RoleWarmup && rec.Role != models.RoleProbe {
+		if !rec.Role.Auxiliary() {
 			rec.Role = ""
 		}
 		r.recs[k] = rec

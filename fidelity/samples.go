@@ -83,12 +83,12 @@ type Samples struct {
 }
 
 // Extract adds the observations of successful real single-container
-// records to the samples; other records (and warm-up migrations, role
-// models.RoleWarmup) are skipped. It returns how many records it used.
+// records to the samples; other records (and warm-up, probe and check
+// migrations: models.Role.Auxiliary) are skipped. It returns how many records it used.
 func (s *Samples) Extract(recs ...models.Record) int {
 	used := 0
 	for _, r := range recs {
-		if r.Backend != models.BackendReal || r.Error != "" || len(r.Rounds) == 0 || r.Role == models.RoleWarmup || r.Role == models.RoleProbe ||
+		if r.Backend != models.BackendReal || r.Error != "" || len(r.Rounds) == 0 || r.Role.Auxiliary() ||
 			r.Params.Group.Containers > 1 || r.Metrics.Extra[models.ExtraMembers] > 1 {
 			continue
 		}

@@ -110,8 +110,9 @@ var bytesSent = reports.Phase{Name: "bytes sent", Unit: reports.UnitBytes, Of: f
 // of migrations of p's kind alone (with live rounds, or without: see
 // sameKind), each draw's bytes scaled by its deviation's. An app's
 // interval is widened by the error its probes left
-// (models.Calibration.AppErrors). Without enough deviations p is left
-// without one.
+// (models.Calibration.AppErrors), and every interval by the model's error
+// on the calibration's check migrations (models.Calibration.ModelErrors,
+// its technique's). Without enough deviations p is left without one.
 func WithInterval(ctx context.Context, c models.Calibration, s models.Scenario, technique string, rep int, p *models.Record) {
 	if len(c.Spread) < minSpread || p.Error != "" {
 		return
@@ -139,6 +140,9 @@ func WithInterval(ctx context.Context, c models.Calibration, s models.Scenario, 
 		p.Interval.BytesSent = models.PredictionInterval(bytes, bytesGroups, DefaultConfidence)
 	}
 	if e, ok := c.AppErrors[s.Name]; ok && s.App.Enabled() && p.Interval != nil {
+		p.Interval.Widen(e)
+	}
+	if e, ok := c.ModelErrors[technique]; ok && p.Interval != nil {
 		p.Interval.Widen(e)
 	}
 }

@@ -56,7 +56,7 @@ func TestIntervalsCoverTheirShare(t *testing.T) {
 	tb := &noisyTestbed{c: c, rng: rand.New(rand.NewPCG(1, 2)), bytesRng: rand.New(rand.NewPCG(3, 4))}
 	var cal []models.Record
 	for rep := 0; rep < 3; rep++ {
-		for _, st := range DefaultPlan() {
+		for _, st := range fittedPlan() {
 			r, err := tb.Run(ctx, st.Scenario, st.Technique, rep)
 			if err != nil {
 				t.Fatal(err)
@@ -258,7 +258,7 @@ func TestBytesIntervalsCoverTheirShare(t *testing.T) {
 		tb := &noisyTestbed{c: c, rng: rand.New(rand.NewPCG(seed, 2)), bytesRng: rand.New(rand.NewPCG(seed, 4))}
 		var cal []models.Record
 		for rep := range 3 {
-			for _, st := range DefaultPlan() {
+			for _, st := range fittedPlan() {
 				r, err := tb.Run(ctx, st.Scenario, st.Technique, rep)
 				if err != nil {
 					t.Fatal(err)

@@ -82,6 +82,13 @@ type Calibration struct {
 	// calibration's repetitions of the synthetic workload do not show. The
 	// intervals of its predictions are widened by it (Interval.Widen).
 	AppErrors map[string]ModelError `json:"app_errors,omitempty"`
+	// ModelErrors holds, per technique, how far the simulator under this
+	// calibration missed the calibration's check migrations: scenarios run
+	// beside the plan and never fitted (see fidelity.CheckErrors). It is the
+	// model's own error on a scenario it was not fitted to, which the
+	// spread of the fitted migrations cannot show; every prediction's
+	// interval is widened by its technique's (Interval.Widen).
+	ModelErrors map[string]ModelError `json:"model_errors,omitempty"`
 }
 
 // EnvelopeFor is the envelope migrations of scenario s are judged against:

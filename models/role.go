@@ -19,8 +19,21 @@ const (
 	// synthetic workload are measured (Calibration.Apps); shown, never
 	// fitted nor scored.
 	RoleProbe Role = "probe"
+	// RoleCheck: a calibration's check migration, run beside the plan and
+	// never fitted: the calibration predicts it, and its error is the
+	// model's own out-of-sample error (Calibration.ModelErrors); shown,
+	// never scored.
+	RoleCheck Role = "check"
 )
 
+// Auxiliary reports whether migrations of this role ran around a
+// calibration for a purpose of their own (warm-up, probe, check): never
+// fitted as the plan's migrations, never scored, and their role is kept
+// when recorded migrations are replayed.
+func (r Role) Auxiliary() bool { return r == RoleWarmup || r == RoleProbe || r == RoleCheck }
+
 // Unscored reports whether migrations of this role are never judged:
-// calibration, warm-up and probe migrations.
-func (r Role) Unscored() bool { return r == RoleCalibration || r == RoleWarmup || r == RoleProbe }
+// calibration, warm-up, probe and check migrations.
+func (r Role) Unscored() bool {
+	return r == RoleCalibration || r == RoleWarmup || r == RoleProbe || r == RoleCheck
+}

@@ -92,7 +92,7 @@ func PhaseTables(recs []models.Record) (detail, summary Table) {
 	sums := map[key]*acc{}
 	var order []key
 	for _, p := range ct.Pairs {
-		if p.Predicted.Backend != models.BackendSim || p.Role() == models.RoleCalibration || p.Role() == models.RoleProbe || p.Measured.Metrics.Extra[models.ExtraMembers] > 1 {
+		if p.Predicted.Backend != models.BackendSim || p.Role() == models.RoleCalibration || p.Role().Auxiliary() || p.Measured.Metrics.Extra[models.ExtraMembers] > 1 {
 			continue
 		}
 		for _, ph := range Phases {

@@ -51,6 +51,9 @@ func fakeRealRecords(t *testing.T, c models.Calibration, steps []fidelity.Step) 
 			t.Fatal(err)
 		}
 		rec.Backend, rec.Params = models.BackendReal, st.Scenario.WithDefaults()
+		if st.Check {
+			rec.Role = models.RoleCheck
+		}
 		pages := float64(c.Apply(st.Scenario).Memory.Pages())
 		rec.Metrics.Extra = map[string]float64{"restore_s": c.Costs.RestoreBase.Seconds() + c.Costs.RestorePerPage.Seconds()*pages,
 			"restore_pages_restored": pages, "final_freezing_s": c.Costs.Freeze.Seconds()}

@@ -130,13 +130,23 @@ func PredictedVsMeasured(recs []models.Record, metric string) (*Figure, error) {
 	return f, nil
 }
 
-// roleLegend says how scenario roles are drawn: calibration (and warm-up)
-// hollow, the rest filled. Records outside a comparison have no role;
-// without any role there is nothing to say.
+// roleLegend says how scenario roles are drawn: the unscored ones
+// (calibration, warm-up, probe, check) hollow, the rest filled. Records
+// outside a comparison have no role; with no role of a comparison there is
+// nothing to say.
 func roleLegend(roles map[models.Role]bool) []LegendItem {
-	cal, val, warm := roles[models.RoleCalibration], roles[models.RoleValidation], roles[models.RoleWarmup]
-	other := len(roles) > btoi(cal)+btoi(val)+btoi(warm)
-	if !cal && !val && !warm {
+	var hollow []string
+	for _, r := range []struct {
+		role  models.Role
+		label string
+	}{{models.RoleCalibration, "calibration"}, {models.RoleWarmup, "warm-up"}, {models.RoleProbe, "probe"}, {models.RoleCheck, "check"}} {
+		if roles[r.role] {
+			hollow = append(hollow, r.label)
+		}
+	}
+	val := roles[models.RoleValidation]
+	other := len(roles) > btoi(val)+len(hollow)
+	if !val && len(hollow) == 0 {
 		return nil
 	}
 	items := []LegendItem{{Label: "Scenario role", Header: true}}
@@ -148,13 +158,8 @@ func roleLegend(roles map[models.Role]bool) []LegendItem {
 	case other:
 		items = append(items, LegendItem{Label: "no role: filled", Color: colorNote, Shape: ShapeCircle})
 	}
-	switch {
-	case cal && warm:
-		items = append(items, LegendItem{Label: "calibration, warm-up: hollow", Color: colorNote, Shape: ShapeCircle, Hollow: true})
-	case cal:
-		items = append(items, LegendItem{Label: "calibration: hollow", Color: colorNote, Shape: ShapeCircle, Hollow: true})
-	case warm:
-		items = append(items, LegendItem{Label: "warm-up: hollow", Color: colorNote, Shape: ShapeCircle, Hollow: true})
+	if len(hollow) > 0 {
+		items = append(items, LegendItem{Label: strings.Join(hollow, ", ") + ": hollow", Color: colorNote, Shape: ShapeCircle, Hollow: true})
 	}
 	return items
 }

@@ -1,0 +1,158 @@
+package fidelity
+
+import (
+	"context"
+	"math"
+	"slices"
+
+	"github.com/migrlab/migrlab/models"
+	"github.com/migrlab/migrlab/sim"
+)
+
+// splitChecks separates a calibration's check migrations (models.RoleCheck)
+// from the others.
+func splitChecks(recs []models.Record) (others, checks []models.Record) {
+	for _, r := range recs {
+		if r.Role == models.RoleCheck {
+			checks = append(checks, r)
+		} else {
+			others = append(others, r)
+		}
+	}
+	return others, checks
+}
+
+// flagChecks flags the check migrations in recs that ran outside envelope e
+// (Record.Flags, set in recs) and returns the others: those CheckErrors
+// uses.
+func flagChecks(recs []models.Record, e models.Envelope) (kept []models.Record) {
+	for i := range recs {
+		if recs[i].Role != models.RoleCheck {
+			continue
+		}
+		if recs[i].Flags = e.Check(recs[i]); len(recs[i].Flags) == 0 {
+			kept = append(kept, recs[i])
+		}
+	}
+	return kept
+}
+
+// CheckErrors is the model's error on scenarios it was not fitted to, per
+// technique, from the calibration's check migrations (successful real
+// records in checks) predicted under c.
+//
+// Each check scenario and technique is a cell. Its bias, per metric, is the
+// mean over its repetitions of the log of measured over predicted; its
+// repetitions' own scatter is the testbed's noise, which the intervals carry
+// already, so the square of the bias is taken less its sampling variance
+// (s²/n, floored at zero). A new scenario's bias is like one more cell's:
+// its variance is estimated by the mean squared bias over every cell
+// (pooled), and a technique with cells of its own gets the mean of its own
+// and the pooled estimate (its own alone rests on one or two scenarios).
+// Every technique of models.TechniqueNames gets an entry; nil without any
+// usable check.
+func CheckErrors(ctx context.Context, c models.Calibration, checks []models.Record) map[string]models.ModelError {
+	type key struct{ scenario, technique string }
+	logs := map[key][][3]float64{}
+	var order []key
+	for _, r := range checks {
+		if r.Backend != models.BackendReal || r.Error != "" || r.Params.Group.Containers > 1 {
+			continue
+		}
+		p, err := sim.Run(ctx, c.Apply(r.Params), r.Technique, r.Repetition)
+		if err != nil || p.Error != "" {
+			continue
+		}
+		m, q := r.Metrics, p.Metrics
+		e := [3]float64{logRatio(m.DowntimeS, q.DowntimeS), logRatio(m.TotalTimeS, q.TotalTimeS),
+			logRatio(float64(m.BytesSent), float64(q.BytesSent))}
+		if math.IsNaN(e[0] + e[1] + e[2]) {
+			continue
+		}
+		k := key{r.Scenario, r.Technique}
+		if _, seen := logs[k]; !seen {
+			order = append(order, k)
+		}
+		logs[k] = append(logs[k], e)
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	var pooled [3]float64
+	own := map[string][3]float64{}
+	cells := map[string]int{}
+	for _, k := range order {
+		b := squaredBias(logs[k])
+		for i := range b {
+			pooled[i] += b[i] / float64(len(order))
+		}
+		o := own[k.technique]
+		for i := range b {
+			o[i] += b[i]
+		}
+		own[k.technique] = o
+		cells[k.technique]++
+	}
+	out := map[string]models.ModelError{}
+	for _, t := range models.TechniqueNames {
+		v := pooled
+		if n := cells[t]; n > 0 {
+			for i := range v {
+				v[i] = (own[t][i]/float64(n) + pooled[i]) / 2
+			}
+		}
+		out[t] = models.ModelError{DowntimeS: math.Sqrt(v[0]), TotalTimeS: math.Sqrt(v[1]), Bytes: math.Sqrt(v[2])}
+	}
+	return out
+}
+
+// squaredBias is, per metric, a cell's mean log error squared less its
+// sampling variance (at least zero); one repetition gives its square.
+func squaredBias(es [][3]float64) [3]float64 {
+	var out [3]float64
+	n := float64(len(es))
+	for i := range out {
+		xs := make([]float64, len(es))
+		for j, e := range es {
+			xs[j] = e[i]
+		}
+		mean := sum(xs) / n
+		out[i] = mean * mean
+		if len(xs) > 1 {
+			var ss float64
+			for _, x := range xs {
+				ss += (x - mean) * (x - mean)
+			}
+			out[i] = max(0, out[i]-ss/(n-1)/n)
+		}
+	}
+	return out
+}
+
+func sum(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+
+// logRatio is the log of measured over predicted; NaN unless both are
+// positive.
+func logRatio(measured, predicted float64) float64 {
+	if measured > 0 && predicted > 0 {
+		return math.Log(measured / predicted)
+	}
+	return math.NaN()
+}
+
+// modelErrorTechniques lists the techniques c holds a model error for.
+func modelErrorTechniques(c models.Calibration) []string {
+	var ts []string
+	for _, t := range models.TechniqueNames {
+		if _, ok := c.ModelErrors[t]; ok {
+			ts = append(ts, t)
+		}
+	}
+	return slices.Clip(ts)
+}
