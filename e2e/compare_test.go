@@ -76,6 +76,15 @@ func TestCalibrateAndCompare(t *testing.T) {
 			t.Errorf("fit %s from %d samples", fit.Name, fit.N)
 		}
 	}
+	// The three check migrations (never fitted) measured the model's error
+	// on scenarios it was not fitted to: every technique has one, and on
+	// this testbed the simulator is not off by half.
+	for _, tech := range []string{models.Cold, models.PreCopy, models.MiGrror} {
+		e, ok := c.ModelErrors[tech]
+		if !ok || e.DowntimeS > 0.5 || e.TotalTimeS > 0.5 || e.Bytes > 0.5 {
+			t.Errorf("model error of %s: %+v (present %v); want one from the check migrations, below 0.5", tech, e, ok)
+		}
+	}
 	// The restore splits into CRIU's part and podman's import of the final
 	// archive (CRIU's restore statistics are in every real record); the cold
 	// dumps at two sizes carry the final dump's and the import's lines, the
