@@ -9,8 +9,9 @@ B=$1; D=$2; O=$3; mkdir -p "$O"
 python3 - "$D/records.jsonl" "$O" <<'P'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
-# An app's probes go with the calibration: the refit takes the app's own costs from them.
-for roles, name in ((("calibration", "probe"), "cal.jsonl"), (("validation",), "val.jsonl")):
+# An app's probes and the check migrations go with the calibration: the refit takes the
+# app's own costs and the model error from them.
+for roles, name in ((("calibration", "probe", "check"), "cal.jsonl"), (("validation",), "val.jsonl")):
     with open(sys.argv[2] + "/" + name, "w") as f:
         for r in recs:
             if r["backend"] == "real" and r.get("role") in roles:
