@@ -42,8 +42,10 @@ func CalibrateCommand() *cli.Command {
 			"slower; recorded with role warmup, never fitted), measures the link between the testbed's agents\n" +
 			"(round trips and a bulk transfer over the private link) and runs four small real migrations\n" +
 			"(--sizes: pre-copy and cold of the first, pre-copy of one half again as large, cold of the second; --repeat times); from their per-phase timings it fits the simulator's costs (models.FitLine, R² and n kept), the\n" +
-			"container's base memory and how the workload really dirties memory, and writes a calibration\n" +
-			"file (JSON) for `migrlab compare`. With --from-records it fits again from the records of an\n" +
+			"container's base memory and how the workload really dirties memory. Three check migrations\n" +
+			"follow in each repetition (cold, pre-copy and MiGrror of scenarios the four are not; role check):\n" +
+			"never fitted, they are predicted, and their error is the model's own (model_errors), which widens\n" +
+			"every prediction interval. It writes a calibration file (JSON) for `migrlab compare`. With --from-records it fits again from the records of an\n" +
 			"earlier calibration (--records) without a testbed.",
 		Flags: append(flags,
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "calibration.json", Usage: "write the calibration to `FILE` (- for stdout)"},
