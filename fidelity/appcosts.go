@@ -189,16 +189,16 @@ func probeError(ctx context.Context, c models.Calibration, name string, recs []m
 	return models.ModelError{DowntimeS: rms(e.DowntimeS), TotalTimeS: rms(e.TotalTimeS), Bytes: rms(e.Bytes)}, true
 }
 
-// splitProbes separates the probe migrations' records from the others.
-func splitProbes(recs []models.Record) (others, probes []models.Record) {
+// splitRole separates the records of migrations of role from the others.
+func splitRole(recs []models.Record, role models.Role) (others, of []models.Record) {
 	for _, r := range recs {
-		if r.Role == models.RoleProbe {
-			probes = append(probes, r)
+		if r.Role == role {
+			of = append(of, r)
 		} else {
 			others = append(others, r)
 		}
 	}
-	return others, probes
+	return others, of
 }
 
 // appCostSteps is how many times AppCosts refines an app's factors.

@@ -222,7 +222,7 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 			}
 		}
 	}
-	fitted, _ := splitChecks(res.Records)
+	fitted, _ := splitRole(res.Records, models.RoleCheck)
 	kept := Representative(fitted)
 	for _, r := range fitted {
 		if len(r.Flags) > 0 {

@@ -9,19 +9,6 @@ import (
 	"github.com/migrlab/migrlab/sim"
 )
 
-// splitChecks separates a calibration's check migrations (models.RoleCheck)
-// from the others.
-func splitChecks(recs []models.Record) (others, checks []models.Record) {
-	for _, r := range recs {
-		if r.Role == models.RoleCheck {
-			checks = append(checks, r)
-		} else {
-			others = append(others, r)
-		}
-	}
-	return others, checks
-}
-
 // flagChecks flags the check migrations in recs that ran outside envelope e
 // (Record.Flags, set in recs) and returns the others: those CheckErrors
 // uses.

@@ -18,8 +18,8 @@ var ErrNothingToFit = errors.New("no successful real single-container record to 
 // testbed's name comes from the records' provenance.
 func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, error) {
 	var s Samples
-	recs, probes := splitProbes(recs)
-	fitted, _ := splitChecks(recs)
+	recs, probes := splitRole(recs, models.RoleProbe)
+	fitted, _ := splitRole(recs, models.RoleCheck)
 	kept := Representative(fitted)
 	if s.Extract(kept...) == 0 {
 		return models.Calibration{}, ErrNothingToFit

@@ -86,26 +86,20 @@ func (f *fakeEngine) restoreImport(_ context.Context, archive string) (*RestoreS
 	return &RestoreStats{PagesRestored: 7}, nil
 }
 func (f *fakeEngine) restoreLocal(_ context.Context, id string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.localRestored = append(f.localRestored, id)
-	if f.localRestoreErr != nil {
-		return f.localRestoreErr
-	}
-	return f.run(id)
+	return f.run(id, &f.localRestored, f.localRestoreErr)
 }
 func (f *fakeEngine) start(_ context.Context, id string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.started = append(f.started, id)
-	if f.startErr != nil {
-		return f.startErr
-	}
-	return f.run(id)
+	return f.run(id, &f.started, f.startErr)
 }
 
-// run marks container id running (f.mu held).
-func (f *fakeEngine) run(id string) error {
+// run lists id in calls and, unless err, marks container id running.
+func (f *fakeEngine) run(id string, calls *[]string, err error) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*calls = append(*calls, id)
+	if err != nil {
+		return err
+	}
 	c, ok := f.containers[id]
 	if !ok {
 		return fmt.Errorf("fake: no container %s", id)
