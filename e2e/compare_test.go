@@ -112,11 +112,16 @@ func TestCalibrateAndCompare(t *testing.T) {
 	if c.Costs.Snapshot.Duration() < 20*time.Millisecond || c.Costs.Snapshot.Duration() > 3*time.Second {
 		t.Errorf("snapshot %s: want between 20ms and 3s", c.Costs.Snapshot)
 	}
-	// One warm-up migration ran first: in the records, never a calibration scenario.
+	// One warm-up migration ran first: in the records, never a calibration
+	// scenario; the three check migrations last, with their role.
 	crecs := readRecords(t, filepath.Join(dir, "calibration-records.jsonl"))
 	switch {
-	case len(crecs) != 5:
-		t.Errorf("calibration records: %d, want the warm-up and four calibration migrations", len(crecs))
+	case len(crecs) != 8:
+		t.Errorf("calibration records: %d, want the warm-up, four calibration and three check migrations", len(crecs))
+	case crecs[5].Role != models.RoleCheck || crecs[7].Role != models.RoleCheck || crecs[7].Technique != models.MiGrror ||
+		slices.Contains(c.Scenarios, crecs[5].Scenario):
+		t.Errorf("records 6-8: %s %s (role %q) ... %s %s (role %q): want the check migrations, never calibration scenarios",
+			crecs[5].Scenario, crecs[5].Technique, crecs[5].Role, crecs[7].Scenario, crecs[7].Technique, crecs[7].Role)
 	case crecs[0].Role != "warmup" || crecs[0].Scenario != "warmup-8MiB" || slices.Contains(c.Scenarios, crecs[0].Scenario):
 		t.Errorf("first calibration record %s (role %q), calibration scenarios %v: want the warm-up, not fitted",
 			crecs[0].Scenario, crecs[0].Role, c.Scenarios)
