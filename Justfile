@@ -66,7 +66,7 @@ unit:
 e2e: build
     go test -tags 'e2e {{podman_tags}}' -count=1 -timeout 70m -v ./e2e/
 
-# The whole fault x phase matrix on a local testbed (28 cells; the former 19 took about 40 minutes under TCG); the table
+# The whole fault x phase matrix on a local testbed (30 cells; the former 19 took about 40 minutes under TCG); the table
 # goes to out/faults/faults.md (docs/faults.md). `test` runs a subset that covers every fault and phase.
 faults: build
     MIGRLAB_E2E_FAULTS=all MIGRLAB_E2E_OUT=$PWD/out/faults go test -tags 'e2e {{podman_tags}}' -count=1 -timeout 85m -v -run 'TestFaultMatrix' ./e2e/
