@@ -162,8 +162,7 @@ func probeError(ctx context.Context, c models.Calibration, name string, recs []m
 	var e models.ModelError
 	n := 0
 	sq := func(measured, predicted float64) float64 {
-		if measured > 0 && predicted > 0 {
-			l := math.Log(measured / predicted)
+		if l := logRatio(measured, predicted); !math.IsNaN(l) {
 			return l * l
 		}
 		return 0

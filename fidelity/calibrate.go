@@ -255,16 +255,12 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 // a failed migration is listed in res.Failed, only an interruption or a
 // record that cannot be emitted is returned.
 func calibrateStep(ctx context.Context, r Runner, st Step, i, n, planLen int, opt CalibrateOptions, res *CalibrateResult, names map[string]bool, logf func(string, ...any)) error {
-	check := ""
+	role, check := models.RoleCalibration, ""
 	if st.Check {
-		check = ", a check: not fitted"
+		role, check = models.RoleCheck, ", a check: not fitted"
 	}
 	logf("migration %d/%d: %s, %s (%s, %s/s over %s%s)", i+1, n, st.Scenario.Name, st.Technique,
 		st.Scenario.Memory.Size, models.ByteSize(st.Scenario.Workload.DirtyRate), models.ByteSize(st.Scenario.Workload.WWSBytes(st.Scenario.Memory)), check)
-	role := models.RoleCalibration
-	if st.Check {
-		role = models.RoleCheck
-	}
 	failed, err := runKept(ctx, r, st.Scenario, st.Technique, i/planLen, role, &res.Records, opt, logf, "  FAILED: %v")
 	if err != nil {
 		return err

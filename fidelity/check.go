@@ -3,7 +3,6 @@ package fidelity
 import (
 	"context"
 	"math"
-	"slices"
 
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/sim"
@@ -103,25 +102,17 @@ func squaredBias(es [][3]float64) [3]float64 {
 		for j, e := range es {
 			xs[j] = e[i]
 		}
-		mean := sum(xs) / n
-		out[i] = mean * mean
+		m := mean(xs)
+		out[i] = m * m
 		if len(xs) > 1 {
 			var ss float64
 			for _, x := range xs {
-				ss += (x - mean) * (x - mean)
+				ss += (x - m) * (x - m)
 			}
 			out[i] = max(0, out[i]-ss/(n-1)/n)
 		}
 	}
 	return out
-}
-
-func sum(xs []float64) float64 {
-	var s float64
-	for _, x := range xs {
-		s += x
-	}
-	return s
 }
 
 // logRatio is the log of measured over predicted; NaN unless both are
@@ -141,5 +132,5 @@ func modelErrorTechniques(c models.Calibration) []string {
 			ts = append(ts, t)
 		}
 	}
-	return slices.Clip(ts)
+	return ts
 }
