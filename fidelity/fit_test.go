@@ -280,7 +280,8 @@ func TestRunReportsMissingSamples(t *testing.T) {
 
 // TestFitRuntimeRecoversHotAndRate: rounds at two workload rates and
 // several windows, made by the model, give back its hot pages and rate; the
-// workload's own writes are not counted as the runtime's.
+// workload's own writes are not counted as the runtime's, and the fit says
+// its writes are fresh.
 func TestFitRuntimeRecoversHotAndRate(t *testing.T) {
 	c := models.Calibration{BaseMemory: 300 * 4096}
 	var samples []DirtySample
@@ -288,7 +289,7 @@ func TestFitRuntimeRecoversHotAndRate(t *testing.T) {
 		for _, w := range []float64{2, 3.5, 6, 14} {
 			n := float64(4<<20) / 4096
 			own := n * -math.Expm1(rate/4096*w*math.Log1p(-1/n))
-			pages := own + runtimePages(300, 75, 9, w)
+			pages := own + 75 + 9*w
 			samples = append(samples, DirtySample{Rate: rate, WWS: 4 << 20, Size: 16 << 20, WindowS: w, Pages: int64(math.Round(pages))})
 		}
 	}
@@ -297,6 +298,9 @@ func TestFitRuntimeRecoversHotAndRate(t *testing.T) {
 	}
 	near(t, "hot pages", float64(c.RuntimeHot)/4096, 75, 0.03)
 	near(t, "page writes/s", float64(c.RuntimeDirtyRate)/4096, 9, 0.1)
+	if !c.RuntimeFresh {
+		t.Error("RuntimeFresh not set")
+	}
 	f := c.Fits[len(c.Fits)-1]
 	if f.Name != FitRuntime || f.N != 8 || f.R2 < 0.99 {
 		t.Errorf("fit %+v", f)
@@ -346,7 +350,7 @@ func TestFitRuntimePredictsMeasuredRounds(t *testing.T) {
 	for _, d := range measuredRounds.validation {
 		n := float64(d.WWS) / 4096
 		own := n * -math.Expm1(d.Rate/4096*d.WindowS*math.Log1p(-1/n))
-		pred := own + runtimePages(295, hot, rate, d.WindowS)
+		pred := own + hot + rate*d.WindowS
 		e := math.Abs(pred-float64(d.Pages)) / float64(d.Pages)
 		sum += e
 		if e > 0.08 {
@@ -355,6 +359,29 @@ func TestFitRuntimePredictsMeasuredRounds(t *testing.T) {
 	}
 	if m := sum / float64(len(measuredRounds.validation)); m > 0.04 {
 		t.Errorf("mean error %.1f%%", 100*m)
+	}
+}
+
+// TestFitHotAndFreshKeepsItsBounds: a line that would need negative hot
+// pages goes through zero, one that falls with the window is flat, and the
+// hot pages never exceed the base memory.
+func TestFitHotAndFreshKeepsItsBounds(t *testing.T) {
+	win := []float64{1, 2, 4, 8}
+	for _, c := range []struct {
+		name      string
+		excess    []float64
+		base      float64
+		hot, rate float64
+	}{
+		{"a line", []float64{80, 90, 110, 150}, 300, 70, 10},
+		{"below zero at w=0", []float64{5, 25, 65, 145}, 300, 0, 1475.0 / 85},
+		{"falling", []float64{100, 90, 80, 70}, 300, 85, 0},
+		{"hot above the base", []float64{400, 401, 403, 407}, 300, 300, 1570.0 / 85},
+	} {
+		hot, rate := fitHotAndFresh(c.base, win, c.excess)
+		if hot != c.hot || math.Abs(rate-c.rate) > 0.01 {
+			t.Errorf("%s: hot %g rate %g, want %g and %g", c.name, hot, rate, c.hot, c.rate)
+		}
 	}
 }
 

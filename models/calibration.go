@@ -46,8 +46,14 @@ type Calibration struct {
 	// workload's rate.
 	RuntimeHot ByteSize `json:"runtime_hot_bytes"`
 	// RuntimeDirtyRate is the page writes (bytes/s) the runtime spreads over
-	// the rest of BaseMemory, whatever the workload's rate.
+	// the rest of BaseMemory (or, RuntimeFresh, over pages not dirty yet),
+	// whatever the workload's rate.
 	RuntimeDirtyRate Rate `json:"runtime_dirty_rate_bytes_per_s"`
+	// RuntimeFresh says each of those writes dirties a page not dirty yet
+	// (RuntimeDirtying.Fresh): the count grows with the window instead of
+	// filling BaseMemory. Calibrations fitted before 2026-12-05 leave it
+	// false and keep the filling model they were fitted with.
+	RuntimeFresh bool `json:"runtime_fresh,omitempty"`
 	// Fits documents every fitted quantity: the samples it came from and how well
 	// the model explained them.
 	Fits []Fit `json:"fits"`
@@ -190,8 +196,8 @@ func (c Calibration) Apply(s Scenario) Scenario {
 	s.Workload.WWS = ByteSize(s.Workload.WWSBytes(s.Memory)) // explicit: the runtime's pages are not the WWS
 	s.Memory = s.Memory.Plus(ByteSize(base))
 	hot := min(int64(c.RuntimeHot)/ps*ps, base)
-	s.Workload.Runtime = RuntimeDirtying{Memory: ByteSize(base), Hot: ByteSize(hot), Rate: c.RuntimeDirtyRate}
-	if base-hot < ps {
+	s.Workload.Runtime = RuntimeDirtying{Memory: ByteSize(base), Hot: ByteSize(hot), Rate: c.RuntimeDirtyRate, Fresh: c.RuntimeFresh}
+	if base-hot < ps && !c.RuntimeFresh {
 		s.Workload.Runtime.Rate = 0
 	}
 	return s

@@ -33,8 +33,12 @@ func TestCalibrationApplyAndRoundTrip(t *testing.T) {
 	if got.Memory.Size != 67<<20 || got.Workload.WWS != 4<<20 || got.Workload.DirtyRate != 1e6 {
 		t.Fatalf("applied: size %d wws %d rate %g", got.Memory.Size, got.Workload.WWS, float64(got.Workload.DirtyRate))
 	}
-	if rt := got.Workload.Runtime; rt.Memory != 3<<20 || rt.Hot != 1<<20 || rt.Rate != 1e5 {
+	if rt := got.Workload.Runtime; rt.Memory != 3<<20 || rt.Hot != 1<<20 || rt.Rate != 1e5 || rt.Fresh {
 		t.Fatalf("applied runtime: %+v", rt)
+	}
+	c.RuntimeFresh = true // a calibration fitted with fresh writes gives the scenario fresh writes
+	if rt := c.Apply(s.WithDefaults()).Workload.Runtime; !rt.Fresh || rt.Rate != 1e5 {
+		t.Fatalf("applied fresh runtime: %+v", rt)
 	}
 	if err := got.Validate(); err != nil {
 		t.Fatalf("applied scenario: %v", err)
@@ -61,7 +65,7 @@ func TestCalibrationApplyAndRoundTrip(t *testing.T) {
 	}
 	back, err := ReadCalibration(&buf)
 	if err != nil || back.Costs.RestoreBase != c.Costs.RestoreBase || back.BaseMemory != c.BaseMemory ||
-		back.RuntimeHot != c.RuntimeHot || back.RuntimeDirtyRate != c.RuntimeDirtyRate {
+		back.RuntimeHot != c.RuntimeHot || back.RuntimeDirtyRate != c.RuntimeDirtyRate || !back.RuntimeFresh {
 		t.Fatalf("round trip: %v %+v", err, back)
 	}
 	c.Schema = 0

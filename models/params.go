@@ -50,7 +50,8 @@ type Workload struct {
 //
 // Hot is dirty in every round, however short; the rest of Memory receives
 // uniform page writes at Rate (so it fills like the working set does:
-// n(1-(1-1/n)^k) distinct pages after k writes). Zero: no such dirtying.
+// n(1-(1-1/n)^k) distinct pages after k writes), or, when Fresh, every write
+// dirties a page not dirty yet. Zero: no such dirtying.
 type RuntimeDirtying struct {
 	// Memory is the runtime's pages: part of memory.size, beside the WWS.
 	Memory ByteSize `yaml:"memory,omitempty" json:"memory_bytes"`
@@ -58,10 +59,19 @@ type RuntimeDirtying struct {
 	Hot ByteSize `yaml:"hot,omitempty" json:"hot_bytes"`
 	// Rate is the page writes (bytes per second) over Memory minus Hot.
 	Rate Rate `yaml:"rate,omitempty" json:"rate_bytes_per_s"`
+	// Fresh makes every write of Rate dirty a page that is not dirty yet,
+	// up to the container's memory beside the WWS, instead of filling
+	// Memory minus Hot: an allocator that hands out memory its collector
+	// freed and gave back to the kernel touches pages outside what was
+	// resident when the last round was dumped, so the count grows with the
+	// window, not towards Memory.
+	Fresh bool `yaml:"fresh,omitempty" json:"fresh,omitempty"`
 }
 
 // Zero reports whether the runtime dirties nothing.
-func (r RuntimeDirtying) Zero() bool { return r.Hot == 0 && (r.Rate == 0 || r.Memory == r.Hot) }
+func (r RuntimeDirtying) Zero() bool {
+	return r.Hot == 0 && (r.Rate == 0 || (r.Memory == r.Hot && !r.Fresh))
+}
 
 // Validate checks the runtime's memory against what the WWS leaves of m.
 func (r RuntimeDirtying) Validate(m Memory, wws int64) error {
@@ -76,7 +86,11 @@ func (r RuntimeDirtying) Validate(m Memory, wws int64) error {
 	if r.Rate < 0 || r.Rate != r.Rate || float64(r.Rate) > 1e15 {
 		return fmt.Errorf("workload.runtime.rate: must be zero or positive, got %g", float64(r.Rate))
 	}
-	if r.Rate > 0 && int64(r.Memory-r.Hot) < int64(m.PageSize) {
+	if r.Rate > 0 && r.Fresh && room-int64(r.Hot) < int64(m.PageSize) {
+		return fmt.Errorf("workload.runtime.rate: fresh writes need at least one page of memory.size beyond the WWS and workload.runtime.hot (room %s, hot %s)",
+			ByteSize(room), r.Hot)
+	}
+	if r.Rate > 0 && !r.Fresh && int64(r.Memory-r.Hot) < int64(m.PageSize) {
 		return fmt.Errorf("workload.runtime.rate: %s of writes need at least one page of workload.runtime.memory beyond workload.runtime.hot (memory %s, hot %s)",
 			r.Rate, r.Memory, r.Hot)
 	}

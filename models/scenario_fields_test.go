@@ -128,6 +128,7 @@ var invalidValues = map[string][]struct{ value, want string }{
 	"workload.runtime.memory":                  {{"-1", "workload.runtime.memory: must be between 0 and memory.size minus the WWS (768.00MiB)"}, {"800MiB", "set workload.wws below memory.size"}},
 	"workload.runtime.hot":                     {{"5MiB", "workload.runtime.hot: must be between 0 and workload.runtime.memory (4.00MiB)"}, {"-1", "workload.runtime.hot: must be between 0"}},
 	"workload.runtime.rate":                    {{"-1", "workload.runtime.rate: must be zero or positive"}, {".nan", "workload.runtime.rate"}, {"1e16", "workload.runtime.rate"}},
+	"workload.runtime.fresh":                   {{"maybe", "workload.runtime.fresh: want true or false"}},
 	"workload.rate_trace.points[0].at":         {{"1s", "workload.rate_trace.points[0].at: the first point must be at 0"}, {"-1s", "workload.rate_trace.points[0].at: the first point must be at 0"}},
 	"workload.rate_trace.points[1].at":         {{"0s", "workload.rate_trace.points[1].at: points must be in strictly increasing time order"}},
 	"workload.rate_trace.points[0].factor":     {{"-1", "workload.rate_trace.points[0].factor: must be between 0 and 1e6"}, {".nan", "workload.rate_trace.points[0].factor: must be between 0 and 1e6"}, {".inf", "workload.rate_trace.points[0].factor: must be between 0 and 1e6"}},

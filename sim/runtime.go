@@ -11,9 +11,12 @@ import (
 // (models.RuntimeDirtying): hot pages dirty after any time at all, and a pool
 // that receives uniform writes at a constant rate of its own (no rate trace).
 // Units are pages and page writes per second, or bytes and bytes per second
-// in the analytic model (every byte new, capped at the pool).
+// in the analytic model (every byte new, capped at the pool). Fresh writes
+// each dirty a new page too, capped at the memory beside the WWS and the hot
+// pages.
 type runtimeDirt struct {
 	analytic bool
+	fresh    bool    // every write a new unit (the analytic model's, or Fresh)
 	hot      float64
 	cold     float64 // the units beyond the hot ones that the writes go to
 	rate     float64
@@ -27,8 +30,11 @@ func newRuntimeDirt(s models.Scenario, analytic bool) *runtimeDirt {
 		return nil
 	}
 	ps := float64(s.Memory.PageSize)
-	r := &runtimeDirt{analytic: analytic, hot: float64(rt.Hot), rate: float64(rt.Rate)}
+	r := &runtimeDirt{analytic: analytic, fresh: analytic || rt.Fresh, hot: float64(rt.Hot), rate: float64(rt.Rate)}
 	n := float64(rt.Memory - rt.Hot)
+	if rt.Fresh {
+		n = float64(s.Memory.Size) - float64(s.Workload.WWSBytes(s.Memory)) - float64(rt.Hot)
+	}
 	if !analytic {
 		r.hot, r.rate, n = math.Floor(r.hot/ps), r.rate/ps, math.Floor(n/ps)
 	}
@@ -54,7 +60,7 @@ func (r *runtimeDirt) dirty(dt time.Duration) float64 {
 		return 0
 	}
 	x := r.rate * dt.Seconds()
-	if r.analytic {
+	if r.fresh {
 		return r.hot + math.Min(x, r.cold)
 	}
 	return r.hot + models.Occupancy(r.cold, x)
@@ -73,7 +79,7 @@ func (r *runtimeDirt) after(d float64) (time.Duration, bool) {
 	}
 	c := d - r.hot
 	x := c // writes (bytes) of the cold pool
-	if !r.analytic {
+	if !r.fresh {
 		if c >= r.cold {
 			return 0, false
 		}

@@ -58,3 +58,46 @@ func TestRuntimeDirtiesBesideTheWorkload(t *testing.T) {
 		t.Fatalf("no runtime: %v, %+v", err, rec.Rounds)
 	}
 }
+
+// TestFreshRuntimeGrowsWithTheWindow: fresh runtime writes dirty a new page
+// each, past the runtime's own memory, up to the memory beside the WWS; a
+// delta round after a long window sends them all, where the filling model
+// stops at the runtime's memory.
+func TestFreshRuntimeGrowsWithTheWindow(t *testing.T) {
+	const page = 4096
+	s := models.Scenario{Name: "fresh", Techniques: []string{models.PreCopy}}
+	s.Memory = models.Memory{Size: 1000 * page, PageSize: page}
+	s.Workload = models.Workload{WWS: 100 * page,
+		Runtime: models.RuntimeDirtying{Memory: 200 * page, Hot: 50 * page, Rate: 100 * page, Fresh: true}}
+	s.PreCopy.Stop = models.StopRules{MaxRounds: 2}
+	s = s.WithDefaults()
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		bandwidth models.Rate
+		want      float64 // pages of the delta round after the full one
+	}{
+		{1000 * page, 50 + 100},       // 1 s: 100 fresh writes
+		{1000 * page / 3, 50 + 300},   // 3 s: 300, beyond the runtime's 150 cold pages
+		{1000 * page / 100, 50 + 850}, // 100 s: capped at the 900 pages beside the WWS
+	} {
+		s := s
+		s.Network.Bandwidth = c.bandwidth
+		for _, exhaustive := range []bool{false, true} {
+			rec, err := Simulator{Exhaustive: exhaustive}.Run(context.Background(), s, models.PreCopy, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := float64(rec.Rounds[1].Pages); got != c.want {
+				t.Errorf("%s/s, exhaustive %v: delta round %g pages, want %g", c.bandwidth, exhaustive, got, c.want)
+			}
+		}
+	}
+	s.Workload.Runtime.Fresh = false
+	s.Network.Bandwidth = 1000 * page / 3
+	rec, err := Run(context.Background(), s, models.PreCopy, 0)
+	if err != nil || rec.Rounds[1].Pages > 200 {
+		t.Fatalf("filling model: %v, delta round %d pages, more than the runtime's memory", err, rec.Rounds[1].Pages)
+	}
+}
