@@ -16,7 +16,7 @@ import (
 // pages.
 type runtimeDirt struct {
 	analytic bool
-	fresh    bool    // every write a new unit (the analytic model's, or Fresh)
+	fresh    bool // every write a new unit (the analytic model's, or Fresh)
 	hot      float64
 	cold     float64 // the units beyond the hot ones that the writes go to
 	rate     float64
