@@ -97,6 +97,7 @@ func TestAppRedisMiGrror(t *testing.T) {
 	if rec.Error != "" || m.LiveRounds < 2 || m.ProbeDowntimeS <= 0 || m.Extra["app_check_passed"] != 1 {
 		t.Errorf("record: error %q, syncs %d, probe downtime %.3fs, extra %v", rec.Error, m.LiveRounds, m.ProbeDowntimeS, m.Extra)
 	}
+	requireOtherWork(t, rec)
 	onlyOn(t, out, out.Target, out.Source)
 	t.Logf("Redis MiGrror: %d syncs, downtime %.2fs, client-side (PING) %.2fs", m.LiveRounds, m.DowntimeS, m.ProbeDowntimeS)
 }

@@ -292,6 +292,24 @@ func TestMigratePreCopy(t *testing.T) {
 	if !final.Frozen || final.Pages >= rec.Rounds[0].Pages/4 {
 		t.Errorf("final round %+v: want frozen and much smaller than the first", final)
 	}
+	requireOtherWork(t, rec)
+}
+
+// requireOtherWork checks that a real record carries each host's CPU busy
+// outside the migration's own groups (the run guard's other work in the
+// guest), below its whole busy share: the container, podman's service
+// (CRIU) and the agent used some of it.
+func requireOtherWork(t *testing.T, rec models.Record) {
+	t.Helper()
+	x := rec.Metrics.Extra
+	for _, k := range [][2]string{{models.ExtraSourceOther, models.ExtraSourceBusy}, {models.ExtraTargetOther, models.ExtraTargetBusy}} {
+		other, ok := x[k[0]]
+		busy := x[k[1]]
+		if !ok || other < 0 || other >= busy {
+			t.Errorf("%s = %v (recorded %v), %s = %v: want the share outside the migration's own cgroups, below the busy share", k[0], other, ok, k[1], busy)
+		}
+		t.Logf("%s %.3f of %s %.3f", k[0], other, k[1], busy)
+	}
 }
 
 func TestMigrateMiGrror(t *testing.T) {

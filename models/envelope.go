@@ -37,6 +37,15 @@ type Envelope struct {
 	// busiest, not the median.
 	SourceBusyMax float64 `json:"source_busy_max,omitempty"`
 	TargetBusyMax float64 `json:"target_busy_max,omitempty"`
+	// OtherMigrations is how many calibration migrations measured the
+	// hosts' busy share outside the migration's own groups (0: none; the
+	// busy shares above are judged instead). SourceOtherMax and
+	// TargetOtherMax are the highest of those shares per role: unlike the
+	// busy share, they do not grow with the technique's work or the
+	// workload's, only with other work in the guest.
+	OtherMigrations int     `json:"other_migrations,omitempty"`
+	SourceOtherMax  float64 `json:"source_other_max,omitempty"`
+	TargetOtherMax  float64 `json:"target_other_max,omitempty"`
 }
 
 // Margins of an envelope: a migration is flagged when the host's CPU steal
@@ -56,14 +65,19 @@ const (
 
 // The hosts' CPU in an envelope: a migration is flagged when a host's CPU
 // steal exceeds the calibration's highest by more than StealMargin, or its
-// busy share exceeds the calibration's highest for that role by more than
-// BusyMargin (other work in the guest).
+// share busy outside the migration's own groups exceeds the calibration's
+// highest for that role by more than BusyMargin (other work in the guest).
+// Where either side lacks that share, the whole busy share is judged the
+// same way: a busier technique or workload than the calibration's then
+// looks like other work too.
 var hostCPU = []struct {
-	role, busy, steal string
-	busyMax           func(*Envelope) *float64
+	role, busy, steal, other string
+	busyMax, otherMax        func(*Envelope) *float64
 }{
-	{"source", ExtraSourceBusy, ExtraSourceSteal, func(e *Envelope) *float64 { return &e.SourceBusyMax }},
-	{"target", ExtraTargetBusy, ExtraTargetSteal, func(e *Envelope) *float64 { return &e.TargetBusyMax }},
+	{"source", ExtraSourceBusy, ExtraSourceSteal, ExtraSourceOther,
+		func(e *Envelope) *float64 { return &e.SourceBusyMax }, func(e *Envelope) *float64 { return &e.SourceOtherMax }},
+	{"target", ExtraTargetBusy, ExtraTargetSteal, ExtraTargetOther,
+		func(e *Envelope) *float64 { return &e.TargetBusyMax }, func(e *Envelope) *float64 { return &e.TargetOtherMax }},
 }
 
 // Widen adds a calibration migration's conditions to e.
@@ -73,9 +87,14 @@ func (e *Envelope) Widen(r Record) {
 	if tp := r.Metrics.Extra[ExtraFinalThroughput]; tp > 0 && (e.ThroughputMin == 0 || tp < e.ThroughputMin) {
 		e.ThroughputMin = tp
 	}
-	measured := false
+	measured, other := false, false
 	for _, h := range hostCPU {
 		x := r.Metrics.Extra
+		if o, ok := x[h.other]; ok {
+			other = true
+			m := h.otherMax(e)
+			*m = max(*m, o)
+		}
 		if b, ok := x[h.busy]; ok {
 			measured = true
 			m := h.busyMax(e)
@@ -88,6 +107,9 @@ func (e *Envelope) Widen(r Record) {
 	}
 	if measured {
 		e.HostMigrations++
+	}
+	if other {
+		e.OtherMigrations++
 	}
 }
 
@@ -111,10 +133,17 @@ func (e Envelope) Check(r Record) []string {
 		if st, ok := r.Metrics.Extra[h.steal]; ok && st > e.HostStealMax+StealMargin {
 			why = append(why, fmt.Sprintf("%s CPU %.0f %% stolen, the calibration's hosts at most %.0f %%", h.role, 100*st, 100*e.HostStealMax))
 		}
+		if o, ok := r.Metrics.Extra[h.other]; ok && e.OtherMigrations > 0 {
+			if ref := *h.otherMax(&e); o > ref+BusyMargin {
+				why = append(why, fmt.Sprintf("%s CPU %.0f %% busy outside the migration and its containers, the calibration's migrations at most %.0f %% (other work in the guest)",
+					h.role, 100*o, 100*ref))
+			}
+			continue
+		}
 		// A role never measured busy (0) sets no bound.
 		if b, ok := r.Metrics.Extra[h.busy]; ok && *h.busyMax(&e) > 0 && b > *h.busyMax(&e)+BusyMargin {
 			ref := *h.busyMax(&e)
-			why = append(why, fmt.Sprintf("%s CPU %.0f %% busy, the calibration's migrations at most %.0f %% (other work in the guest)", h.role, 100*b, 100*ref))
+			why = append(why, fmt.Sprintf("%s CPU %.0f %% busy, the calibration's migrations at most %.0f %% (other work in the guest, or a busier workload or technique)", h.role, 100*b, 100*ref))
 		}
 	}
 	if tp, ok := r.Metrics.Extra[ExtraFinalThroughput]; ok && e.ThroughputMin > 0 && tp > 0 {

@@ -126,3 +126,45 @@ func TestEnvelopeFlagsLoadInTheGuests(t *testing.T) {
 		t.Errorf("an envelope without the hosts' CPU flagged: %q", got)
 	}
 }
+
+// TestEnvelopeJudgesOtherWorkWhereMeasured: with the hosts' busy share
+// outside the migration's own groups measured, a migration whose source is
+// far busier in all (a busier technique or workload) but not outside those
+// groups is not flagged, and one with other work beyond the margin is, with
+// the share named; a record without the share falls back to the busy share.
+func TestEnvelopeJudgesOtherWorkWhereMeasured(t *testing.T) {
+	rec := func(srcBusy, srcOther, dstBusy, dstOther float64) Record {
+		x := map[string]float64{ExtraSourceBusy: srcBusy, ExtraTargetBusy: dstBusy, ExtraSourceSteal: 0, ExtraTargetSteal: 0}
+		if srcOther >= 0 {
+			x[ExtraSourceOther], x[ExtraTargetOther] = srcOther, dstOther
+		}
+		return Record{Backend: BackendReal, Metrics: Metrics{Extra: x}}
+	}
+	var e Envelope
+	for _, r := range []Record{rec(0.55, 0.10, 0.30, 0.08), rec(0.62, 0.12, 0.41, 0.09), rec(0.48, -1, 0.35, 0)} {
+		e.Widen(r)
+	}
+	if e.OtherMigrations != 2 || e.SourceOtherMax != 0.12 || e.TargetOtherMax != 0.09 || e.HostMigrations != 3 {
+		t.Fatalf("envelope %+v", e)
+	}
+	for _, c := range []struct {
+		r    Record
+		want []string
+	}{
+		{rec(0.80, 0.14, 0.45, 0.10), nil}, // a busy MiGrror or app: its own work
+		{rec(0.80, 0.31, 0.45, 0.10), []string{"source CPU 31 % busy outside the migration and its containers, the calibration's migrations at most 12 % (other work in the guest)"}},
+		{rec(0.60, 0.10, 0.45, 0.25), []string{"target CPU 25 % busy outside"}},
+		{rec(0.80, -1, 0.45, 0), []string{"source CPU 80 % busy, the calibration's migrations at most 62 % (other work in the guest, or a busier workload or technique)"}},
+	} {
+		got := e.Check(c.r)
+		if len(got) != len(c.want) {
+			t.Errorf("%v: flags %q, want %d", c.r.Metrics.Extra, got, len(c.want))
+			continue
+		}
+		for i, w := range c.want {
+			if !strings.Contains(got[i], w) {
+				t.Errorf("flag %q, want it to name %q", got[i], w)
+			}
+		}
+	}
+}

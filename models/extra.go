@@ -43,6 +43,13 @@ const (
 	ExtraSourceSteal = "source_cpu_steal"
 	ExtraTargetBusy  = "target_cpu_busy"
 	ExtraTargetSteal = "target_cpu_steal"
+	// ExtraSourceOther and ExtraTargetOther are the fractions of a host's
+	// CPU time busy outside the migration's own control groups (the
+	// containers, podman's service, the agent): other work in the guest,
+	// kernel threads and interrupts included. Absent where the host has no
+	// cgroup v2 accounting of those groups.
+	ExtraSourceOther = "source_cpu_other"
+	ExtraTargetOther = "target_cpu_other"
 
 	// The link of a real migration. A shaped one (the scenario's network
 	// enforced with traffic control) has the rate in bytes per second of

@@ -33,6 +33,10 @@ var cpuKeys = [3][2]string{
 	{models.ExtraTargetBusy, models.ExtraTargetSteal},
 }
 
+// otherKeys are the Extra keys of the busy share outside the migration's
+// own groups, in cpuMeter's order (the orchestrator's is not measured).
+var otherKeys = [3]string{"", models.ExtraSourceOther, models.ExtraTargetOther}
+
 // readCPU reads the orchestrator's and both hosts' CPU times (the hosts'
 // at once; a host whose agent does not answer, an older one without GET
 // /v1/cpu for example, is left unmeasured and logged).
@@ -61,7 +65,8 @@ func (r *runner) readCPU(ctx context.Context) (m cpuMeter) {
 }
 
 // shares returns the busy and stolen shares of every machine measured at
-// both a and b, as Extra keys.
+// both a and b, and the hosts' busy shares outside the migration's own
+// groups where both readings counted them, as Extra keys.
 func (a cpuMeter) shares(b cpuMeter) map[string]float64 {
 	out := map[string]float64{}
 	for i := range a.at {
@@ -70,6 +75,9 @@ func (a cpuMeter) shares(b cpuMeter) map[string]float64 {
 		}
 		if busy, steal, ok := cpustat.Shares(a.at[i], b.at[i]); ok {
 			out[cpuKeys[i][0]], out[cpuKeys[i][1]] = busy, steal
+		}
+		if other, ok := cpustat.OtherShare(a.at[i], b.at[i]); ok && otherKeys[i] != "" {
+			out[otherKeys[i]] = other
 		}
 	}
 	return out

@@ -16,9 +16,10 @@ import (
 // in the guests); a host whose agent does not report them is left out.
 func TestMigrationRecordsTheHostsCPU(t *testing.T) {
 	for _, targetReports := range []bool{true, false} {
-		// Source: 1000 ticks, 300 idle, 100 stolen: 60 % busy, 10 % stolen.
+		// Source: 1000 ticks, 300 idle, 100 stolen: 60 % busy, 10 % stolen;
+		// its own groups used 450 ticks: 15 % other work.
 		src := &fakeAgent{dirty: []uint64{5}, pages: 100, cpu: []cpustat.Times{
-			{Total: 5000, Idle: 2000, Steal: 50}, {Total: 6000, Idle: 2300, Steal: 150}}}
+			{Total: 5000, Idle: 2000, Steal: 50, Own: 700}, {Total: 6000, Idle: 2300, Steal: 150, Own: 1150}}}
 		dst := &fakeAgent{}
 		if targetReports {
 			// Target: 400 ticks, 300 idle, none stolen: 25 % busy.
@@ -36,7 +37,7 @@ func TestMigrationRecordsTheHostsCPU(t *testing.T) {
 		}
 		r.record()
 		x := r.out.Record.Metrics.Extra
-		for k, want := range map[string]float64{models.ExtraSourceBusy: 0.6, models.ExtraSourceSteal: 0.1} {
+		for k, want := range map[string]float64{models.ExtraSourceBusy: 0.6, models.ExtraSourceSteal: 0.1, models.ExtraSourceOther: 0.15} {
 			if got, ok := x[k]; !ok || math.Abs(got-want) > 1e-12 {
 				t.Errorf("%s = %v (recorded %v), want %v", k, got, ok, want)
 			}
@@ -48,6 +49,9 @@ func TestMigrationRecordsTheHostsCPU(t *testing.T) {
 			t.Errorf("target busy %v (%v), steal %v (%v): want 0.25 and 0", busy, okB, steal, okS)
 		case !targetReports && (okB || okS):
 			t.Errorf("a target that reports no CPU times: busy %v, steal %v recorded", busy, steal)
+		}
+		if o, ok := x[models.ExtraTargetOther]; ok {
+			t.Errorf("a target without its own groups' time: other %v recorded", o)
 		}
 	}
 }

@@ -36,7 +36,7 @@ func testCalibration() models.Calibration {
 		Network: models.Network{Bandwidth: 2e6, Latency: s(0.01)},
 		Costs: models.Costs{RoundSetup: s(8), DumpPerPage: s(0.003), FinalSetup: s(15), Freeze: s(0.2),
 			RestoreBase: s(30), RestorePerPage: s(0.0004), Resume: s(2), RestoreAllPages: true},
-		BaseMemory: 1 << 20, RuntimeHot: 200 << 10, RuntimeDirtyRate: 40000}
+		BaseMemory: 1 << 20, RuntimeHot: 200 << 10, RuntimeDirtyRate: 40000, RuntimeFresh: true}
 }
 
 // fakeRealRecords "measures" the plan's migrations (and compare-small's) by

@@ -41,14 +41,43 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 
 // handleCPU returns the host's aggregate CPU times (GET /v1/cpu): the
 // orchestrator reads them before and after a migration, for the guest's
-// busy and stolen shares over it (the run guard's load in the guests).
+// busy and stolen shares over it (the run guard's load in the guests). Own
+// is the CPU time of the migration's own groups (ownGroups) where cgroup v2
+// counts them: busy time beyond it is other work in the guest.
 func (s *Server) handleCPU(w http.ResponseWriter, r *http.Request) {
 	t, ok := cpustat.Read(cpustat.ProcStat)
 	if !ok {
 		writeErr(w, statusErr(http.StatusNotImplemented, fmt.Errorf("%s has no aggregate cpu line", cpustat.ProcStat)))
 		return
 	}
+	t.Own, _ = cpustat.ReadOwn(cgroupRoot, ownGroups(selfCgroup))
 	writeJSON(w, t)
+}
+
+// selfCgroup is where the agent finds its own cgroup.
+const selfCgroup = "/proc/self/cgroup"
+
+// ownGroups are the cgroups whose CPU time belongs to the migrations and
+// their workloads on this host: podman's containers and their conmon
+// (machine.slice, under the systemd cgroup manager), podman's API service,
+// which runs runc and CRIU for the agent, and the agent's own group (the
+// commands it runs itself). Nil when the agent's group is unknown.
+func ownGroups(procCgroup string) []string {
+	self, ok := cpustat.SelfCgroup(procCgroup)
+	if !ok {
+		return nil
+	}
+	groups := []string{"machine.slice", "system.slice/podman.service"}
+	for _, g := range groups {
+		if self == g || strings.HasPrefix(self, g+"/") {
+			return groups // counted already
+		}
+	}
+	if self == "" || self == "/" || strings.HasPrefix(self, "user.slice") {
+		// The root, or a login session: its other processes are not the agent's.
+		return groups
+	}
+	return append(groups, self)
 }
 
 func utsString(b []int8) string {

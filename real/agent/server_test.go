@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -68,5 +70,24 @@ func TestCPUReportsTheHostsTimes(t *testing.T) {
 	s.Handler(false).ServeHTTP(rec, httptest.NewRequest("GET", "/v1/cpu", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("GET /v1/cpu on the peer API: %d, want 404", rec.Code)
+	}
+}
+
+// TestOwnGroupsAddTheAgentsOwn: the agent's own service group joins
+// podman's; a group under those, or a login session's, does not.
+func TestOwnGroupsAddTheAgentsOwn(t *testing.T) {
+	for _, c := range []struct{ line, want string }{
+		{"0::/system.slice/migrlab-agent.service", "machine.slice system.slice/podman.service system.slice/migrlab-agent.service"},
+		{"0::/machine.slice/libpod-1.scope", "machine.slice system.slice/podman.service"},
+		{"0::/user.slice/user-0.slice/session-3.scope", "machine.slice system.slice/podman.service"},
+		{"12:cpu:/", ""},
+	} {
+		p := filepath.Join(t.TempDir(), "cgroup")
+		if err := os.WriteFile(p, []byte(c.line+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(ownGroups(p), " "); got != c.want {
+			t.Errorf("%s: %q, want %q", c.line, got, c.want)
+		}
 	}
 }
