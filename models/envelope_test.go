@@ -20,26 +20,12 @@ func TestEnvelopeFlagsMigrationsOutsideIt(t *testing.T) {
 	if e.Migrations != 3 || e.StealMax != 0.08 || e.ThroughputMin != 2.5e6 {
 		t.Fatalf("envelope %+v", e)
 	}
-	for _, c := range []struct {
-		r    Record
-		want []string
-	}{
+	checkFlags(t, e, []flagCase{
 		{rec(0.12, 2.0e6), nil},
 		{rec(0.14, 2.0e6), []string{"14 % stolen"}},
 		{rec(0.02, 1.7e6), []string{"1.70 MB/s, the calibration's slowest 2.50 MB/s"}},
 		{rec(0.30, 1.0e6), []string{"30 %", "1.00 MB/s"}},
-	} {
-		got := e.Check(c.r)
-		if len(got) != len(c.want) {
-			t.Errorf("%v: flags %q, want %d", c.r.Metrics.Extra, got, len(c.want))
-			continue
-		}
-		for i, w := range c.want {
-			if !strings.Contains(got[i], w) {
-				t.Errorf("flag %q, want it to name %q", got[i], w)
-			}
-		}
-	}
+	})
 	// A shaped link is judged by what it carries at its slowest: 512 KiB/s
 	// carries 501 kB/s of TCP payload, so 460 kB/s is fine and 300 kB/s
 	// flagged; with the trace at a quarter, 150 kB/s is fine.
@@ -101,26 +87,12 @@ func TestEnvelopeFlagsLoadInTheGuests(t *testing.T) {
 	if e.HostMigrations != 3 || e.HostStealMax != 0.02 || e.SourceBusyMax != 0.62 || e.TargetBusyMax != 0.41 {
 		t.Fatalf("envelope %+v", e)
 	}
-	for _, c := range []struct {
-		r    Record
-		want []string
-	}{
+	checkFlags(t, e, []flagCase{
 		{rec(0.69, 0.06, 0.48, 0.07), nil},
 		{rec(0.95, 0, 0.40, 0), []string{"source CPU 95 % busy, the calibration's migrations at most 62 %"}},
 		{rec(0.50, 0, 0.40, 0.20), []string{"target CPU 20 % stolen, the calibration's hosts at most 2 %"}},
 		{rec(0.50, 0.10, 0.60, 0), []string{"source CPU 10 % stolen", "target CPU 60 % busy, the calibration's migrations at most 41 %"}},
-	} {
-		got := e.Check(c.r)
-		if len(got) != len(c.want) {
-			t.Errorf("%v: flags %q, want %d", c.r.Metrics.Extra, got, len(c.want))
-			continue
-		}
-		for i, w := range c.want {
-			if !strings.Contains(got[i], w) {
-				t.Errorf("flag %q, want it to name %q", got[i], w)
-			}
-		}
-	}
+	})
 	old := Envelope{Migrations: 12, StealMax: 0.01}
 	if got := old.Check(rec(0.99, 0.5, 0.99, 0.5)); got != nil {
 		t.Errorf("an envelope without the hosts' CPU flagged: %q", got)
@@ -147,15 +119,24 @@ func TestEnvelopeJudgesOtherWorkWhereMeasured(t *testing.T) {
 	if e.OtherMigrations != 2 || e.SourceOtherMax != 0.12 || e.TargetOtherMax != 0.09 || e.HostMigrations != 3 {
 		t.Fatalf("envelope %+v", e)
 	}
-	for _, c := range []struct {
-		r    Record
-		want []string
-	}{
+	checkFlags(t, e, []flagCase{
 		{rec(0.80, 0.14, 0.45, 0.10), nil}, // a busy MiGrror or app: its own work
 		{rec(0.80, 0.31, 0.45, 0.10), []string{"source CPU 31 % busy outside the migration and its containers, the calibration's migrations at most 12 % (other work in the guest)"}},
 		{rec(0.60, 0.10, 0.45, 0.25), []string{"target CPU 25 % busy outside"}},
 		{rec(0.80, -1, 0.45, 0), []string{"source CPU 80 % busy, the calibration's migrations at most 62 % (other work in the guest, or a busier workload or technique)"}},
-	} {
+	})
+}
+
+// flagCase is a record and the flags an envelope should raise for it, each
+// named by a part of its text, in order.
+type flagCase struct {
+	r    Record
+	want []string
+}
+
+func checkFlags(t *testing.T, e Envelope, cases []flagCase) {
+	t.Helper()
+	for _, c := range cases {
 		got := e.Check(c.r)
 		if len(got) != len(c.want) {
 			t.Errorf("%v: flags %q, want %d", c.r.Metrics.Extra, got, len(c.want))
