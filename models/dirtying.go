@@ -290,7 +290,7 @@ func DirtyingModelOf(s Scenario) DirtyingModel {
 	m.Hot = math.Floor(float64(rt.Hot) / ps)
 	extent := float64(rt.Memory - rt.Hot)
 	if rt.Fresh { // as a pool: the memory beside the WWS, which fresh writes fill almost one page per write
-		extent = float64(s.Memory.Size) - float64(s.Workload.WWSBytes(s.Memory)) - float64(rt.Hot)
+		extent = float64(rt.FreshExtent(s.Memory, s.Workload.WWSBytes(s.Memory)))
 	}
 	if cold := math.Floor(extent / ps); rt.Rate > 0 && cold >= 1 {
 		m.Runtime = WritePool{N: cold, Rate: float64(rt.Rate) / ps}

@@ -73,6 +73,12 @@ func (r RuntimeDirtying) Zero() bool {
 	return r.Hot == 0 && (r.Rate == 0 || (r.Memory == r.Hot && !r.Fresh))
 }
 
+// FreshExtent is what Fresh writes can dirty beyond the hot pages, in
+// bytes: memory m beside a WWS of wws bytes, less Hot.
+func (r RuntimeDirtying) FreshExtent(m Memory, wws int64) int64 {
+	return int64(m.Size) - wws - int64(r.Hot)
+}
+
 // Validate checks the runtime's memory against what the WWS leaves of m.
 func (r RuntimeDirtying) Validate(m Memory, wws int64) error {
 	room := int64(m.Size) - wws
@@ -86,7 +92,7 @@ func (r RuntimeDirtying) Validate(m Memory, wws int64) error {
 	if r.Rate < 0 || r.Rate != r.Rate || float64(r.Rate) > 1e15 {
 		return fmt.Errorf("workload.runtime.rate: must be zero or positive, got %g", float64(r.Rate))
 	}
-	if r.Rate > 0 && r.Fresh && room-int64(r.Hot) < int64(m.PageSize) {
+	if r.Rate > 0 && r.Fresh && r.FreshExtent(m, wws) < int64(m.PageSize) {
 		return fmt.Errorf("workload.runtime.rate: fresh writes need at least one page of memory.size beyond the WWS and workload.runtime.hot (room %s, hot %s)",
 			ByteSize(room), r.Hot)
 	}

@@ -33,7 +33,7 @@ func newRuntimeDirt(s models.Scenario, analytic bool) *runtimeDirt {
 	r := &runtimeDirt{analytic: analytic, fresh: analytic || rt.Fresh, hot: float64(rt.Hot), rate: float64(rt.Rate)}
 	n := float64(rt.Memory - rt.Hot)
 	if rt.Fresh {
-		n = float64(s.Memory.Size) - float64(s.Workload.WWSBytes(s.Memory)) - float64(rt.Hot)
+		n = float64(rt.FreshExtent(s.Memory, s.Workload.WWSBytes(s.Memory)))
 	}
 	if !analytic {
 		r.hot, r.rate, n = math.Floor(r.hot/ps), r.rate/ps, math.Floor(n/ps)
