@@ -391,6 +391,9 @@ func Describe(c models.Calibration) string {
 		fmt.Fprintf(&b, "  model error on the unfitted check migrations (downtime / total time / bytes, log RMS; widens every interval): %s\n",
 			strings.Join(es, ", "))
 	}
+	if g := c.Envelope.Bounds(); g != "" {
+		fmt.Fprintf(&b, "  run guard (from the calibration's %d migrations): %s\n", c.Envelope.Migrations, g)
+	}
 	b.WriteString(describeApps(c.Apps, c.AppErrors))
 	return b.String()
 }

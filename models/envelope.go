@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Envelope is the range of conditions a calibration's migrations ran under.
@@ -166,4 +167,33 @@ func (e Envelope) Check(r Record) []string {
 		why = append(why, fmt.Sprintf("the migration took %.1f s, longer than network.bandwidth_trace covers (until %s): the simulator refuses such a run", r.Metrics.TotalTimeS, u))
 	}
 	return why
+}
+
+// Bounds says, in one line, what Check flags against e: the limits it
+// derives from the calibration's migrations and the margins. Empty for an
+// empty envelope.
+func (e Envelope) Bounds() string {
+	if e.Migrations == 0 {
+		return ""
+	}
+	orch := fmt.Sprintf("the orchestrator's CPU stolen above %.0f %%", 100*(e.StealMax+StealMargin))
+	if e.BusyMedian > 0 {
+		orch += fmt.Sprintf(" or busy above %.0f %%", 100*(e.BusyMedian+BusyMargin))
+	}
+	parts := []string{orch}
+	if e.ThroughputMin > 0 {
+		parts = append(parts, fmt.Sprintf("a final transfer below %.2f MB/s", ThroughputFloor*e.ThroughputMin/1e6))
+	}
+	switch {
+	case e.OtherMigrations > 0:
+		parts = append(parts, fmt.Sprintf("a guest busy outside the migration's own cgroups above %.0f %% (source) or %.0f %% (target)",
+			100*(e.SourceOtherMax+BusyMargin), 100*(e.TargetOtherMax+BusyMargin)))
+	case e.HostMigrations > 0:
+		parts = append(parts, fmt.Sprintf("a guest busy above %.0f %% (source) or %.0f %% (target)",
+			100*(e.SourceBusyMax+BusyMargin), 100*(e.TargetBusyMax+BusyMargin)))
+	}
+	if e.HostMigrations > 0 {
+		parts = append(parts, fmt.Sprintf("guest CPU stolen above %.0f %%", 100*(e.HostStealMax+StealMargin)))
+	}
+	return "flags " + strings.Join(parts, ", ")
 }

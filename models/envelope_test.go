@@ -149,3 +149,23 @@ func checkFlags(t *testing.T, e Envelope, cases []flagCase) {
 		}
 	}
 }
+
+// TestEnvelopeBoundsNameWhatCheckFlags: the one-line bounds are the
+// envelope's limits plus the margins, the guests' by their share outside
+// the migration's own cgroups where measured, by their busy share where not.
+func TestEnvelopeBoundsNameWhatCheckFlags(t *testing.T) {
+	if got := (Envelope{}).Bounds(); got != "" {
+		t.Errorf("empty envelope: %q", got)
+	}
+	e := Envelope{Migrations: 12, StealMax: 0.01, BusyMedian: 0.83, ThroughputMin: 2e6, HostMigrations: 12,
+		HostStealMax: 0, SourceBusyMax: 0.65, TargetBusyMax: 0.51, OtherMigrations: 12, SourceOtherMax: 0.02, TargetOtherMax: 0.023}
+	want := "flags the orchestrator's CPU stolen above 6 % or busy above 91 %, a final transfer below 1.40 MB/s, " +
+		"a guest busy outside the migration's own cgroups above 10 % (source) or 10 % (target), guest CPU stolen above 5 %"
+	if got := e.Bounds(); got != want {
+		t.Errorf("bounds\n got %q\nwant %q", got, want)
+	}
+	e.OtherMigrations = 0
+	if got := e.Bounds(); !strings.Contains(got, "a guest busy above 73 % (source) or 59 % (target)") {
+		t.Errorf("without the other share: %q", got)
+	}
+}
