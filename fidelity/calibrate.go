@@ -359,11 +359,7 @@ func Describe(c models.Calibration) string {
 	if co.Snapshot > 0 {
 		fmt.Fprintf(&b, "  snapshot:  a dump takes its dirty set %s after it starts (the workload writes until then)\n", co.Snapshot)
 	}
-	if c.RuntimeFresh {
-		fmt.Fprintf(&b, "  memory:    base %s; the runtime dirties %s of it in every round and %s of fresh pages\n", c.BaseMemory, c.RuntimeHot, c.RuntimeDirtyRate)
-	} else {
-		fmt.Fprintf(&b, "  memory:    base %s; the runtime dirties %s of it in every round and writes %s over the rest\n", c.BaseMemory, c.RuntimeHot, c.RuntimeDirtyRate)
-	}
+	fmt.Fprintf(&b, "  memory:    base %s; the runtime dirties %s of it in every round and %s\n", c.BaseMemory, c.RuntimeHot, c.RuntimeWrites())
 	for _, f := range c.Fits {
 		fmt.Fprintf(&b, "  fit %-11s %s = %.4g + %.4g x %s  (R² %.3f, n %d)\n", f.Name+":", f.Y, f.Intercept, f.Slope, f.X, f.R2, f.N)
 	}

@@ -63,19 +63,16 @@ func fitRuntime(c *models.Calibration, samples []DirtySample) error {
 // (page writes/s) at least zero: the unconstrained line, then, where it
 // leaves those bounds, the best line on the bound it crossed.
 func fitHotAndFresh(base float64, win, excess []float64) (hot, rate float64) {
-	n := float64(len(win))
 	mw, me := mean(win), mean(excess)
 	var sww, swe float64
 	for i, w := range win {
 		sww += (w - mw) * (w - mw)
 		swe += (w - mw) * (excess[i] - me)
 	}
-	if sww > 0 {
-		rate = swe / sww
-	}
-	if rate <= 0 || n < 2 || sww == 0 {
+	if sww == 0 || swe <= 0 { // one window length, or no growth with it: a flat line
 		return math.Min(math.Max(math.Round(me), 0), base), 0
 	}
+	rate = swe / sww
 	hot = math.Min(math.Max(math.Round(me-rate*mw), 0), base)
 	// The slope that goes with the hot count held at a bound or rounded.
 	var num, den float64

@@ -203,6 +203,16 @@ func (c Calibration) Apply(s Scenario) Scenario {
 	return s
 }
 
+// RuntimeWrites says how the runtime writes beyond its hot pages, for
+// summaries: "writes R over the rest" (of BaseMemory), or, RuntimeFresh,
+// "dirties R of fresh pages".
+func (c Calibration) RuntimeWrites() string {
+	if c.RuntimeFresh {
+		return fmt.Sprintf("dirties %s of fresh pages", c.RuntimeDirtyRate)
+	}
+	return fmt.Sprintf("writes %s over the rest", c.RuntimeDirtyRate)
+}
+
 // WriteCalibration writes c as indented JSON.
 func WriteCalibration(w io.Writer, c Calibration) error {
 	enc := json.NewEncoder(w)

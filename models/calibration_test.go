@@ -36,7 +36,13 @@ func TestCalibrationApplyAndRoundTrip(t *testing.T) {
 	if rt := got.Workload.Runtime; rt.Memory != 3<<20 || rt.Hot != 1<<20 || rt.Rate != 1e5 || rt.Fresh {
 		t.Fatalf("applied runtime: %+v", rt)
 	}
+	if w := c.RuntimeWrites(); w != "writes "+Rate(1e5).String()+" over the rest" {
+		t.Errorf("RuntimeWrites of the filling model: %q", w)
+	}
 	c.RuntimeFresh = true // a calibration fitted with fresh writes gives the scenario fresh writes
+	if w := c.RuntimeWrites(); w != "dirties "+Rate(1e5).String()+" of fresh pages" {
+		t.Errorf("RuntimeWrites of fresh writes: %q", w)
+	}
 	if rt := c.Apply(s.WithDefaults()).Workload.Runtime; !rt.Fresh || rt.Rate != 1e5 {
 		t.Fatalf("applied fresh runtime: %+v", rt)
 	}

@@ -198,13 +198,9 @@ func Markdown(in Input, dir string, plots []string, skipped *plot.SkippedError) 
 		if c.Network.LiveBandwidth > 0 {
 			live = fmt.Sprintf(" (live rounds %s)", c.Network.LiveBandwidth)
 		}
-		writes := fmt.Sprintf("writes %s over the rest", c.RuntimeDirtyRate)
-		if c.RuntimeFresh {
-			writes = fmt.Sprintf("dirties %s of fresh pages", c.RuntimeDirtyRate)
-		}
 		fmt.Fprintf(&b, "Testbed %q, %s. Link %s%s, latency %s; base memory %s, of which the runtime dirties %s in every round "+
 			"and %s (the workload writes at its configured rate).\n\n",
-			c.Testbed, c.Created, c.Network.Bandwidth, live, c.Network.Latency, c.BaseMemory, c.RuntimeHot, writes)
+			c.Testbed, c.Created, c.Network.Bandwidth, live, c.Network.Latency, c.BaseMemory, c.RuntimeHot, c.RuntimeWrites())
 		b.WriteString("| Fit | y | x | intercept | slope | R² | n |\n| :--- | :--- | :--- | ---: | ---: | ---: | ---: |\n")
 		for _, f := range c.Fits {
 			fmt.Fprintf(&b, "| %s | %s | %s | %.4g | %.4g | %.3f | %d |\n", f.Name, f.Y, f.X, f.Intercept, f.Slope, f.R2, f.N)
