@@ -23,16 +23,23 @@ type noisyTestbed struct {
 	c        models.Calibration
 	rng      *rand.Rand
 	bytesRng *rand.Rand
+	// coldScale, when set, scales the sigmas of a cold migration's
+	// deviations: a testbed whose cold migrations repeat better.
+	coldScale float64
 }
 
-func (n *noisyTestbed) draw() models.Deviation {
-	shared := n.rng.NormFloat64() * 0.1
-	f := func() float64 { return math.Exp(shared + n.rng.NormFloat64()*0.11) }
+func (n *noisyTestbed) draw(scale float64) models.Deviation {
+	shared := n.rng.NormFloat64() * 0.1 * scale
+	f := func() float64 { return math.Exp(shared + n.rng.NormFloat64()*0.11*scale) }
 	return models.Deviation{FinalDump: f(), FinalTransfer: f(), Restore: f(), LiveRounds: f()}
 }
 
 func (n *noisyTestbed) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
-	rec, err := sim.Run(ctx, n.c.Perturb(n.draw()).Apply(s), technique, rep)
+	scale := 1.0
+	if technique == models.Cold && n.coldScale > 0 {
+		scale = n.coldScale
+	}
+	rec, err := sim.Run(ctx, n.c.Perturb(n.draw(scale)).Apply(s), technique, rep)
 	rec.Backend, rec.Params = models.BackendReal, s.WithDefaults()
 	if n.bytesRng != nil {
 		sigma := 0.001
@@ -45,11 +52,14 @@ func (n *noisyTestbed) Run(ctx context.Context, s models.Scenario, technique str
 }
 
 // TestIntervalsCoverTheirShare: with the spread measured from twelve
-// calibration migrations of a testbed whose noise is known, the 90 %
-// intervals of new migrations' predictions cover close to 90 % of them
-// (between 75 and 97 % over 300 draws: twelve deviations give a slightly
-// narrow interval), for every technique and for downtime and total time;
-// the deviations themselves are the testbed's (their median near 1).
+// calibration migrations (six cold, six pre-copy) of a testbed whose noise
+// is known, the 90 % intervals of new migrations' predictions, each from
+// the six deviations of its kind (sameKind), cover at least 75 % of them
+// over 300 draws, for every technique and for downtime and total time; the
+// deviations themselves are the testbed's (their median near 1). Six
+// draws in three repetitions give an interval as wide as they happen to
+// spread (this calibration's cold one covers 99 %):
+// TestIntervalsOfEachKindCoverTheirShare judges the average over many.
 func TestIntervalsCoverTheirShare(t *testing.T) {
 	ctx := context.Background()
 	c := synthCalibration()
@@ -85,7 +95,7 @@ func TestIntervalsCoverTheirShare(t *testing.T) {
 			t.Fatal(err)
 		}
 		WithInterval(ctx, c, s, technique, 0, &p)
-		if p.Interval == nil || p.Interval.Draws != 12 || p.Interval.Confidence != DefaultConfidence {
+		if p.Interval == nil || p.Interval.Draws != 6 || p.Interval.Confidence != DefaultConfidence {
 			t.Fatalf("%s: interval %+v", technique, p.Interval)
 		}
 		down, total, bytes := 0, 0, 0
@@ -110,7 +120,7 @@ func TestIntervalsCoverTheirShare(t *testing.T) {
 		// judges it over many calibrations.
 		t.Logf("%s: downtime covered %d/%d, total time %d/%d, bytes %d/%d", technique, down, n, total, n, bytes, n)
 		for name, k := range map[string]int{"downtime": down, "total time": total} {
-			if cov := float64(k) / n; cov < 0.75 || cov > 0.97 {
+			if cov := float64(k) / n; cov < 0.75 {
 				t.Errorf("%s %s: the 90 %% interval %v covers %.0f %% of %d migrations", technique, name, p.Interval, 100*cov, n)
 			}
 		}
@@ -292,6 +302,64 @@ func TestBytesIntervalsCoverTheirShare(t *testing.T) {
 		t.Logf("%s: bytes covered %.1f %%", technique, 100*cov)
 		if cov < 0.84 || cov > 0.95 {
 			t.Errorf("%s: the 90 %% bytes intervals cover %.1f %% of %d migrations under %d calibrations, want 84-95 %%",
+				technique, 100*cov, calibrations*n, calibrations)
+		}
+	}
+}
+
+// TestIntervalsOfEachKindCoverTheirShare: on a testbed whose cold
+// migrations repeat three times better than its live ones (coldScale), as
+// on the TCG testbed, the 90 % downtime intervals cover 84-95 % of new
+// migrations of every technique, on average over many calibrations. When
+// every prediction took all twelve deviations, they covered 99 % of the
+// cold migrations and 81 % of the pre-copy and MiGrror ones.
+func TestIntervalsOfEachKindCoverTheirShare(t *testing.T) {
+	ctx := context.Background()
+	s := scenarioNamed("val", models.Cold, models.PreCopy, models.MiGrror)
+	s.Memory.Size = 12 << 20
+	s.Workload.DirtyRate = 256 << 10
+	techniques := []string{models.Cold, models.PreCopy, models.MiGrror}
+	covered := map[string]int{}
+	const calibrations, n = 60, 50
+	for seed := range uint64(calibrations) {
+		c := synthCalibration()
+		tb := &noisyTestbed{c: c, rng: rand.New(rand.NewPCG(seed, 2)), coldScale: 1.0 / 3}
+		var cal []models.Record
+		for rep := range 3 {
+			for _, st := range fittedPlan() {
+				r, err := tb.Run(ctx, st.Scenario, st.Technique, rep)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cal = append(cal, r)
+			}
+		}
+		c.Spread = Deviations(ctx, c, cal)
+		for _, technique := range techniques {
+			p, err := sim.Run(ctx, c.Apply(s), technique, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			WithInterval(ctx, c, s, technique, 0, &p)
+			if p.Interval == nil || p.Interval.Draws != 6 {
+				t.Fatalf("%s: interval %+v, want one of six draws", technique, p.Interval)
+			}
+			for range n {
+				m, err := tb.Run(ctx, s, technique, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if iv := p.Interval.DowntimeS; m.Metrics.DowntimeS >= iv[0] && m.Metrics.DowntimeS <= iv[1] {
+					covered[technique]++
+				}
+			}
+		}
+	}
+	for _, technique := range techniques {
+		cov := float64(covered[technique]) / (calibrations * n)
+		t.Logf("%s: downtime covered %.1f %%", technique, 100*cov)
+		if cov < 0.84 || cov > 0.95 {
+			t.Errorf("%s: the 90 %% downtime intervals cover %.1f %% of %d migrations under %d calibrations, want 84-95 %%",
 				technique, 100*cov, calibrations*n, calibrations)
 		}
 	}
