@@ -108,7 +108,8 @@ type TechniqueScore struct {
 	// between the two predictions' downtime and bytes (0 to 1).
 	Disagreement float64 `json:"disagreement"`
 	// Flips is the share of Draws (the simulator run again under each
-	// noise deviation, SearchDeviations) whose live rounds or stop reason
+	// noise deviation of the prediction's kind, SearchDeviations and
+	// sameKind, as its interval takes them) whose live rounds or stop reason
 	// differ from Predicted's: near a regime boundary the testbed's noise
 	// crosses it.
 	Flips float64 `json:"flips"`
@@ -258,7 +259,7 @@ func score(ctx context.Context, calib models.Calibration, s models.Scenario, dev
 	}
 	run, _ := Techniques(s)
 	for _, t := range run {
-		ts := TechniqueScore{Technique: t, Draws: len(devs)}
+		ts := TechniqueScore{Technique: t}
 		p, err := sim.Run(ctx, applied, t, 0)
 		if err != nil {
 			return c, fmt.Errorf("search: %s %s: %w", s.Name, t, err)
@@ -269,9 +270,15 @@ func score(ctx context.Context, calib models.Calibration, s models.Scenario, dev
 			ts.Disagreement = max(gap(p.Metrics.DowntimeS, a.Metrics.DowntimeS),
 				gap(float64(p.Metrics.BytesSent), float64(a.Metrics.BytesSent)))
 		}
-		draws := make([]models.Metrics, 0, len(devs))
+		// The draws of the prediction's kind, as its interval takes them (WithInterval).
+		kind := sameKind(devs, p.Metrics.LiveRounds > 0)
+		var draws []models.Metrics
+		var groups []int
 		flips := 0
-		for _, ps := range perturbed {
+		for i, ps := range perturbed {
+			if !kind[i] {
+				continue
+			}
 			r, err := sim.Run(ctx, ps, t, 0)
 			if err != nil {
 				return c, fmt.Errorf("search: %s %s under the calibration's noise: %w", s.Name, t, err)
@@ -280,11 +287,13 @@ func score(ctx context.Context, calib models.Calibration, s models.Scenario, dev
 				flips++
 			}
 			draws = append(draws, r.Metrics)
+			groups = append(groups, devs[i].Repetition)
 		}
-		if len(devs) > 0 {
-			ts.Flips = float64(flips) / float64(len(devs))
+		ts.Draws = len(draws)
+		if len(draws) > 0 {
+			ts.Flips = float64(flips) / float64(len(draws))
 		}
-		if iv := models.NewInterval(DefaultConfidence, draws, repetitions(devs)); iv != nil && p.Metrics.DowntimeS > 0 {
+		if iv := models.NewInterval(DefaultConfidence, draws, groups); iv != nil && p.Metrics.DowntimeS > 0 {
 			ts.Width = (iv.DowntimeS[1] - iv.DowntimeS[0]) / p.Metrics.DowntimeS
 		}
 		ts.Score = max(ts.Disagreement, ts.Flips+ts.Width)

@@ -142,16 +142,6 @@ func WithInterval(ctx context.Context, c models.Calibration, s models.Scenario, 
 	}
 }
 
-// repetitions is the calibration repetition of each deviation: the groups
-// of draws that share the testbed's pace at one time (models.NewInterval).
-func repetitions(ds []models.Deviation) []int {
-	out := make([]int, len(ds))
-	for i, d := range ds {
-		out[i] = d.Repetition
-	}
-	return out
-}
-
 // sameKind marks the deviations that speak for a prediction with live
 // rounds (live) or without: those of calibration migrations of the same
 // kind, when there are at least minSpread of them (else all). A migration
