@@ -116,8 +116,10 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	if err != nil {
 		return models.DirtyingProfile{}, err
 	}
+	// From the launch, as a run's warmup counts (runner.warmUp).
+	launched := time.Now()
 	r.logf("%s: running under its load for %s before the first pass", name, opt.Warmup)
-	if !sleepCtx(ctx, opt.Warmup) {
+	if !sleepCtx(ctx, warmupLeft(opt.Warmup, time.Since(launched))) {
 		return models.DirtyingProfile{}, ctx.Err()
 	}
 	if err := r.loadAlive(ctx); err != nil {

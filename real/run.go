@@ -284,19 +284,42 @@ func (r *runner) start(ctx context.Context, technique string, rep int) error {
 			return err
 		}
 	}
+	launched := time.Now() // the containers answer and the app's load runs
 	if err := r.prepare(ctx); err != nil {
 		return err
 	}
-	if r.opt.Warmup > 0 {
-		r.logf("warming up for %s", r.opt.Warmup)
-		if !sleepCtx(ctx, r.opt.Warmup) {
-			return ctx.Err()
-		}
+	if !r.warmUp(ctx, launched) {
+		return ctx.Err()
 	}
 	if err := r.loadAlive(ctx); err != nil {
 		return err
 	}
 	return r.startProbe(ctx)
+}
+
+// warmUp waits Options.Warmup: an app's counted from launched (when it
+// answered and its load started), not from when the Envs were prepared,
+// since its profile measures it at that age (Profile) and a growing
+// container migrated older than profiled holds more than its profile
+// says; the synthetic workload's, whose memory is all there from its
+// first answer and which the calibration measured so, after preparing.
+// It reports false when ctx ended first.
+func (r *runner) warmUp(ctx context.Context, launched time.Time) bool {
+	if r.opt.Warmup <= 0 {
+		return true
+	}
+	if r.app == nil {
+		r.logf("warming up for %s", r.opt.Warmup)
+		return sleepCtx(ctx, r.opt.Warmup)
+	}
+	elapsed := time.Since(launched)
+	r.logf("warming up for %s from the launch (%s of it spent preparing)", r.opt.Warmup, elapsed.Round(time.Millisecond))
+	return sleepCtx(ctx, warmupLeft(r.opt.Warmup, elapsed))
+}
+
+// warmupLeft is what remains of warmup after elapsed (never negative).
+func warmupLeft(warmup, elapsed time.Duration) time.Duration {
+	return max(warmup-elapsed, 0)
 }
 
 // launchWorkload starts the i-th synthetic workload container as name on
