@@ -116,10 +116,8 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	if err != nil {
 		return models.DirtyingProfile{}, err
 	}
-	// From the launch, as a run's warmup counts (runner.warmUp).
-	launched := time.Now()
 	r.logf("%s: running under its load for %s before the first pass", name, opt.Warmup)
-	if !sleepCtx(ctx, warmupLeft(opt.Warmup, time.Since(launched))) {
+	if !sleepCtx(ctx, opt.Warmup) {
 		return models.DirtyingProfile{}, ctx.Err()
 	}
 	if err := r.loadAlive(ctx); err != nil {

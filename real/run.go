@@ -299,7 +299,8 @@ func (r *runner) start(ctx context.Context, technique string, rep int) error {
 
 // warmUp waits Options.Warmup: an app's counted from launched (when it
 // answered and its load started), not from when the Envs were prepared,
-// since its profile measures it at that age (Profile) and a growing
+// since its profile measures it at that age (Profile waits its warmup
+// right after the same launch) and a growing
 // container migrated older than profiled holds more than its profile
 // says; the synthetic workload's, whose memory is all there from its
 // first answer and which the calibration measured so, after preparing.
