@@ -87,7 +87,7 @@ func Brief(records []models.Record, calib *models.Calibration) Table {
 	}
 	t.Notes = []string{
 		"MAPE over single validation migrations. In 90 % interval: the share of measurements inside their prediction's interval " +
-			"(the simulator run again under each calibration migration's deviation from its prediction); well calibrated near 90 %. " +
+			"(the simulator run again under the deviation from its prediction of each calibration migration of its kind, cold or live); well calibrated near 90 %. " +
 			"Inside, check: how many, and whether that count is consistent with 90 % intervals (exact binomial test at the 5 % level) or says they are too narrow or too wide.",
 		"Noise floor: the MAPE that each scenario's median measurement scores on the scenario's own repetitions " +
 			"(calibration and validation migrations repeated with the same technique): the error a perfect model would still show on this testbed.",

@@ -185,7 +185,7 @@ func (s Summary) Table() Table {
 	}
 	if slices.ContainsFunc(s.Stats, func(st ErrorStat) bool { return st.Intervals > 0 }) {
 		t.Notes = append(t.Notes, "In interval: the share of measured values inside their prediction's interval "+
-			"(90 % nominal; the simulator run again under each calibration migration's deviation from its prediction).")
+			"(90 % nominal; the simulator run again under the deviation from its prediction of each calibration migration of its kind, cold or live).")
 	}
 	return t
 }
