@@ -297,14 +297,13 @@ func (r *runner) start(ctx context.Context, technique string, rep int) error {
 	return r.startProbe(ctx)
 }
 
-// warmUp waits Options.Warmup: an app's counted from launched (when it
-// answered and its load started), not from when the Envs were prepared,
-// since its profile measures it at that age (Profile waits its warmup
-// right after the same launch) and a growing
-// container migrated older than profiled holds more than its profile
-// says; the synthetic workload's, whose memory is all there from its
-// first answer and which the calibration measured so, after preparing.
-// It reports false when ctx ended first.
+// warmUp waits Options.Warmup. An app's warmup counts from launched (it
+// answered and its load started), as its profile's does (Profile waits
+// right after the same launch): counted after preparing the Envs, a growing
+// container would migrate older, and larger, than profiled. The synthetic
+// workload's memory is all there from its first answer, and the
+// calibration was measured with its warmup after preparing, so it keeps
+// that. It reports false when ctx ended first.
 func (r *runner) warmUp(ctx context.Context, launched time.Time) bool {
 	if r.opt.Warmup <= 0 {
 		return true
