@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -96,5 +97,48 @@ func TestProfileRedisResidentIsWhatCRIUDumps(t *testing.T) {
 	t.Logf("Redis: profile resident %s, CRIU's final dump %s", p.Resident, models.ByteSize(dumped))
 	if d := float64(p.Resident) - float64(dumped); d > 0.1*float64(dumped) || d < -0.1*float64(dumped) {
 		t.Errorf("profile resident %s against %s dumped: more than 10 %% apart", p.Resident, models.ByteSize(dumped))
+	}
+}
+
+// TestProfileSeesWholeMappingMarks profiles Redis filling a dataset of 3000
+// keys of 2 KiB (examples/learned/holdout-app-redis-3k2k.yaml) from its
+// launch: its allocator extends a mapping as the dataset grows, the kernel
+// marks that mapping soft-dirty whole, and the profile records the mark
+// with the megabytes it held, which its curve leaves out and its fit
+// carries as memory.marks.
+func TestProfileSeesWholeMappingMarks(t *testing.T) {
+	tb := requireAgents(t)
+	f, err := os.Open("../examples/learned/holdout-app-redis-3k2k.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := models.ParseScenario(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Name, s.App.Archive = "e2e-profile-marks", requireAppArchive(t, "redis")
+	ctx, cancel := context.WithTimeout(testCtx, 10*time.Minute)
+	p, err := real.Profile(ctx, tb, s, real.ProfileOptions{Passes: 1, Warmup: time.Second, StepTimeout: 5 * time.Minute,
+		Windows:  []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 20 * time.Second, 30 * time.Second},
+		Progress: logWriter{t}, Provenance: models.Provenance{Tool: "migrlab", Version: "e2e"}})
+	cancel()
+	if err != nil {
+		t.Fatalf("profile of Redis: %v", err)
+	}
+	var held models.ByteSize
+	for _, k := range p.Fit.Memory.Marks {
+		held = max(held, k.Bytes)
+		t.Logf("mark at %s: %s held", k.After, k.Bytes)
+	}
+	t.Logf("resident %s from %s", p.Resident, p.ResidentStart)
+	if held < 1<<20 || held > p.Resident {
+		t.Errorf("largest whole-mapping mark %s, want at least 1 MiB of the %s Redis held (its dataset's mapping, extended as it filled)", held, p.Resident)
+	}
+	pass := p.Passes[0]
+	last := len(pass.Bytes) - 1
+	if p.Curve[last].Bytes > pass.Bytes[last] || (len(pass.Marks) > 0 && p.Curve[last].Bytes == pass.Bytes[last]) {
+		t.Errorf("curve at %.0fs %s, counted %s: the curve should leave the marks out", pass.WindowsS[last],
+			models.ByteSize(p.Curve[last].Bytes), models.ByteSize(pass.Bytes[last]))
 	}
 }

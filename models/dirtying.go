@@ -65,6 +65,9 @@ type DirtyingPass struct {
 	// measured).
 	StartS float64 `json:"start_s,omitempty"`
 	Grown  []int64 `json:"grown_bytes,omitempty"`
+	// Marks are the whole-mapping marks within the pass (marks.go): the
+	// counts include what they marked, the curve does not.
+	Marks []MarkPoint `json:"marks,omitempty"`
 }
 
 // CurvePoint is the dirtying at one window: the median over passes, their
@@ -181,13 +184,21 @@ func NewDirtyingProfile(passes []DirtyingPass, resident []int64, pageSize int) (
 		}
 	}
 	p.Resident = ByteSize(medianInt(resident))
+	written := make([][]int64, len(passes))
+	for i, ps := range passes {
+		var r int64
+		if i < len(resident) {
+			r = resident[i]
+		}
+		written[i] = ps.writtenCounts(r)
+	}
 	ws, pages := make([]float64, k), make([]float64, k)
 	for j := 0; j < k; j++ {
 		var w []float64
 		var b []int64
-		for _, ps := range passes {
+		for i, ps := range passes {
 			w = append(w, ps.WindowsS[j])
-			b = append(b, ps.Bytes[j])
+			b = append(b, written[i][j])
 		}
 		sort.Float64s(w)
 		sort.Slice(b, func(x, y int) bool { return b[x] < b[y] })
@@ -219,6 +230,10 @@ func NewDirtyingProfile(passes []DirtyingPass, resident []int64, pageSize int) (
 		b := (c.Bytes + int64(pageSize)/2) / int64(pageSize) * int64(pageSize)
 		p.Fit.Workload.Curve.Points = append(p.Fit.Workload.Curve.Points, DirtyPoint{Window: Duration(c.WindowS * 1e9), Bytes: ByteSize(b)})
 		p.Fit.Memory.Size = max(p.Fit.Memory.Size, ByteSize(b))
+	}
+	p.Fit.Memory.Marks = marksOf(passes, pageSize)
+	for i := range p.Fit.Memory.Marks {
+		p.Fit.Memory.Marks[i].Bytes = min(p.Fit.Memory.Marks[i].Bytes, p.Fit.Memory.Size)
 	}
 	return p, nil
 }

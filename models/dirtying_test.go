@@ -162,6 +162,7 @@ func TestProfiledScenario(t *testing.T) {
 	p.ResidentStart = 4 << 20
 	p.Fit.Memory.Initial = 4 << 20
 	p.Fit.Memory.Growth = []GrowthPoint{{After: Duration(1.5e9), Bytes: 5 << 20}, {After: Duration(20e9), Bytes: 9 << 20}}
+	p.Fit.Memory.Marks = []Mark{{After: Duration(7.25e9), Bytes: 3 << 20}}
 	if out, err = ProfiledScenario(orig, p, "p.json"); err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,16 @@ func fitNodes(f DirtyingFit) (*yaml.Node, *yaml.Node) {
 		mem.Content = append(mem.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "growth",
 			HeadComment: "The resident memory after the migration starts (a container still filling)"}, pts)
 	}
+	if len(f.Memory.Marks) > 0 {
+		pts := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, k := range f.Memory.Marks {
+			pt := mapping("after", k.After.String(), "bytes", kib(k.Bytes))
+			pt.Style = yaml.FlowStyle
+			pts.Content = append(pts.Content, pt)
+		}
+		mem.Content = append(mem.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "marks",
+			HeadComment: "Memory the kernel marked dirty whole (a mapping grown or merged), after the migration starts"}, pts)
+	}
 	w := f.Workload
 	wl := mapping("dirty_rate", strconv.FormatFloat(float64(w.DirtyRate)/1024, 'f', 1, 64)+"KiB/s", "wws", kib(w.WWS))
 	if w.HotFraction > 0 {

@@ -17,6 +17,9 @@ type Memory struct {
 	Initial ByteSize `yaml:"initial,omitempty" json:"initial_bytes,omitempty"`
 	// Growth is the resident memory at times after the migration started.
 	Growth []GrowthPoint `yaml:"growth,omitempty" json:"growth,omitempty"`
+	// Marks are the times after the migration started at which the
+	// kernel marks mappings dirty whole (marks.go).
+	Marks []Mark `yaml:"marks,omitempty" json:"marks,omitempty"`
 }
 
 // Pages returns the number of pages of memory.
@@ -274,7 +277,10 @@ func (m Memory) Validate() error {
 	if m.Size/m.PageSize > 1<<32 {
 		return fmt.Errorf("memory.size: %s is more than 2^32 pages of %s; use a larger page_size", m.Size, m.PageSize)
 	}
-	return m.validateGrowth()
+	if err := m.validateGrowth(); err != nil {
+		return err
+	}
+	return m.validateMarks()
 }
 
 // Validate checks every field against the memory it dirties.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/migrlab/migrlab/models"
@@ -144,6 +145,9 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 			return models.DirtyingProfile{}, fmt.Errorf("%s: dirtying pass %d on %s: %w", name, i+1, src.Name, err)
 		}
 		mp := models.DirtyingPass{StartS: at.Seconds()}
+		for _, k := range p.Marks {
+			mp.Marks = append(mp.Marks, models.MarkPoint{AtS: k.At.Seconds(), Bytes: int64(k.Pages) * int64(p.PageSize)})
+		}
 		for j := range p.Pages {
 			mp.WindowsS = append(mp.WindowsS, p.Windows[j].Seconds())
 			mp.Bytes = append(mp.Bytes, int64(p.Pages[j])*int64(p.PageSize))
@@ -153,9 +157,9 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 		}
 		passes, pageSize, procs = append(passes, mp), p.PageSize, p.Processes
 		resident = append(resident, int64(p.Resident)*int64(p.PageSize))
-		r.logf("%s: pass %d: %s within %.1fs, %s within %.1fs (%s resident, %d processes)", name, i+1,
+		r.logf("%s: pass %d: %s within %.1fs, %s within %.1fs (%s resident, %d processes)%s", name, i+1,
 			models.ByteSize(mp.Bytes[0]), mp.WindowsS[0], models.ByteSize(mp.Bytes[len(mp.Bytes)-1]), mp.WindowsS[len(mp.WindowsS)-1],
-			models.ByteSize(resident[i]), p.Processes)
+			models.ByteSize(resident[i]), p.Processes, marksNote(mp.Marks))
 	}
 	if err := r.loadAlive(ctx); err != nil {
 		return models.DirtyingProfile{}, fmt.Errorf("the load stopped during the profile, so it measured an idle app: %w", err)
@@ -173,4 +177,18 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	}
 	prof.Provenance = provenance(opt.Provenance, tb, src, dst)
 	return prof, nil
+}
+
+// marksNote says what whole-mapping marks a pass saw ("" for none).
+func marksNote(ks []models.MarkPoint) string {
+	if len(ks) == 0 {
+		return ""
+	}
+	var b int64
+	var at []string
+	for _, k := range ks {
+		b += k.Bytes
+		at = append(at, fmt.Sprintf("%.1fs", k.AtS))
+	}
+	return fmt.Sprintf("; %d whole-mapping marks of %s held (at %s)", len(ks), models.ByteSize(b), strings.Join(at, ", "))
 }

@@ -52,6 +52,7 @@ type Memory struct {
 	runtime  *runtimeDirt   // the container's own dirtying (nil: none)
 	curve    *dirtyCurve    // a measured dirtying curve (nil: none)
 	growth   *models.Memory // the memory of a growing container (nil: a constant one)
+	marks    []mark         // whole-mapping marks (models.Mark), in the workload's time
 	pace     rateFn         // the workload's time: seconds at its base pace (the rate trace's integral)
 	bits     *bitMemory
 	// memo caches the last occupancy evaluation (rounds and waits ask for the
@@ -81,6 +82,15 @@ func NewMemory(s models.Scenario, seed uint64, exhaustive bool) *Memory {
 	m.runtime = newRuntimeDirt(s, m.analytic)
 	if s.Memory.Growing() {
 		m.growth = &s.Memory
+	}
+	for _, k := range s.Memory.Marks {
+		u := float64(k.Bytes)
+		if !m.analytic {
+			u = math.Ceil(u / float64(ps))
+		}
+		m.marks = append(m.marks, mark{at: k.After.Duration(), units: u})
+	}
+	if m.growth != nil || m.marks != nil {
 		m.pace = newRateFn(1, s.Workload.RateTrace)
 	}
 	if m.analytic {
@@ -98,7 +108,7 @@ func NewMemory(s models.Scenario, seed uint64, exhaustive bool) *Memory {
 	}
 	m.maxDirty += m.runtime.max()
 	m.curve = newDirtyCurve(s, m)
-	if exhaustive && m.curve == nil && m.growth == nil { // a measured curve has no pages to draw
+	if exhaustive && m.curve == nil && m.growth == nil && m.marks == nil { // a measured curve has no pages to draw
 		m.bits = newBitMemory(m.pools, seed)
 	}
 	return m
@@ -126,8 +136,7 @@ func (m *Memory) Resident(t time.Duration) (pages, bytes int64) {
 	if m.growth == nil {
 		return m.pages, m.pages * m.pageSize
 	}
-	w := time.Duration(m.pace.F(min(t, m.frozen)) * float64(time.Second))
-	b := int64(m.growth.ResidentAt(w))
+	b := int64(m.growth.ResidentAt(m.workTime(t)))
 	if m.analytic {
 		return (b + m.pageSize - 1) / m.pageSize, b
 	}
@@ -175,9 +184,52 @@ func (m *Memory) writesUntil(t time.Duration) float64 { return m.writes.F(min(t,
 // Dirty returns the pages and bytes dirtied between the last Track and t.
 func (m *Memory) Dirty(t time.Duration) (pages, bytes int64) {
 	if m.growth != nil {
-		return m.dirtyGrowing(t)
+		pages, bytes = m.dirtyGrowing(t)
+	} else {
+		pages, bytes = m.dirty(t)
 	}
-	return m.dirty(t)
+	if m.marks != nil {
+		return m.withMarks(t, pages, bytes)
+	}
+	return pages, bytes
+}
+
+// mark is a models.Mark in the memory model's units (pages, or bytes in
+// the analytic model), at in the workload's time.
+type mark struct {
+	at    time.Duration
+	units float64
+}
+
+// workTime is t in the workload's time (its rate trace's pace), stopped
+// when the container freezes.
+func (m *Memory) workTime(t time.Duration) time.Duration {
+	return time.Duration(m.pace.F(min(t, m.frozen)) * float64(time.Second))
+}
+
+// withMarks adds to a round's dirty pages and bytes the memory marked whole
+// since the last Track: of the marks between then and t, the largest (a
+// mapping that grows again is marked again with what it held, the earlier
+// marks' memory among it), taken in union with what was written
+// (models.UnionWithMarked) over what the container holds at t.
+func (m *Memory) withMarks(t time.Duration, pages, bytes int64) (int64, int64) {
+	from, to := m.workTime(m.since), m.workTime(t)
+	var marked float64
+	for _, k := range m.marks {
+		if k.at > from && k.at <= to {
+			marked = max(marked, k.units)
+		}
+	}
+	if marked == 0 || !m.tracking {
+		return pages, bytes
+	}
+	rp, rb := m.Resident(t)
+	if m.analytic {
+		b := int64(math.Round(models.UnionWithMarked(float64(bytes), marked, float64(rb))))
+		return (b + m.pageSize - 1) / m.pageSize, b
+	}
+	p := int64(math.Round(models.UnionWithMarked(float64(pages), marked, float64(rp))))
+	return p, p * m.pageSize
 }
 
 // dirtyGrowing is Dirty of a growing container: what its model dirties plus
@@ -248,7 +300,7 @@ func (m *Memory) expected(x float64) float64 {
 // the occupancy curve in closed form (one pool) or by Newton's method (two
 // pools) and the rate trace per segment: no stepping through time.
 func (m *Memory) Reach(atLeast int64, from, limit time.Duration) (time.Duration, bool) {
-	if m.curve != nil || m.growth != nil {
+	if m.curve != nil || m.growth != nil || m.marks != nil {
 		return m.reachByTime(atLeast, from, limit)
 	}
 	if m.bits != nil { // looks ahead without advancing the bitset past now

@@ -61,11 +61,26 @@ type DirtyingPass struct {
 	// grew within each window.
 	Anon        []uint64 `json:"anon_pages,omitempty"`
 	AnonAtClear uint64   `json:"anon_pages_at_clear,omitempty"`
+	// Marks are the mappings the kernel marked soft-dirty whole within
+	// the pass (grown or merged; softdirty.MarkWatch), polled every
+	// MarkPoll: when, and how many pages they held before.
+	Marks []Mark `json:"marks,omitempty"`
 	// PageSize is the host's page size.
 	PageSize int `json:"page_size"`
 	// Processes is how many processes the container had.
 	Processes int `json:"processes"`
 }
+
+// Mark is one poll's whole-mapping marks: At after the clear (as
+// Windows), Pages the pages the marked mappings held before.
+type Mark struct {
+	At    time.Duration `json:"at_ns"`
+	Pages uint64        `json:"pages"`
+}
+
+// MarkPoll is how often a dirtying pass reads the container's smaps for
+// whole-mapping marks between its counts.
+const MarkPoll = 200 * time.Millisecond
 
 // Dirtying runs one dirtying pass over container id; it returns after the
 // longest window.
@@ -124,7 +139,8 @@ func scanGroup(pids []int) (softdirty.Counts, error) {
 	return total, nil
 }
 
-// dirtyingPass clears the bits of pids and counts at each window.
+// dirtyingPass clears the bits of pids, counts at each window and, between
+// the counts, polls for whole-mapping marks.
 func dirtyingPass(ctx context.Context, pids []int, windows []time.Duration) (DirtyingPass, error) {
 	p := DirtyingPass{PageSize: os.Getpagesize(), Processes: len(pids)}
 	before, err := scanGroup(pids)
@@ -139,14 +155,22 @@ func dirtyingPass(ctx context.Context, pids []int, windows []time.Duration) (Dir
 		}
 	}
 	t0 := start.Add(time.Since(start) / 2)
+	marks := newGroupMarks(pids)
 	for _, w := range windows {
-		if d := time.Until(t0.Add(w)); d > 0 {
-			t := time.NewTimer(d)
+		for {
+			d := time.Until(t0.Add(w))
+			if d <= 0 {
+				break
+			}
+			t := time.NewTimer(min(d, MarkPoll))
 			select {
 			case <-ctx.Done():
 				t.Stop()
 				return p, ctx.Err()
 			case <-t.C:
+			}
+			if n := marks.poll(); n > 0 {
+				p.Marks = append(p.Marks, Mark{At: time.Since(t0), Pages: n})
 			}
 		}
 		at := time.Now()
@@ -166,4 +190,33 @@ func dirtyingPass(ctx context.Context, pids []int, windows []time.Duration) (Dir
 		p.Resident += c.Anon
 	}
 	return p, nil
+}
+
+// groupMarks watches the whole-mapping marks of a container's processes; a
+// process whose smaps cannot be read (it ended) counts nothing.
+type groupMarks struct {
+	pids    []int
+	watches []*softdirty.MarkWatch
+}
+
+// newGroupMarks starts watching pids from their mappings now (right after
+// the clear).
+func newGroupMarks(pids []int) *groupMarks {
+	g := &groupMarks{pids: pids}
+	for _, pid := range pids {
+		ms, _ := softdirty.Smaps(pid)
+		g.watches = append(g.watches, softdirty.NewMarkWatch(ms))
+	}
+	return g
+}
+
+// poll returns the pages marked whole since the last poll.
+func (g *groupMarks) poll() uint64 {
+	var n uint64
+	for i, pid := range g.pids {
+		if ms, err := softdirty.Smaps(pid); err == nil {
+			n += g.watches[i].Next(ms)
+		}
+	}
+	return n
 }

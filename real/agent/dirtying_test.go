@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/migrlab/migrlab/real/softdirty"
 )
@@ -146,5 +147,55 @@ func TestDirtyingPassCountsGrowth(t *testing.T) {
 	}
 	if got := int64(p.Anon[0]) - int64(p.AnonAtClear); got > grow/2 {
 		t.Errorf("grew by %d pages within 20 ms, before the writer started", got)
+	}
+}
+
+// TestDirtyingPassCountsMarks: a mapping extended by a merged mmap during a
+// pass is marked soft-dirty whole, and the pass reports the pages it held.
+func TestDirtyingPassCountsMarks(t *testing.T) {
+	if ok, err := softdirty.Supported(); err != nil || !ok {
+		t.Skipf("no soft-dirty tracking here (%v)", err)
+	}
+	if err := softdirty.ClearForProfile(os.Getpid()); err != nil {
+		t.Skipf("clear_refs not writable here: %v", err)
+	}
+	ps := os.Getpagesize()
+	const held = 400
+	buf, err := syscall.Mmap(-1, 0, held*ps, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(buf)
+	for i := 0; i < held; i++ {
+		buf[i*ps] = 1
+	}
+	below := uintptr(unsafe.Pointer(&buf[0])) - uintptr(16*ps)
+	const fixedNoReplace = 0x100000
+	done := make(chan uintptr)
+	go func() { // after the clear, map 16 pages right below: the kernel merges them in
+		time.Sleep(250 * time.Millisecond)
+		r, _, _ := syscall.Syscall6(syscall.SYS_MMAP, below, uintptr(16*ps), syscall.PROT_READ|syscall.PROT_WRITE,
+			syscall.MAP_PRIVATE|syscall.MAP_ANON|fixedNoReplace, ^uintptr(0), 0)
+		done <- r
+	}()
+	p, err := dirtyingPass(context.Background(), []int{os.Getpid()}, []time.Duration{100 * time.Millisecond, 700 * time.Millisecond})
+	r := <-done
+	if r == below {
+		defer syscall.Syscall(syscall.SYS_MUNMAP, below, uintptr(16*ps), 0)
+	} else {
+		t.Skipf("could not map right below the region (got %#x)", r)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marked uint64
+	for _, m := range p.Marks {
+		marked += m.Pages
+		if m.At < 200*time.Millisecond || m.At > 700*time.Millisecond {
+			t.Errorf("mark at %s, the mapping grew at about 250ms", m.At)
+		}
+	}
+	if marked < held || marked > 4*held {
+		t.Errorf("marked %d pages (%+v), want about the %d the mapping held", marked, p.Marks, held)
 	}
 }

@@ -1,0 +1,123 @@
+package models
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Whole-mapping marks. The kernel marks a new or expanded mapping
+// soft-dirty as a whole: until the next clear every page of it reads as
+// written, so the next pre-dump sends every page it held. An app whose
+// allocator extends a mapping as it grows (a heap's brk, an arena or a
+// cache's slabs mapped next to the last and merged) therefore sends its
+// whole heap again in the round that spans the extension, a burst its
+// write rate does not explain. `migrlab profile` watches for them
+// (real/softdirty.MarkWatch); memory.marks tells the simulator when they
+// come and how much they mark.
+
+// Mark is one whole-mapping mark: After the migration started (at the
+// workload's pace, as memory.growth), Bytes the memory already held by the
+// mappings the kernel marked dirty whole then.
+type Mark struct {
+	After Duration `yaml:"after" json:"after"`
+	Bytes ByteSize `yaml:"bytes" json:"bytes"`
+}
+
+// MaxMarks bounds memory.marks.
+const MaxMarks = 256
+
+// validateMarks checks memory.marks against the memory.
+func (m Memory) validateMarks() error {
+	if len(m.Marks) > MaxMarks {
+		return fmt.Errorf("memory.marks: at most %d marks, got %d", MaxMarks, len(m.Marks))
+	}
+	var prev Duration
+	for i, k := range m.Marks {
+		if k.After <= prev {
+			return fmt.Errorf("memory.marks[%d].after: times must be above 0 and increase, got %s", i, k.After)
+		}
+		if k.Bytes <= 0 || k.Bytes > m.Size {
+			return fmt.Errorf("memory.marks[%d].bytes: must be above 0 and at most memory.size (%s), got %s", i, m.Size, k.Bytes)
+		}
+		prev = k.After
+	}
+	return nil
+}
+
+// MarkPoint is a mark a profile pass measured: AtS seconds after its clear,
+// Bytes the memory the marked mappings held.
+type MarkPoint struct {
+	AtS   float64 `json:"at_s"`
+	Bytes int64   `json:"bytes"`
+}
+
+// UnionWithMarked is the distinct memory dirty when written of resident
+// was written and marked of it was marked whole, the two falling
+// independently: written + marked - written*marked/resident, at most
+// resident.
+func UnionWithMarked(written, marked, resident float64) float64 {
+	if marked <= 0 || resident <= 0 {
+		return written
+	}
+	marked = min(marked, resident)
+	return min(written+marked-written*marked/resident, resident)
+}
+
+// writtenOf inverts UnionWithMarked: what was written, given the dirty
+// count seen with marked of resident marked whole (at least 0, at most
+// seen; when nearly all was marked the count cannot tell: seen - marked).
+func writtenOf(seen, marked, resident float64) float64 {
+	if marked <= 0 || resident <= 0 {
+		return seen
+	}
+	free := 1 - min(marked, resident)/resident
+	if free < 0.05 {
+		return max(seen-marked, 0)
+	}
+	return min(max((seen-marked)/free, 0), seen)
+}
+
+// writtenCounts are a pass's counts without its marks: at each window, the
+// count less what the marks up to it added (writtenOf, with resident the
+// pass's resident bytes).
+func (ps DirtyingPass) writtenCounts(resident int64) []int64 {
+	if len(ps.Marks) == 0 {
+		return ps.Bytes
+	}
+	out := make([]int64, len(ps.Bytes))
+	for j, b := range ps.Bytes {
+		var marked float64
+		for _, k := range ps.Marks {
+			if k.AtS <= ps.WindowsS[j] {
+				marked += float64(k.Bytes)
+			}
+		}
+		out[j] = int64(writtenOf(float64(b), marked, float64(max(resident, b))) + 0.5)
+	}
+	return out
+}
+
+// marksOf collects the passes' marks as memory.marks: each at its pass's
+// start plus its time, in order, those at the same instant summed, at most
+// MaxMarks (the earliest: a migration starts at the profile's start).
+func marksOf(passes []DirtyingPass, pageSize int) []Mark {
+	var ks []Mark
+	for _, ps := range passes {
+		for _, k := range ps.Marks {
+			b := (k.Bytes + int64(pageSize)/2) / int64(pageSize) * int64(pageSize)
+			if at := Duration((ps.StartS + k.AtS) * 1e9); at > 0 && b > 0 {
+				ks = append(ks, Mark{After: at, Bytes: ByteSize(b)})
+			}
+		}
+	}
+	sort.Slice(ks, func(i, j int) bool { return ks[i].After < ks[j].After })
+	var out []Mark
+	for _, k := range ks {
+		if n := len(out); n > 0 && out[n-1].After == k.After {
+			out[n-1].Bytes += k.Bytes
+			continue
+		}
+		out = append(out, k)
+	}
+	return out[:min(len(out), MaxMarks)]
+}

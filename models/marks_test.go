@@ -1,0 +1,64 @@
+package models
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestUnionWithMarkedAndItsInverse(t *testing.T) {
+	for _, c := range []struct{ w, m, r, want float64 }{
+		{100, 0, 1000, 100},
+		{0, 300, 1000, 300},
+		{100, 300, 1000, 370},
+		{900, 1000, 1000, 1000},
+		{100, 2000, 1000, 1000},
+	} {
+		got := UnionWithMarked(c.w, c.m, c.r)
+		if math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("UnionWithMarked(%v, %v, %v) = %v, want %v", c.w, c.m, c.r, got, c.want)
+		}
+		if c.m < 0.9*c.r {
+			if back := writtenOf(got, c.m, c.r); math.Abs(back-c.w) > 1e-9 {
+				t.Errorf("writtenOf(%v, %v, %v) = %v, want %v", got, c.m, c.r, back, c.w)
+			}
+		}
+	}
+}
+
+// TestProfileCurveLeavesMarksOut: a pass whose counts jumped by a mark
+// gives the curve what was written, and the fit's memory the mark at the
+// pass's start plus its time.
+func TestProfileCurveLeavesMarksOut(t *testing.T) {
+	const ps = 4096
+	ws := []float64{1, 2, 5, 10}
+	written := []int64{100 * ps, 180 * ps, 300 * ps, 400 * ps}
+	plain := DirtyingPass{WindowsS: ws, Bytes: written, StartS: 20}
+	// The first pass saw a mark of 600 pages (of 1000 resident) at 1.5 s:
+	// from 2 s its counts are the union.
+	marked := DirtyingPass{WindowsS: ws, StartS: 0.5, Marks: []MarkPoint{{AtS: 1.5, Bytes: 600 * ps}}}
+	for j, b := range written {
+		c := b
+		if ws[j] >= 1.5 {
+			c = int64(UnionWithMarked(float64(b), 600*ps, 1000*ps))
+		}
+		marked.Bytes = append(marked.Bytes, c)
+	}
+	p, err := NewDirtyingProfile([]DirtyingPass{marked, plain, plain}, []int64{1000 * ps, 1000 * ps, 1000 * ps}, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, c := range p.Curve {
+		if c.Min != written[j] || c.Max != written[j] {
+			t.Errorf("window %vs: passes ranged %d-%d, want all %d (the mark left out)", c.WindowS, c.Min, c.Max, written[j])
+		}
+	}
+	want := []Mark{{After: Duration(2 * time.Second), Bytes: 600 * ps}}
+	if got := p.Fit.Memory.Marks; len(got) != 1 || got[0] != want[0] {
+		t.Errorf("fit's marks = %+v, want %+v", got, want)
+	}
+	s := Scenario{Name: "x", Memory: p.Fit.Memory, Workload: p.Fit.Workload}
+	if err := s.WithDefaults().Validate(); err != nil {
+		t.Errorf("the fit with its marks does not validate: %v", err)
+	}
+}

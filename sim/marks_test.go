@@ -1,0 +1,53 @@
+package sim
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/migrlab/migrlab/models"
+)
+
+// TestMarksResendWhatAMappingHeld: a round that spans a whole-mapping mark
+// sends the memory it marked, in union with what was written; the rounds
+// before and after it send only what was written.
+func TestMarksResendWhatAMappingHeld(t *testing.T) {
+	const page = 4096
+	for _, model := range []string{models.ModelPages, models.ModelAnalytic} {
+		s := models.Scenario{Name: "marked", Model: model,
+			Memory:   models.Memory{Size: 8 << 20, PageSize: page},
+			Workload: models.Workload{DirtyRate: 64 << 10, WWS: 1 << 20},
+			Network:  models.Network{Bandwidth: 1 << 20}}
+		s.PreCopy.Stop = models.StopRules{MaxRounds: 6, Threshold: 4096}
+		plain, err := Run(context.Background(), s.WithDefaults(), models.PreCopy, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A mark of 4 MiB held, inside the third round's span (the first full
+		// copy of 8 MiB takes 8 s, the second round about 0.5 s).
+		at := plain.Rounds[2].StartS + 0.5*(plain.Rounds[3].StartS-plain.Rounds[2].StartS)
+		s.Memory.Marks = []models.Mark{{After: models.Duration(at * float64(time.Second)), Bytes: 4 << 20}}
+		s = s.WithDefaults()
+		if err := s.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Run(context.Background(), s, models.PreCopy, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			if got.Rounds[i].Pages != plain.Rounds[i].Pages {
+				t.Errorf("%s: round %d sent %d pages, %d without the mark", model, i, got.Rounds[i].Pages, plain.Rounds[i].Pages)
+			}
+		}
+		// Round 3 sends the union: written w of 2048 pages and 1024 marked.
+		w := float64(plain.Rounds[3].Pages)
+		want := int64(w + 1024 - w*1024/2048 + 0.5)
+		if d := got.Rounds[3].Pages - want; d < -1 || d > 1 {
+			t.Errorf("%s: the round spanning the mark sent %d pages, want %d (%v written, 1024 marked)", model, got.Rounds[3].Pages, want, w)
+		}
+		if got.Rounds[3].Pages < 1024 {
+			t.Errorf("%s: the round spanning the mark sent %d pages, fewer than the 1024 marked", model, got.Rounds[3].Pages)
+		}
+	}
+}
