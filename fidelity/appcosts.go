@@ -76,9 +76,15 @@ func RunProbes(ctx context.Context, r Runner, scenarios []models.Scenario, progr
 // are ignored), from its successful probe records (models.RoleProbe): per
 // phase (final dump, final transfer, restore, live rounds), the factor by
 // which c's costs must be scaled for the simulator to predict the probe as
-// measured (the median over the app's probes). The bytes are left out: the
-// profile measures an app's memory, and a ratio of bytes would not change
-// the simulator's pages.
+// measured (the median over the app's probes), and the pace at which its
+// load must run for the pre-copy probe's later rounds to hold the pages
+// they sent (models.Deviation.Pace, within minPace and maxPace). A load
+// that waits for each reply (Redis's: one SET, its answer, the next)
+// writes slower while a dump shares its container's CPU than when it was
+// profiled at rest; a held-out Redis pre-copy sent 7.7 MiB where its
+// profile's pace predicted 10.4. The bytes' ratio is left out: the profile
+// measures an app's memory, and a ratio of bytes would not change the
+// simulator's pages.
 func AppCosts(ctx context.Context, c models.Calibration, recs []models.Record) map[string]models.Deviation {
 	c.Apps = nil
 	byApp := map[string][]models.Record{}
@@ -96,11 +102,14 @@ func AppCosts(ctx context.Context, c models.Calibration, recs []models.Record) m
 		// it phase by phase, a few steps from the first ratios.
 		var f models.Deviation
 		for range appCostSteps {
-			ds := Deviations(ctx, c.Perturb(f), rs)
+			ds := Deviations(ctx, c.Perturb(f), paced(rs, f.Pace))
 			if len(ds) == 0 {
 				break
 			}
 			f = scaleDeviation(f, medianDeviation(ds))
+			if f.Pace > 0 {
+				f.Pace = min(max(f.Pace, minPace), maxPace)
+			}
 		}
 		if f.FinalDump > 0 || f.Restore > 0 {
 			f.Scenario = name
@@ -144,7 +153,7 @@ func WithAppCosts(ctx context.Context, c models.Calibration, recs []models.Recor
 		c.AppErrors = map[string]models.ModelError{}
 	}
 	for name, f := range apps {
-		if e, ok := probeError(ctx, c.Perturb(f), name, recs); ok {
+		if e, ok := probeError(ctx, c.Perturb(f), name, paced(recs, f.Pace)); ok {
 			c.AppErrors[name] = e
 		}
 	}
@@ -188,6 +197,25 @@ func probeError(ctx context.Context, c models.Calibration, name string, recs []m
 	return models.ModelError{DowntimeS: rms(e.DowntimeS), TotalTimeS: rms(e.TotalTimeS), Bytes: rms(e.Bytes)}, true
 }
 
+// minPace and maxPace bound an app's pace (AppCosts): a probe whose later
+// rounds sent a quarter or four times what its profile predicts measured
+// something other than a load's pace.
+const minPace, maxPace = 0.25, 4.0
+
+// paced is recs with every record's workload run at pace f
+// (models.Workload.Paced; f of 0 leaves them alone), for predicting them
+// as an app's factors would.
+func paced(recs []models.Record, f float64) []models.Record {
+	if !(f > 0) || f == 1 {
+		return recs
+	}
+	out := slices.Clone(recs)
+	for i := range out {
+		out[i].Params.Workload = out[i].Params.Workload.Paced(f)
+	}
+	return out
+}
+
 // splitRole separates the records of migrations of role from the others.
 func splitRole(recs []models.Record, role models.Role) (others, of []models.Record) {
 	for _, r := range recs {
@@ -203,8 +231,8 @@ func splitRole(recs []models.Record, role models.Role) (others, of []models.Reco
 // appCostSteps is how many times AppCosts refines an app's factors.
 const appCostSteps = 4
 
-// medianDeviation is each phase's median ratio over ds (0 where none has
-// the phase); the bytes' ratio is left out.
+// medianDeviation is each phase's and the pace's median ratio over ds (0
+// where none has it); the bytes' ratio is left out.
 func medianDeviation(ds []models.Deviation) models.Deviation {
 	med := func(f func(models.Deviation) float64) float64 {
 		var xs []float64
@@ -219,11 +247,12 @@ func medianDeviation(ds []models.Deviation) models.Deviation {
 		FinalDump:     med(func(d models.Deviation) float64 { return d.FinalDump }),
 		FinalTransfer: med(func(d models.Deviation) float64 { return d.FinalTransfer }),
 		Restore:       med(func(d models.Deviation) float64 { return d.Restore }),
-		LiveRounds:    med(func(d models.Deviation) float64 { return d.LiveRounds })}
+		LiveRounds:    med(func(d models.Deviation) float64 { return d.LiveRounds }),
+		Pace:          med(func(d models.Deviation) float64 { return d.Pace })}
 }
 
-// scaleDeviation is f's factors times d's, phase by phase (a zero factor
-// counts as 1, a zero in both stays zero).
+// scaleDeviation is f's factors times d's, phase by phase and pace (a zero
+// factor counts as 1, a zero in both stays zero).
 func scaleDeviation(f, d models.Deviation) models.Deviation {
 	mul := func(a, b float64) float64 {
 		switch {
@@ -235,7 +264,7 @@ func scaleDeviation(f, d models.Deviation) models.Deviation {
 		return a * b
 	}
 	return models.Deviation{FinalDump: mul(f.FinalDump, d.FinalDump), FinalTransfer: mul(f.FinalTransfer, d.FinalTransfer),
-		Restore: mul(f.Restore, d.Restore), LiveRounds: mul(f.LiveRounds, d.LiveRounds)}
+		Restore: mul(f.Restore, d.Restore), LiveRounds: mul(f.LiveRounds, d.LiveRounds), Pace: mul(f.Pace, d.Pace)}
 }
 
 // describeApps is one line per app's factors, and one per app's error
@@ -244,8 +273,12 @@ func describeApps(apps map[string]models.Deviation, errs map[string]models.Model
 	var b strings.Builder
 	for _, name := range slices.Sorted(maps.Keys(apps)) {
 		d := apps[name]
-		fmt.Fprintf(&b, "  app %s, its own costs over the calibration's (probe): final dump x%.2f, final transfer x%.2f, restore x%.2f, live rounds x%.2f\n",
+		fmt.Fprintf(&b, "  app %s, its own costs over the calibration's (probe): final dump x%.2f, final transfer x%.2f, restore x%.2f, live rounds x%.2f",
 			name, d.FinalDump, d.FinalTransfer, d.Restore, d.LiveRounds)
+		if d.Pace > 0 {
+			fmt.Fprintf(&b, "; its load wrote at x%.2f its profile's pace while it migrated", d.Pace)
+		}
+		b.WriteString("\n")
 		if e, ok := errs[name]; ok {
 			fmt.Fprintf(&b, "    its probes still missed by %.0f %% (downtime), %.0f %% (total time), %.0f %% (bytes): its intervals are widened so\n",
 				100*math.Expm1(e.DowntimeS), 100*math.Expm1(e.TotalTimeS), 100*math.Expm1(e.Bytes))

@@ -2,6 +2,7 @@ package fidelity
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -19,7 +20,9 @@ type appTestbed struct {
 }
 
 func (a appTestbed) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
-	rec, err := sim.Run(ctx, a.c.Perturb(a.own).Apply(s), technique, rep)
+	applied := a.c.Perturb(a.own).Apply(s)
+	applied.Workload = applied.Workload.Paced(a.own.Pace)
+	rec, err := sim.Run(ctx, applied, technique, rep)
 	rec.Backend, rec.Params = models.BackendReal, s.WithDefaults()
 	return rec, err
 }
@@ -85,6 +88,9 @@ func TestAppCostsRecoverTheAppsOwnCosts(t *testing.T) {
 			t.Errorf("%s factor %.3f, want %.2f", f.name, f.got, f.want)
 		}
 	}
+	if math.Abs(d.Pace-1) > 0.03 {
+		t.Errorf("pace %.3f for a load that wrote as profiled, want 1", d.Pace)
+	}
 	if c.Apps != nil {
 		t.Error("WithAppCosts changed its argument")
 	}
@@ -113,6 +119,53 @@ func TestAppCostsRecoverTheAppsOwnCosts(t *testing.T) {
 	plain := scenarioNamed("app-x", models.Cold)
 	if got.Apply(plain).Costs != c.Apply(plain).Costs {
 		t.Error("a synthetic scenario took an app's factors")
+	}
+}
+
+// TestAppCostsFindTheLoadsPace: an app whose load writes at 0.6 or 1.4
+// times its profile's pace while it migrates (beside costs of its own):
+// its probes find that pace (within 5 %), Describe says it, and with it
+// the calibration predicts the app's pre-copy and MiGrror bytes within
+// 2 %, where at the profile's pace it missed them by more than 5 %.
+func TestAppCostsFindTheLoadsPace(t *testing.T) {
+	ctx := context.Background()
+	c := synthCalibration()
+	for _, pace := range []float64{0.6, 1.4} {
+		own := models.Deviation{FinalDump: 1.2, FinalTransfer: 1.1, Restore: 1.1, LiveRounds: 1.3, Pace: pace}
+		tb := appTestbed{c: c, own: own}
+		s := appScenarioNamed("app-x")
+		probes, err := RunProbes(ctx, tb, []models.Scenario{s}, nil)
+		if err != nil || len(probes) != 2 {
+			t.Fatalf("probes %d, %v", len(probes), err)
+		}
+		got := WithAppCosts(ctx, c, probes)
+		d := got.Apps["app-x"]
+		if math.Abs(d.Pace/pace-1) > 0.05 {
+			t.Errorf("pace %.3f found, want %.2f", d.Pace, pace)
+		}
+		if want := fmt.Sprintf("its load wrote at x%.2f", d.Pace); !strings.Contains(Describe(got), want) {
+			t.Errorf("Describe does not say %q:\n%s", want, Describe(got))
+		}
+		for _, tech := range []string{models.PreCopy, models.MiGrror} {
+			real, err := tb.Run(ctx, s, tech, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			with, err1 := sim.Run(ctx, got.Apply(s), tech, 0)
+			unpaced := got
+			unpaced.Apps = map[string]models.Deviation{"app-x": {FinalDump: d.FinalDump, FinalTransfer: d.FinalTransfer, Restore: d.Restore, LiveRounds: d.LiveRounds}}
+			without, err2 := sim.Run(ctx, unpaced.Apply(s), tech, 0)
+			if err1 != nil || err2 != nil {
+				t.Fatal(err1, err2)
+			}
+			m := float64(real.Metrics.BytesSent)
+			if e := math.Abs(float64(with.Metrics.BytesSent)/m - 1); e > 0.02 {
+				t.Errorf("pace %.1f, %s: bytes %d predicted at the found pace, %d measured", pace, tech, with.Metrics.BytesSent, real.Metrics.BytesSent)
+			}
+			if e := math.Abs(float64(without.Metrics.BytesSent)/m - 1); e < 0.05 {
+				t.Errorf("pace %.1f, %s: at the profile's pace the bytes are already within %.1f %%: the test shows nothing", pace, tech, 100*e)
+			}
+		}
 	}
 }
 

@@ -50,6 +50,7 @@ func Deviations(ctx context.Context, c models.Calibration, recs []models.Record)
 			p = q
 		}
 		d.Bytes = ratio(bytesSent)
+		d.Pace = ratio(laterPages)
 		out = append(out, d)
 	}
 	return out
@@ -96,6 +97,20 @@ func Representative(recs []models.Record) (kept []models.Record) {
 	}
 	return kept
 }
+
+// laterPages is the pages a migration's rounds after its first sent, as a
+// phase: what its workload dirtied and added while it migrated (none
+// without a round after the first live one).
+var laterPages = reports.Phase{Name: "pages after the first round", Unit: reports.UnitCount, Of: func(r models.Record) (float64, bool) {
+	if r.Metrics.LiveRounds < 1 || len(r.Rounds) < 2 {
+		return 0, false
+	}
+	var n int64
+	for _, x := range r.Rounds[1:] {
+		n += x.Pages
+	}
+	return float64(n), true
+}}
 
 // bytesSent is a migration's bytes on the wire, as a phase.
 var bytesSent = reports.Phase{Name: "bytes sent", Unit: reports.UnitBytes, Of: func(r models.Record) (float64, bool) {

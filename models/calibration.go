@@ -73,8 +73,9 @@ type Calibration struct {
 	// checkpoint, transfer and restore departed from this calibration's
 	// prediction in its probe migration (see AppCosts): an app dumps and
 	// restores its own processes, files and sockets, which the synthetic
-	// workload the calibration measured does not have. Apply scales an app
-	// scenario's costs by them.
+	// workload the calibration measured does not have; and how fast its
+	// load wrote meanwhile (Deviation.Pace). Apply scales an app
+	// scenario's costs by them and runs its workload at that pace.
 	Apps map[string]Deviation `json:"apps,omitempty"`
 	// AppEnvelopes holds, per probed app, the envelope widened by its probe
 	// migrations: an app's load runs beside its migration (a busier source
@@ -180,6 +181,7 @@ func (c Calibration) Validate() error {
 func (c Calibration) Apply(s Scenario) Scenario {
 	if d, ok := c.Apps[s.Name]; ok && s.App.Enabled() {
 		c = c.Perturb(d)
+		s.Workload = s.Workload.Paced(d.Pace)
 	}
 	n, setup := c.Link(s.Network)
 	s.Network = n

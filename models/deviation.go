@@ -24,6 +24,14 @@ type Deviation struct {
 	// memory model missed beyond the times. It scales a prediction's
 	// bytes, not a cost.
 	Bytes float64 `json:"bytes"`
+	// Pace is the pages a migration's rounds after its first sent (what
+	// the workload dirtied and added while they ran), measured over
+	// predicted under its own time deviations, when both had such rounds:
+	// how fast the workload wrote while it migrated, against its model.
+	// Only an app's factors use it (Calibration.Apps: the load's pace,
+	// Workload.Paced); the calibration fits the synthetic workload's
+	// dirtying itself.
+	Pace float64 `json:"pace,omitempty"`
 }
 
 // Perturb returns c as it would have been fitted had the testbed behaved as

@@ -34,12 +34,16 @@ func TestProfileCurveLeavesMarksOut(t *testing.T) {
 	ws := []float64{1, 2, 5, 10}
 	written := []int64{100 * ps, 180 * ps, 300 * ps, 400 * ps}
 	plain := DirtyingPass{WindowsS: ws, Bytes: written, StartS: 20}
-	// The first pass saw a mark of 600 pages (of 1000 resident) at 1.5 s:
-	// from 2 s its counts are the union.
-	marked := DirtyingPass{WindowsS: ws, StartS: 0.5, Marks: []MarkPoint{{AtS: 1.5, Bytes: 600 * ps}}}
+	// The first pass saw a mark of 600 pages (of 1000 resident) at 1.5 s,
+	// and of 800 at 4 s, the same mapping grown again (the 600 among the
+	// 800): from 2 s its counts are the union with the larger so far.
+	marked := DirtyingPass{WindowsS: ws, StartS: 0.5, Marks: []MarkPoint{{AtS: 1.5, Bytes: 600 * ps}, {AtS: 4, Bytes: 800 * ps}}}
 	for j, b := range written {
 		c := b
-		if ws[j] >= 1.5 {
+		switch {
+		case ws[j] >= 4:
+			c = int64(UnionWithMarked(float64(b), 800*ps, 1000*ps))
+		case ws[j] >= 1.5:
 			c = int64(UnionWithMarked(float64(b), 600*ps, 1000*ps))
 		}
 		marked.Bytes = append(marked.Bytes, c)
@@ -53,8 +57,8 @@ func TestProfileCurveLeavesMarksOut(t *testing.T) {
 			t.Errorf("window %vs: passes ranged %d-%d, want all %d (the mark left out)", c.WindowS, c.Min, c.Max, written[j])
 		}
 	}
-	want := []Mark{{After: Duration(2 * time.Second), Bytes: 600 * ps}}
-	if got := p.Fit.Memory.Marks; len(got) != 1 || got[0] != want[0] {
+	want := []Mark{{After: Duration(2 * time.Second), Bytes: 600 * ps}, {After: Duration(4.5 * float64(time.Second)), Bytes: 800 * ps}}
+	if got := p.Fit.Memory.Marks; len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("fit's marks = %+v, want %+v", got, want)
 	}
 	s := Scenario{Name: "x", Memory: p.Fit.Memory, Workload: p.Fit.Workload}
