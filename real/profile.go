@@ -179,16 +179,18 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	return prof, nil
 }
 
-// marksNote says what whole-mapping marks a pass saw ("" for none).
+// marksNote says what whole-mapping marks a pass saw ("" for none): how
+// many, when, and the most one of them held (a mapping marked again holds
+// what it held when marked before, so their sum would count it twice).
 func marksNote(ks []models.MarkPoint) string {
 	if len(ks) == 0 {
 		return ""
 	}
-	var b int64
+	var most int64
 	var at []string
 	for _, k := range ks {
-		b += k.Bytes
+		most = max(most, k.Bytes)
 		at = append(at, fmt.Sprintf("%.1fs", k.AtS))
 	}
-	return fmt.Sprintf("; %d whole-mapping marks of %s held (at %s)", len(ks), models.ByteSize(b), strings.Join(at, ", "))
+	return fmt.Sprintf("; %d whole-mapping marks at %s, the largest of %s held", len(ks), strings.Join(at, ", "), models.ByteSize(most))
 }
