@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"sort"
+	"time"
 )
 
 // Whole-mapping marks. The kernel marks a new or expanded mapping
@@ -44,6 +45,22 @@ func (m Memory) validateMarks() error {
 	return nil
 }
 
+// MarkedBetween is the memory a round from from to to (after the migration
+// started, in the workload's time) finds marked whole: the largest mark
+// after from and at most to, not their sum, as a mapping that grows again
+// is marked again with what it held, the earlier marks' memory among it
+// (memcached's slabs: 1.1, 2.1, 3.1, 4.1 and 5.2 MiB held, 4 s apart).
+// 0 when none falls there.
+func (m Memory) MarkedBetween(from, to time.Duration) ByteSize {
+	var b ByteSize
+	for _, k := range m.Marks {
+		if at := k.After.Duration(); at > from && at <= to {
+			b = max(b, k.Bytes)
+		}
+	}
+	return b
+}
+
 // MarkPoint is a mark a profile pass measured: AtS seconds after its clear,
 // Bytes the memory the marked mappings held.
 type MarkPoint struct {
@@ -79,10 +96,7 @@ func writtenOf(seen, marked, resident float64) float64 {
 
 // writtenCounts are a pass's counts without its marks: at each window, the
 // count less what the largest mark up to it added (writtenOf, with resident
-// the pass's resident bytes). The largest, not their sum: a mapping that
-// grows again is marked again with what it held, the earlier marks' memory
-// among it (memcached's slabs: 1.1, 2.1, 3.1, 4.1 and 5.2 MiB held, 4 s
-// apart).
+// the pass's resident bytes; the largest, as MarkedBetween).
 func (ps DirtyingPass) writtenCounts(resident int64) []int64 {
 	if len(ps.Marks) == 0 {
 		return ps.Bytes

@@ -66,3 +66,20 @@ func TestProfileCurveLeavesMarksOut(t *testing.T) {
 		t.Errorf("the fit with its marks does not validate: %v", err)
 	}
 }
+
+// TestMarkedBetweenTakesTheLargest: a round finds the largest mark inside
+// it (a mapping marked again holds the earlier mark's memory), none outside.
+func TestMarkedBetweenTakesTheLargest(t *testing.T) {
+	s := time.Second
+	m := Memory{Marks: []Mark{{After: Duration(2 * s), Bytes: 1 << 20}, {After: Duration(6 * s), Bytes: 2 << 20}, {After: Duration(9 * s), Bytes: 3 << 20}}}
+	for _, c := range []struct {
+		from, to time.Duration
+		want     ByteSize
+	}{
+		{0, 2 * s, 1 << 20}, {2 * s, 5 * s, 0}, {1 * s, 7 * s, 2 << 20}, {0, 10 * s, 3 << 20}, {9 * s, 20 * s, 0},
+	} {
+		if got := m.MarkedBetween(c.from, c.to); got != c.want {
+			t.Errorf("MarkedBetween(%s, %s) = %s, want %s", c.from, c.to, got, c.want)
+		}
+	}
+}

@@ -52,7 +52,7 @@ type Memory struct {
 	runtime  *runtimeDirt   // the container's own dirtying (nil: none)
 	curve    *dirtyCurve    // a measured dirtying curve (nil: none)
 	growth   *models.Memory // the memory of a growing container (nil: a constant one)
-	marks    []mark         // whole-mapping marks (models.Mark), in the workload's time
+	marks    *models.Memory // the memory of a container with whole-mapping marks (nil: none)
 	pace     rateFn         // the workload's time: seconds at its base pace (the rate trace's integral)
 	bits     *bitMemory
 	// memo caches the last occupancy evaluation (rounds and waits ask for the
@@ -83,12 +83,8 @@ func NewMemory(s models.Scenario, seed uint64, exhaustive bool) *Memory {
 	if s.Memory.Growing() {
 		m.growth = &s.Memory
 	}
-	for _, k := range s.Memory.Marks {
-		u := float64(k.Bytes)
-		if !m.analytic {
-			u = math.Ceil(u / float64(ps))
-		}
-		m.marks = append(m.marks, mark{at: k.After.Duration(), units: u})
+	if len(s.Memory.Marks) > 0 {
+		m.marks = &s.Memory
 	}
 	if m.growth != nil || m.marks != nil {
 		m.pace = newRateFn(1, s.Workload.RateTrace)
@@ -194,13 +190,6 @@ func (m *Memory) Dirty(t time.Duration) (pages, bytes int64) {
 	return pages, bytes
 }
 
-// mark is a models.Mark in the memory model's units (pages, or bytes in
-// the analytic model), at in the workload's time.
-type mark struct {
-	at    time.Duration
-	units float64
-}
-
 // workTime is t in the workload's time (its rate trace's pace), stopped
 // when the container freezes.
 func (m *Memory) workTime(t time.Duration) time.Duration {
@@ -208,18 +197,11 @@ func (m *Memory) workTime(t time.Duration) time.Duration {
 }
 
 // withMarks adds to a round's dirty pages and bytes the memory marked whole
-// since the last Track: of the marks between then and t, the largest (a
-// mapping that grows again is marked again with what it held, the earlier
-// marks' memory among it), taken in union with what was written
-// (models.UnionWithMarked) over what the container holds at t.
+// since the last Track (models.Memory.MarkedBetween, in the workload's
+// time), in union with what was written (models.UnionWithMarked) over what
+// the container holds at t.
 func (m *Memory) withMarks(t time.Duration, pages, bytes int64) (int64, int64) {
-	from, to := m.workTime(m.since), m.workTime(t)
-	var marked float64
-	for _, k := range m.marks {
-		if k.at > from && k.at <= to {
-			marked = max(marked, k.units)
-		}
-	}
+	marked := float64(m.marks.MarkedBetween(m.workTime(m.since), m.workTime(t)))
 	if marked == 0 || !m.tracking {
 		return pages, bytes
 	}
@@ -228,6 +210,7 @@ func (m *Memory) withMarks(t time.Duration, pages, bytes int64) (int64, int64) {
 		b := int64(math.Round(models.UnionWithMarked(float64(bytes), marked, float64(rb))))
 		return (b + m.pageSize - 1) / m.pageSize, b
 	}
+	marked = math.Ceil(marked / float64(m.pageSize))
 	p := int64(math.Round(models.UnionWithMarked(float64(pages), marked, float64(rp))))
 	return p, p * m.pageSize
 }
