@@ -18,13 +18,14 @@ import (
 // restores its own processes, threads, files and sockets beside its memory,
 // which on the TCG testbed took Redis and memcached 12-35 % longer per phase
 // than the calibration predicted for the same pages. Before an app is
-// validated, two probe migrations of its own container (ProbeScenario: a
-// cold one and a pre-copy of two live rounds) measure how its phases
-// depart from the calibration's prediction; the calibration keeps those
-// factors per app (Calibration.Apps) and Apply scales the app's costs by
-// them. They are the app's calibration: their records have the role probe,
-// are predicted and shown, and never scored. The pre-copy stops by a rule of
-// its own, so no validation migration repeats it.
+// validated, probe migrations of its own container (ProbeScenario: a cold
+// one and a pre-copy of two live rounds, each probeReps times, after a cold
+// warm-up migration) measure how its phases depart from the calibration's
+// prediction; the calibration keeps those factors per app
+// (Calibration.Apps) and Apply scales the app's costs by them. They are the
+// app's calibration: their records have the role probe (the warm-up's
+// warmup), are predicted and shown, and never scored. The pre-copy stops by
+// a rule of its own, so no validation migration repeats it.
 
 // ProbeSuffix ends the scenario name of an app's probe migrations.
 const ProbeSuffix = "-probe"
@@ -32,40 +33,71 @@ const ProbeSuffix = "-probe"
 // probeRounds is the probe's number of live rounds.
 const probeRounds = 2
 
+// probeReps is how many times each probe migration runs. One probe of each
+// kind rested the app's factors on single migrations: a held-out
+// memcached's cold probe, its first migration on the testbed, took 11.6 s
+// where its six validation migrations took 8.2-10.1 s, and every
+// prediction of it came out 27-50 % long. With two of each the factors are
+// medians, and the scatter between a probe's repetitions is the testbed's
+// noise, which probeError leaves out of the app's error (the prediction's
+// interval carries that noise already).
+const probeReps = 2
+
 // ProbeScenario is the probe of app scenario s: s migrated cold and with a
 // pre-copy that stops after probeRounds live rounds (a one-page
-// threshold), once each, named s.Name plus ProbeSuffix so that no
-// validation migration is paired with it.
+// threshold), probeReps times each, named s.Name plus ProbeSuffix so that
+// no validation migration is paired with it.
 func ProbeScenario(s models.Scenario) models.Scenario {
 	s = s.WithDefaults()
 	s.Name += ProbeSuffix
 	s.Techniques = []string{models.Cold, models.PreCopy}
-	s.Repetitions = 1
+	s.Repetitions = probeReps
 	s.PreCopy.Stop = models.StopRules{Threshold: models.ByteSize(s.Memory.PageSize), MaxRounds: probeRounds}
 	return s
 }
 
-// RunProbes runs the probe migrations of every app scenario (ProbeScenario)
-// with role models.RoleProbe and returns their records. A failed probe is
-// reported on progress and the app's factors come from the other (or
-// none); only an interruption is returned.
+// RunProbes runs, for every app scenario, a cold warm-up migration of its
+// probe (models.RoleWarmup, named WarmupScenarioPrefix plus the app's name:
+// the calibration's warm-ups found a testbed's first operations slower, and
+// an app's first migration loads files no migration read before), then the
+// probe migrations (ProbeScenario, models.RoleProbe), repetition by
+// repetition, the techniques' order turned by one each time, and returns
+// their records. A failed probe is reported on progress and the app's
+// factors come from the others (or none); only an interruption is
+// returned.
 func RunProbes(ctx context.Context, r Runner, scenarios []models.Scenario, progress io.Writer) ([]models.Record, error) {
 	var out []models.Record
+	run := func(s models.Scenario, t string, rep int, role models.Role) error {
+		rec, err := r.Run(ctx, s, t, rep)
+		rec.Role = role
+		out = append(out, rec)
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			fmt.Fprintf(orDiscard(progress), "warning: the %s %s of %s failed: %v\n", t, role, s.Name, err)
+		}
+		return nil
+	}
 	for _, s := range scenarios {
 		if !s.App.Enabled() {
 			continue
 		}
 		p := ProbeScenario(s)
-		for _, t := range p.Techniques {
-			fmt.Fprintf(orDiscard(progress), "probing %s (%s): its own dump, transfer and restore costs (role probe, not scored)\n", s.Name, t)
-			rec, err := r.Run(ctx, p, t, 0)
-			rec.Role = models.RoleProbe
-			out = append(out, rec)
-			if err != nil {
-				if ctx.Err() != nil {
+		w := p
+		w.Name, w.Repetitions = WarmupScenarioPrefix+s.Name, 1
+		fmt.Fprintf(orDiscard(progress), "warming up %s: a cold migration of its own, not used (role warmup)\n", s.Name)
+		if err := run(w, models.Cold, 0, models.RoleWarmup); err != nil {
+			return out, err
+		}
+		for rep := range p.Repetitions {
+			for i := range p.Techniques {
+				t := p.Techniques[(i+rep)%len(p.Techniques)]
+				fmt.Fprintf(orDiscard(progress), "probing %s (%s, %d of %d): its own dump, transfer and restore costs (role probe, not scored)\n",
+					s.Name, t, rep+1, p.Repetitions)
+				if err := run(p, t, rep, models.RoleProbe); err != nil {
 					return out, err
 				}
-				fmt.Fprintf(orDiscard(progress), "warning: the %s probe of %s failed: %v\n", t, s.Name, err)
 			}
 		}
 	}
@@ -161,21 +193,20 @@ func WithAppCosts(ctx context.Context, c models.Calibration, recs []models.Recor
 }
 
 // probeError is how far the simulator under calibration c (the app's own
-// costs applied) misses app name's successful probe migrations in recs:
-// per metric, the root mean square of the log of measured over predicted.
-// The factors come from the same probes, phase by phase, so what is left
-// is what one factor per phase cannot say: a cold and a chained dump that
-// depart differently, a load that dirties otherwise while its container
-// is dumped than it did when profiled.
+// costs applied) misses app name's successful probe migrations in recs,
+// beyond the testbed's noise: per metric, the square root of the mean over
+// the probe's techniques of the squared bias, the mean log of measured over
+// predicted less its sampling variance (squaredBias, as CheckErrors does
+// for the check migrations; a technique probed once gives its square). The
+// factors come from the same probes, phase by phase, so what is left is
+// what one factor per phase cannot say: a cold and a chained dump that
+// depart differently, a load that dirties otherwise while its container is
+// dumped than it did when profiled. The noise is left out because every
+// interval carries it already (the calibration's spread); counted here as
+// well, an app's live intervals held every held-out migration.
 func probeError(ctx context.Context, c models.Calibration, name string, recs []models.Record) (models.ModelError, bool) {
-	var e models.ModelError
-	n := 0
-	sq := func(measured, predicted float64) float64 {
-		if l := logRatio(measured, predicted); !math.IsNaN(l) {
-			return l * l
-		}
-		return 0
-	}
+	logs := map[string][][3]float64{}
+	var order []string
 	for _, r := range recs {
 		if r.Role != models.RoleProbe || r.Scenario != name+ProbeSuffix || r.Backend != models.BackendReal || r.Error != "" {
 			continue
@@ -185,16 +216,29 @@ func probeError(ctx context.Context, c models.Calibration, name string, recs []m
 			continue
 		}
 		m, q := r.Metrics, p.Metrics
-		e.DowntimeS += sq(m.DowntimeS, q.DowntimeS)
-		e.TotalTimeS += sq(m.TotalTimeS, q.TotalTimeS)
-		e.Bytes += sq(float64(m.BytesSent), float64(q.BytesSent))
-		n++
+		e := [3]float64{logRatio(m.DowntimeS, q.DowntimeS), logRatio(m.TotalTimeS, q.TotalTimeS),
+			logRatio(float64(m.BytesSent), float64(q.BytesSent))}
+		for i := range e {
+			if math.IsNaN(e[i]) {
+				e[i] = 0
+			}
+		}
+		if _, seen := logs[r.Technique]; !seen {
+			order = append(order, r.Technique)
+		}
+		logs[r.Technique] = append(logs[r.Technique], e)
 	}
-	if n == 0 {
-		return e, false
+	if len(order) == 0 {
+		return models.ModelError{}, false
 	}
-	rms := func(s float64) float64 { return math.Sqrt(s / float64(n)) }
-	return models.ModelError{DowntimeS: rms(e.DowntimeS), TotalTimeS: rms(e.TotalTimeS), Bytes: rms(e.Bytes)}, true
+	var v [3]float64
+	for _, t := range order {
+		b := squaredBias(logs[t])
+		for i := range v {
+			v[i] += b[i] / float64(len(order))
+		}
+	}
+	return models.ModelError{DowntimeS: math.Sqrt(v[0]), TotalTimeS: math.Sqrt(v[1]), Bytes: math.Sqrt(v[2])}, true
 }
 
 // minPace and maxPace bound an app's pace (AppCosts): a probe whose later

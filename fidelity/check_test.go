@@ -46,7 +46,7 @@ func TestCheckMigrationsMeasureTheModelError(t *testing.T) {
 		t.Fatalf("the checks changed the fit: spread %d, scenarios %v, costs %+v vs %+v", len(c.Spread), c.Scenarios, c.Costs, plain.Calibration.Costs)
 	}
 	l := math.Log(1.1)
-	pooled := l * l / 3 // three check cells, one of them off
+	pooled := l * l / 4 // four check cells, one of them off
 	// A technique with a check of its own: the mean of its own and the
 	// pooled; post-copy, never checked: the pooled.
 	for tech, want := range map[string]float64{models.MiGrror: math.Sqrt((l*l + pooled) / 2), models.Cold: math.Sqrt(pooled / 2),

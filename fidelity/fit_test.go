@@ -131,7 +131,7 @@ func TestRunRecoversSyntheticTestbed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.runs) != 7 || len(res.Records) != 7 {
+	if len(r.runs) != 8 || len(res.Records) != 8 {
 		t.Fatalf("runs %v, records %d", r.runs, len(res.Records))
 	}
 	for i, rec := range res.Records {
@@ -250,7 +250,7 @@ func fittedPlan() []Step {
 }
 
 // checkRuns are the default plan's check migrations, as fakeRunner lists them.
-var checkRuns = []string{"check-16MiB/cold", "check-8MiB/precopy", "check-12MiB/migrror"}
+var checkRuns = []string{"check-16MiB/cold", "check-20MiB/cold", "check-8MiB/precopy", "check-12MiB/migrror"}
 
 func TestRunReportsMissingSamples(t *testing.T) {
 	plan := DefaultPlan()
@@ -260,7 +260,7 @@ func TestRunReportsMissingSamples(t *testing.T) {
 	// One of four migrations failed (the large cold one): the others are
 	// enough, the failure is listed.
 	res, err := Calibrate(context.Background(), r, nil, CalibrateOptions{})
-	if err != nil || len(res.Failed) != 1 || len(r.runs) != 7 || len(res.Calibration.Scenarios) != 2 {
+	if err != nil || len(res.Failed) != 1 || len(r.runs) != 8 || len(res.Calibration.Scenarios) != 2 {
 		t.Fatalf("err %v, failed %v, runs %v, scenarios %v", err, res.Failed, r.runs, res.Calibration.Scenarios)
 	}
 	// All failed: nothing to fit; the error says what is missing.
@@ -412,15 +412,15 @@ func TestRunWarmsUpFirst(t *testing.T) {
 	if strings.Join(r.runs, " ") != strings.Join(wantRuns, " ") {
 		t.Fatalf("runs %v, want %v", r.runs, wantRuns)
 	}
-	if len(res.Warmup) != 2 || len(res.Records) != 7 {
-		t.Fatalf("%d warm-up and %d calibration records, want 2 and 7 (4 fitted, 3 checks)", len(res.Warmup), len(res.Records))
+	if len(res.Warmup) != 2 || len(res.Records) != 8 {
+		t.Fatalf("%d warm-up and %d calibration records, want 2 and 8 (4 fitted, 4 checks)", len(res.Warmup), len(res.Records))
 	}
 	for i, rec := range res.Warmup {
 		if rec.Role != models.RoleWarmup || rec.Repetition != i {
 			t.Errorf("warm-up %d: role %q, repetition %d", i, rec.Role, rec.Repetition)
 		}
 	}
-	if got := strings.Join(emitted, " "); got != "warmup-8MiB/warmup warmup-8MiB/warmup calibration-8MiB/calibration calibration-8MiB/calibration calibration-12MiB/calibration calibration-24MiB/calibration check-16MiB/check check-8MiB/check check-12MiB/check" {
+	if got := strings.Join(emitted, " "); got != "warmup-8MiB/warmup warmup-8MiB/warmup calibration-8MiB/calibration calibration-8MiB/calibration calibration-12MiB/calibration calibration-24MiB/calibration check-16MiB/check check-20MiB/check check-8MiB/check check-12MiB/check" {
 		t.Errorf("emitted %s", got)
 	}
 	near(t, "restore base", res.Calibration.Costs.RestoreBase.Seconds(), truth.restoreBase, 1e-3)
@@ -483,12 +483,12 @@ func TestRunRepeatsThePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.runs) != 21 || len(res.Records) != 21 {
+	if len(r.runs) != 24 || len(res.Records) != 24 {
 		t.Fatalf("runs %v, %d records: want the plan 3 times", r.runs, len(res.Records))
 	}
 	for i, rec := range res.Records {
-		if rec.Repetition != i/7 {
-			t.Errorf("record %d (%s): repetition %d, want %d", i, rec.Scenario, rec.Repetition, i/7)
+		if rec.Repetition != i/8 {
+			t.Errorf("record %d (%s): repetition %d, want %d", i, rec.Scenario, rec.Repetition, i/8)
 		}
 	}
 	if len(res.Calibration.Scenarios) != 3 {
@@ -531,7 +531,7 @@ func TestRunCallsAfterRepetition(t *testing.T) {
 	}
 	r.runs = nil
 	opt.AfterRepetition = func(context.Context, int) error { return context.Canceled }
-	if _, err := Calibrate(context.Background(), r, nil, opt); err != context.Canceled || len(r.runs) != 7 {
+	if _, err := Calibrate(context.Background(), r, nil, opt); err != context.Canceled || len(r.runs) != 8 {
 		t.Fatalf("hook error: %v after %v", err, r.runs)
 	}
 }

@@ -93,8 +93,8 @@ func TestInterleavedCalibrationAndValidation(t *testing.T) {
 	r := &simAsReal{c: synthCalibration(), fail: map[string]bool{"demo-rate-512k/precopy/0": true}}
 	scenarios, iv, res := calibrateInterleaved(t, r, 0)
 	p := PlanScenarioPrefix
-	want := []string{p + "8MiB/precopy/0", p + "8MiB/cold/0", p + "12MiB/precopy/0", p + "24MiB/cold/0", "check-16MiB/cold/0", "check-8MiB/precopy/0", "check-12MiB/migrror/0", "demo-rate-128k/cold/0", "demo-rate-128k/precopy/0", "demo-rate-128k/migrror/0",
-		p + "8MiB/precopy/1", p + "8MiB/cold/1", p + "12MiB/precopy/1", p + "24MiB/cold/1", "check-16MiB/cold/1", "check-8MiB/precopy/1", "check-12MiB/migrror/1", "demo-rate-512k/cold/0", "demo-rate-512k/precopy/0", "demo-rate-512k/migrror/0"}
+	want := []string{p + "8MiB/precopy/0", p + "8MiB/cold/0", p + "12MiB/precopy/0", p + "24MiB/cold/0", "check-16MiB/cold/0", "check-20MiB/cold/0", "check-8MiB/precopy/0", "check-12MiB/migrror/0", "demo-rate-128k/cold/0", "demo-rate-128k/precopy/0", "demo-rate-128k/migrror/0",
+		p + "8MiB/precopy/1", p + "8MiB/cold/1", p + "12MiB/precopy/1", p + "24MiB/cold/1", "check-16MiB/cold/1", "check-20MiB/cold/1", "check-8MiB/precopy/1", "check-12MiB/migrror/1", "demo-rate-512k/cold/0", "demo-rate-512k/precopy/0", "demo-rate-512k/migrror/0"}
 	if !slices.Equal(r.runs, want) {
 		t.Fatalf("order %v\nwant  %v", r.runs, want)
 	}
@@ -146,11 +146,11 @@ func TestInterleavedRepetitions(t *testing.T) {
 	scenarios, iv, res := calibrateInterleaved(t, r, 2)
 	p := PlanScenarioPrefix
 	want := []string{p + "8MiB/precopy/0", p + "8MiB/cold/0", p + "12MiB/precopy/0", p + "24MiB/cold/0",
-		"check-16MiB/cold/0", "check-8MiB/precopy/0", "check-12MiB/migrror/0",
+		"check-16MiB/cold/0", "check-20MiB/cold/0", "check-8MiB/precopy/0", "check-12MiB/migrror/0",
 		"demo-rate-128k/cold/0", "demo-rate-128k/precopy/0", "demo-rate-128k/migrror/0",
 		"demo-rate-512k/cold/0", "demo-rate-512k/precopy/0", "demo-rate-512k/migrror/0",
 		p + "8MiB/precopy/1", p + "8MiB/cold/1", p + "12MiB/precopy/1", p + "24MiB/cold/1",
-		"check-16MiB/cold/1", "check-8MiB/precopy/1", "check-12MiB/migrror/1",
+		"check-16MiB/cold/1", "check-20MiB/cold/1", "check-8MiB/precopy/1", "check-12MiB/migrror/1",
 		"demo-rate-128k/precopy/1", "demo-rate-128k/migrror/1", "demo-rate-128k/cold/1",
 		"demo-rate-512k/precopy/1", "demo-rate-512k/migrror/1", "demo-rate-512k/cold/1"}
 	if !slices.Equal(r.runs, want) {

@@ -19,6 +19,9 @@ var ErrNothingToFit = errors.New("no successful real single-container record to 
 func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, error) {
 	var s Samples
 	recs, probes := splitRole(recs, models.RoleProbe)
+	// Warm-ups (the calibration's and the apps') are neither fitted nor
+	// the calibration's spread: Calibrate never sees them either.
+	recs, _ = splitRole(recs, models.RoleWarmup)
 	fitted, _ := splitRole(recs, models.RoleCheck)
 	kept := Representative(fitted)
 	if s.Extract(kept...) == 0 {

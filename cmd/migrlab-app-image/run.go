@@ -4,13 +4,23 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/migrlab/migrlab/infra"
 	"github.com/migrlab/migrlab/real/image"
 )
 
-// build builds an app's archive (image.BuildDebianArchive; a variable for tests).
-var build = image.BuildDebianArchive
+// build builds an app's archive (image.BuildDebianArchive), after
+// installing what the local testbed needs where it is missing (mmdebstrap
+// among them: a fresh machine of `scripts/just holdout` has none); a
+// variable for tests.
+var build = func(ctx context.Context, d image.DebianImage, out string) (string, error) {
+	if err := infra.EnsureLocalDeps(ctx, os.Stderr); err != nil {
+		return "", err
+	}
+	return image.BuildDebianArchive(ctx, d, out)
+}
 
 // run is the command on its arguments (without the program name); it
 // returns the exit code.
