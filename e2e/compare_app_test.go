@@ -17,9 +17,10 @@ import (
 )
 
 // compareApp compares Redis (examples/app-redis.yaml) migrated cold under
-// calibration calib: compare profiles it (one pass), probes its own costs
-// (a cold and a two-round pre-copy migration of its container, role probe)
-// and predicts it with the calibration scaled by them. The probes are in
+// calibration calib: compare profiles it (one pass), migrates it cold once
+// as a warm-up (role warmup), probes its own costs (a cold and a two-round
+// pre-copy migration of its container, twice each, role probe) and
+// predicts it with the calibration scaled by them. The probes are in
 // the records, predicted and never scored; the report's calibration holds
 // the app's factors, each within what an app's dump, transfer and restore
 // can cost against the synthetic workload's (0.5 to 3 times); the one
@@ -42,25 +43,31 @@ func compareApp(t *testing.T, ctx context.Context, calib string) {
 		"--calibration", calib, "-o", report, "-t", "cold", "--profile-passes", "1", "--warmup", "2s", "--step-timeout", "8m", scen)
 	t.Logf("app comparison took %s:\n%s", time.Since(start).Round(time.Second), out)
 	recs := readRecords(t, filepath.Join(report, bundle.RecordsFile))
-	probes := map[string]models.Record{}
-	var val []models.Record
+	var probes, warmups, val []models.Record
 	for _, r := range recs {
 		switch {
-		case r.Role == models.RoleProbe && r.Backend == models.BackendReal:
-			probes[r.Technique] = r
-		case r.Role == models.RoleValidation && r.Backend == models.BackendReal:
+		case r.Backend != models.BackendReal:
+		case r.Role == models.RoleProbe:
+			probes = append(probes, r)
+		case r.Role == models.RoleWarmup:
+			warmups = append(warmups, r)
+		case r.Role == models.RoleValidation:
 			val = append(val, r)
 		}
 	}
-	cold, pre := probes[models.Cold], probes[models.PreCopy]
-	if len(probes) != 2 || cold.Scenario != "app-e2e"+fidelity.ProbeSuffix || cold.Error != "" || pre.Error != "" ||
-		cold.Metrics.LiveRounds != 0 || pre.Metrics.LiveRounds != 2 {
-		t.Fatalf("probes %d: cold %s (%q, %d live rounds), pre-copy %q %d live rounds", len(probes), cold.Scenario, cold.Error,
-			cold.Metrics.LiveRounds, pre.Error, pre.Metrics.LiveRounds)
+	if len(warmups) != 1 || warmups[0].Scenario != fidelity.WarmupScenarioPrefix+"app-e2e" || warmups[0].Technique != models.Cold || warmups[0].Error != "" {
+		t.Fatalf("warm-ups %+v: want one cold migration of app-e2e, before its probes", warmups)
+	}
+	if len(probes) != 4 {
+		t.Fatalf("%d probe records: want a cold and a pre-copy, twice each", len(probes))
 	}
 	for _, p := range probes {
+		live := map[string]int{models.Cold: 0, models.PreCopy: 2}
+		if want, ok := live[p.Technique]; !ok || p.Scenario != "app-e2e"+fidelity.ProbeSuffix || p.Error != "" || p.Metrics.LiveRounds != want {
+			t.Fatalf("probe %s %s rep %d: error %q, %d live rounds", p.Scenario, p.Technique, p.Repetition, p.Error, p.Metrics.LiveRounds)
+		}
 		if p.Metrics.Extra["app_check_passed"] != 1 {
-			t.Errorf("the %s probe did not keep Redis's dataset: %v", p.Technique, p.Metrics.Extra)
+			t.Errorf("the %s probe (rep %d) did not keep Redis's dataset: %v", p.Technique, p.Repetition, p.Metrics.Extra)
 		}
 	}
 	if len(val) != 1 || val[0].Error != "" || val[0].Metrics.Extra["app_check_passed"] != 1 {
