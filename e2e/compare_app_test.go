@@ -19,7 +19,8 @@ import (
 // compareApp compares Redis (examples/app-redis.yaml) migrated cold under
 // calibration calib: compare profiles it (one pass), migrates it cold once
 // as a warm-up (role warmup), probes its own costs (a cold and a two-round
-// pre-copy migration of its container, twice each, role probe) and
+// pre-copy migration of its container, twice each, each after the same
+// migration of the synthetic reference, role probe) and
 // predicts it with the calibration scaled by them. The probes are in
 // the records, predicted and never scored; the report's calibration holds
 // the app's factors, each within what an app's dump, transfer and restore
@@ -43,10 +44,12 @@ func compareApp(t *testing.T, ctx context.Context, calib string) {
 		"--calibration", calib, "-o", report, "-t", "cold", "--profile-passes", "1", "--warmup", "2s", "--step-timeout", "8m", scen)
 	t.Logf("app comparison took %s:\n%s", time.Since(start).Round(time.Second), out)
 	recs := readRecords(t, filepath.Join(report, bundle.RecordsFile))
-	var probes, warmups, val []models.Record
+	var probes, refs, warmups, val []models.Record
 	for _, r := range recs {
 		switch {
 		case r.Backend != models.BackendReal:
+		case r.Role == models.RoleProbe && r.Scenario == "app-e2e"+fidelity.ReferenceSuffix:
+			refs = append(refs, r)
 		case r.Role == models.RoleProbe:
 			probes = append(probes, r)
 		case r.Role == models.RoleWarmup:
@@ -58,8 +61,13 @@ func compareApp(t *testing.T, ctx context.Context, calib string) {
 	if len(warmups) != 1 || warmups[0].Scenario != fidelity.WarmupScenarioPrefix+"app-e2e" || warmups[0].Technique != models.Cold || warmups[0].Error != "" {
 		t.Fatalf("warm-ups %+v: want one cold migration of app-e2e, before its probes", warmups)
 	}
-	if len(probes) != 4 {
-		t.Fatalf("%d probe records: want a cold and a pre-copy, twice each", len(probes))
+	if len(probes) != 4 || len(refs) != 4 {
+		t.Fatalf("%d probe and %d reference records: want a cold and a pre-copy of each, twice", len(probes), len(refs))
+	}
+	for _, r := range refs {
+		if r.Params.App.Enabled() || r.Error != "" {
+			t.Fatalf("reference %s %s rep %d: app %q, error %q: want the synthetic workload, migrated", r.Scenario, r.Technique, r.Repetition, r.Params.App.Image, r.Error)
+		}
 	}
 	for _, p := range probes {
 		live := map[string]int{models.Cold: 0, models.PreCopy: 2}

@@ -30,6 +30,10 @@ import (
 // ProbeSuffix ends the scenario name of an app's probe migrations.
 const ProbeSuffix = "-probe"
 
+// ReferenceSuffix ends the scenario name of the synthetic reference
+// migrations run beside an app's probes (ReferenceScenario).
+const ReferenceSuffix = "-reference"
+
 // probeRounds is the probe's number of live rounds.
 const probeRounds = 2
 
@@ -56,13 +60,34 @@ func ProbeScenario(s models.Scenario) models.Scenario {
 	return s
 }
 
+// ReferenceScenario is the synthetic reference of app scenario s: the
+// calibration plan's small container (DefaultPlan's first step, a scenario
+// the calibration is fitted on) on s's network, cold and pre-copy,
+// probeReps times, named s.Name plus ReferenceSuffix. Each runs right
+// before the app's probe of the same technique, so how far it departs
+// from the calibration is the testbed's pace at that moment, not the
+// model's error: the TCG testbed's calibration repetitions ran at x0.83,
+// x0.95 and x1.19 of their fit in one held-out run, and probes measured in
+// its fast first quarter of an hour scaled the apps' costs down by a fifth
+// for migrations that ran in its slow last one. The app's factors are
+// relative to it (AppCosts).
+func ReferenceScenario(s models.Scenario) models.Scenario {
+	ref := DefaultPlan()[0].Scenario
+	ref.Name = s.Name + ReferenceSuffix
+	ref.Network = s.WithDefaults().Network
+	ref.Techniques = []string{models.Cold, models.PreCopy}
+	ref.Repetitions = probeReps
+	return ref.WithDefaults()
+}
+
 // RunProbes runs, for every app scenario, a cold warm-up migration of its
 // probe (models.RoleWarmup, named WarmupScenarioPrefix plus the app's name:
 // the calibration's warm-ups found a testbed's first operations slower, and
 // an app's first migration loads files no migration read before), then the
 // probe migrations (ProbeScenario, models.RoleProbe), repetition by
-// repetition, the techniques' order turned by one each time, and returns
-// their records. A failed probe is reported on progress and the app's
+// repetition, the techniques' order turned by one each time, each right
+// after the synthetic reference migration of the same technique
+// (ReferenceScenario, also models.RoleProbe), and returns their records. A failed probe is reported on progress and the app's
 // factors come from the others (or none); only an interruption is
 // returned.
 func RunProbes(ctx context.Context, r Runner, scenarios []models.Scenario, progress io.Writer) ([]models.Record, error) {
@@ -83,7 +108,7 @@ func RunProbes(ctx context.Context, r Runner, scenarios []models.Scenario, progr
 		if !s.App.Enabled() {
 			continue
 		}
-		p := ProbeScenario(s)
+		p, ref := ProbeScenario(s), ReferenceScenario(s)
 		w := p
 		w.Name, w.Repetitions = WarmupScenarioPrefix+s.Name, 1
 		fmt.Fprintf(orDiscard(progress), "warming up %s: a cold migration of its own, not used (role warmup)\n", s.Name)
@@ -93,8 +118,11 @@ func RunProbes(ctx context.Context, r Runner, scenarios []models.Scenario, progr
 		for rep := range p.Repetitions {
 			for i := range p.Techniques {
 				t := p.Techniques[(i+rep)%len(p.Techniques)]
-				fmt.Fprintf(orDiscard(progress), "probing %s (%s, %d of %d): its own dump, transfer and restore costs (role probe, not scored)\n",
+				fmt.Fprintf(orDiscard(progress), "probing %s (%s, %d of %d): the synthetic reference, then its own dump, transfer and restore costs (role probe, not scored)\n",
 					s.Name, t, rep+1, p.Repetitions)
+				if err := run(ref, t, rep, models.RoleProbe); err != nil {
+					return out, err
+				}
 				if err := run(p, t, rep, models.RoleProbe); err != nil {
 					return out, err
 				}
@@ -108,7 +136,9 @@ func RunProbes(ctx context.Context, r Runner, scenarios []models.Scenario, progr
 // are ignored), from its successful probe records (models.RoleProbe): per
 // phase (final dump, final transfer, restore, live rounds), the factor by
 // which c's costs must be scaled for the simulator to predict the probe as
-// measured (the median over the app's probes), and the pace at which its
+// measured (the median over the app's probes), over the factor its
+// synthetic references needed (ReferenceScenario: the testbed's pace while
+// it was probed; none without references), and the pace at which its
 // load must run for the pre-copy probe's later rounds to hold the pages
 // they sent (models.Deviation.Pace, within minPace and maxPace). A load
 // that waits for each reply (Redis's: one SET, its answer, the next)
@@ -118,15 +148,44 @@ func RunProbes(ctx context.Context, r Runner, scenarios []models.Scenario, progr
 // measures an app's memory, and a ratio of bytes would not change the
 // simulator's pages.
 func AppCosts(ctx context.Context, c models.Calibration, recs []models.Record) map[string]models.Deviation {
-	c.Apps = nil
-	byApp := map[string][]models.Record{}
-	for _, r := range recs {
-		if r.Role == models.RoleProbe && strings.HasSuffix(r.Scenario, ProbeSuffix) && r.Params.App.Enabled() {
-			name := strings.TrimSuffix(r.Scenario, ProbeSuffix)
-			byApp[name] = append(byApp[name], r)
-		}
+	costs := appCosts(ctx, c, recs)
+	if len(costs) == 0 {
+		return nil
 	}
 	out := map[string]models.Deviation{}
+	for name, a := range costs {
+		out[name] = a.factors
+	}
+	return out
+}
+
+// appCost is an app's factors (relative to its references' level) and the
+// level: the factors the references needed.
+type appCost struct{ factors, level models.Deviation }
+
+// measured is the factors that predict the app's probes as measured: its
+// factors times the level they ran at.
+func (a appCost) measured() models.Deviation {
+	f := scaleDeviation(a.factors, a.level)
+	f.Pace, f.Scenario = a.factors.Pace, a.factors.Scenario
+	return f
+}
+
+func appCosts(ctx context.Context, c models.Calibration, recs []models.Record) map[string]appCost {
+	c.Apps = nil
+	byApp, refs := map[string][]models.Record{}, map[string][]models.Record{}
+	for _, r := range recs {
+		switch {
+		case r.Role != models.RoleProbe:
+		case strings.HasSuffix(r.Scenario, ProbeSuffix) && r.Params.App.Enabled():
+			name := strings.TrimSuffix(r.Scenario, ProbeSuffix)
+			byApp[name] = append(byApp[name], r)
+		case strings.HasSuffix(r.Scenario, ReferenceSuffix) && !r.Params.App.Enabled():
+			name := strings.TrimSuffix(r.Scenario, ReferenceSuffix)
+			refs[name] = append(refs[name], r)
+		}
+	}
+	out := map[string]appCost{}
 	for name, rs := range byApp {
 		// A phase's ratio is not its costs' factor: slower live rounds
 		// leave more pages to the final dump and the restore. The factors
@@ -144,12 +203,12 @@ func AppCosts(ctx context.Context, c models.Calibration, recs []models.Record) m
 			}
 		}
 		if f.FinalDump > 0 || f.Restore > 0 {
-			f.Scenario = name
-			out[name] = f
+			level := medianDeviation(Deviations(ctx, c, refs[name]))
+			level.Pace = 0
+			f = divideDeviation(f, level)
+			f.Scenario, level.Scenario = name, name
+			out[name] = appCost{factors: f, level: level}
 		}
-	}
-	if len(out) == 0 {
-		return nil
 	}
 	return out
 }
@@ -158,15 +217,23 @@ func AppCosts(ctx context.Context, c models.Calibration, recs []models.Record) m
 // (AppCosts) beside those c has for other apps, and each probed app's
 // envelope: c's widened by its successful probes.
 func WithAppCosts(ctx context.Context, c models.Calibration, recs []models.Record) models.Calibration {
-	apps := AppCosts(ctx, c, recs)
+	apps := appCosts(ctx, c, recs)
 	if len(apps) == 0 {
 		return c
 	}
-	c.Apps = maps.Clone(c.Apps)
+	c.Apps, c.AppLevels = maps.Clone(c.Apps), maps.Clone(c.AppLevels)
 	if c.Apps == nil {
 		c.Apps = map[string]models.Deviation{}
 	}
-	maps.Copy(c.Apps, apps)
+	if c.AppLevels == nil {
+		c.AppLevels = map[string]models.Deviation{}
+	}
+	for name, a := range apps {
+		c.Apps[name] = a.factors
+		if a.level != (models.Deviation{Scenario: name}) {
+			c.AppLevels[name] = a.level
+		}
+	}
 	c.AppEnvelopes = maps.Clone(c.AppEnvelopes)
 	if c.AppEnvelopes == nil {
 		c.AppEnvelopes = map[string]models.Envelope{}
@@ -184,7 +251,9 @@ func WithAppCosts(ctx context.Context, c models.Calibration, recs []models.Recor
 	if c.AppErrors == nil {
 		c.AppErrors = map[string]models.ModelError{}
 	}
-	for name, f := range apps {
+	for name, a := range apps {
+		// Under the level the probes ran at: what is left is the app's.
+		f := a.measured()
 		if e, ok := probeError(ctx, c.Perturb(f), name, paced(recs, f.Pace)); ok {
 			c.AppErrors[name] = e
 		}
@@ -311,9 +380,22 @@ func scaleDeviation(f, d models.Deviation) models.Deviation {
 		Restore: mul(f.Restore, d.Restore), LiveRounds: mul(f.LiveRounds, d.LiveRounds), Pace: mul(f.Pace, d.Pace)}
 }
 
+// divideDeviation is f's factors over d's, phase by phase (a zero in d
+// leaves f's; the pace is f's).
+func divideDeviation(f, d models.Deviation) models.Deviation {
+	div := func(a, b float64) float64 {
+		if a > 0 && b > 0 {
+			return a / b
+		}
+		return a
+	}
+	return models.Deviation{FinalDump: div(f.FinalDump, d.FinalDump), FinalTransfer: div(f.FinalTransfer, d.FinalTransfer),
+		Restore: div(f.Restore, d.Restore), LiveRounds: div(f.LiveRounds, d.LiveRounds), Pace: f.Pace}
+}
+
 // describeApps is one line per app's factors, and one per app's error
 // left after them.
-func describeApps(apps map[string]models.Deviation, errs map[string]models.ModelError) string {
+func describeApps(apps, levels map[string]models.Deviation, errs map[string]models.ModelError) string {
 	var b strings.Builder
 	for _, name := range slices.Sorted(maps.Keys(apps)) {
 		d := apps[name]
@@ -323,6 +405,10 @@ func describeApps(apps map[string]models.Deviation, errs map[string]models.Model
 			fmt.Fprintf(&b, "; its load wrote at x%.2f its profile's pace while it migrated", d.Pace)
 		}
 		b.WriteString("\n")
+		if l, ok := levels[name]; ok {
+			fmt.Fprintf(&b, "    beside its probes the testbed ran its synthetic references at x%.2f (final dump), x%.2f (final transfer), x%.2f (restore), x%.2f (live rounds) of the calibration: the factors above are over those\n",
+				l.FinalDump, l.FinalTransfer, l.Restore, l.LiveRounds)
+		}
 		if e, ok := errs[name]; ok {
 			fmt.Fprintf(&b, "    its probes still missed by %.0f %% (downtime), %.0f %% (total time), %.0f %% (bytes): its intervals are widened so\n",
 				100*math.Expm1(e.DowntimeS), 100*math.Expm1(e.TotalTimeS), 100*math.Expm1(e.Bytes))

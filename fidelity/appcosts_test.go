@@ -13,15 +13,31 @@ import (
 )
 
 // appTestbed "migrates" an app whose own costs are the calibration's
-// scaled by a known deviation: what a probe must find.
+// scaled by a known deviation: what a probe must find; every migration,
+// the app's and the synthetic ones, runs at level times its costs (0: 1),
+// a testbed slower or faster than when it was calibrated.
 type appTestbed struct {
-	c   models.Calibration
-	own models.Deviation
+	c     models.Calibration
+	own   models.Deviation
+	level float64
+}
+
+// atLevel is d with every phase's factor times l (l of 0 leaves d; a zero
+// factor counts as 1).
+func atLevel(d models.Deviation, l float64) models.Deviation {
+	if l == 0 {
+		return d
+	}
+	return scaleDeviation(d, models.Deviation{FinalDump: l, FinalTransfer: l, Restore: l, LiveRounds: l})
 }
 
 func (a appTestbed) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
-	applied := a.c.Perturb(a.own).Apply(s)
-	applied.Workload = applied.Workload.Paced(a.own.Pace)
+	own := models.Deviation{}
+	if s.App.Enabled() {
+		own = a.own
+	}
+	applied := a.c.Perturb(atLevel(own, a.level)).Apply(s)
+	applied.Workload = applied.Workload.Paced(own.Pace)
 	rec, err := sim.Run(ctx, applied, technique, rep)
 	rec.Backend, rec.Params = models.BackendReal, s.WithDefaults()
 	return rec, err
@@ -66,17 +82,22 @@ func TestAppCostsRecoverTheAppsOwnCosts(t *testing.T) {
 	tb := appTestbed{c: c, own: own}
 	s := appScenarioNamed("app-x")
 	probes, err := RunProbes(ctx, tb, []models.Scenario{s, scenarioNamed("synthetic", models.Cold)}, nil)
-	if err != nil || len(probes) != 1+2*probeReps {
-		t.Fatalf("probes %d, %v; want a warm-up, then the app's cold and pre-copy %d times", len(probes), err, probeReps)
+	if err != nil || len(probes) != 1+4*probeReps {
+		t.Fatalf("probes %d, %v; want a warm-up, then the reference's and the app's cold and pre-copy %d times", len(probes), err, probeReps)
 	}
 	if w := probes[0]; w.Role != models.RoleWarmup || w.Scenario != "warmup-app-x" || w.Technique != models.Cold {
 		t.Fatalf("first record %s %s role %s, want the app's cold warm-up", w.Scenario, w.Technique, w.Role)
 	}
-	// Repetition by repetition, the techniques' order turned each time.
-	wantLive := []int{0, 2, 2, 0}
+	// Repetition by repetition, the techniques' order turned each time,
+	// each probe right after the synthetic reference of its technique.
+	wantTech := []string{models.Cold, models.PreCopy, models.PreCopy, models.Cold}
 	for i, p := range probes[1:] {
-		if p.Role != models.RoleProbe || p.Scenario != "app-x-probe" || p.Repetition != i/2 || p.Metrics.LiveRounds != wantLive[i] {
-			t.Fatalf("probe record %d: %s %s rep %d role %s, %d live rounds", i, p.Scenario, p.Technique, p.Repetition, p.Role, p.Metrics.LiveRounds)
+		name, app := "app-x-reference", false
+		if i%2 == 1 {
+			name, app = "app-x-probe", true
+		}
+		if p.Role != models.RoleProbe || p.Scenario != name || p.Params.App.Enabled() != app || p.Repetition != i/4 || p.Technique != wantTech[i/2] {
+			t.Fatalf("probe record %d: %s %s rep %d role %s", i, p.Scenario, p.Technique, p.Repetition, p.Role)
 		}
 	}
 	got := WithAppCosts(ctx, c, probes)
@@ -140,7 +161,7 @@ func TestAppCostsFindTheLoadsPace(t *testing.T) {
 		tb := appTestbed{c: c, own: own}
 		s := appScenarioNamed("app-x")
 		probes, err := RunProbes(ctx, tb, []models.Scenario{s}, nil)
-		if err != nil || len(probes) != 1+2*probeReps {
+		if err != nil || len(probes) != 1+4*probeReps {
 			t.Fatalf("probes %d, %v", len(probes), err)
 		}
 		got := WithAppCosts(ctx, c, probes)
@@ -254,7 +275,10 @@ type splitAppTestbed struct {
 
 func (a splitAppTestbed) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
 	own := a.chain
-	if technique == models.Cold {
+	switch {
+	case !s.App.Enabled():
+		own = models.Deviation{}
+	case technique == models.Cold:
 		own = a.cold
 	}
 	rec, err := sim.Run(ctx, a.c.Perturb(own).Apply(s), technique, rep)
@@ -354,14 +378,16 @@ type firstSlowAppTestbed struct {
 func (a firstSlowAppTestbed) Run(ctx context.Context, s models.Scenario, technique string, rep int) (models.Record, error) {
 	f := 1.0
 	switch {
-	case strings.HasSuffix(s.Name, ProbeSuffix) && technique == models.Cold && rep == 0:
+	case s.App.Enabled() && strings.HasSuffix(s.Name, ProbeSuffix) && technique == models.Cold && rep == 0:
 		f = a.slow
 	case rep < len(a.noise):
 		f = a.noise[rep]
 	}
-	own := a.own
-	own.FinalDump, own.FinalTransfer, own.Restore, own.LiveRounds = f*own.FinalDump, f*own.FinalTransfer, f*own.Restore, f*own.LiveRounds
-	rec, err := sim.Run(ctx, a.c.Perturb(own).Apply(s), technique, rep)
+	own := models.Deviation{}
+	if s.App.Enabled() {
+		own = a.own
+	}
+	rec, err := sim.Run(ctx, a.c.Perturb(atLevel(own, f)).Apply(s), technique, rep)
 	rec.Backend, rec.Params = models.BackendReal, s.WithDefaults()
 	return rec, err
 }
@@ -389,7 +415,7 @@ func TestAppCostsOutlastASlowProbe(t *testing.T) {
 	}
 	var first []models.Record
 	for _, p := range probes {
-		if p.Role == models.RoleProbe && p.Technique == models.Cold && p.Repetition == 0 {
+		if p.Role == models.RoleProbe && p.Technique == models.Cold && p.Repetition == 0 && p.Params.App.Enabled() {
 			first = append(first, p)
 		}
 	}
@@ -424,5 +450,52 @@ func TestProbeErrorLeavesTheNoiseOut(t *testing.T) {
 	}
 	if e := WithAppCosts(ctx, c, probes).AppErrors["app-n"]; e.DowntimeS < 0.05 {
 		t.Errorf("app error %+v from cold and chained dumps that depart differently: want at least 5 %%", e)
+	}
+}
+
+// TestAppCostsAreRelativeToTheReferences: a testbed that runs every
+// migration 1.3 or 0.8 times as long as when it was calibrated while an app
+// is probed: the synthetic references beside the probes measure that
+// level, the app's factors are its own costs (within 3 %), not its own
+// times the level, Describe says the level, and the probes' error is not
+// widened by it. Without the references the factors carry the level.
+func TestAppCostsAreRelativeToTheReferences(t *testing.T) {
+	ctx := context.Background()
+	c := synthCalibration()
+	own := models.Deviation{FinalDump: 1.3, FinalTransfer: 1.1, Restore: 1.2, LiveRounds: 1.5}
+	for _, level := range []float64{1.3, 0.8} {
+		probes, err := RunProbes(ctx, appTestbed{c: c, own: own, level: level}, []models.Scenario{appScenarioNamed("app-l")}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := WithAppCosts(ctx, c, probes)
+		d := got.Apps["app-l"]
+		for _, f := range []struct {
+			name      string
+			got, want float64
+		}{{"final dump", d.FinalDump, own.FinalDump}, {"final transfer", d.FinalTransfer, own.FinalTransfer},
+			{"restore", d.Restore, own.Restore}, {"live rounds", d.LiveRounds, own.LiveRounds}} {
+			if math.Abs(f.got/f.want-1) > 0.03 {
+				t.Errorf("level %.1f: %s factor %.3f, want %.2f", level, f.name, f.got, f.want)
+			}
+		}
+		if l := got.AppLevels["app-l"]; math.Abs(l.FinalDump/level-1) > 0.03 || math.Abs(l.Restore/level-1) > 0.03 {
+			t.Errorf("level %.1f: the references' level %+v", level, l)
+		}
+		if want := fmt.Sprintf("the testbed ran its synthetic references at x%.2f", got.AppLevels["app-l"].FinalDump); !strings.Contains(Describe(got), want) {
+			t.Errorf("Describe does not say %q:\n%s", want, Describe(got))
+		}
+		if e := got.AppErrors["app-l"]; e.DowntimeS > 0.02 {
+			t.Errorf("level %.1f: app error %+v: the level counted as the app's error", level, e)
+		}
+		var noRefs []models.Record
+		for _, p := range probes {
+			if !strings.HasSuffix(p.Scenario, ReferenceSuffix) {
+				noRefs = append(noRefs, p)
+			}
+		}
+		if alone := AppCosts(ctx, c, noRefs)["app-l"]; math.Abs(alone.FinalDump/(own.FinalDump*level)-1) > 0.03 {
+			t.Errorf("level %.1f: without references the final dump factor is %.3f, want the level in it (%.2f)", level, alone.FinalDump, own.FinalDump*level)
+		}
 	}
 }

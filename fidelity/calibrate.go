@@ -401,6 +401,6 @@ func Describe(c models.Calibration) string {
 	if g := c.Envelope.Bounds(); g != "" {
 		fmt.Fprintf(&b, "  run guard (from the calibration's %d migrations): %s\n", c.Envelope.Migrations, g)
 	}
-	b.WriteString(describeApps(c.Apps, c.AppErrors))
+	b.WriteString(describeApps(c.Apps, c.AppLevels, c.AppErrors))
 	return b.String()
 }

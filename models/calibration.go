@@ -77,6 +77,11 @@ type Calibration struct {
 	// load wrote meanwhile (Deviation.Pace). Apply scales an app
 	// scenario's costs by them and runs its workload at that pace.
 	Apps map[string]Deviation `json:"apps,omitempty"`
+	// AppLevels holds, per probed app, how far the synthetic reference
+	// migrations run beside its probes departed from this calibration,
+	// phase by phase: the testbed's pace while the app was probed, which
+	// its factors in Apps are relative to (not applied by Apply).
+	AppLevels map[string]Deviation `json:"app_levels,omitempty"`
 	// AppEnvelopes holds, per probed app, the envelope widened by its probe
 	// migrations: an app's load runs beside its migration (a busier source
 	// than the synthetic workload's), and its probes measured its costs
