@@ -76,7 +76,7 @@ func TestCalibrateAndCompare(t *testing.T) {
 			t.Errorf("fit %s from %d samples", fit.Name, fit.N)
 		}
 	}
-	// The three check migrations (never fitted) measured the model's error
+	// The four check migrations (never fitted) measured the model's error
 	// on scenarios it was not fitted to: every technique has one, and on
 	// this testbed the simulator is not off by half.
 	for _, tech := range []string{models.Cold, models.PreCopy, models.MiGrror} {
@@ -113,15 +113,16 @@ func TestCalibrateAndCompare(t *testing.T) {
 		t.Errorf("snapshot %s: want between 20ms and 3s", c.Costs.Snapshot)
 	}
 	// One warm-up migration ran first: in the records, never a calibration
-	// scenario; the three check migrations last, with their role.
+	// scenario; the four check migrations last, with their role.
 	crecs := readRecords(t, filepath.Join(dir, "calibration-records.jsonl"))
 	switch {
-	case len(crecs) != 8:
-		t.Errorf("calibration records: %d, want the warm-up, four calibration and three check migrations", len(crecs))
-	case crecs[5].Role != models.RoleCheck || crecs[7].Role != models.RoleCheck || crecs[7].Technique != models.MiGrror ||
-		slices.Contains(c.Scenarios, crecs[5].Scenario):
-		t.Errorf("records 6-8: %s %s (role %q) ... %s %s (role %q): want the check migrations, never calibration scenarios",
-			crecs[5].Scenario, crecs[5].Technique, crecs[5].Role, crecs[7].Scenario, crecs[7].Technique, crecs[7].Role)
+	case len(crecs) != 9:
+		t.Errorf("calibration records: %d, want the warm-up, four calibration and four check migrations", len(crecs))
+	case crecs[5].Role != models.RoleCheck || crecs[6].Role != models.RoleCheck || crecs[6].Technique != models.Cold ||
+		crecs[8].Role != models.RoleCheck || crecs[8].Technique != models.MiGrror || slices.Contains(c.Scenarios, crecs[5].Scenario):
+		t.Errorf("records 6-9: %s %s (role %q), %s %s (role %q) ... %s %s (role %q): want the check migrations (two cold, MiGrror last), never calibration scenarios",
+			crecs[5].Scenario, crecs[5].Technique, crecs[5].Role, crecs[6].Scenario, crecs[6].Technique, crecs[6].Role,
+			crecs[8].Scenario, crecs[8].Technique, crecs[8].Role)
 	case crecs[0].Role != "warmup" || crecs[0].Scenario != "warmup-8MiB" || slices.Contains(c.Scenarios, crecs[0].Scenario):
 		t.Errorf("first calibration record %s (role %q), calibration scenarios %v: want the warm-up, not fitted",
 			crecs[0].Scenario, crecs[0].Role, c.Scenarios)
