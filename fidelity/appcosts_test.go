@@ -105,15 +105,7 @@ func TestAppCostsRecoverTheAppsOwnCosts(t *testing.T) {
 	if !ok || len(got.Apps) != 1 {
 		t.Fatalf("apps %v", got.Apps)
 	}
-	for _, f := range []struct {
-		name      string
-		got, want float64
-	}{{"final dump", d.FinalDump, own.FinalDump}, {"final transfer", d.FinalTransfer, own.FinalTransfer},
-		{"restore", d.Restore, own.Restore}, {"live rounds", d.LiveRounds, own.LiveRounds}} {
-		if math.Abs(f.got/f.want-1) > 0.03 {
-			t.Errorf("%s factor %.3f, want %.2f", f.name, f.got, f.want)
-		}
-	}
+	wantFactors(t, "", d, own, 0.03)
 	if math.Abs(d.Pace-1) > 0.03 {
 		t.Errorf("pace %.3f for a load that wrote as profiled, want 1", d.Pace)
 	}
@@ -404,15 +396,9 @@ func TestAppCostsOutlastASlowProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The live rounds are not the slow cold probe's: left out.
 	d := WithAppCosts(ctx, c, probes).Apps["app-s"]
-	for _, f := range []struct {
-		name      string
-		got, want float64
-	}{{"final dump", d.FinalDump, own.FinalDump}, {"final transfer", d.FinalTransfer, own.FinalTransfer}, {"restore", d.Restore, own.Restore}} {
-		if math.Abs(f.got/f.want-1) > 0.03 {
-			t.Errorf("%s factor %.3f, want %.2f: the slow first probe moved it", f.name, f.got, f.want)
-		}
-	}
+	wantFactors(t, "despite the slow first probe: ", d, models.Deviation{FinalDump: own.FinalDump, FinalTransfer: own.FinalTransfer, Restore: own.Restore}, 0.03)
 	var first []models.Record
 	for _, p := range probes {
 		if p.Role == models.RoleProbe && p.Technique == models.Cold && p.Repetition == 0 && p.Params.App.Enabled() {
@@ -470,15 +456,7 @@ func TestAppCostsAreRelativeToTheReferences(t *testing.T) {
 		}
 		got := WithAppCosts(ctx, c, probes)
 		d := got.Apps["app-l"]
-		for _, f := range []struct {
-			name      string
-			got, want float64
-		}{{"final dump", d.FinalDump, own.FinalDump}, {"final transfer", d.FinalTransfer, own.FinalTransfer},
-			{"restore", d.Restore, own.Restore}, {"live rounds", d.LiveRounds, own.LiveRounds}} {
-			if math.Abs(f.got/f.want-1) > 0.03 {
-				t.Errorf("level %.1f: %s factor %.3f, want %.2f", level, f.name, f.got, f.want)
-			}
-		}
+		wantFactors(t, fmt.Sprintf("level %.1f: ", level), d, own, 0.03)
 		if l := got.AppLevels["app-l"]; math.Abs(l.FinalDump/level-1) > 0.03 || math.Abs(l.Restore/level-1) > 0.03 {
 			t.Errorf("level %.1f: the references' level %+v", level, l)
 		}
@@ -496,6 +474,21 @@ func TestAppCostsAreRelativeToTheReferences(t *testing.T) {
 		}
 		if alone := AppCosts(ctx, c, noRefs)["app-l"]; math.Abs(alone.FinalDump/(own.FinalDump*level)-1) > 0.03 {
 			t.Errorf("level %.1f: without references the final dump factor is %.3f, want the level in it (%.2f)", level, alone.FinalDump, own.FinalDump*level)
+		}
+	}
+}
+
+// wantFactors fails t unless each phase's factor of got is within tol of
+// want's (relative; phases want leaves at zero are not checked).
+func wantFactors(t *testing.T, prefix string, got, want models.Deviation, tol float64) {
+	t.Helper()
+	for _, f := range []struct {
+		name      string
+		got, want float64
+	}{{"final dump", got.FinalDump, want.FinalDump}, {"final transfer", got.FinalTransfer, want.FinalTransfer},
+		{"restore", got.Restore, want.Restore}, {"live rounds", got.LiveRounds, want.LiveRounds}} {
+		if f.want != 0 && math.Abs(f.got/f.want-1) > tol {
+			t.Errorf("%s%s factor %.3f, want %.2f", prefix, f.name, f.got, f.want)
 		}
 	}
 }
