@@ -20,12 +20,14 @@ import (
 // than the calibration predicted for the same pages. Before an app is
 // validated, probe migrations of its own container (ProbeScenario: a cold
 // one and a pre-copy of two live rounds, each probeReps times, after a cold
-// warm-up migration) measure how its phases depart from the calibration's
-// prediction; the calibration keeps those factors per app
-// (Calibration.Apps) and Apply scales the app's costs by them. They are the
-// app's calibration: their records have the role probe (the warm-up's
-// warmup), are predicted and shown, and never scored. The pre-copy stops by
-// a rule of its own, so no validation migration repeats it.
+// warm-up migration, each beside the same migration of a synthetic
+// reference, ReferenceScenario) measure how its phases depart from the
+// calibration's prediction, over how far the testbed departed from it then;
+// the calibration keeps those factors per app (Calibration.Apps) and Apply
+// scales the app's costs by them. They are the app's calibration: their
+// records have the role probe (the warm-up's warmup), are predicted and
+// shown, and never scored. The pre-copy stops by a rule of its own, so no
+// validation migration repeats it.
 
 // ProbeSuffix ends the scenario name of an app's probe migrations.
 const ProbeSuffix = "-probe"
@@ -87,9 +89,9 @@ func ReferenceScenario(s models.Scenario) models.Scenario {
 // probe migrations (ProbeScenario, models.RoleProbe), repetition by
 // repetition, the techniques' order turned by one each time, each right
 // after the synthetic reference migration of the same technique
-// (ReferenceScenario, also models.RoleProbe), and returns their records. A failed probe is reported on progress and the app's
-// factors come from the others (or none); only an interruption is
-// returned.
+// (ReferenceScenario, also models.RoleProbe), and returns their records. A
+// failed probe is reported on progress and the app's factors come from the
+// others (or none); only an interruption is returned.
 func RunProbes(ctx context.Context, r Runner, scenarios []models.Scenario, progress io.Writer) ([]models.Record, error) {
 	var out []models.Record
 	run := func(s models.Scenario, t string, rep int, role models.Role) error {
