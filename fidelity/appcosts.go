@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/migrlab/migrlab/models"
-	"github.com/migrlab/migrlab/sim"
 )
 
 // An app's own costs. The calibration measures checkpoints and restores of
@@ -232,7 +231,7 @@ func WithAppCosts(ctx context.Context, c models.Calibration, recs []models.Recor
 	}
 	for name, a := range apps {
 		c.Apps[name] = a.factors
-		if a.level != (models.Deviation{Scenario: name}) {
+		if a.level.FinalDump > 0 || a.level.LiveRounds > 0 {
 			c.AppLevels[name] = a.level
 		}
 	}
@@ -276,29 +275,13 @@ func WithAppCosts(ctx context.Context, c models.Calibration, recs []models.Recor
 // interval carries it already (the calibration's spread); counted here as
 // well, an app's live intervals held every held-out migration.
 func probeError(ctx context.Context, c models.Calibration, name string, recs []models.Record) (models.ModelError, bool) {
-	logs := map[string][][3]float64{}
-	var order []string
+	var probes []models.Record
 	for _, r := range recs {
-		if r.Role != models.RoleProbe || r.Scenario != name+ProbeSuffix || r.Backend != models.BackendReal || r.Error != "" {
-			continue
+		if r.Role == models.RoleProbe && r.Scenario == name+ProbeSuffix {
+			probes = append(probes, r)
 		}
-		p, err := sim.Run(ctx, c.Apply(r.Params), r.Technique, r.Repetition)
-		if err != nil || p.Error != "" {
-			continue
-		}
-		m, q := r.Metrics, p.Metrics
-		e := [3]float64{logRatio(m.DowntimeS, q.DowntimeS), logRatio(m.TotalTimeS, q.TotalTimeS),
-			logRatio(float64(m.BytesSent), float64(q.BytesSent))}
-		for i := range e {
-			if math.IsNaN(e[i]) {
-				e[i] = 0
-			}
-		}
-		if _, seen := logs[r.Technique]; !seen {
-			order = append(order, r.Technique)
-		}
-		logs[r.Technique] = append(logs[r.Technique], e)
 	}
+	logs, order := cellLogErrors(ctx, c, probes, func(r models.Record) string { return r.Technique })
 	if len(order) == 0 {
 		return models.ModelError{}, false
 	}

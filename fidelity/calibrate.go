@@ -134,14 +134,12 @@ func PlanFor(small, large models.ByteSize) []Step {
 	upper := (between + large) / 2 / 4096 * 4096
 	plan := []Step{{Scenario: sm, Technique: models.PreCopy}, {Scenario: sm, Technique: models.Cold},
 		{Scenario: md, Technique: models.PreCopy}, {Scenario: lg, Technique: models.Cold},
-		{Scenario: check(mk(between, between/4, 256<<10)), Technique: models.Cold, Check: true},
-		{Scenario: check(mk(upper, upper/2, 768<<10)), Technique: models.Cold, Check: true},
-		{Scenario: check(mk(small, small/2, 512<<10)), Technique: models.PreCopy, Check: true},
-		{Scenario: check(mk(mid, mid/4, 768<<10)), Technique: models.MiGrror, Check: true}}
-	if upper == between {
-		plan = slices.Delete(plan, 5, 6)
+		{Scenario: check(mk(between, between/4, 256<<10)), Technique: models.Cold, Check: true}}
+	if upper > between {
+		plan = append(plan, Step{Scenario: check(mk(upper, upper/2, 768<<10)), Technique: models.Cold, Check: true})
 	}
-	return plan
+	return append(plan, Step{Scenario: check(mk(small, small/2, 512<<10)), Technique: models.PreCopy, Check: true},
+		Step{Scenario: check(mk(mid, mid/4, 768<<10)), Technique: models.MiGrror, Check: true})
 }
 
 // CalibrateOptions configure Calibrate.

@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/migrlab/migrlab/models"
-	"github.com/migrlab/migrlab/sim"
 )
 
 // flagChecks flags the check migrations in recs that ran outside envelope e
@@ -39,28 +38,7 @@ func flagChecks(recs []models.Record, e models.Envelope) (kept []models.Record) 
 // usable check.
 func CheckErrors(ctx context.Context, c models.Calibration, checks []models.Record) map[string]models.ModelError {
 	type key struct{ scenario, technique string }
-	logs := map[key][][3]float64{}
-	var order []key
-	for _, r := range checks {
-		if r.Backend != models.BackendReal || r.Error != "" || r.Params.Group.Containers > 1 {
-			continue
-		}
-		p, err := sim.Run(ctx, c.Apply(r.Params), r.Technique, r.Repetition)
-		if err != nil || p.Error != "" {
-			continue
-		}
-		m, q := r.Metrics, p.Metrics
-		e := [3]float64{logRatio(m.DowntimeS, q.DowntimeS), logRatio(m.TotalTimeS, q.TotalTimeS),
-			logRatio(float64(m.BytesSent), float64(q.BytesSent))}
-		if math.IsNaN(e[0] + e[1] + e[2]) {
-			continue
-		}
-		k := key{r.Scenario, r.Technique}
-		if _, seen := logs[k]; !seen {
-			order = append(order, k)
-		}
-		logs[k] = append(logs[k], e)
-	}
+	logs, order := cellLogErrors(ctx, c, checks, func(r models.Record) key { return key{r.Scenario, r.Technique} })
 	if len(order) == 0 {
 		return nil
 	}
@@ -90,6 +68,34 @@ func CheckErrors(ctx context.Context, c models.Calibration, checks []models.Reco
 		out[t] = models.ModelError{DowntimeS: math.Sqrt(v[0]), TotalTimeS: math.Sqrt(v[1]), Bytes: math.Sqrt(v[2])}
 	}
 	return out
+}
+
+// cellLogErrors is, per cell (key of each record), the log of measured
+// over predicted under c of downtime, total time and bytes of the
+// successful real single-container records of recs (those with a metric
+// that is not positive on either side are left out), and the cells in the
+// order they first came.
+func cellLogErrors[K comparable](ctx context.Context, c models.Calibration, recs []models.Record, key func(models.Record) K) (map[K][][3]float64, []K) {
+	logs := map[K][][3]float64{}
+	var order []K
+	for _, r := range recs {
+		p, ok := predictMeasured(ctx, c, r)
+		if !ok {
+			continue
+		}
+		m, q := r.Metrics, p.Metrics
+		e := [3]float64{logRatio(m.DowntimeS, q.DowntimeS), logRatio(m.TotalTimeS, q.TotalTimeS),
+			logRatio(float64(m.BytesSent), float64(q.BytesSent))}
+		if math.IsNaN(e[0] + e[1] + e[2]) {
+			continue
+		}
+		k := key(r)
+		if _, seen := logs[k]; !seen {
+			order = append(order, k)
+		}
+		logs[k] = append(logs[k], e)
+	}
+	return logs, order
 }
 
 // squaredBias is, per metric, a cell's mean log error squared less its

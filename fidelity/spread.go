@@ -24,11 +24,8 @@ const minSpread = 3
 func Deviations(ctx context.Context, c models.Calibration, recs []models.Record) []models.Deviation {
 	var out []models.Deviation
 	for _, r := range recs {
-		if r.Backend != models.BackendReal || r.Error != "" || r.Params.Group.Containers > 1 {
-			continue
-		}
-		p, err := sim.Run(ctx, c.Apply(r.Params), r.Technique, r.Repetition)
-		if err != nil || p.Error != "" {
+		p, ok := predictMeasured(ctx, c, r)
+		if !ok {
 			continue
 		}
 		ratio := func(ph reports.Phase) float64 {
@@ -54,6 +51,17 @@ func Deviations(ctx context.Context, c models.Calibration, recs []models.Record)
 		out = append(out, d)
 	}
 	return out
+}
+
+// predictMeasured is the simulator's prediction under c of r, when r is
+// a successful real single-container migration and the prediction
+// succeeds.
+func predictMeasured(ctx context.Context, c models.Calibration, r models.Record) (models.Record, bool) {
+	if r.Backend != models.BackendReal || r.Error != "" || r.Params.Group.Containers > 1 {
+		return models.Record{}, false
+	}
+	p, err := sim.Run(ctx, c.Apply(r.Params), r.Technique, r.Repetition)
+	return p, err == nil && p.Error == ""
 }
 
 // NoiseOf is the testbed's repeatability over records (reports.NoiseFloor):

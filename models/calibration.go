@@ -156,10 +156,12 @@ func (c Calibration) Validate() error {
 	if c.RuntimeHot < 0 || c.RuntimeHot > c.BaseMemory {
 		return fmt.Errorf("calibration.runtime_hot_bytes: must be between 0 and base_memory_bytes (%s), got %s", c.BaseMemory, c.RuntimeHot)
 	}
-	for name, d := range c.Apps {
-		for _, f := range []float64{d.FinalDump, d.FinalTransfer, d.Restore, d.LiveRounds, d.Bytes} {
-			if !(f >= 0) || f > 100 {
-				return fmt.Errorf("calibration.apps.%s: cost factors must be between 0 (none measured) and 100, got %+v; run the app's probe again (migrlab compare or demo)", name, d)
+	for field, m := range map[string]map[string]Deviation{"apps": c.Apps, "app_levels": c.AppLevels} {
+		for name, d := range m {
+			for _, f := range []float64{d.FinalDump, d.FinalTransfer, d.Restore, d.LiveRounds, d.Bytes} {
+				if !(f >= 0) || f > 100 {
+					return fmt.Errorf("calibration.%s.%s: cost factors must be between 0 (none measured) and 100, got %+v; run the app's probe again (migrlab compare or demo)", field, name, d)
+				}
 			}
 		}
 	}

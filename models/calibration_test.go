@@ -82,6 +82,22 @@ func TestCalibrationApplyAndRoundTrip(t *testing.T) {
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "calibration.runtime_hot_bytes") {
 		t.Fatalf("hot beyond base memory: %v", err)
 	}
+	// An app's factors and the level its references measured are checked
+	// alike, and named.
+	c.RuntimeHot = c.BaseMemory
+	for field, set := range map[string]func(Deviation){
+		"calibration.apps.app-a":       func(d Deviation) { c.Apps, c.AppLevels = map[string]Deviation{"app-a": d}, nil },
+		"calibration.app_levels.app-a": func(d Deviation) { c.Apps, c.AppLevels = nil, map[string]Deviation{"app-a": d} },
+	} {
+		set(Deviation{FinalDump: 1.2, Restore: 0.9})
+		if err := c.Validate(); err != nil {
+			t.Fatalf("%s of 1.2 and 0.9: %v", field, err)
+		}
+		set(Deviation{FinalDump: -1})
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), field) {
+			t.Fatalf("%s of -1: %v", field, err)
+		}
+	}
 }
 
 // TestNewCostFieldsValidate: each new parameter is checked and named.
