@@ -250,7 +250,8 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 	if err != nil {
 		return res, errors.Join(append(res.Failed, fmt.Errorf("calibration fit: %w", err))...)
 	}
-	res.Calibration.Spread = Deviations(ctx, c, kept)
+	res.Calibration.HostPace = FitHostPace(ctx, c, kept)
+	res.Calibration.Spread = Deviations(ctx, res.Calibration, kept)
 	res.Calibration.Envelope = EnvelopeOf(kept)
 	res.Calibration.Noise = NoiseOf(kept)
 	res.Calibration.ModelErrors = CheckErrors(ctx, res.Calibration, flagChecks(res.Records, res.Calibration.Envelope))
@@ -374,6 +375,9 @@ func Describe(c models.Calibration) string {
 	}
 	if len(c.Scenarios) > 0 {
 		fmt.Fprintf(&b, "  calibration scenarios: %s\n", strings.Join(c.Scenarios, ", "))
+	}
+	if c.HostPace != nil {
+		fmt.Fprintf(&b, "  host pace: %s\n", c.HostPace)
 	}
 	if len(c.Spread) > 0 {
 		fmt.Fprintf(&b, "  spread (measured / predicted, over %d migrations): %s\n", len(c.Spread), spreadRanges(c.Spread))

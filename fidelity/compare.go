@@ -134,7 +134,6 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 		if len(skipped) > 0 {
 			logf("%s: skipping %s (not supported on Podman hosts)", s.Name, strings.Join(skipped, ", "))
 		}
-		applied := opt.Calibration.Apply(s)
 		for rep := 0; rep < s.Repetitions; rep++ {
 			for _, t := range run {
 				n++
@@ -154,7 +153,9 @@ func Compare(ctx context.Context, r Runner, scenarios []models.Scenario, opt Com
 					logf("  real migration FAILED: %v", err)
 					failed = append(failed, fmt.Errorf("%s %s rep %d: %w", s.Name, t, rep, err))
 				}
-				preds, perr := predict(ctx, pred, opt.Calibration, applied, s, t, rep)
+				// At the hosts' paces measured right before the migration.
+				c := opt.Calibration.AtHostPace(rec.Metrics.Extra)
+				preds, perr := predict(ctx, pred, c, c.Apply(s), s, t, rep)
 				for _, p := range preds {
 					p.Role = rec.Role
 					p.Provenance = opt.Provenance
@@ -229,7 +230,7 @@ func predict(ctx context.Context, pred Predictor, c models.Calibration, applied,
 
 // PredictRecords predicts the migrations of successful real records (for
 // example a calibration's own) with the calibration applied to their
-// scenarios; the predictions take the real records' roles. Failed
+// scenarios at the hosts' paces each measured; the predictions take the real records' roles. Failed
 // predictions are returned as records with Error set.
 func PredictRecords(ctx context.Context, pred Predictor, c models.Calibration, recs []models.Record, prov models.Provenance) []models.Record {
 	var out []models.Record
@@ -237,7 +238,8 @@ func PredictRecords(ctx context.Context, pred Predictor, c models.Calibration, r
 		if r.Backend != models.BackendReal || r.Error != "" {
 			continue
 		}
-		preds, _ := predict(ctx, pred, c, c.Apply(r.Params), r.Params, r.Technique, r.Repetition)
+		cr := c.AtHostPace(r.Metrics.Extra)
+		preds, _ := predict(ctx, pred, cr, cr.Apply(r.Params), r.Params, r.Technique, r.Repetition)
 		for _, p := range preds {
 			p.Role, p.Provenance = r.Role, prov
 			out = append(out, p)

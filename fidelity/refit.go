@@ -50,6 +50,7 @@ func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, 
 	if cal.Testbed == "" && len(recs) > 0 {
 		cal.Testbed = recs[0].Provenance.Host["testbed"]
 	}
+	cal.HostPace = FitHostPace(context.Background(), cal, kept)
 	cal.Spread = Deviations(context.Background(), cal, kept)
 	cal.Envelope = EnvelopeOf(kept)
 	cal.Noise = NoiseOf(kept)

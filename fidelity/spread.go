@@ -19,8 +19,8 @@ const minSpread = 3
 
 // Deviations returns, for every successful real single-container record,
 // how its phases departed from their prediction under c (the simulator with
-// c applied): the calibration's spread, from which predictions take their
-// intervals.
+// c applied at the migration's hosts' paces): the calibration's spread,
+// from which predictions take their intervals.
 func Deviations(ctx context.Context, c models.Calibration, recs []models.Record) []models.Deviation {
 	var out []models.Deviation
 	for _, r := range recs {
@@ -43,7 +43,7 @@ func Deviations(ctx context.Context, c models.Calibration, recs []models.Record)
 		// times: what the times explain (memory dirtied while a slower
 		// round ran) is the interval's time draws' part already; counted
 		// in the ratio as well, it would count twice.
-		if q, err := sim.Run(ctx, c.Perturb(d).Apply(r.Params), r.Technique, r.Repetition); err == nil && q.Error == "" {
+		if q, err := sim.Run(ctx, c.AtHostPace(r.Metrics.Extra).Perturb(d).Apply(r.Params), r.Technique, r.Repetition); err == nil && q.Error == "" {
 			p = q
 		}
 		d.Bytes = ratio(bytesSent)
@@ -53,14 +53,14 @@ func Deviations(ctx context.Context, c models.Calibration, recs []models.Record)
 	return out
 }
 
-// predictMeasured is the simulator's prediction under c of r, when r is
-// a successful real single-container migration and the prediction
-// succeeds.
+// predictMeasured is the simulator's prediction under c of r, at the
+// hosts' paces r measured (models.Calibration.AtHostPace), when r is a
+// successful real single-container migration and the prediction succeeds.
 func predictMeasured(ctx context.Context, c models.Calibration, r models.Record) (models.Record, bool) {
 	if r.Backend != models.BackendReal || r.Error != "" || r.Params.Group.Containers > 1 {
 		return models.Record{}, false
 	}
-	p, err := sim.Run(ctx, c.Apply(r.Params), r.Technique, r.Repetition)
+	p, err := sim.Run(ctx, c.AtHostPace(r.Metrics.Extra).Apply(r.Params), r.Technique, r.Repetition)
 	return p, err == nil && p.Error == ""
 }
 

@@ -101,6 +101,11 @@ type Calibration struct {
 	// spread of the fitted migrations cannot show; every prediction's
 	// interval is widened by its technique's (Interval.Widen).
 	ModelErrors map[string]ModelError `json:"model_errors,omitempty"`
+	// HostPace relates each migration's phases to the hosts' pace
+	// measured right before it (nil: the calibration's migrations measured
+	// none, or too few); predictions of a measured migration apply it
+	// (AtHostPace), and Spread holds what it leaves unexplained.
+	HostPace *HostPace `json:"host_pace,omitempty"`
 }
 
 // EnvelopeFor is the envelope migrations of scenario s are judged against:
@@ -163,6 +168,11 @@ func (c Calibration) Validate() error {
 					return fmt.Errorf("calibration.%s.%s: cost factors must be between 0 (none measured) and 100, got %+v; run the app's probe again (migrlab compare or demo)", field, name, d)
 				}
 			}
+		}
+	}
+	if c.HostPace != nil {
+		if err := c.HostPace.Validate(); err != nil {
+			return err
 		}
 	}
 	for name, e := range c.AppErrors {

@@ -50,6 +50,12 @@ const (
 	// cgroup v2 accounting of those groups.
 	ExtraSourceOther = "source_cpu_other"
 	ExtraTargetOther = "target_cpu_other"
+	// ExtraSourcePace and ExtraTargetPace are the seconds each host took
+	// for a fixed piece of CPU work (package real/pace) right before the
+	// migration, one host after the other: how fast the guest ran code
+	// then. Calibration.Pace relates the phases' times to them.
+	ExtraSourcePace = "source_pace_s"
+	ExtraTargetPace = "target_pace_s"
 
 	// The link of a real migration. A shaped one (the scenario's network
 	// enforced with traffic control) has the rate in bytes per second of

@@ -64,6 +64,31 @@ func (r *runner) readCPU(ctx context.Context) (m cpuMeter) {
 	return m
 }
 
+// readPace times package pace's fixed work on the source, then on the
+// target (one after the other: two guests working at once on the TCG
+// testbed slow each other), as Extra keys; a host whose agent does not
+// answer (an older one without GET /v1/pace) is left out and logged.
+func (r *runner) readPace(ctx context.Context) map[string]float64 {
+	out := map[string]float64{}
+	for _, h := range []struct {
+		host *Host
+		key  string
+	}{{r.src, models.ExtraSourcePace}, {r.dst, models.ExtraTargetPace}} {
+		if h.host == nil || h.host.Agent == nil {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hostCPUTimeout)
+		s, err := h.host.Agent.Pace(cctx)
+		cancel()
+		if err != nil {
+			r.logf("%s: pace not measured: %v", h.host.Name, err)
+			continue
+		}
+		out[h.key] = s
+	}
+	return out
+}
+
 // shares returns the busy and stolen shares of every machine measured at
 // both a and b, and the hosts' busy shares outside the migration's own
 // groups where both readings counted them, as Extra keys.

@@ -17,6 +17,7 @@ import (
 func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) error {
 	r.logf("migrating %d container(s) %s -> %s with %s", len(r.envs), r.src.Name, r.dst.Name, t.Name())
 	j := r.journal()
+	r.pace = r.readPace(ctx)
 	cpuStart := r.readCPU(ctx)
 	epoch := time.Now()
 	envs := make([]models.Env, len(r.envs))
@@ -281,6 +282,7 @@ func (r *runner) record() {
 	}
 	// The orchestrator's and the hosts' CPU during the migration.
 	maps.Copy(extra, r.cpu)
+	maps.Copy(extra, r.pace)
 	maps.Copy(extra, r.linkExtra())
 	maps.Copy(extra, r.appExtra())
 	rec.Metrics.Extra = extra

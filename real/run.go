@@ -227,6 +227,8 @@ type runner struct {
 	// cpu are the orchestrator's and the hosts' CPU shares during the
 	// last migration (models.Extra* keys; those measured).
 	cpu map[string]float64
+	// pace is the hosts' paces right before the migration (readPace).
+	pace map[string]float64
 	// shaper enforces the scenario's network (nil: the native link);
 	// linkRTT is the round trip measured before the migration and
 	// linkCapacity what the shaped rate was checked against.

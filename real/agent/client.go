@@ -133,6 +133,13 @@ func (c *Client) CPU(ctx context.Context) (cpustat.Times, error) {
 	return v, c.do(ctx, http.MethodGet, "/v1/cpu", nil, &v)
 }
 
+// Pace times a fixed piece of CPU work on the host (GET /v1/pace), in seconds.
+func (c *Client) Pace(ctx context.Context) (float64, error) {
+	var v Pace
+	err := c.do(ctx, http.MethodGet, "/v1/pace", nil, &v)
+	return v.Seconds, err
+}
+
 // Create creates and starts a workload container.
 func (c *Client) Create(ctx context.Context, w WorkloadSpec) (Container, error) {
 	var v Container

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/migrlab/migrlab/real/cpustat"
+	"github.com/migrlab/migrlab/real/pace"
 	"github.com/migrlab/migrlab/real/softdirty"
 )
 
@@ -52,6 +53,17 @@ func (s *Server) handleCPU(w http.ResponseWriter, r *http.Request) {
 	}
 	t.Own, _ = cpustat.ReadOwn(cgroupRoot, ownGroups(selfCgroup))
 	writeJSON(w, t)
+}
+
+// Pace is a host's pace: the seconds it took for package pace's fixed work.
+type Pace struct {
+	Seconds float64 `json:"seconds"`
+}
+
+// handlePace times package pace's fixed work on this host (a few tenths of a
+// second under TCG).
+func (s *Server) handlePace(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, Pace{Seconds: pace.Measure()})
 }
 
 // selfCgroup is where the agent finds its own cgroup.

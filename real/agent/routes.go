@@ -32,6 +32,7 @@ func (s *Server) routeTable() []route {
 
 		{"GET /v1/info", false, s.handleInfo},
 		{"GET /v1/cpu", false, s.handleCPU},
+		{"GET /v1/pace", false, s.handlePace},
 		{"POST /v1/containers", false, s.handleCreate},
 		{"GET /v1/containers/{id}", false, s.handleInspect},
 		{"DELETE /v1/containers/{id}", false, s.handleRemove},

@@ -73,6 +73,26 @@ func TestCPUReportsTheHostsTimes(t *testing.T) {
 	}
 }
 
+// TestPaceTimesTheWork: GET /v1/pace answers a positive time, on the full
+// API only.
+func TestPaceTimesTheWork(t *testing.T) {
+	s, err := New(Config{StateDir: t.TempDir(), PodmanURI: "unix:///nonexistent/podman.sock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	s.Handler(true).ServeHTTP(rec, httptest.NewRequest("GET", "/v1/pace", nil))
+	var got Pace
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); rec.Code != http.StatusOK || err != nil || got.Seconds <= 0 || got.Seconds > 1 {
+		t.Errorf("GET /v1/pace: %d %s (%v)", rec.Code, rec.Body, err)
+	}
+	rec = httptest.NewRecorder()
+	s.Handler(false).ServeHTTP(rec, httptest.NewRequest("GET", "/v1/pace", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("GET /v1/pace on the peer API: %d, want 404", rec.Code)
+	}
+}
+
 // TestOwnGroupsAddTheAgentsOwn: the agent's own service group joins
 // podman's; a group under those, or a login session's, does not.
 func TestOwnGroupsAddTheAgentsOwn(t *testing.T) {
