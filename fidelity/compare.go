@@ -230,8 +230,9 @@ func predict(ctx context.Context, pred Predictor, c models.Calibration, applied,
 
 // PredictRecords predicts the migrations of successful real records (for
 // example a calibration's own) with the calibration applied to their
-// scenarios at the hosts' paces each measured; the predictions take the real records' roles. Failed
-// predictions are returned as records with Error set.
+// scenarios at the hosts' paces each measured; the predictions take the
+// real records' roles. Failed predictions are returned as records with
+// Error set.
 func PredictRecords(ctx context.Context, pred Predictor, c models.Calibration, recs []models.Record, prov models.Provenance) []models.Record {
 	var out []models.Record
 	for _, r := range recs {

@@ -60,8 +60,8 @@ type Pace struct {
 	Seconds float64 `json:"seconds"`
 }
 
-// handlePace times package pace's fixed work on this host (a few tenths of a
-// second under TCG).
+// handlePace times package pace's fixed work on this host (about 0.15 s in
+// all under TCG).
 func (s *Server) handlePace(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, Pace{Seconds: pace.Measure()})
 }
