@@ -8,9 +8,9 @@ import (
 )
 
 // minPaceFit is the fewest calibration migrations with both hosts' paces a
-// pace model is fitted from; minPaceSpread the least spread of their
-// paces (standard deviation of the log ratio): under it the paces say
-// nothing about the phases.
+// phase's elasticity is fitted from; minPaceSpread the least spread of
+// their paces (standard deviation of the log ratio to the median): under
+// it the paces say nothing about the phase.
 const (
 	minPaceFit    = 6
 	minPaceSpread = 0.03
@@ -22,8 +22,8 @@ const (
 // its deviation from c's prediction over the log of the pace against the
 // calibration's median pace (least squares with an intercept, so that the
 // testbed's level does not count), bounded to [0, MaxElasticity]. Nil
-// when fewer than minPaceFit migrations measured both paces or their
-// paces hardly differ.
+// when no phase follows the paces (too few migrations measured both, or
+// their paces hardly differ).
 func FitHostPace(ctx context.Context, c models.Calibration, recs []models.Record) *models.HostPace {
 	c.HostPace = nil
 	type point struct {
@@ -49,14 +49,6 @@ func FitHostPace(ctx context.Context, c models.Calibration, recs []models.Record
 		return nil
 	}
 	p := &models.HostPace{Migrations: len(pts), Source: models.Median(srcs), Target: models.Median(dsts)}
-	spread := 0.0
-	for _, q := range pts {
-		spread = math.Max(spread, math.Abs(math.Log(q.src/p.Source)))
-		spread = math.Max(spread, math.Abs(math.Log(q.dst/p.Target)))
-	}
-	if spread < minPaceSpread {
-		return nil
-	}
 	fit := func(x func(point) float64, y func(models.Deviation) float64) float64 {
 		var xs, ys []float64
 		for _, q := range pts {
@@ -73,6 +65,9 @@ func FitHostPace(ctx context.Context, c models.Calibration, recs []models.Record
 	p.FinalTransfer = fit(both, func(d models.Deviation) float64 { return d.FinalTransfer })
 	p.Restore = fit(dst, func(d models.Deviation) float64 { return d.Restore })
 	p.LiveRounds = fit(src, func(d models.Deviation) float64 { return d.LiveRounds })
+	if p.FinalDump == 0 && p.FinalTransfer == 0 && p.Restore == 0 && p.LiveRounds == 0 {
+		return nil
+	}
 	return p
 }
 

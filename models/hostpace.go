@@ -11,7 +11,7 @@ import (
 // every phase follows. Each phase's cost scales with the pace of the host
 // that does it over the calibration's reference pace, raised to the
 // phase's elasticity, fitted over the calibration's own migrations
-// (fidelity.FitPace); 0 leaves the phase alone.
+// (fidelity.FitHostPace); 0 leaves the phase alone.
 type HostPace struct {
 	// Migrations is how many calibration migrations the fit is from.
 	Migrations int `json:"migrations"`
@@ -71,9 +71,9 @@ func (p HostPace) String() string {
 		1000*p.Source, 1000*p.Target, p.FinalDump, p.FinalTransfer, p.Restore, p.LiveRounds, p.Migrations)
 }
 
-// AtHostPace returns c as it stands for a migration measured with extra: its
-// costs scaled by its host pace model (HostPace) at the hosts' paces in extra; c
-// itself when it has no pace model or extra no paces.
+// AtHostPace returns c as it stands for a migration measured with extra:
+// its costs scaled by its host pace model (HostPace) at the hosts' paces
+// in extra; c itself when it has no pace model or extra no paces.
 func (c Calibration) AtHostPace(extra map[string]float64) Calibration {
 	if c.HostPace == nil {
 		return c
