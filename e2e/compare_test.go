@@ -127,11 +127,12 @@ func TestCalibrateAndCompare(t *testing.T) {
 		t.Errorf("first calibration record %s (role %q), calibration scenarios %v: want the warm-up, not fitted",
 			crecs[0].Scenario, crecs[0].Role, c.Scenarios)
 	}
-	// Both hosts timed their pace right before every migration (under TCG
-	// tens to hundreds of milliseconds).
+	// Both hosts timed their pace right before every migration and right
+	// after every successful one (under TCG tens to hundreds of
+	// milliseconds).
 	for _, r := range crecs {
 		x := r.Metrics.Extra
-		for _, k := range []string{models.ExtraSourcePace, models.ExtraTargetPace} {
+		for _, k := range []string{models.ExtraSourcePace, models.ExtraTargetPace, models.ExtraSourcePaceAfter, models.ExtraTargetPaceAfter} {
 			if v := x[k]; r.Error == "" && (v <= 0 || v > 10) {
 				t.Errorf("%s %s rep %d: %s %g s, want a pace measured (0-10 s)", r.Scenario, r.Technique, r.Repetition, k, v)
 			}

@@ -254,7 +254,7 @@ func Calibrate(ctx context.Context, r Runner, lp LinkProber, opt CalibrateOption
 	res.Calibration.Spread = Deviations(ctx, res.Calibration, kept)
 	res.Calibration.Envelope = EnvelopeOf(kept)
 	res.Calibration.Noise = NoiseOf(kept)
-	res.Calibration.ModelErrors = CheckErrors(ctx, res.Calibration, flagChecks(res.Records, res.Calibration.Envelope))
+	res.Calibration.ModelErrors = CheckErrors(ctx, res.Calibration, kept, flagChecks(res.Records, res.Calibration.Envelope))
 	for i := range res.Records {
 		if r := &res.Records[i]; r.Role == models.RoleCheck && len(r.Flags) > 0 {
 			logf("check left out: %s %s rep %d (%s)", r.Scenario, r.Technique, r.Repetition, strings.Join(r.Flags, "; "))

@@ -90,3 +90,52 @@ func TestSquaredBias(t *testing.T) {
 		t.Errorf("one repetition: %v, want its square", b)
 	}
 }
+
+// The testbed's noise that the check migrations' repetitions showed beyond
+// the fitted migrations' is added to the model error of the techniques of
+// their kind: pooled with equal degrees of freedom, half the difference of
+// the two variances; none where the checks repeated as well as the fitted
+// ones, or for the other kind.
+func TestCheckErrorsAddTheNoiseTheFittedMigrationsMissed(t *testing.T) {
+	ctx := context.Background()
+	c := synthCalibration()
+	f := &fakeRunner{calib: c}
+	// Three repetitions of each scenario, their downtime exp(-x), 1 and
+	// exp(x) times the truth: within-cell variance x², no bias.
+	runs := func(check bool, x float64) []models.Record {
+		var out []models.Record
+		for _, st := range DefaultPlan() {
+			if st.Check != check || st.Technique != models.Cold {
+				continue
+			}
+			for rep, k := range []float64{-1, 0, 1} {
+				r, err := f.Run(ctx, st.Scenario, st.Technique, rep)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Metrics.DowntimeS *= math.Exp(k * x)
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	const quiet, noisy = 0.02, 0.12
+	fitted, checks := runs(false, quiet), runs(true, noisy)
+	if len(fitted) != 6 || len(checks) != 6 {
+		t.Fatalf("%d fitted and %d check migrations, want 6 cold ones each", len(fitted), len(checks))
+	}
+	e := CheckErrors(ctx, c, fitted, checks)
+	want := math.Sqrt((noisy*noisy - quiet*quiet) / 2)
+	if got := e[models.Cold]; math.Abs(got.DowntimeS-want) > 1e-3 || got.TotalTimeS > 1e-6 || got.Bytes > 1e-6 {
+		t.Errorf("cold model error %+v, want downtime %.4f and nothing else", got, want)
+	}
+	for _, tech := range []string{models.PreCopy, models.MiGrror} {
+		if got := e[tech]; got.DowntimeS > 1e-6 {
+			t.Errorf("%s model error %+v: the cold checks' noise is not a live migration's", tech, got)
+		}
+	}
+	// Checks that repeat better than the fitted migrations add nothing.
+	if got := CheckErrors(ctx, c, runs(false, noisy), runs(true, quiet))[models.Cold]; got.DowntimeS > 1e-6 {
+		t.Errorf("quiet checks gave cold model error %+v, want none", got)
+	}
+}

@@ -17,8 +17,8 @@ const (
 )
 
 // FitHostPace fits how the phases of the calibration's migrations (recs,
-// under c, which has no pace model yet) follow the hosts' paces measured
-// right before each (models.HostPace): per phase, the slope of the log of
+// under c, which has no pace model yet) follow the hosts' paces over each
+// (models.MigrationPaces, models.HostPace): per phase, the slope of the log of
 // its deviation from c's prediction over the log of the pace against the
 // calibration's median pace (least squares with an intercept, so that the
 // testbed's level does not count), bounded to [0, MaxElasticity]. Nil
@@ -33,9 +33,8 @@ func FitHostPace(ctx context.Context, c models.Calibration, recs []models.Record
 	var pts []point
 	var srcs, dsts []float64
 	for _, r := range recs {
-		src, ok1 := r.Metrics.Extra[models.ExtraSourcePace]
-		dst, ok2 := r.Metrics.Extra[models.ExtraTargetPace]
-		if !ok1 || !ok2 || src <= 0 || dst <= 0 {
+		src, dst, ok := models.MigrationPaces(r.Metrics.Extra)
+		if !ok {
 			continue
 		}
 		ds := Deviations(ctx, c, []models.Record{r})

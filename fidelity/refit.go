@@ -54,7 +54,7 @@ func Refit(recs []models.Record, prev *models.Calibration) (models.Calibration, 
 	cal.Spread = Deviations(context.Background(), cal, kept)
 	cal.Envelope = EnvelopeOf(kept)
 	cal.Noise = NoiseOf(kept)
-	cal.ModelErrors = CheckErrors(context.Background(), cal, flagChecks(recs, cal.Envelope))
+	cal.ModelErrors = CheckErrors(context.Background(), cal, kept, flagChecks(recs, cal.Envelope))
 	cal = WithAppCosts(context.Background(), cal, probes)
 	cal.Created = time.Now().UTC().Format(time.RFC3339)
 	return cal, nil

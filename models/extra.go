@@ -53,9 +53,13 @@ const (
 	// ExtraSourcePace and ExtraTargetPace are the seconds each host took
 	// for a fixed piece of CPU work (package real/pace) right before the
 	// migration, one host after the other: how fast the guest ran code
-	// then. Calibration.Pace relates the phases' times to them.
-	ExtraSourcePace = "source_pace_s"
-	ExtraTargetPace = "target_pace_s"
+	// then; ExtraSourcePaceAfter and ExtraTargetPaceAfter the same right
+	// after a successful one. HostPace relates the phases' times to them
+	// (MigrationPaces).
+	ExtraSourcePace      = "source_pace_s"
+	ExtraTargetPace      = "target_pace_s"
+	ExtraSourcePaceAfter = "source_pace_after_s"
+	ExtraTargetPaceAfter = "target_pace_after_s"
 
 	// The link of a real migration. A shaped one (the scenario's network
 	// enforced with traffic control) has the rate in bytes per second of

@@ -5,10 +5,9 @@ import (
 	"math"
 )
 
-// HostPace relates a migration's phases to the hosts' pace measured right
-// before it (ExtraSourcePace, ExtraTargetPace): on an emulated testbed a
-// guest runs code up to twice as slowly at one time as at another, and
-// every phase follows. Each phase's cost scales with the pace of the host
+// HostPace relates a migration's phases to the hosts' pace over it
+// (MigrationPaces): on an emulated testbed a guest runs code up to twice
+// as slowly at one time as at another, and every phase follows. Each phase's cost scales with the pace of the host
 // that does it over the calibration's reference pace, raised to the
 // phase's elasticity, fitted over the calibration's own migrations
 // (fidelity.FitHostPace); 0 leaves the phase alone.
@@ -37,9 +36,8 @@ const MaxElasticity = 1.5
 // (Perturb); ok is false when either pace is missing or the model is
 // empty.
 func (p HostPace) Deviation(extra map[string]float64) (d Deviation, ok bool) {
-	src, ok1 := extra[ExtraSourcePace]
-	dst, ok2 := extra[ExtraTargetPace]
-	if !ok1 || !ok2 || src <= 0 || dst <= 0 || p.Source <= 0 || p.Target <= 0 {
+	src, dst, ok := MigrationPaces(extra)
+	if !ok || p.Source <= 0 || p.Target <= 0 {
 		return d, false
 	}
 	rs, rt := src/p.Source, dst/p.Target
@@ -50,6 +48,24 @@ func (p HostPace) Deviation(extra map[string]float64) (d Deviation, ok bool) {
 		Restore:       math.Pow(rt, p.Restore),
 		LiveRounds:    math.Pow(rs, p.LiveRounds),
 	}, true
+}
+
+// MigrationPaces is the source's and the target's pace over the migration
+// that extra measured: each the one timed right before it
+// (ExtraSourcePace, ExtraTargetPace), or, where it was timed right after
+// it as well, the geometric mean of the two. A slowdown that begins while
+// a migration runs (the testbed's come and go over tens of seconds) shows
+// after it, not before. ok is false without both paces from before.
+func MigrationPaces(extra map[string]float64) (src, dst float64, ok bool) {
+	over := func(before, after string) float64 {
+		b := extra[before]
+		if a := extra[after]; a > 0 && b > 0 {
+			return math.Sqrt(a * b)
+		}
+		return b
+	}
+	src, dst = over(ExtraSourcePace, ExtraSourcePaceAfter), over(ExtraTargetPace, ExtraTargetPaceAfter)
+	return src, dst, src > 0 && dst > 0
 }
 
 // Validate checks the model's paces and elasticities.
@@ -67,7 +83,7 @@ func (p HostPace) Validate() error {
 
 // String says what the model does, in one line.
 func (p HostPace) String() string {
-	return fmt.Sprintf("the hosts' pace before each migration (calibration's median %.0f / %.0f ms, source / target) scales final dump ^%.2f, transfer ^%.2f, restore ^%.2f, live rounds ^%.2f (%d migrations)",
+	return fmt.Sprintf("the hosts' pace over each migration (calibration's median %.0f / %.0f ms, source / target) scales final dump ^%.2f, transfer ^%.2f, restore ^%.2f, live rounds ^%.2f (%d migrations)",
 		1000*p.Source, 1000*p.Target, p.FinalDump, p.FinalTransfer, p.Restore, p.LiveRounds, p.Migrations)
 }
 

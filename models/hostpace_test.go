@@ -56,3 +56,20 @@ func TestHostPaceValidateRefusesNonsense(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrationPacesTakeTheSpan: a host timed before and after a migration
+// ran at the geometric mean of the two over it; one timed before only, at
+// that; a pace after without one before is none.
+func TestMigrationPacesTakeTheSpan(t *testing.T) {
+	src, dst, ok := MigrationPaces(map[string]float64{ExtraSourcePace: 0.05, ExtraSourcePaceAfter: 0.2, ExtraTargetPace: 0.06})
+	if !ok || math.Abs(src-0.1) > 1e-12 || dst != 0.06 {
+		t.Errorf("paces %g / %g (ok %v), want 0.1 (before 0.05, after 0.2) / 0.06 (before only)", src, dst, ok)
+	}
+	if _, _, ok := MigrationPaces(map[string]float64{ExtraSourcePaceAfter: 0.2, ExtraTargetPace: 0.06, ExtraTargetPaceAfter: 0.06}); ok {
+		t.Error("paces without the source's before the migration")
+	}
+	p := HostPace{Source: 0.1, Target: 0.1, FinalDump: 1}
+	if d, ok := p.Deviation(map[string]float64{ExtraSourcePace: 0.1, ExtraSourcePaceAfter: 0.4, ExtraTargetPace: 0.1}); !ok || math.Abs(d.FinalDump-2) > 1e-9 {
+		t.Errorf("final dump factor %g (ok %v), want 2: the source ran at 0.2 s over the migration", d.FinalDump, ok)
+	}
+}

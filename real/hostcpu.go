@@ -66,14 +66,19 @@ func (r *runner) readCPU(ctx context.Context) (m cpuMeter) {
 
 // readPace times package pace's fixed work on the source, then on the
 // target (one after the other: two guests working at once on the TCG
-// testbed slow each other), as Extra keys; a host whose agent does not
+// testbed slow each other), as Extra keys: those of a reading right before
+// the migration, or right after it (after); a host whose agent does not
 // answer (an older one without GET /v1/pace) is left out and logged.
-func (r *runner) readPace(ctx context.Context) map[string]float64 {
+func (r *runner) readPace(ctx context.Context, after bool) map[string]float64 {
+	keys := [2]string{models.ExtraSourcePace, models.ExtraTargetPace}
+	if after {
+		keys = [2]string{models.ExtraSourcePaceAfter, models.ExtraTargetPaceAfter}
+	}
 	out := map[string]float64{}
 	for _, h := range []struct {
 		host *Host
 		key  string
-	}{{r.src, models.ExtraSourcePace}, {r.dst, models.ExtraTargetPace}} {
+	}{{r.src, keys[0]}, {r.dst, keys[1]}} {
 		if h.host == nil || h.host.Agent == nil {
 			continue
 		}

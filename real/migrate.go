@@ -17,7 +17,7 @@ import (
 func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) error {
 	r.logf("migrating %d container(s) %s -> %s with %s", len(r.envs), r.src.Name, r.dst.Name, t.Name())
 	j := r.journal()
-	r.pace = r.readPace(ctx)
+	r.pace = r.readPace(ctx, false)
 	cpuStart := r.readCPU(ctx)
 	epoch := time.Now()
 	envs := make([]models.Env, len(r.envs))
@@ -52,6 +52,11 @@ func (r *runner) migrate(ctx context.Context, t models.Technique, in *injector) 
 		}
 	}
 	r.cpu = cpuStart.shares(r.readCPU(ctx))
+	if err == nil {
+		// The copy on the target runs and the probe watches it; the
+		// verification can wait the pace's fraction of a second.
+		maps.Copy(r.pace, r.readPace(ctx, true))
+	}
 	for i := range r.out.Members {
 		if i < len(r.out.Group.Members) {
 			r.out.Members[i].Result = r.out.Group.Members[i]
