@@ -388,6 +388,9 @@ func describeApps(apps, levels map[string]models.Deviation, errs map[string]mode
 			name, d.FinalDump, d.FinalTransfer, d.Restore, d.LiveRounds)
 		if d.Pace > 0 {
 			fmt.Fprintf(&b, "; its load wrote at x%.2f its profile's pace while it migrated", d.Pace)
+			if d.Pace <= minPace || d.Pace >= maxPace {
+				b.WriteString(" (the bound: its probes' later rounds are no pace of its profile's load, a heap marked whole or a load stalled by the dumps; its growth's and marks' timing, and its bytes, are uncertain beyond its intervals)")
+			}
 		}
 		b.WriteString("\n")
 		if l, ok := levels[name]; ok {

@@ -492,3 +492,17 @@ func wantFactors(t *testing.T, prefix string, got, want models.Deviation, tol fl
 		}
 	}
 }
+
+// A pace fitted to its bound says so: the probes' later rounds were no
+// pace of the profile's load, and the prediction's bytes are uncertain.
+func TestDescribeAppsNamesAPaceAtItsBound(t *testing.T) {
+	for _, c := range []struct {
+		pace  float64
+		bound bool
+	}{{minPace, true}, {0.6, false}, {maxPace, true}} {
+		got := describeApps(map[string]models.Deviation{"app-x": {FinalDump: 1, FinalTransfer: 1, Restore: 1, LiveRounds: 1, Pace: c.pace}}, nil, nil)
+		if strings.Contains(got, "(the bound:") != c.bound {
+			t.Errorf("pace %g: %q, want the bound named: %v", c.pace, got, c.bound)
+		}
+	}
+}
