@@ -112,7 +112,13 @@ func DefaultPlan() []Step { return PlanFor(8<<20, 24<<20) }
 // the mid-sized container written at three times the rate (a gentler
 // MiGrror check, at the fitted rate, showed no error where held-out MiGrror
 // migrations at 448-896 KiB/s ran 8-11 % longer in downtime than
-// predicted). The calibration predicts them without having seen them: how
+// predicted), decided 14 s into its mirror with a sync every 512 KiB, at
+// most every second: on the TCG testbed its full copy takes about 8 s and a
+// few syncs follow, as in a MiGrror a user runs (decided at once, as the
+// default trigger has it, it synced never, and its error said nothing of
+// the syncs' timing: held-out MiGrror migrations whose slower syncs left
+// larger final rounds ran 20 % longer than predicted beside a check
+// predicted 0-13 % long). The calibration predicts them without having seen them: how
 // far it misses is its error on new scenarios (CheckErrors). Sizes too
 // close for the second cold check to differ from the first leave it out.
 func PlanFor(small, large models.ByteSize) []Step {
@@ -138,8 +144,10 @@ func PlanFor(small, large models.ByteSize) []Step {
 	if upper > between {
 		plan = append(plan, Step{Scenario: check(mk(upper, upper/2, 768<<10)), Technique: models.Cold, Check: true})
 	}
+	mirror := check(mk(mid, mid/4, 768<<10))
+	mirror.MiGrror = models.MiGrrorParams{SyncThreshold: 512 << 10, MinInterval: models.Duration(time.Second), Trigger: models.Duration(14 * time.Second)}
 	return append(plan, Step{Scenario: check(mk(small, small/2, 512<<10)), Technique: models.PreCopy, Check: true},
-		Step{Scenario: check(mk(mid, mid/4, 768<<10)), Technique: models.MiGrror, Check: true})
+		Step{Scenario: mirror, Technique: models.MiGrror, Check: true})
 }
 
 // CalibrateOptions configure Calibrate.

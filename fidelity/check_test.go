@@ -139,3 +139,23 @@ func TestCheckErrorsAddTheNoiseTheFittedMigrationsMissed(t *testing.T) {
 		t.Errorf("quiet checks gave cold model error %+v, want none", got)
 	}
 }
+
+// The MiGrror check syncs before it is decided, as a MiGrror a user runs
+// does: under the synthetic testbed's calibration, several sync rounds
+// after its full copy, stopped by its trigger.
+func TestMiGrrorCheckSyncs(t *testing.T) {
+	for _, st := range DefaultPlan() {
+		if !st.Check || st.Technique != models.MiGrror {
+			continue
+		}
+		r, err := sim.Run(context.Background(), synthCalibration().Apply(st.Scenario), models.MiGrror, 0)
+		if err != nil || r.Error != "" {
+			t.Fatalf("%s: %v %s", st.Scenario.Name, err, r.Error)
+		}
+		if r.Metrics.LiveRounds < 3 || r.Metrics.StopReason != string(models.StopTrigger) {
+			t.Errorf("%s: %d live rounds, stopped by %q: want a full copy and at least two syncs before the trigger", st.Scenario.Name, r.Metrics.LiveRounds, r.Metrics.StopReason)
+		}
+		return
+	}
+	t.Fatal("no MiGrror check in the default plan")
+}
