@@ -86,10 +86,8 @@ func CheckErrors(ctx context.Context, c models.Calibration, fitted, checks []mod
 // noise: pooled, with their degrees of freedom as weights, the estimate
 // exceeds the fitted set's alone by dfc (vc - vf) / (dfc + dff), floored at
 // zero. A quiet stretch during the fitted migrations then no longer makes
-// every interval as narrow as that stretch was (six cold calibration
-// migrations within 5 % of their prediction beside cold checks of the same
-// run 13-17 % off; 8 of 12 held-out cold migrations inside their 90 %
-// intervals). Zero for a kind without repeated cells on either side.
+// every interval as narrow as that stretch was. Zero for a kind without
+// repeated cells on either side.
 func excessNoise(ctx context.Context, c models.Calibration, fitted, checks []models.Record) map[bool][3]float64 {
 	type key struct {
 		scenario, technique string

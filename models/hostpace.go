@@ -7,10 +7,11 @@ import (
 
 // HostPace relates a migration's phases to the hosts' pace over it
 // (MigrationPaces): on an emulated testbed a guest runs code up to twice
-// as slowly at one time as at another, and every phase follows. Each phase's cost scales with the pace of the host
-// that does it over the calibration's reference pace, raised to the
-// phase's elasticity, fitted over the calibration's own migrations
-// (fidelity.FitHostPace); 0 leaves the phase alone.
+// as slowly at one time as at another, and every phase follows. Each
+// phase's cost scales with the pace of the host that does it over the
+// calibration's reference pace, raised to the phase's elasticity, fitted
+// over the calibration's own migrations (fidelity.FitHostPace); 0 leaves
+// the phase alone.
 type HostPace struct {
 	// Migrations is how many calibration migrations the fit is from.
 	Migrations int `json:"migrations"`
