@@ -113,13 +113,11 @@ func DefaultPlan() []Step { return PlanFor(8<<20, 24<<20) }
 // MiGrror check, at the fitted rate, showed no error where held-out MiGrror
 // migrations at 448-896 KiB/s ran 8-11 % longer in downtime than
 // predicted), decided 14 s into its mirror with a sync every 512 KiB, at
-// most every second: on the TCG testbed its full copy takes about 8 s and a
-// few syncs follow, as in a MiGrror a user runs (decided at once, as the
-// default trigger has it, it synced never, and its error said nothing of
-// the syncs' timing: held-out MiGrror migrations whose slower syncs left
-// larger final rounds ran 20 % longer than predicted beside a check
-// predicted 0-13 % long). The calibration predicts them without having seen them: how
-// far it misses is its error on new scenarios (CheckErrors). Sizes too
+// most every second: its full copy and a few syncs (about 8 s and two
+// under TCG), so that its error speaks of the syncs' timing, which one
+// decided at once, as the default trigger has it, never reaches. The
+// calibration predicts them without having seen them: how far it misses
+// is its error on new scenarios (CheckErrors). Sizes too
 // close for the second cold check to differ from the first leave it out.
 func PlanFor(small, large models.ByteSize) []Step {
 	mk := func(size, wws models.ByteSize, rate models.Rate) models.Scenario {

@@ -78,8 +78,8 @@ func CheckErrors(ctx context.Context, c models.Calibration, fitted, checks []mod
 	return out
 }
 
-// excessNoise is, per kind of migration (index false: without live rounds,
-// true: with them) and metric, the variance of the log error that the
+// excessNoise is, per kind of migration (index false: cold, true: the
+// techniques with live rounds) and metric, the variance of the log error that the
 // testbed's repetitions showed in the check migrations beyond what they
 // showed in the fitted ones, which is all the intervals' draws carry. The
 // two sets ran interleaved, under the same testbed, so both estimate its
@@ -93,7 +93,7 @@ func excessNoise(ctx context.Context, c models.Calibration, fitted, checks []mod
 		scenario, technique string
 		live                bool
 	}
-	byCell := func(r models.Record) key { return key{r.Scenario, r.Technique, r.Metrics.LiveRounds > 0} }
+	byCell := func(r models.Record) key { return key{r.Scenario, r.Technique, r.Technique != models.Cold} }
 	f, fo := cellLogErrors(ctx, c, fitted, byCell)
 	k, ko := cellLogErrors(ctx, c, checks, byCell)
 	out := map[bool][3]float64{}
@@ -122,16 +122,9 @@ func withinCells[K comparable](logs map[K][][3]float64, order []K, keep func(K) 
 		if !keep(k) || len(es) < 2 {
 			continue
 		}
-		var m [3]float64
-		for _, e := range es {
-			for i := range m {
-				m[i] += e[i] / float64(len(es))
-			}
-		}
-		for _, e := range es {
-			for i := range ss {
-				ss[i] += (e[i] - m[i]) * (e[i] - m[i])
-			}
+		_, s := cellMoments(es)
+		for i := range ss {
+			ss[i] += s[i]
 		}
 		df += float64(len(es) - 1)
 	}
@@ -174,24 +167,32 @@ func cellLogErrors[K comparable](ctx context.Context, c models.Calibration, recs
 // squaredBias is, per metric, a cell's mean log error squared less its
 // sampling variance (at least zero); one repetition gives its square.
 func squaredBias(es [][3]float64) [3]float64 {
-	var out [3]float64
+	m, ss := cellMoments(es)
 	n := float64(len(es))
+	var out [3]float64
 	for i := range out {
-		xs := make([]float64, len(es))
-		for j, e := range es {
-			xs[j] = e[i]
-		}
-		m := mean(xs)
-		out[i] = m * m
-		if len(xs) > 1 {
-			var ss float64
-			for _, x := range xs {
-				ss += (x - m) * (x - m)
-			}
-			out[i] = max(0, out[i]-ss/(n-1)/n)
+		out[i] = m[i] * m[i]
+		if n > 1 {
+			out[i] = max(0, out[i]-ss[i]/(n-1)/n)
 		}
 	}
 	return out
+}
+
+// cellMoments is, per metric, the mean of a cell's log errors and their
+// sum of squares about it.
+func cellMoments(es [][3]float64) (m, ss [3]float64) {
+	for _, e := range es {
+		for i := range m {
+			m[i] += e[i] / float64(len(es))
+		}
+	}
+	for _, e := range es {
+		for i := range ss {
+			ss[i] += (e[i] - m[i]) * (e[i] - m[i])
+		}
+	}
+	return m, ss
 }
 
 // logRatio is the log of measured over predicted; NaN unless both are
