@@ -506,3 +506,52 @@ func TestDescribeAppsNamesAPaceAtItsBound(t *testing.T) {
 		}
 	}
 }
+
+// TestAppIntervalsSpanTheLoadsPaces: an app whose probes measured its
+// load at 0.4 of its profile's pace, migrated while the load runs at its
+// profile's pace (as a MiGrror that never freezes it can): the live
+// migrations' bytes, well above the prediction, fall inside their
+// intervals, which hold the prediction too; a synthetic scenario's
+// interval has no pace to draw.
+func TestAppIntervalsSpanTheLoadsPaces(t *testing.T) {
+	ctx := context.Background()
+	c := synthCalibration()
+	for _, f := range []float64{1.01, 0.99, 1.02, 0.98} {
+		c.Spread = append(c.Spread, models.Deviation{FinalDump: f, FinalTransfer: f, Restore: f, LiveRounds: f, Bytes: 1})
+	}
+	app := models.Deviation{Scenario: "app-x", FinalDump: 1, FinalTransfer: 1, Restore: 1, LiveRounds: 1, Pace: 0.4}
+	c.Apps = map[string]models.Deviation{"app-x": app}
+	atRest := c
+	app.Pace = 1
+	atRest.Apps = map[string]models.Deviation{"app-x": app}
+	s := appScenarioNamed("app-x")
+	s.Memory.Size, s.Workload.WWS, s.Workload.DirtyRate = 16<<20, 8<<20, 1<<20
+	for _, tech := range []string{models.PreCopy, models.MiGrror} {
+		p, err := sim.Run(ctx, c.Apply(s), tech, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		real, err := sim.Run(ctx, atRest.Apply(s), tech, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, q := float64(real.Metrics.BytesSent), float64(p.Metrics.BytesSent)
+		if m < 1.1*q {
+			t.Fatalf("%s: %.0f bytes at rest against %.0f at the probes' pace: the test shows nothing", tech, m, q)
+		}
+		WithInterval(ctx, c, s, tech, 0, &p)
+		iv := p.Interval.BytesSent
+		if m < iv[0] || m > iv[1] || q < iv[0] || q > iv[1] {
+			t.Errorf("%s: interval %v holds not both %.0f (at rest) and %.0f (predicted)", tech, iv, m, q)
+		}
+	}
+	plain := scenarioNamed("app-x", models.PreCopy)
+	p, err := sim.Run(ctx, c.Apply(plain), models.PreCopy, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	WithInterval(ctx, c, plain, models.PreCopy, 0, &p)
+	if p.Interval == nil || p.Interval.Draws != 4 {
+		t.Errorf("a synthetic scenario's interval: %+v, want four draws", p.Interval)
+	}
+}
