@@ -168,7 +168,7 @@ type appCost struct{ factors, level models.Deviation }
 // factors times the level they ran at.
 func (a appCost) measured() models.Deviation {
 	f := scaleDeviation(a.factors, a.level)
-	f.Pace, f.Scenario = a.factors.Pace, a.factors.Scenario
+	f.Pace, f.Resident, f.Scenario = a.factors.Pace, a.factors.Resident, a.factors.Scenario
 	return f
 }
 
@@ -192,9 +192,11 @@ func appCosts(ctx context.Context, c models.Calibration, recs []models.Record) m
 		// leave more pages to the final dump and the restore. The factors
 		// are the fixed point under which the probe's prediction matches
 		// it phase by phase, a few steps from the first ratios.
+		resident := residentRatio(ctx, c, rs)
+		rs = asApp(rs, models.Deviation{Resident: resident})
 		var f models.Deviation
 		for range appCostSteps {
-			ds := Deviations(ctx, c.Perturb(f), paced(rs, f.Pace))
+			ds := Deviations(ctx, c.Perturb(f), asApp(rs, f))
 			if len(ds) == 0 {
 				break
 			}
@@ -208,6 +210,7 @@ func appCosts(ctx context.Context, c models.Calibration, recs []models.Record) m
 			level.Pace = 0
 			f = divideDeviation(f, level)
 			f.Scenario, level.Scenario = name, name
+			f.Resident = resident
 			out[name] = appCost{factors: f, level: level}
 		}
 	}
@@ -255,7 +258,7 @@ func WithAppCosts(ctx context.Context, c models.Calibration, recs []models.Recor
 	for name, a := range apps {
 		// Under the level the probes ran at: what is left is the app's.
 		f := a.measured()
-		if e, ok := probeError(ctx, c.Perturb(f), name, paced(recs, f.Pace)); ok {
+		if e, ok := probeError(ctx, c.Perturb(f), name, asApp(recs, f)); ok {
 			c.AppErrors[name] = e
 		}
 	}
@@ -300,18 +303,51 @@ func probeError(ctx context.Context, c models.Calibration, name string, recs []m
 // something other than a load's pace.
 const minPace, maxPace = 0.25, 4.0
 
-// paced is recs with every record's workload run at pace f
-// (models.Workload.Paced; f of 0 leaves them alone), for predicting them
-// as an app's factors would.
-func paced(recs []models.Record, f float64) []models.Record {
-	if !(f > 0) || f == 1 {
+// asApp is recs as an app's factors d would run them: every record's
+// workload at pace d.Pace (models.Workload.Paced; 0 leaves it) and a
+// growing memory's resident scaled by d.Resident (models.Memory.WithResident;
+// 0 leaves it), for predicting them as the app's own.
+func asApp(recs []models.Record, d models.Deviation) []models.Record {
+	if (!(d.Pace > 0) || d.Pace == 1) && (!(d.Resident > 0) || d.Resident == 1) {
 		return recs
 	}
 	out := slices.Clone(recs)
 	for i := range out {
-		out[i].Params.Workload = out[i].Params.Workload.Paced(f)
+		out[i].Params.Workload = out[i].Params.Workload.Paced(d.Pace)
+		out[i].Params.Memory = out[i].Params.Memory.WithResident(d.Resident)
 	}
 	return out
+}
+
+// residentRatio is the median over the cold migrations among an app's
+// successful probes recs of the pages each dumped over the pages c
+// predicts for it (its profile's resident memory at that age), or 0
+// without one: how far the app's dataset at a migration's start departs
+// from its profile's (models.Deviation.Resident).
+func residentRatio(ctx context.Context, c models.Calibration, recs []models.Record) float64 {
+	var xs []float64
+	for _, r := range recs {
+		if r.Technique != models.Cold || !r.Params.Memory.Growing() {
+			continue
+		}
+		p, ok := predictMeasured(ctx, c, r)
+		if m, q := pagesSent(r), pagesSent(p); ok && m > 0 && q > 0 {
+			xs = append(xs, float64(m)/float64(q))
+		}
+	}
+	if len(xs) == 0 {
+		return 0
+	}
+	return models.Median(xs)
+}
+
+// pagesSent is the pages of all of r's rounds.
+func pagesSent(r models.Record) int64 {
+	var n int64
+	for _, x := range r.Rounds {
+		n += x.Pages
+	}
+	return n
 }
 
 // splitRole separates the records of migrations of role from the others.
@@ -394,6 +430,9 @@ func describeApps(apps, levels map[string]models.Deviation, errs map[string]mode
 			if d.Pace != 1 {
 				b.WriteString("; its intervals span that pace and its profile's (x1)")
 			}
+		}
+		if d.Resident > 0 {
+			fmt.Fprintf(&b, "; its cold probes dumped x%.2f the resident memory its profile holds at their age (its growth scaled so)", d.Resident)
 		}
 		b.WriteString("\n")
 		if l, ok := levels[name]; ok {

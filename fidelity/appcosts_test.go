@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/migrlab/migrlab/models"
 	"github.com/migrlab/migrlab/sim"
@@ -38,6 +39,7 @@ func (a appTestbed) Run(ctx context.Context, s models.Scenario, technique string
 	}
 	applied := a.c.Perturb(atLevel(own, a.level)).Apply(s)
 	applied.Workload = applied.Workload.Paced(own.Pace)
+	applied.Memory = applied.Memory.WithResident(own.Resident)
 	rec, err := sim.Run(ctx, applied, technique, rep)
 	rec.Backend, rec.Params = models.BackendReal, s.WithDefaults()
 	return rec, err
@@ -182,6 +184,57 @@ func TestAppCostsFindTheLoadsPace(t *testing.T) {
 			}
 			if e := math.Abs(float64(without.Metrics.BytesSent)/m - 1); e < 0.05 {
 				t.Errorf("pace %.1f, %s: at the profile's pace the bytes are already within %.1f %%: the test shows nothing", pace, tech, 100*e)
+			}
+		}
+	}
+}
+
+// TestAppCostsFindTheResidentAtTheStart: a filling app whose dataset at
+// a migration's start is 0.8 (or 1.15) times what its profile held at that
+// age: its cold probes find the ratio, and the cold and live predictions
+// under it send what the app sends, where the profile's resident misses
+// by more than 5 %.
+func TestAppCostsFindTheResidentAtTheStart(t *testing.T) {
+	ctx := context.Background()
+	c := synthCalibration()
+	for _, k := range []float64{0.8, 1.15} {
+		own := models.Deviation{FinalDump: 1.2, FinalTransfer: 1.1, Restore: 1.1, LiveRounds: 1.3, Pace: 0.7, Resident: k}
+		tb := appTestbed{c: c, own: own}
+		s := appScenarioNamed("app-x")
+		s.Memory.Size, s.Memory.Initial = 16<<20, 6<<20
+		s.Memory.Growth = []models.GrowthPoint{{After: models.Duration(2 * time.Second), Bytes: 7 << 20}, {After: models.Duration(20 * time.Second), Bytes: 10 << 20}}
+		probes, err := RunProbes(ctx, tb, []models.Scenario{s}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := WithAppCosts(ctx, c, probes)
+		d := got.Apps["app-x"]
+		if math.Abs(d.Resident/k-1) > 0.02 {
+			t.Errorf("resident x%.3f found, want x%.2f", d.Resident, k)
+		}
+		if want := fmt.Sprintf("its cold probes dumped x%.2f", d.Resident); !strings.Contains(Describe(got), want) {
+			t.Errorf("Describe does not say %q:\n%s", want, Describe(got))
+		}
+		for _, tech := range []string{models.Cold, models.PreCopy} {
+			real, err := tb.Run(ctx, s, tech, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			with, err1 := sim.Run(ctx, got.Apply(s), tech, 0)
+			profiled := got
+			e := d
+			e.Resident = 0
+			profiled.Apps = map[string]models.Deviation{"app-x": e}
+			without, err2 := sim.Run(ctx, profiled.Apply(s), tech, 0)
+			if err1 != nil || err2 != nil {
+				t.Fatal(err1, err2)
+			}
+			m := float64(real.Metrics.BytesSent)
+			if e := math.Abs(float64(with.Metrics.BytesSent)/m - 1); e > 0.02 {
+				t.Errorf("x%.2f, %s: bytes %d predicted, %d measured", k, tech, with.Metrics.BytesSent, real.Metrics.BytesSent)
+			}
+			if e := math.Abs(float64(without.Metrics.BytesSent)/m - 1); e < 0.05 {
+				t.Errorf("x%.2f, %s: at the profile's resident the bytes are already within %.1f %%: the test shows nothing", k, tech, 100*e)
 			}
 		}
 	}

@@ -194,11 +194,13 @@ func (c Calibration) Validate() error {
 // for: the workload writes at its configured rate. An app's scenario keeps
 // its memory and workload as they are: they describe its whole container;
 // its costs are the calibration's scaled by the app's own factors (Apps),
-// when its probe measured them.
+// when its probe measured them, its load run at their pace and a growing
+// one's resident memory scaled by their Resident.
 func (c Calibration) Apply(s Scenario) Scenario {
 	if d, ok := c.Apps[s.Name]; ok && s.App.Enabled() {
 		c = c.Perturb(d)
 		s.Workload = s.Workload.Paced(d.Pace)
+		s.Memory = s.Memory.WithResident(d.Resident)
 	}
 	n, setup := c.Link(s.Network)
 	s.Network = n

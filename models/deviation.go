@@ -32,6 +32,11 @@ type Deviation struct {
 	// Workload.Paced); the calibration fits the synthetic workload's
 	// dirtying itself.
 	Pace float64 `json:"pace,omitempty"`
+	// Resident is a growing app's resident memory when its migration
+	// starts, measured over its profile's: the pages its cold probes
+	// dumped over those predicted. Only an app's factors use it
+	// (Calibration.Apps: Memory.WithResident).
+	Resident float64 `json:"resident,omitempty"`
 }
 
 // Perturb returns c as it would have been fitted had the testbed behaved as

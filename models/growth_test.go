@@ -35,3 +35,34 @@ func TestMemoryPlusAndFinal(t *testing.T) {
 		t.Errorf("growth without initial: %v", err)
 	}
 }
+
+// TestWithResident: a growing memory's initial size and growth points
+// scale, bounded by its size and a page; a memory that does not grow, and
+// a ratio of 0 or 1, stay as they are.
+func TestWithResident(t *testing.T) {
+	m := Memory{Size: 16 << 20, PageSize: 4096, Initial: 4 << 20,
+		Growth: []GrowthPoint{{After: Duration(time.Second), Bytes: 8 << 20}, {After: Duration(2 * time.Second), Bytes: 12 << 20}}}
+	got := m.WithResident(0.5)
+	if got.Initial != 2<<20 || got.Growth[0].Bytes != 4<<20 || got.Growth[1].Bytes != 6<<20 || got.Size != m.Size {
+		t.Errorf("x0.5: %+v", got)
+	}
+	if m.Growth[0].Bytes != 8<<20 {
+		t.Error("WithResident changed the memory it was given")
+	}
+	got = m.WithResident(1.5)
+	if got.Initial != 6<<20 || got.Growth[0].Bytes != 12<<20 || got.Growth[1].Bytes != m.Size {
+		t.Errorf("x1.5: %+v, want the last point at the size", got)
+	}
+	if err := got.Validate(); err != nil {
+		t.Errorf("x1.5: %v", err)
+	}
+	for _, k := range []float64{0, 1, -2} {
+		if got := m.WithResident(k); got.Initial != m.Initial || got.Growth[1].Bytes != m.Growth[1].Bytes {
+			t.Errorf("x%g changed the memory: %+v", k, got)
+		}
+	}
+	flat := Memory{Size: 16 << 20, PageSize: 4096}
+	if got := flat.WithResident(0.5); got.Size != flat.Size || got.Initial != 0 {
+		t.Errorf("a memory that does not grow changed: %+v", got)
+	}
+}
