@@ -425,10 +425,7 @@ func describeApps(apps, levels map[string]models.Deviation, errs map[string]mode
 		if d.Pace > 0 {
 			fmt.Fprintf(&b, "; its load wrote at x%.2f its profile's pace while it migrated", d.Pace)
 			if d.Pace <= minPace || d.Pace >= maxPace {
-				b.WriteString(" (the bound: its probes' later rounds are no pace of its profile's load, a heap marked whole or a load stalled by the dumps)")
-			}
-			if d.Pace != 1 {
-				b.WriteString("; its intervals span that pace and its profile's (x1)")
+				b.WriteString(" (the bound: its probes' later rounds are no pace of its profile's load, a heap marked whole or a load stalled by the dumps; its growth's and marks' timing, and its bytes, are uncertain beyond its intervals)")
 			}
 		}
 		if d.Resident > 0 {

@@ -3,7 +3,6 @@ package fidelity
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"strings"
 
@@ -131,8 +130,8 @@ var bytesSent = reports.Phase{Name: "bytes sent", Unit: reports.UnitBytes, Of: f
 // under each of the deviations of c's migrations of p's kind (with live
 // rounds, or without: see sameKind), each draw's bytes scaled by its
 // deviation's, and the DefaultConfidence prediction interval of the draws,
-// grouped by the calibration repetition each came from; an app's draws run
-// at each of its load's paces (appPaces). An app's interval is widened by the error its probes left (models.Calibration.AppErrors),
+// grouped by the calibration repetition each came from. An app's interval
+// is widened by the error its probes left (models.Calibration.AppErrors),
 // and every interval by the model's error on the calibration's check
 // migrations (models.Calibration.ModelErrors, its technique's). Without
 // enough deviations p is left without one.
@@ -141,24 +140,21 @@ func WithInterval(ctx context.Context, c models.Calibration, s models.Scenario, 
 		return
 	}
 	kind := sameKind(c.Spread, p.Metrics.LiveRounds > 0)
-	paces := appPaces(c, s)
 	var draws []models.Metrics
 	var groups []int
 	for i, d := range c.Spread {
 		if !kind[i] {
 			continue
 		}
-		for _, pc := range paces {
-			r, err := sim.Run(ctx, pc.Perturb(d).Apply(s), technique, rep)
-			if err != nil || r.Error != "" {
-				return
-			}
-			if d.Bytes > 0 {
-				r.Metrics.BytesSent = int64(float64(r.Metrics.BytesSent) * d.Bytes)
-			}
-			draws = append(draws, r.Metrics)
-			groups = append(groups, d.Repetition)
+		r, err := sim.Run(ctx, c.Perturb(d).Apply(s), technique, rep)
+		if err != nil || r.Error != "" {
+			return
 		}
+		if d.Bytes > 0 {
+			r.Metrics.BytesSent = int64(float64(r.Metrics.BytesSent) * d.Bytes)
+		}
+		draws = append(draws, r.Metrics)
+		groups = append(groups, d.Repetition)
 	}
 	p.Interval = models.NewInterval(DefaultConfidence, draws, groups)
 	if e, ok := c.AppErrors[s.Name]; ok && s.App.Enabled() && p.Interval != nil {
@@ -167,31 +163,6 @@ func WithInterval(ctx context.Context, c models.Calibration, s models.Scenario, 
 	if e, ok := c.ModelErrors[technique]; ok && p.Interval != nil {
 		p.Interval.Widen(e)
 	}
-}
-
-// appPaces is the calibrations an interval's draws run under: c alone,
-// or, for an app whose probes measured its load's pace (models.Deviation.Pace
-// in c.Apps), c with that pace and c with the pace it was profiled at (1),
-// each draw under both. The probes measure the load while pre-dumps of
-// two live rounds freeze it over and over; a longer migration, and
-// MiGrror's, which never freezes it before its final dump, lets it write
-// faster, up to its pace at rest. The pace decides whether a mark (a heap
-// grown and marked dirty whole) falls inside the migration or after it,
-// all or nothing: a filling Redis's 3 MiB heap mark came 13 s into two
-// held-out MiGrror migrations, at 17-19 s into one of three more, and
-// not within 21 s in two pre-copies, and memcached's MiGrror bytes came
-// 19 % under and 23 % over one prediction in two repetitions. Where the
-// pace is between the two is not measured, so the interval spans both.
-func appPaces(c models.Calibration, s models.Scenario) []models.Calibration {
-	d, ok := c.Apps[s.Name]
-	if !ok || !s.App.Enabled() || !(d.Pace > 0) || d.Pace == 1 {
-		return []models.Calibration{c}
-	}
-	rest := c
-	rest.Apps = maps.Clone(c.Apps)
-	d.Pace = 1
-	rest.Apps[s.Name] = d
-	return []models.Calibration{c, rest}
 }
 
 // sameKind marks the deviations that speak for a prediction with live
