@@ -492,6 +492,36 @@ func TestProbeErrorLeavesTheNoiseOut(t *testing.T) {
 	}
 }
 
+// TestProbeErrorCarriesTheAppsBytesScatter: an app whose probes' bytes
+// scatter by 6 % either way between repetitions, where the calibration's
+// migrations' bytes scatter by 0.1 %: its bytes error carries the excess
+// (about 0.085 on the logarithm); with the same bytes every time, none.
+func TestProbeErrorCarriesTheAppsBytesScatter(t *testing.T) {
+	ctx := context.Background()
+	c := synthCalibration()
+	for _, b := range []float64{1.001, 0.999, 1.001, 0.999} {
+		c.Spread = append(c.Spread, models.Deviation{FinalDump: 1, FinalTransfer: 1, Restore: 1, LiveRounds: 1, Bytes: b})
+	}
+	own := models.Deviation{FinalDump: 1.2, FinalTransfer: 1.1, Restore: 1.1, LiveRounds: 1.3}
+	s := appScenarioNamed("app-b")
+	probes, err := RunProbes(ctx, appTestbed{c: c, own: own}, []models.Scenario{s}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := WithAppCosts(ctx, c, probes).AppErrors["app-b"]; e.Bytes > 0.01 {
+		t.Errorf("bytes error %.3f from probes that send the same bytes every time: want under 0.01", e.Bytes)
+	}
+	for i, r := range probes {
+		if r.Role == models.RoleProbe && r.Scenario == "app-b"+ProbeSuffix {
+			f := []float64{1.06, 0.94}[r.Repetition]
+			probes[i].Metrics.BytesSent = int64(float64(r.Metrics.BytesSent) * f)
+		}
+	}
+	if e := WithAppCosts(ctx, c, probes).AppErrors["app-b"]; e.Bytes < 0.06 || e.Bytes > 0.11 {
+		t.Errorf("bytes error %.3f from probes 6 %% apart either way: want about 0.085", e.Bytes)
+	}
+}
+
 // TestAppCostsAreRelativeToTheReferences: a testbed that runs every
 // migration 1.3 or 0.8 times as long as when it was calibrated while an app
 // is probed: the synthetic references beside the probes measure that
