@@ -360,7 +360,7 @@ func residentRatio(ctx context.Context, c models.Calibration, recs []models.Reco
 			continue
 		}
 		p, ok := predictMeasured(ctx, c, r)
-		if m, q := pagesSent(r), pagesSent(p); ok && m > 0 && q > 0 {
+		if m, q := r.Metrics.PagesSent, p.Metrics.PagesSent; ok && m > 0 && q > 0 {
 			xs = append(xs, float64(m)/float64(q))
 		}
 	}
@@ -368,15 +368,6 @@ func residentRatio(ctx context.Context, c models.Calibration, recs []models.Reco
 		return 0
 	}
 	return models.Median(xs)
-}
-
-// pagesSent is the pages of all of r's rounds.
-func pagesSent(r models.Record) int64 {
-	var n int64
-	for _, x := range r.Rounds {
-		n += x.Pages
-	}
-	return n
 }
 
 // splitRole separates the records of migrations of role from the others.
