@@ -160,13 +160,21 @@ func TestAppCostsFindTheLoadsPace(t *testing.T) {
 		}
 		got := WithAppCosts(ctx, c, probes)
 		d := got.Apps["app-x"]
-		if math.Abs(d.Pace/pace-1) > 0.05 {
-			t.Errorf("pace %.3f found, want %.2f", d.Pace, pace)
-		}
-		if want := fmt.Sprintf("its load wrote at x%.2f", d.Pace); !strings.Contains(Describe(got), want) {
-			t.Errorf("Describe does not say %q:\n%s", want, Describe(got))
-		}
+		expectFactorFound(t, got, "pace", d.Pace, pace, 0.05, fmt.Sprintf("its load wrote at x%.2f", d.Pace))
 		expectBytesFound(t, ctx, tb, got, s, fmt.Sprintf("pace %.1f", pace), func(d *models.Deviation) { d.Pace = 0 }, models.PreCopy, models.MiGrror)
+	}
+}
+
+// expectFactorFound checks an app's factor found under calibration c
+// against the one its testbed ran (within tol, relative) and that
+// Describe says it as said.
+func expectFactorFound(t *testing.T, c models.Calibration, what string, found, want, tol float64, said string) {
+	t.Helper()
+	if math.Abs(found/want-1) > tol {
+		t.Errorf("%s x%.3f found, want x%.2f", what, found, want)
+	}
+	if !strings.Contains(Describe(c), said) {
+		t.Errorf("Describe does not say %q:\n%s", said, Describe(c))
 	}
 }
 
@@ -220,12 +228,7 @@ func TestAppCostsFindTheResidentAtTheStart(t *testing.T) {
 		}
 		got := WithAppCosts(ctx, c, probes)
 		d := got.Apps["app-x"]
-		if math.Abs(d.Resident/k-1) > 0.02 {
-			t.Errorf("resident x%.3f found, want x%.2f", d.Resident, k)
-		}
-		if want := fmt.Sprintf("its cold probes dumped x%.2f", d.Resident); !strings.Contains(Describe(got), want) {
-			t.Errorf("Describe does not say %q:\n%s", want, Describe(got))
-		}
+		expectFactorFound(t, got, "resident", d.Resident, k, 0.02, fmt.Sprintf("its cold probes dumped x%.2f", d.Resident))
 		expectBytesFound(t, ctx, tb, got, s, fmt.Sprintf("resident x%.2f", k), func(d *models.Deviation) { d.Resident = 0 }, models.Cold, models.PreCopy)
 	}
 }
