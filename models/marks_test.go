@@ -2,6 +2,8 @@ package models
 
 import (
 	"math"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -81,5 +83,53 @@ func TestMarkedBetweenTakesTheLargest(t *testing.T) {
 		if got := m.MarkedBetween(c.from, c.to); got != c.want {
 			t.Errorf("MarkedBetween(%s, %s) = %s, want %s", c.from, c.to, got, c.want)
 		}
+	}
+}
+
+// TestMarkedExpectedIsTheMeanOverWhereMarksFall: with each mark's time drawn
+// uniformly within the spread, the mean of MarkedBetween over many draws is
+// MarkedExpected, for rounds of several lengths and places.
+func TestMarkedExpectedIsTheMeanOverWhereMarksFall(t *testing.T) {
+	s := time.Second
+	m := Memory{Size: 16 << 20, PageSize: 4096, MarkSpread: Duration(3 * s),
+		Marks: []Mark{{After: Duration(2 * s), Bytes: 1 << 20}, {After: Duration(4 * s), Bytes: 3 << 20}, {After: Duration(5 * s), Bytes: 2 << 20}}}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const draws = 200000
+	for _, c := range []struct{ from, to time.Duration }{{0, s}, {s, 3 * s}, {3 * s, 4 * s}, {4 * s, 5 * s}, {2 * s, 7 * s}, {6 * s, 9 * s}} {
+		var sum float64
+		for range draws {
+			d := Memory{Marks: make([]Mark, len(m.Marks))}
+			for i, k := range m.Marks {
+				d.Marks[i] = Mark{After: k.After + Duration((rng.Float64()-0.5)*float64(m.MarkSpread)), Bytes: k.Bytes}
+			}
+			sum += float64(d.MarkedBetween(c.from, c.to))
+		}
+		mean, got := sum/draws, m.MarkedExpected(c.from, c.to)
+		if math.Abs(got-mean) > 0.01*(1<<20) {
+			t.Errorf("MarkedExpected(%s, %s) = %.0f, the mean over %d draws %.0f", c.from, c.to, got, draws, mean)
+		}
+	}
+	if got := m.MarkedExpected(9*s, 20*s); got != 0 {
+		t.Errorf("MarkedExpected past every mark's span = %.0f, want 0", got)
+	}
+}
+
+// TestMarkSpreadDefaultsToTheMedianGap: unset, the spread is the median of
+// the gaps between marks, the first from the migration's start; a tiny one
+// places each mark exactly; a negative one is refused by name.
+func TestMarkSpreadDefaultsToTheMedianGap(t *testing.T) {
+	s := time.Second
+	m := Memory{Size: 16 << 20, PageSize: 4096,
+		Marks: []Mark{{After: Duration(2 * s), Bytes: 1 << 20}, {After: Duration(6 * s), Bytes: 2 << 20}, {After: Duration(9 * s), Bytes: 3 << 20}}}
+	if got := m.Spread(); got != 3*s {
+		t.Errorf("Spread() = %s, want 3s (gaps 2s, 4s, 3s)", got)
+	}
+	m.MarkSpread = Duration(time.Millisecond)
+	if got := m.MarkedExpected(5*s, 7*s); math.Abs(got-float64(2<<20)) > 1 {
+		t.Errorf("with a 1ms spread MarkedExpected(5s, 7s) = %.0f, want the 6s mark's %d", got, 2<<20)
+	}
+	m.MarkSpread = Duration(-s)
+	if err := m.Validate(); err == nil || !strings.Contains(err.Error(), "memory.mark_spread") {
+		t.Errorf("a negative spread: error %v, want one naming memory.mark_spread", err)
 	}
 }

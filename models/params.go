@@ -20,6 +20,9 @@ type Memory struct {
 	// Marks are the times after the migration started at which the
 	// kernel marks mappings dirty whole (marks.go).
 	Marks []Mark `yaml:"marks,omitempty" json:"marks,omitempty"`
+	// MarkSpread is how uncertain a mark's time is: each falls anywhere
+	// within MarkSpread centred on its After (0: the marks' median gap).
+	MarkSpread Duration `yaml:"mark_spread,omitempty" json:"mark_spread,omitempty"`
 }
 
 // Pages returns the number of pages of memory.

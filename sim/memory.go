@@ -197,11 +197,11 @@ func (m *Memory) workTime(t time.Duration) time.Duration {
 }
 
 // withMarks adds to a round's dirty pages and bytes the memory marked whole
-// since the last Track (models.Memory.MarkedBetween, in the workload's
-// time), in union with what was written (models.UnionWithMarked) over what
-// the container holds at t.
+// since the last Track (the expectation over where each mark falls,
+// models.Memory.MarkedExpected, in the workload's time), in union with what
+// was written (models.UnionWithMarked) over what the container holds at t.
 func (m *Memory) withMarks(t time.Duration, pages, bytes int64) (int64, int64) {
-	marked := float64(m.marks.MarkedBetween(m.workTime(m.since), m.workTime(t)))
+	marked := m.marks.MarkedExpected(m.workTime(m.since), m.workTime(t))
 	if marked == 0 || !m.tracking {
 		return pages, bytes
 	}
