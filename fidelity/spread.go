@@ -132,9 +132,10 @@ var bytesSent = reports.Phase{Name: "bytes sent", Unit: reports.UnitBytes, Of: f
 // deviation's, and the DefaultConfidence prediction interval of the draws,
 // grouped by the calibration repetition each came from. An app's interval
 // is widened by the error its probes left (models.Calibration.AppErrors),
-// and every interval by the model's error on the calibration's check
-// migrations (models.Calibration.ModelErrors, its technique's). Without
-// enough deviations p is left without one.
+// one with whole-mapping marks by how far their timing moves it
+// (markTiming), and every interval by the model's error on the
+// calibration's check migrations (models.Calibration.ModelErrors, its
+// technique's). Without enough deviations p is left without one.
 func WithInterval(ctx context.Context, c models.Calibration, s models.Scenario, technique string, rep int, p *models.Record) {
 	if len(c.Spread) < minSpread || p.Error != "" {
 		return
@@ -159,6 +160,9 @@ func WithInterval(ctx context.Context, c models.Calibration, s models.Scenario, 
 	p.Interval = models.NewInterval(DefaultConfidence, draws, groups)
 	if e, ok := c.AppErrors[s.Name]; ok && s.App.Enabled() && p.Interval != nil {
 		p.Interval.Widen(e)
+	}
+	if p.Interval != nil {
+		p.Interval.Widen(markTiming(ctx, c.Apply(s), technique, rep, p.Metrics))
 	}
 	if e, ok := c.ModelErrors[technique]; ok && p.Interval != nil {
 		p.Interval.Widen(e)

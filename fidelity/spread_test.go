@@ -51,6 +51,23 @@ func (n *noisyTestbed) Run(ctx context.Context, s models.Scenario, technique str
 	return rec, err
 }
 
+// spreadOn is the spread a calibration measures on testbed tb: the
+// deviations under c of the fitted plan's migrations, run reps times.
+func spreadOn(ctx context.Context, t *testing.T, c models.Calibration, tb Runner, reps int) []models.Deviation {
+	t.Helper()
+	var cal []models.Record
+	for rep := range reps {
+		for _, st := range fittedPlan() {
+			r, err := tb.Run(ctx, st.Scenario, st.Technique, rep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cal = append(cal, r)
+		}
+	}
+	return Deviations(ctx, c, cal)
+}
+
 // TestIntervalsCoverTheirShare: with the spread measured from twelve
 // calibration migrations (six cold, six pre-copy) of a testbed whose noise
 // is known, the 90 % intervals of new migrations' predictions, each from
@@ -64,17 +81,7 @@ func TestIntervalsCoverTheirShare(t *testing.T) {
 	ctx := context.Background()
 	c := synthCalibration()
 	tb := &noisyTestbed{c: c, rng: rand.New(rand.NewPCG(1, 2)), bytesRng: rand.New(rand.NewPCG(3, 4))}
-	var cal []models.Record
-	for rep := 0; rep < 3; rep++ {
-		for _, st := range fittedPlan() {
-			r, err := tb.Run(ctx, st.Scenario, st.Technique, rep)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cal = append(cal, r)
-		}
-	}
-	c.Spread = Deviations(ctx, c, cal)
+	c.Spread = spreadOn(ctx, t, c, tb, 3)
 	if len(c.Spread) != 12 {
 		t.Fatalf("%d deviations from 12 migrations", len(c.Spread))
 	}
@@ -288,17 +295,7 @@ func coverageOverCalibrations(t *testing.T, newTestbed func(seed uint64, c model
 	for seed := range uint64(calibrations) {
 		c := synthCalibration()
 		tb := newTestbed(seed, c)
-		var cal []models.Record
-		for rep := range 3 {
-			for _, st := range fittedPlan() {
-				r, err := tb.Run(ctx, st.Scenario, st.Technique, rep)
-				if err != nil {
-					t.Fatal(err)
-				}
-				cal = append(cal, r)
-			}
-		}
-		c.Spread = Deviations(ctx, c, cal)
+		c.Spread = spreadOn(ctx, t, c, tb, 3)
 		for _, technique := range s.Techniques {
 			p, err := sim.Run(ctx, c.Apply(s), technique, 0)
 			if err != nil {
