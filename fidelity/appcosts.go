@@ -314,17 +314,8 @@ func bytesNoise(ds []models.Deviation) float64 {
 			xs = append(xs, math.Log(d.Bytes))
 		}
 	}
-	if len(xs) < 2 {
-		return 0
-	}
-	var m, ss float64
-	for _, x := range xs {
-		m += x / float64(len(xs))
-	}
-	for _, x := range xs {
-		ss += (x - m) * (x - m)
-	}
-	return ss / float64(len(xs)-1)
+	_, v := models.MeanVariance(xs)
+	return v
 }
 
 // minPace and maxPace bound an app's pace (AppCosts): a probe whose later

@@ -118,15 +118,7 @@ func TestAppCostsRecoverTheAppsOwnCosts(t *testing.T) {
 		t.Errorf("Describe does not show the app's factors:\n%s", Describe(got))
 	}
 	for _, tech := range []string{models.Cold, models.MiGrror} {
-		real, err := tb.Run(ctx, s, tech, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		with, err1 := sim.Run(ctx, got.Apply(s), tech, 0)
-		without, err2 := sim.Run(ctx, c.Apply(s), tech, 0)
-		if err1 != nil || err2 != nil {
-			t.Fatal(err1, err2)
-		}
+		real, with, without := migrateAndPredict(t, ctx, tb, got, c, s, tech)
 		m := real.Metrics.DowntimeS
 		if e := math.Abs(with.Metrics.DowntimeS/m - 1); e > 0.03 {
 			t.Errorf("%s: downtime %.2fs predicted with the app's costs, %.2fs measured", tech, with.Metrics.DowntimeS, m)
@@ -178,6 +170,22 @@ func expectFactorFound(t *testing.T, c models.Calibration, what string, found, w
 	}
 }
 
+// migrateAndPredict migrates s with tech on tb and predicts it under with
+// and under without.
+func migrateAndPredict(t *testing.T, ctx context.Context, tb Runner, with, without models.Calibration, s models.Scenario, tech string) (real, w, wo models.Record) {
+	t.Helper()
+	real, err := tb.Run(ctx, s, tech, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err1 := sim.Run(ctx, with.Apply(s), tech, 0)
+	wo, err2 := sim.Run(ctx, without.Apply(s), tech, 0)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	return real, w, wo
+}
+
 // expectBytesFound checks app scenario s migrated on tb with each of
 // techs: the bytes predicted under c (the app's factors found) within 2 %
 // of what tb sent, and under c with strip applied to the factors more
@@ -189,15 +197,7 @@ func expectBytesFound(t *testing.T, ctx context.Context, tb Runner, c models.Cal
 	strip(&d)
 	without.Apps = map[string]models.Deviation{s.Name: d}
 	for _, tech := range techs {
-		real, err := tb.Run(ctx, s, tech, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err1 := sim.Run(ctx, c.Apply(s), tech, 0)
-		wo, err2 := sim.Run(ctx, without.Apply(s), tech, 0)
-		if err1 != nil || err2 != nil {
-			t.Fatal(err1, err2)
-		}
+		real, w, wo := migrateAndPredict(t, ctx, tb, c, without, s, tech)
 		m := float64(real.Metrics.BytesSent)
 		if e := math.Abs(float64(w.Metrics.BytesSent)/m - 1); e > 0.02 {
 			t.Errorf("%s, %s: bytes %d predicted, %d measured", label, tech, w.Metrics.BytesSent, real.Metrics.BytesSent)

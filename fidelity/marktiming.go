@@ -33,13 +33,7 @@ func markTiming(ctx context.Context, s models.Scenario, technique string, rep in
 	n := 0
 	for _, u := range markPhases {
 		q := s
-		q.Memory.Marks = nil
-		for _, k := range s.Memory.Marks {
-			if at := k.After + models.Duration(u*float64(w)); at > 0 {
-				q.Memory.Marks = append(q.Memory.Marks, models.Mark{After: at, Bytes: k.Bytes})
-			}
-		}
-		q.Memory.MarkSpread = models.Duration(time.Millisecond)
+		q.Memory = s.Memory.MarksPlaced(time.Duration(u * float64(w)))
 		r, err := sim.Run(ctx, q, technique, rep)
 		if err != nil || r.Error != "" {
 			continue

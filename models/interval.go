@@ -98,14 +98,8 @@ func PredictionInterval(xs []float64, groups []int, confidence float64) [2]float
 // more draw about it, s^2 (1 + 1/n), with its n-1 degrees of freedom.
 func pooledSpread(xs []float64) (mean, variance, df float64) {
 	n := float64(len(xs))
-	for _, x := range xs {
-		mean += x / n
-	}
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, ss / (n - 1) * (1 + 1/n), n - 1
+	mean, s2 := MeanVariance(xs)
+	return mean, s2 * (1 + 1/n), n - 1
 }
 
 // groupedSpread is the variance of one more draw about the draws' mean,

@@ -80,6 +80,21 @@ func (m Memory) Spread() time.Duration {
 	return time.Duration(Median(gaps))
 }
 
+// MarksPlaced is m with every mark moved by shift and placed exactly (a
+// 1 ms spread); marks moved to the migration's start or before it are
+// dropped: one outcome of where the marks fall.
+func (m Memory) MarksPlaced(shift time.Duration) Memory {
+	ks := m.Marks
+	m.Marks = nil
+	for _, k := range ks {
+		if at := k.After + Duration(shift); at > 0 {
+			m.Marks = append(m.Marks, Mark{After: at, Bytes: k.Bytes})
+		}
+	}
+	m.MarkSpread = Duration(time.Millisecond)
+	return m
+}
+
 // MarkedExpected is MarkedBetween's expectation when each mark falls
 // uniformly within Spread centred on its time, independently of the
 // others: over the marks from the largest down, each one's memory times

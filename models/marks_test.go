@@ -133,3 +133,18 @@ func TestMarkSpreadDefaultsToTheMedianGap(t *testing.T) {
 		t.Errorf("a negative spread: error %v, want one naming memory.mark_spread", err)
 	}
 }
+
+// TestMarksPlacedMovesAndFixesThem: every mark moved by the shift, those
+// moved to the start or before it dropped, each placed exactly; m itself
+// unchanged.
+func TestMarksPlacedMovesAndFixesThem(t *testing.T) {
+	s := time.Second
+	m := Memory{Marks: []Mark{{After: Duration(s), Bytes: 1 << 20}, {After: Duration(4 * s), Bytes: 2 << 20}}}
+	got := m.MarksPlaced(-2 * s)
+	if len(got.Marks) != 1 || got.Marks[0] != (Mark{After: Duration(2 * s), Bytes: 2 << 20}) || got.Spread() != time.Millisecond {
+		t.Errorf("MarksPlaced(-2s) = %+v (spread %s), want the 4s mark at 2s alone, spread 1ms", got.Marks, got.Spread())
+	}
+	if len(m.Marks) != 2 || m.Marks[0].After != Duration(s) {
+		t.Errorf("MarksPlaced changed its receiver's marks: %+v", m.Marks)
+	}
+}

@@ -19,3 +19,20 @@ func Median[T ~float64 | ~int64](v []T) T {
 	}
 	return (s[n/2-1] + s[n/2]) / 2
 }
+
+// MeanVariance returns the mean of xs and their sample variance (over
+// n-1; 0 with fewer than two).
+func MeanVariance(xs []float64) (mean, variance float64) {
+	n := float64(len(xs))
+	for _, x := range xs {
+		mean += x / n
+	}
+	if len(xs) < 2 {
+		return mean, 0
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	return mean, ss / (n - 1)
+}
