@@ -48,7 +48,7 @@ func TestCalibrationLink(t *testing.T) {
 		t.Errorf("10 MB/s: %+v, want the testbed's 2.7 and 1.2 MB/s", n)
 	}
 	// With the link's own capacity measured, a fifth of the agents' per-byte
-	// work (1/2.7 - 1/4.5 us per MB) adds to the shaped link's goodput time
+	// work (1/2.7 - 1/4.5 us per byte) adds to the shaped link's goodput time
 	// (512 KiB/s: 494 kB/s, 1.5 % under the goodput; 4 MiB/s: the agents'
 	// 2.7 MB/s); live rounds go no faster than their native rate.
 	c.LinkCapacity = 4.5e6

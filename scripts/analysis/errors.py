@@ -5,7 +5,7 @@ Pairs every real validation migration in RECORDS (records.jsonl of a demo, fidel
 replay run) with the simulator's prediction of it, and prints the MAPE, the mean signed
 error and how many measurements fall inside the prediction interval, per group (all,
 synthetic, app) x technique x metric. With --per-run, one line per migration too.
-Flagged runs (the guard's "flagged" extra) are left out, as the report leaves them out.
+Migrations the run guard flagged (their "flags") are left out, as the report leaves them out.
 """
 import json
 import sys
@@ -29,8 +29,7 @@ def load(path):
 
 
 def flagged(rec):
-    extra = rec["metrics"].get("extra") or {}
-    return bool(extra.get("flagged"))
+    return bool(rec.get("flags"))
 
 
 def main():
