@@ -99,9 +99,7 @@ func (c Calibration) Link(n Network) (Network, time.Duration) {
 // rounds took 0.025-0.124 us per byte longer than the link's goodput
 // allowed, 0.19 (cold, frozen) to 0.21 (all) of the agents' per-byte work;
 // with none of it in series, all 24 were predicted short (by 2.4-13 %).
-// Judged on held-out set G (1075 KiB/s, 8 ms): MiGrror's downtime there,
-// 23-25 % short without it (a full round that ended before the trigger in
-// the prediction and after it on the testbed), came within 3.2 %.
+// How it fared on held-out links: docs/fidelity.md, "Current results".
 const AgentSerialShare = 0.2
 
 // through returns the rate of transfers that achieved measured on the
