@@ -19,8 +19,9 @@ import (
 // compareApp compares Redis (examples/app-redis.yaml) migrated cold under
 // calibration calib: compare profiles it (one pass), migrates it cold once
 // as a warm-up (role warmup), probes its own costs (a cold and a two-round
-// pre-copy migration of its container, twice each, each after the same
-// migration of the synthetic reference, role probe) and
+// pre-copy migration of its container, twice each (--probe-reps 2: the
+// default four would add two minutes), each after the same migration of
+// the synthetic reference, role probe) and
 // predicts it with the calibration scaled by them. The probes are in
 // the records, predicted and never scored; the report's calibration holds
 // the app's factors, each within what an app's dump, transfer and restore
@@ -41,7 +42,7 @@ func compareApp(t *testing.T, ctx context.Context, calib string) {
 	report := filepath.Join(dir, "report")
 	start := time.Now()
 	out := migrlab(t, ctx, "compare", "--testbed", testbedName, "--state-dir", testbedSpec.StateDir,
-		"--calibration", calib, "-o", report, "-t", "cold", "--profile-passes", "1", "--warmup", "2s", "--step-timeout", "8m", scen)
+		"--calibration", calib, "-o", report, "-t", "cold", "--profile-passes", "1", "--probe-reps", "2", "--warmup", "2s", "--step-timeout", "8m", scen)
 	t.Logf("app comparison took %s:\n%s", time.Since(start).Round(time.Second), out)
 	recs := readRecords(t, filepath.Join(report, bundle.RecordsFile))
 	var probes, refs, warmups, val []models.Record

@@ -18,7 +18,7 @@ import (
 // which on the TCG testbed took Redis and memcached 12-35 % longer per phase
 // than the calibration predicted for the same pages. Before an app is
 // validated, probe migrations of its own container (ProbeScenario: a cold
-// one and a pre-copy of two live rounds, each probeReps times, after a cold
+// one and a pre-copy of two live rounds, each several times, after a cold
 // warm-up migration, each beside the same migration of a synthetic
 // reference, ReferenceScenario) measure how its phases depart from the
 // calibration's prediction, over how far the testbed departed from it then;
@@ -38,25 +38,33 @@ const ReferenceSuffix = "-reference"
 // probeRounds is the probe's number of live rounds.
 const probeRounds = 2
 
-// probeReps is how many times each probe migration runs. One probe of each
-// kind rested the app's factors on single migrations: a held-out
-// memcached's cold probe, its first migration on the testbed, took 11.6 s
-// where its six validation migrations took 8.2-10.1 s, and every
-// prediction of it came out 27-50 % long. With two of each the factors are
-// medians, and the scatter between a probe's repetitions is the testbed's
-// noise, which probeError leaves out of the app's error (the prediction's
-// interval carries that noise already).
-const probeReps = 2
+// DefaultProbeReps is how many times each probe migration runs by default
+// (demo and compare --probe-reps). One probe of each kind rested the app's
+// factors on single migrations: a held-out memcached's cold probe, its
+// first migration on the testbed, took 11.6 s where its six validation
+// migrations took 8.2-10.1 s, and every prediction of it came out 27-50 %
+// long. With several of each the factors are medians, and the scatter
+// between a probe's repetitions is the testbed's noise, which probeError
+// leaves out of the app's error (the prediction's interval carries that
+// noise already). What is left of a median's own scatter is the factors'
+// sampling error, which no interval carries: refitted from one of their two
+// repetitions, the twelve apps of six learned held-out runs (sets C-H) were
+// predicted 1.3-2.5 points worse in downtime MAPE than from both (cold
+// 12.3 against 10.6 %, pre-copy 15.8 against 14.1 %, MiGrror 13.5 against
+// 11.0 %), which puts that error at about half the apps' error beyond the
+// testbed's noise; four repetitions halve it again, for about two minutes
+// more per app under TCG.
+const DefaultProbeReps = 4
 
 // ProbeScenario is the probe of app scenario s: s migrated cold and with a
 // pre-copy that stops after probeRounds live rounds (a one-page
-// threshold), probeReps times each, named s.Name plus ProbeSuffix so that
-// no validation migration is paired with it.
-func ProbeScenario(s models.Scenario) models.Scenario {
+// threshold), reps times each, named s.Name plus ProbeSuffix so that no
+// validation migration is paired with it.
+func ProbeScenario(s models.Scenario, reps int) models.Scenario {
 	s = s.WithDefaults()
 	s.Name += ProbeSuffix
 	s.Techniques = []string{models.Cold, models.PreCopy}
-	s.Repetitions = probeReps
+	s.Repetitions = reps
 	s.PreCopy.Stop = models.StopRules{Threshold: models.ByteSize(s.Memory.PageSize), MaxRounds: probeRounds}
 	return s
 }
@@ -64,7 +72,7 @@ func ProbeScenario(s models.Scenario) models.Scenario {
 // ReferenceScenario is the synthetic reference of app scenario s: the
 // calibration plan's small container (DefaultPlan's first step, a scenario
 // the calibration is fitted on) on s's network, cold and pre-copy,
-// probeReps times, named s.Name plus ReferenceSuffix. Each runs right
+// reps times, named s.Name plus ReferenceSuffix. Each runs right
 // before the app's probe of the same technique, so how far it departs
 // from the calibration is the testbed's pace at that moment, not the
 // model's error: the TCG testbed's calibration repetitions ran at x0.83,
@@ -72,12 +80,12 @@ func ProbeScenario(s models.Scenario) models.Scenario {
 // its fast first quarter of an hour scaled the apps' costs down by a fifth
 // for migrations that ran in its slow last one. The app's factors are
 // relative to it (AppCosts).
-func ReferenceScenario(s models.Scenario) models.Scenario {
+func ReferenceScenario(s models.Scenario, reps int) models.Scenario {
 	ref := DefaultPlan()[0].Scenario
 	ref.Name = s.Name + ReferenceSuffix
 	ref.Network = s.WithDefaults().Network
 	ref.Techniques = []string{models.Cold, models.PreCopy}
-	ref.Repetitions = probeReps
+	ref.Repetitions = reps
 	return ref.WithDefaults()
 }
 
@@ -85,13 +93,16 @@ func ReferenceScenario(s models.Scenario) models.Scenario {
 // probe (models.RoleWarmup, named WarmupScenarioPrefix plus the app's name:
 // the calibration's warm-ups found a testbed's first operations slower, and
 // an app's first migration loads files no migration read before), then the
-// probe migrations (ProbeScenario, models.RoleProbe), repetition by
-// repetition, the techniques' order turned by one each time, each right
+// probe migrations (ProbeScenario, models.RoleProbe) reps times,
+// repetition by repetition, the techniques' order turned by one each time, each right
 // after the synthetic reference migration of the same technique
 // (ReferenceScenario, also models.RoleProbe), and returns their records. A
 // failed probe is reported on progress and the app's factors come from the
-// others (or none); only an interruption is returned.
-func RunProbes(ctx context.Context, r Runner, scenarios []models.Scenario, progress io.Writer) ([]models.Record, error) {
+// others (or none); only an interruption, or reps below one, is returned.
+func RunProbes(ctx context.Context, r Runner, scenarios []models.Scenario, reps int, progress io.Writer) ([]models.Record, error) {
+	if reps < 1 {
+		return nil, fmt.Errorf("probe repetitions: %d; an app's probe needs at least one of each migration (--probe-reps, default %d)", reps, DefaultProbeReps)
+	}
 	var out []models.Record
 	run := func(s models.Scenario, t string, rep int, role models.Role) error {
 		rec, err := r.Run(ctx, s, t, rep)
@@ -109,7 +120,7 @@ func RunProbes(ctx context.Context, r Runner, scenarios []models.Scenario, progr
 		if !s.App.Enabled() {
 			continue
 		}
-		p, ref := ProbeScenario(s), ReferenceScenario(s)
+		p, ref := ProbeScenario(s, reps), ReferenceScenario(s, reps)
 		w := p
 		w.Name, w.Repetitions = WarmupScenarioPrefix+s.Name, 1
 		fmt.Fprintf(orDiscard(progress), "warming up %s: a cold migration of its own, not used (role warmup)\n", s.Name)

@@ -56,8 +56,8 @@ func appScenarioNamed(name string) models.Scenario {
 // name, the app and everything else kept.
 func TestProbeScenario(t *testing.T) {
 	s := appScenarioNamed("app-x")
-	p := ProbeScenario(s)
-	if p.Name != "app-x-probe" || len(p.Techniques) != 2 || p.Techniques[0] != models.Cold || p.Techniques[1] != models.PreCopy || p.Repetitions != probeReps {
+	p := ProbeScenario(s, DefaultProbeReps)
+	if p.Name != "app-x-probe" || len(p.Techniques) != 2 || p.Techniques[0] != models.Cold || p.Techniques[1] != models.PreCopy || p.Repetitions != DefaultProbeReps {
 		t.Errorf("probe scenario %q %v x%d", p.Name, p.Techniques, p.Repetitions)
 	}
 	if p.PreCopy.Stop.MaxRounds != 2 || p.PreCopy.Stop.Threshold != models.ByteSize(p.Memory.PageSize) {
@@ -83,24 +83,31 @@ func TestAppCostsRecoverTheAppsOwnCosts(t *testing.T) {
 	own := models.Deviation{FinalDump: 1.3, FinalTransfer: 1.1, Restore: 1.2, LiveRounds: 1.5}
 	tb := appTestbed{c: c, own: own}
 	s := appScenarioNamed("app-x")
-	probes, err := RunProbes(ctx, tb, []models.Scenario{s, scenarioNamed("synthetic", models.Cold)}, nil)
-	if err != nil || len(probes) != 1+4*probeReps {
-		t.Fatalf("probes %d, %v; want a warm-up, then the reference's and the app's cold and pre-copy %d times", len(probes), err, probeReps)
+	probes, err := RunProbes(ctx, tb, []models.Scenario{s, scenarioNamed("synthetic", models.Cold)}, DefaultProbeReps, nil)
+	if err != nil || len(probes) != 1+4*DefaultProbeReps {
+		t.Fatalf("probes %d, %v; want a warm-up, then the reference's and the app's cold and pre-copy %d times", len(probes), err, DefaultProbeReps)
 	}
 	if w := probes[0]; w.Role != models.RoleWarmup || w.Scenario != "warmup-app-x" || w.Technique != models.Cold {
 		t.Fatalf("first record %s %s role %s, want the app's cold warm-up", w.Scenario, w.Technique, w.Role)
 	}
 	// Repetition by repetition, the techniques' order turned each time,
 	// each probe right after the synthetic reference of its technique.
-	wantTech := []string{models.Cold, models.PreCopy, models.PreCopy, models.Cold}
+	techs := []string{models.Cold, models.PreCopy}
+	wantTech := func(pair int) string { return techs[(pair%2+pair/2)%2] }
 	for i, p := range probes[1:] {
 		name, app := "app-x-reference", false
 		if i%2 == 1 {
 			name, app = "app-x-probe", true
 		}
-		if p.Role != models.RoleProbe || p.Scenario != name || p.Params.App.Enabled() != app || p.Repetition != i/4 || p.Technique != wantTech[i/2] {
+		if p.Role != models.RoleProbe || p.Scenario != name || p.Params.App.Enabled() != app || p.Repetition != i/4 || p.Technique != wantTech(i/2) {
 			t.Fatalf("probe record %d: %s %s rep %d role %s", i, p.Scenario, p.Technique, p.Repetition, p.Role)
 		}
+	}
+	if few, err := RunProbes(ctx, tb, []models.Scenario{s}, 1, nil); err != nil || len(few) != 1+4 {
+		t.Errorf("one repetition: %d probe records, %v; want a warm-up and four", len(few), err)
+	}
+	if _, err := RunProbes(ctx, tb, []models.Scenario{s}, 0, nil); err == nil || !strings.Contains(err.Error(), "--probe-reps") {
+		t.Errorf("no repetitions: %v, want an error naming --probe-reps", err)
 	}
 	got := WithAppCosts(ctx, c, probes)
 	d, ok := got.Apps["app-x"]
@@ -146,8 +153,8 @@ func TestAppCostsFindTheLoadsPace(t *testing.T) {
 		own := models.Deviation{FinalDump: 1.2, FinalTransfer: 1.1, Restore: 1.1, LiveRounds: 1.3, Pace: pace}
 		tb := appTestbed{c: c, own: own}
 		s := appScenarioNamed("app-x")
-		probes, err := RunProbes(ctx, tb, []models.Scenario{s}, nil)
-		if err != nil || len(probes) != 1+4*probeReps {
+		probes, err := RunProbes(ctx, tb, []models.Scenario{s}, DefaultProbeReps, nil)
+		if err != nil || len(probes) != 1+4*DefaultProbeReps {
 			t.Fatalf("probes %d, %v", len(probes), err)
 		}
 		got := WithAppCosts(ctx, c, probes)
@@ -222,7 +229,7 @@ func TestAppCostsFindTheResidentAtTheStart(t *testing.T) {
 		s := appScenarioNamed("app-x")
 		s.Memory.Size, s.Memory.Initial = 16<<20, 6<<20
 		s.Memory.Growth = []models.GrowthPoint{{After: models.Duration(2 * time.Second), Bytes: 7 << 20}, {After: models.Duration(20 * time.Second), Bytes: 10 << 20}}
-		probes, err := RunProbes(ctx, tb, []models.Scenario{s}, nil)
+		probes, err := RunProbes(ctx, tb, []models.Scenario{s}, DefaultProbeReps, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,7 +262,7 @@ func TestRefitKeepsProbesOutOfTheFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	probes, _ := RunProbes(ctx, appTestbed{c: c, own: models.Deviation{FinalDump: 2, FinalTransfer: 1, Restore: 2, LiveRounds: 2}},
-		[]models.Scenario{appScenarioNamed("app-y")}, nil)
+		[]models.Scenario{appScenarioNamed("app-y")}, DefaultProbeReps, nil)
 	with, err := Refit(append(recs, probes...), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -277,7 +284,7 @@ func TestAppEnvelope(t *testing.T) {
 	c.Envelope = models.Envelope{Migrations: 6, HostMigrations: 6, SourceBusyMax: 0.6, TargetBusyMax: 0.5}
 	tb := appTestbed{c: c, own: models.Deviation{FinalDump: 1.2, FinalTransfer: 1, Restore: 1.1, LiveRounds: 1.3}}
 	s := appScenarioNamed("app-e")
-	probes, err := RunProbes(ctx, tb, []models.Scenario{s}, nil)
+	probes, err := RunProbes(ctx, tb, []models.Scenario{s}, DefaultProbeReps, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +349,7 @@ func TestAppErrorsWidenTheAppsIntervals(t *testing.T) {
 	tb := splitAppTestbed{c: c, cold: cold, chain: chain}
 	s := appScenarioNamed("app-x")
 	s.Memory.Size = 16 << 20
-	probes, err := RunProbes(ctx, tb, []models.Scenario{s}, nil)
+	probes, err := RunProbes(ctx, tb, []models.Scenario{s}, DefaultProbeReps, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +445,7 @@ func TestAppCostsOutlastASlowProbe(t *testing.T) {
 	ctx := context.Background()
 	c := synthCalibration()
 	own := models.Deviation{FinalDump: 1.3, FinalTransfer: 1.1, Restore: 1.2, LiveRounds: 1.5}
-	probes, err := RunProbes(ctx, firstSlowAppTestbed{c: c, own: own, slow: 1.4}, []models.Scenario{appScenarioNamed("app-s")}, nil)
+	probes, err := RunProbes(ctx, firstSlowAppTestbed{c: c, own: own, slow: 1.4}, []models.Scenario{appScenarioNamed("app-s")}, DefaultProbeReps, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,7 +472,7 @@ func TestProbeErrorLeavesTheNoiseOut(t *testing.T) {
 	c := synthCalibration()
 	own := models.Deviation{FinalDump: 1.2, FinalTransfer: 1.1, Restore: 1.1, LiveRounds: 1.3}
 	s := appScenarioNamed("app-n")
-	probes, err := RunProbes(ctx, firstSlowAppTestbed{c: c, own: own, slow: 1.06, noise: []float64{1.06, 0.94}}, []models.Scenario{s}, nil)
+	probes, err := RunProbes(ctx, firstSlowAppTestbed{c: c, own: own, slow: 1.06, noise: []float64{1.06, 0.94}}, []models.Scenario{s}, DefaultProbeReps, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -476,7 +483,7 @@ func TestProbeErrorLeavesTheNoiseOut(t *testing.T) {
 	one := models.Deviation{FinalDump: 1, FinalTransfer: 1, Restore: 1, LiveRounds: 1}
 	cold, chain := one, one
 	cold.FinalDump, chain.FinalDump = 1.6, 0.9
-	probes, err = RunProbes(ctx, splitAppTestbed{c: c, cold: cold, chain: chain}, []models.Scenario{s}, nil)
+	probes, err = RunProbes(ctx, splitAppTestbed{c: c, cold: cold, chain: chain}, []models.Scenario{s}, DefaultProbeReps, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -497,7 +504,7 @@ func TestProbeErrorCarriesTheAppsBytesScatter(t *testing.T) {
 	}
 	own := models.Deviation{FinalDump: 1.2, FinalTransfer: 1.1, Restore: 1.1, LiveRounds: 1.3}
 	s := appScenarioNamed("app-b")
-	probes, err := RunProbes(ctx, appTestbed{c: c, own: own}, []models.Scenario{s}, nil)
+	probes, err := RunProbes(ctx, appTestbed{c: c, own: own}, []models.Scenario{s}, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +533,7 @@ func TestAppCostsAreRelativeToTheReferences(t *testing.T) {
 	c := synthCalibration()
 	own := models.Deviation{FinalDump: 1.3, FinalTransfer: 1.1, Restore: 1.2, LiveRounds: 1.5}
 	for _, level := range []float64{1.3, 0.8} {
-		probes, err := RunProbes(ctx, appTestbed{c: c, own: own, level: level}, []models.Scenario{appScenarioNamed("app-l")}, nil)
+		probes, err := RunProbes(ctx, appTestbed{c: c, own: own, level: level}, []models.Scenario{appScenarioNamed("app-l")}, DefaultProbeReps, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

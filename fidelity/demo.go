@@ -45,6 +45,9 @@ type DemoOptions struct {
 	// costs.
 	Profile   real.ProfileOptions
 	NoProfile bool
+	// ProbeReps is how many times each of an app's probe migrations runs
+	// (RunProbes; 0: DefaultProbeReps).
+	ProbeReps int
 	// Out is the report directory; Command the command line it records.
 	Out     string
 	Command []string
@@ -170,7 +173,11 @@ func Demo(ctx context.Context, opt DemoOptions) (err error) {
 		// repetition of the calibration's plan.
 		if rep == 0 && !opt.NoProfile {
 			var err error
-			if probes, err = RunProbes(ctx, r, opt.Scenarios, progress); err != nil {
+			reps := opt.ProbeReps
+			if reps == 0 {
+				reps = DefaultProbeReps
+			}
+			if probes, err = RunProbes(ctx, r, opt.Scenarios, reps, progress); err != nil {
 				return err
 			}
 		}

@@ -176,6 +176,8 @@ func TestCalibrateCompareUsage(t *testing.T) {
 		{[]string{"demo", "--calibration-repeat", "0"}, "--calibration-repeat: want 1 to 10"},
 		{[]string{"demo", "--warmup-migrations", "-1"}, "--warmup-migrations: want 0 to 10"},
 		{[]string{"demo", "--reps", "-1"}, "--reps -1: want at least 1"},
+		{[]string{"demo", "--probe-reps", "0"}, "--probe-reps 0: want at least 1"},
+		{[]string{"compare", "--testbed", "x", "--calibration", cal, "--probe-reps", "0", "../../examples/compare-small.yaml"}, "--probe-reps 0: want at least 1"},
 		{[]string{"demo", "--reps", "100001"}, "repetitions: must be between 1 and 100000"},
 		{[]string{"calibrate", "--testbed", "x", "--repeat", "11"}, "--repeat: want 1 to 10"},
 	} {

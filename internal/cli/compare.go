@@ -42,7 +42,7 @@ func CompareCommand() *cli.Command {
 			&cli.StringFlag{Name: "techniques", Aliases: []string{"t"}, Usage: "comma-separated techniques (overrides the scenarios')"},
 			&cli.IntFlag{Name: "reps", Usage: "repetitions per technique (overrides the scenarios')"},
 			&cli.BoolFlag{Name: "no-analytic", Usage: "skip the closed-form model"},
-			forceFlag, noProfileFlag, profilePassesFlag,
+			forceFlag, noProfileFlag, profilePassesFlag, probeRepsFlag,
 			&cli.IntFlag{Name: "search", Usage: "divergence search: sample --candidates scenarios, rank them by where the model is least to be trusted, migrate the top `N` for real and print them worst-predicted first (no scenario files)"},
 			&cli.IntFlag{Name: "candidates", Value: fidelity.DefaultSearchCandidates, Usage: "with --search: how many scenarios to sample and rank"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "with --search: the sampler's seed (the same seed, the same candidates)"},
@@ -72,6 +72,9 @@ func CompareCommand() *cli.Command {
 			}
 			if c.String("testbed") == "" {
 				return usagef("compare: give --testbed NAME (or --replay RECORDS)")
+			}
+			if err := checkProbeReps(c); err != nil {
+				return err
 			}
 			scenarios, err := loadScenarioFiles(c.Args().Slice(), c.String("techniques"), c.Int("reps"))
 			if err != nil {
@@ -105,7 +108,7 @@ func CompareCommand() *cli.Command {
 			runner.Options.LinkCapacity = calib.Capacity()
 			var extra []models.Record
 			if !c.Bool("no-profile") {
-				probes, err := fidelity.RunProbes(ctx, runner, scenarios, c.App.ErrWriter)
+				probes, err := fidelity.RunProbes(ctx, runner, scenarios, c.Int("probe-reps"), c.App.ErrWriter)
 				if err != nil {
 					return interrupted(ctx, err)
 				}

@@ -46,7 +46,7 @@ func DemoCommand() *cli.Command {
 			&cli.IntFlag{Name: "calibration-repeat", Value: 3, Usage: "run the calibration migrations `N` times and fit over all of them (see migrlab calibrate --repeat; each repetition adds about 2-3 minutes under TCG; the more there are, the less one noisy migration weighs)"},
 			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
 			&cli.BoolFlag{Name: "keep-testbed", Usage: "leave the testbed up at the end (tear it down with migrlab testbed down)"},
-			noProfileFlag, profilePassesFlag,
+			noProfileFlag, profilePassesFlag, probeRepsFlag,
 		},
 		Action: runDemo,
 	}
@@ -64,6 +64,9 @@ func runDemo(c *cli.Context) error {
 	}
 	if c.Int("reps") < 0 {
 		return usagef("--reps %d: want at least 1 (or 0 for the scenarios' own)", c.Int("reps"))
+	}
+	if err := checkProbeReps(c); err != nil {
+		return err
 	}
 	format, err := reports.ParseFormat(c.String("format"))
 	if err != nil {
@@ -85,7 +88,7 @@ func runDemo(c *cli.Context) error {
 		WorkloadBinary: c.String("workload-binary"), AgentBinary: c.String("agent-binary"),
 		Warmup: c.Duration("warmup"), StepTimeout: c.Duration("step-timeout"), Calibration: copt,
 		KeepTestbed: c.Bool("keep-testbed"), Out: c.String("out"), Command: commandLine(c),
-		Profile: real.ProfileOptions{Passes: c.Int("profile-passes")}, NoProfile: c.Bool("no-profile"),
+		Profile: real.ProfileOptions{Passes: c.Int("profile-passes")}, NoProfile: c.Bool("no-profile"), ProbeReps: c.Int("probe-reps"),
 		Format: format, Stdout: c.App.Writer, Progress: c.App.ErrWriter,
 	}
 	if verbose(c) {

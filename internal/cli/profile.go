@@ -51,9 +51,19 @@ func ProfileCommand() *cli.Command {
 var (
 	noProfileFlag = &cli.BoolFlag{Name: "no-profile", Usage: "predict an app scenario from its memory and workload as written, with the calibration's costs " +
 		"(by default each app is profiled on the testbed first, as migrlab profile does, and predicted from its fit; " +
-		"and one probe migration of it measures its own dump, transfer and restore costs)"}
+		"and its probe migrations measure its own dump, transfer and restore costs)"}
 	profilePassesFlag = &cli.IntFlag{Name: "profile-passes", Value: real.DefaultProfilePasses, Usage: "`N` passes of each app's profile (a minute each)"}
+	probeRepsFlag     = &cli.IntFlag{Name: "probe-reps", Value: fidelity.DefaultProbeReps, Usage: "run each of an app's probe migrations (cold and pre-copy, each after a synthetic reference) `N` times; " +
+		"its own costs are their medians (fewer: faster, and predictions of the app less sure than their intervals say)"}
 )
+
+// checkProbeReps refuses a --probe-reps below one before any testbed work.
+func checkProbeReps(c *cli.Context) error {
+	if n := c.Int("probe-reps"); n < 1 {
+		return usagef("--probe-reps %d: want at least 1 (default %d; --no-profile runs no probes)", n, fidelity.DefaultProbeReps)
+	}
+	return nil
+}
 
 func windowList(ws []time.Duration) string {
 	var s []string
