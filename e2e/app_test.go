@@ -19,14 +19,20 @@ func redisScenario(t *testing.T, name string) models.Scenario {
 	return appScenario(t, "redis", name)
 }
 
-// runApp migrates the app of s with technique on the shared testbed and
-// leaves its container until the test ends.
+// runApp migrates the app of s with technique on the shared testbed, after
+// 5 s under its load, and leaves its container until the test ends.
 func runApp(t *testing.T, s models.Scenario, technique string) (*real.Outcome, error) {
+	t.Helper()
+	return runAppAfter(t, s, technique, 5*time.Second)
+}
+
+// runAppAfter is runApp after warmup under the app's load.
+func runAppAfter(t *testing.T, s models.Scenario, technique string, warmup time.Duration) (*real.Outcome, error) {
 	t.Helper()
 	tb := requireAgents(t)
 	ctx, cancel := context.WithTimeout(testCtx, 25*time.Minute)
 	defer cancel()
-	out, err := real.Run(ctx, tb, s, technique, 0, real.Options{Keep: true, StepTimeout: 8 * time.Minute, Warmup: 5 * time.Second,
+	out, err := real.Run(ctx, tb, s, technique, 0, real.Options{Keep: true, StepTimeout: 8 * time.Minute, Warmup: warmup,
 		Progress: logWriter{t}, Provenance: models.Provenance{Tool: "migrlab", Version: "e2e"}})
 	if out != nil {
 		t.Cleanup(func() { removeAll(t, out) })

@@ -101,13 +101,7 @@ func TestProfileRedisResidentIsWhatCRIUDumps(t *testing.T) {
 	if err != nil {
 		t.Fatalf("profile of Redis: %v", err)
 	}
-	ctx, cancel = context.WithTimeout(testCtx, 25*time.Minute)
-	defer cancel()
-	out, err := real.Run(ctx, tb, s, models.Cold, 0, real.Options{Keep: true, StepTimeout: 8 * time.Minute, Warmup: residentAge,
-		Progress: logWriter{t}, Provenance: models.Provenance{Tool: "migrlab", Version: "e2e"}})
-	if out != nil {
-		t.Cleanup(func() { removeAll(t, out) })
-	}
+	out, err := runAppAfter(t, s, models.Cold, residentAge)
 	if err != nil {
 		t.Fatalf("cold migration of Redis: %v", err)
 	}

@@ -94,8 +94,8 @@ func ReferenceScenario(s models.Scenario, reps int) models.Scenario {
 // the calibration's warm-ups found a testbed's first operations slower, and
 // an app's first migration loads files no migration read before), then the
 // probe migrations (ProbeScenario, models.RoleProbe) reps times,
-// repetition by repetition, the techniques' order turned by one each time, each right
-// after the synthetic reference migration of the same technique
+// repetition by repetition, the techniques' order turned by one each time,
+// each right after the synthetic reference migration of the same technique
 // (ReferenceScenario, also models.RoleProbe), and returns their records. A
 // failed probe is reported on progress and the app's factors come from the
 // others (or none); only an interruption, or reps below one, is returned.
