@@ -128,7 +128,8 @@ func (p DirtyingProfile) GrowthWarning() string {
 // and, when the container grew by more than 10 % while profiled and the
 // passes measured how (DirtyingPass.Grown), its growth: Growth, and the fit's
 // memory starting at start (memory.initial) and growing so (memory.growth)
-// up to the largest resident memory seen (memory.size).
+// up to the largest resident memory seen (memory.size), with the marks a
+// regular progression of them implies as it grows (Memory.CarriedMarks).
 func (p *DirtyingProfile) SetStart(start ByteSize, passResident []int64) {
 	p.ResidentStart = start
 	p.Growth = nil
@@ -165,6 +166,7 @@ func (p *DirtyingProfile) SetStart(start ByteSize, passResident []int64) {
 	p.Fit.Memory.Size = max(p.Fit.Memory.Size, top)
 	p.Fit.Memory.Initial = initial
 	p.Fit.Memory.Growth = p.Growth
+	p.Fit.Memory.Marks = p.Fit.Memory.CarriedMarks()
 }
 
 // NewDirtyingProfile builds the curve and the fit from the passes (each with
