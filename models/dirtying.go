@@ -134,6 +134,7 @@ func (p *DirtyingProfile) SetStart(start ByteSize, passResident []int64) {
 	p.ResidentStart = start
 	p.Growth = nil
 	p.Fit.Memory.Initial, p.Fit.Memory.Growth = 0, nil
+	p.Fit.Memory.Marks = p.seenMarks()
 	if !p.Grew() || len(passResident) != len(p.Passes) {
 		return
 	}
@@ -233,11 +234,18 @@ func NewDirtyingProfile(passes []DirtyingPass, resident []int64, pageSize int) (
 		p.Fit.Workload.Curve.Points = append(p.Fit.Workload.Curve.Points, DirtyPoint{Window: Duration(c.WindowS * 1e9), Bytes: ByteSize(b)})
 		p.Fit.Memory.Size = max(p.Fit.Memory.Size, ByteSize(b))
 	}
-	p.Fit.Memory.Marks = marksOf(passes, pageSize)
-	for i := range p.Fit.Memory.Marks {
-		p.Fit.Memory.Marks[i].Bytes = min(p.Fit.Memory.Marks[i].Bytes, p.Fit.Memory.Size)
-	}
+	p.Fit.Memory.Marks = p.seenMarks()
 	return p, nil
+}
+
+// seenMarks are the passes' marks as memory.marks (marksOf), each at most
+// the fit's memory.size.
+func (p DirtyingProfile) seenMarks() []Mark {
+	ks := marksOf(p.Passes, p.PageSize)
+	for i := range ks {
+		ks[i].Bytes = min(ks[i].Bytes, p.Fit.Memory.Size)
+	}
+	return ks
 }
 
 func medianInt(v []int64) int64 {

@@ -111,4 +111,10 @@ func TestProfileFitCarriesMarks(t *testing.T) {
 		ks[4].Bytes != 7*slab || ks[4].After.Duration().Round(time.Millisecond) != 12200*time.Millisecond {
 		t.Errorf("fit marks %v, want 6 slabs at 7.7 s and 7 slabs at 12.2 s", ks)
 	}
+	// Set again from a start that leaves no growth: the marks are the
+	// passes' own again, none carried.
+	p.SetStart(ByteSize(resident[0]), resident)
+	if ks := p.Fit.Memory.Marks; len(ks) != 3 {
+		t.Errorf("without growth: marks %v, want the 3 seen", ks)
+	}
 }
