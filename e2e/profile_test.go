@@ -70,6 +70,14 @@ func TestProfileGrowsWithTheWriteRate(t *testing.T) {
 		if p.Curve[len(p.Curve)-1].Bytes > int64(p.Resident) {
 			t.Errorf("more dirtied than resident: %+v", p.Curve)
 		}
+		// The conditions over the passes, for the run guard: the machine
+		// runs both VMs, so its CPU is busy, and the source's agent answers.
+		if b := p.Conditions[models.ExtraOrchestratorBusy]; !(b > 0 && b <= 1) {
+			t.Errorf("conditions %v: want the orchestrator's busy share within (0, 1]", p.Conditions)
+		}
+		if _, ok := p.Conditions[models.ExtraSourceBusy]; !ok {
+			t.Errorf("conditions %v: want the source's busy share", p.Conditions)
+		}
 	}
 	if fast.Fit.Workload.DirtyRate <= slow.Fit.Workload.DirtyRate {
 		t.Errorf("fitted dirty rate %s at 512 KiB/s, not above %s at 128 KiB/s", fast.Fit.Workload.DirtyRate, slow.Fit.Workload.DirtyRate)

@@ -151,6 +151,7 @@ func Demo(ctx context.Context, opt DemoOptions) (err error) {
 	}
 	r := &RealRunner{Testbed: tb, Options: real.Options{Warmup: opt.Warmup, StepTimeout: opt.StepTimeout,
 		Progress: progress, Provenance: buildinfo.Provenance()}}
+	var profiled ProfileConditions
 	if apps := countApps(opt.Scenarios); apps > 0 && !opt.NoProfile {
 		phase(fmt.Sprintf("profiling %d app(s): how each dirties memory under its load", apps))
 		popt := opt.Profile
@@ -158,7 +159,7 @@ func Demo(ctx context.Context, opt DemoOptions) (err error) {
 		if popt.Warmup == 0 { // the app's age when its migrations start
 			popt.Warmup = real.ProfileWarmupFor(opt.Warmup)
 		}
-		if opt.Scenarios, err = ProfileApps(ctx, tb, opt.Scenarios, filepath.Join(opt.Out, "profiles"), popt, progress); err != nil {
+		if opt.Scenarios, profiled, err = ProfileApps(ctx, tb, opt.Scenarios, filepath.Join(opt.Out, "profiles"), popt, progress); err != nil {
 			return err
 		}
 	}
@@ -199,6 +200,9 @@ func Demo(ctx context.Context, opt DemoOptions) (err error) {
 	fmt.Fprint(progress, Describe(res.Calibration))
 	for _, f := range res.Failed {
 		fmt.Fprintf(progress, "warning: a calibration migration failed, the calibration is from the others: %v\n", f)
+	}
+	for _, w := range profiled.Warnings(res.Calibration.Envelope) {
+		fmt.Fprintf(progress, "warning: %s\n", w)
 	}
 	// The calibration's own migrations and the warm-up's, predicted with the
 	// calibration: how well it fits its data, and how far the testbed's

@@ -50,6 +50,11 @@ type DirtyingProfile struct {
 	// ModelError is the largest relative deviation of the measured curve
 	// from the scenario's own model (SetModel; 0 when not set).
 	ModelError float64 `json:"model_error,omitempty"`
+	// Conditions are the CPU shares over the passes, as a real migration
+	// records them (Extra keys: the orchestrator's busy and stolen shares,
+	// the hosts'): a load profiled on a machine busy with other work runs
+	// slower than it will beside its migrations (Envelope.CheckConditions).
+	Conditions map[string]float64 `json:"conditions,omitempty"`
 	// Provenance of the tool and hosts.
 	Provenance Provenance `json:"provenance"`
 }

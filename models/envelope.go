@@ -120,13 +120,7 @@ func (e Envelope) Check(r Record) []string {
 	if e.Migrations == 0 || r.Backend != BackendReal || r.Error != "" {
 		return nil
 	}
-	var why []string
-	if st, ok := r.Metrics.Extra[ExtraOrchestratorSteal]; ok && st > e.StealMax+StealMargin {
-		why = append(why, fmt.Sprintf("host CPU %.0f %% stolen, the calibration's migrations at most %.0f %%", 100*st, 100*e.StealMax))
-	}
-	if b, ok := r.Metrics.Extra[ExtraOrchestratorBusy]; ok && e.BusyMedian > 0 && b > e.BusyMedian+BusyMargin {
-		why = append(why, fmt.Sprintf("host CPU %.0f %% busy, the calibration's migrations %.0f %% (other work on the machine)", 100*b, 100*e.BusyMedian))
-	}
+	why := e.orchestratorFlags(r.Metrics.Extra)
 	for _, h := range hostCPU {
 		if e.HostMigrations == 0 {
 			break
@@ -196,4 +190,28 @@ func (e Envelope) Bounds() string {
 		parts = append(parts, fmt.Sprintf("guest CPU stolen above %.0f %%", 100*(e.HostStealMax+StealMargin)))
 	}
 	return "flags " + strings.Join(parts, ", ")
+}
+
+// CheckConditions returns why a measurement that is not a migration (a
+// profile's passes) ran outside the envelope, from its conditions x (Extra
+// keys): the orchestrator's CPU stolen or busy beyond the calibration's
+// migrations, as Check judges a migration (nil: it did not, or the
+// envelope is empty).
+func (e Envelope) CheckConditions(x map[string]float64) []string {
+	if e.Migrations == 0 {
+		return nil
+	}
+	return e.orchestratorFlags(x)
+}
+
+// orchestratorFlags are Check's reasons from the orchestrator's CPU in x.
+func (e Envelope) orchestratorFlags(x map[string]float64) []string {
+	var why []string
+	if st, ok := x[ExtraOrchestratorSteal]; ok && st > e.StealMax+StealMargin {
+		why = append(why, fmt.Sprintf("host CPU %.0f %% stolen, the calibration's migrations at most %.0f %%", 100*st, 100*e.StealMax))
+	}
+	if b, ok := x[ExtraOrchestratorBusy]; ok && e.BusyMedian > 0 && b > e.BusyMedian+BusyMargin {
+		why = append(why, fmt.Sprintf("host CPU %.0f %% busy, the calibration's migrations %.0f %% (other work on the machine)", 100*b, 100*e.BusyMedian))
+	}
+	return why
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -167,5 +168,30 @@ func TestEnvelopeBoundsNameWhatCheckFlags(t *testing.T) {
 	e.OtherMigrations = 0
 	if got := e.Bounds(); !strings.Contains(got, "a guest busy above 73 % (source) or 59 % (target)") {
 		t.Errorf("without the other share: %q", got)
+	}
+}
+
+// TestCheckConditionsJudgesTheOrchestrator: a profile's passes measured with
+// the machine's CPU busier than the calibration's migrations by more than
+// BusyMargin, or with more of it stolen than StealMargin allows, are out of
+// the envelope; within the margins, without the shares or against an empty
+// envelope, they are not.
+func TestCheckConditionsJudgesTheOrchestrator(t *testing.T) {
+	e := Envelope{Migrations: 12, StealMax: 0.02, BusyMedian: 0.85}
+	for _, c := range []struct {
+		x    map[string]float64
+		want []string
+	}{
+		{map[string]float64{ExtraOrchestratorBusy: 0.97, ExtraOrchestratorSteal: 0}, []string{"host CPU 97 % busy, the calibration's migrations 85 % (other work on the machine)"}},
+		{map[string]float64{ExtraOrchestratorBusy: 0.90, ExtraOrchestratorSteal: 0.10}, []string{"host CPU 10 % stolen, the calibration's migrations at most 2 %"}},
+		{map[string]float64{ExtraOrchestratorBusy: 0.92, ExtraOrchestratorSteal: 0.06}, nil},
+		{nil, nil},
+	} {
+		if got := e.CheckConditions(c.x); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%v: %q, want %q", c.x, got, c.want)
+		}
+	}
+	if got := (Envelope{}).CheckConditions(map[string]float64{ExtraOrchestratorBusy: 1}); got != nil {
+		t.Errorf("empty envelope: %q, want nothing", got)
 	}
 }

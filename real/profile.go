@@ -136,6 +136,7 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	var passes []models.DirtyingPass
 	var resident []int64
 	var pageSize, procs int
+	cpuFrom := r.readCPU(ctx)
 	for i := 0; i < opt.Passes; i++ {
 		sctx, cancel := context.WithTimeout(ctx, opt.Windows[len(opt.Windows)-1]+ro.StepTimeout)
 		at := time.Since(warm)
@@ -161,6 +162,7 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 			models.ByteSize(mp.Bytes[0]), mp.WindowsS[0], models.ByteSize(mp.Bytes[len(mp.Bytes)-1]), mp.WindowsS[len(mp.WindowsS)-1],
 			models.ByteSize(resident[i]), p.Processes, marksNote(mp.Marks))
 	}
+	conditions := cpuFrom.shares(r.readCPU(ctx))
 	if err := r.loadAlive(ctx); err != nil {
 		return models.DirtyingProfile{}, fmt.Errorf("the load stopped during the profile, so it measured an idle app: %w", err)
 	}
@@ -171,6 +173,7 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	prof.Scenario, prof.Image, prof.Host, prof.Processes = s.Name, s.App.Image, src.Name, procs
 	prof.Created = time.Now().UTC().Format(time.RFC3339)
 	prof.Warmup = models.Duration(opt.Warmup)
+	prof.Conditions = conditions
 	prof.SetStart(models.ByteSize(int64(start.Resident)*int64(start.PageSize)), resident)
 	if g := prof.GrowthWarning(); g != "" {
 		r.logf("warning: %s", g)

@@ -100,8 +100,12 @@ func CompareCommand() *cli.Command {
 				popt := real.ProfileOptions{Passes: c.Int("profile-passes"), Host: c.String("source"), StepTimeout: c.Duration("step-timeout"),
 					Warmup:   real.ProfileWarmupFor(c.Duration("warmup")), // the app's age when its migrations start
 					Progress: c.App.ErrWriter, Provenance: buildinfo.Provenance()}
-				if scenarios, err = fidelity.ProfileApps(ctx, tb.Testbed, scenarios, filepath.Join(c.String("out"), "profiles"), popt, c.App.ErrWriter); err != nil {
+				var profiled fidelity.ProfileConditions
+				if scenarios, profiled, err = fidelity.ProfileApps(ctx, tb.Testbed, scenarios, filepath.Join(c.String("out"), "profiles"), popt, c.App.ErrWriter); err != nil {
 					return err
+				}
+				for _, w := range profiled.Warnings(calib.Envelope) {
+					fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
 				}
 			}
 			runner := newRealRunner(tb.Testbed, c)

@@ -41,7 +41,7 @@ func ProfileCommand() *cli.Command {
 			&cli.DurationFlag{Name: "warmup", Value: real.DefaultProfileWarmup, Usage: "how long the container runs under its load before the first pass: the age its migrations start at (run's --warmup), which matters for a container that grows"},
 			&cli.IntFlag{Name: "host-port", Value: real.DefaultHostPort, Usage: "host `PORT` the container's port is published on"},
 			&cli.DurationFlag{Name: "step-timeout", Value: real.DefaultStepTimeout, Usage: "timeout of every agent operation"},
-			&cli.StringFlag{Name: "calibration", Usage: "calibration `FILE` of the testbed: for the synthetic workload, the model's curve (its runtime included) is set beside the measured one"},
+			&cli.StringFlag{Name: "calibration", Usage: "calibration `FILE` of the testbed: for the synthetic workload, the model's curve (its runtime included) is set beside the measured one; and a warning when the passes ran with the machine busier than its run guard allows"},
 		},
 		Action: runProfile,
 	}
@@ -139,6 +139,11 @@ func runProfile(c *cli.Context) error {
 	p, err := real.Profile(c.Context, tb.Testbed, s, opt)
 	if err != nil {
 		return err
+	}
+	if calib != nil {
+		for _, w := range (fidelity.ProfileConditions{s.Name: p.Conditions}).Warnings(calib.Envelope) {
+			fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
+		}
 	}
 	if !s.App.Enabled() {
 		// The synthetic workload's own model: what the simulator assumes.
