@@ -36,9 +36,10 @@ func (m Memory) CarriedMarks() []Mark {
 	if n < 3 || !m.Growing() {
 		return ks
 	}
-	steps := make([]float64, n-1)
+	steps, gaps := make([]float64, n-1), make([]float64, n-1)
 	for i := 1; i < n; i++ {
 		steps[i-1] = float64(ks[i].Bytes - ks[i-1].Bytes)
+		gaps[i-1] = float64(ks[i].After - ks[i-1].After)
 	}
 	step := Median(steps)
 	if step <= 0 {
@@ -48,10 +49,6 @@ func (m Memory) CarriedMarks() []Mark {
 		if s < step*(1-markStepTolerance) || s > step*(1+markStepTolerance) {
 			return ks
 		}
-	}
-	gaps := make([]float64, n-1)
-	for i := 1; i < n; i++ {
-		gaps[i-1] = float64(ks[i].After - ks[i-1].After)
 	}
 	gap := time.Duration(Median(gaps))
 	last := ks[n-1]
