@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -43,7 +44,8 @@ type DirtyingProfile struct {
 	Growth []GrowthPoint `json:"growth,omitempty"`
 	// Passes are the measurements, in order.
 	Passes []DirtyingPass `json:"passes"`
-	// Curve is the median over passes at each window, with the fitted curve.
+	// Curve is the median over passes at each window (a growing
+	// container's: its first pass's, SetStart), with the fitted curve.
 	Curve []CurvePoint `json:"curve"`
 	// Fit is the memory model fitted to Curve.
 	Fit DirtyingFit `json:"fit"`
@@ -75,8 +77,8 @@ type DirtyingPass struct {
 	Marks []MarkPoint `json:"marks,omitempty"`
 }
 
-// CurvePoint is the dirtying at one window: the median over passes, their
-// range, and the fitted model's value.
+// CurvePoint is the dirtying at one window: the median over the passes
+// fitted, the range over all passes, and the fitted model's value.
 type CurvePoint struct {
 	WindowS float64 `json:"window_s"`
 	Bytes   int64   `json:"bytes"`
@@ -134,15 +136,30 @@ func (p DirtyingProfile) GrowthWarning() string {
 // passes measured how (DirtyingPass.Grown), its growth: Growth, and the fit's
 // memory starting at start (memory.initial) and growing so (memory.growth)
 // up to the largest resident memory seen (memory.size), with the marks a
-// regular progression of them implies as it grows (Memory.CarriedMarks).
+// regular progression of them implies as it grows (Memory.CarriedMarks),
+// and the curve and fit of its first pass alone. passResident is each
+// pass's resident bytes (as NewDirtyingProfile's; other lengths set start
+// alone).
 func (p *DirtyingProfile) SetStart(start ByteSize, passResident []int64) {
 	p.ResidentStart = start
 	p.Growth = nil
 	p.Fit.Memory.Initial, p.Fit.Memory.Growth = 0, nil
 	p.Fit.Memory.Marks = p.seenMarks()
-	if !p.Grew() || len(passResident) != len(p.Passes) {
+	if len(passResident) != len(p.Passes) {
 		return
 	}
+	p.fitCurve(passResident, len(p.Passes))
+	if !p.Grew() {
+		return
+	}
+	// A container still growing dirties its memory differently while
+	// young than later: filling a dataset writes new items next to each other, where
+	// rewriting it writes all over (memcached's rounds at 5-45 s of age
+	// sent 435-520 pages between its marks, where the median of passes at
+	// 0-180 s gave 2.9 MB per 2 s and a pace fitted to make up for it,
+	// 0.41, put its marks 10-20 s late). The first pass starts at the age a
+	// migration after the same warmup starts: its curve is the one.
+	p.fitCurve(passResident, 1)
 	ps := int64(p.PageSize)
 	page := func(b int64) ByteSize { return ByteSize((b + ps/2) / ps * ps) }
 	initial := max(page(int64(start)), ByteSize(ps))
@@ -192,25 +209,42 @@ func NewDirtyingProfile(passes []DirtyingPass, resident []int64, pageSize int) (
 		}
 	}
 	p.Resident = ByteSize(medianInt(resident))
-	written := make([][]int64, len(passes))
-	for i, ps := range passes {
+	p.fitCurve(resident, len(passes))
+	return p, nil
+}
+
+// fitCurve sets Curve and Fit from the first n passes' counts less their
+// marks (resident: each pass's resident bytes): at each window the median
+// over those passes, the range over all of them, and the memory model
+// fitted to it, with the passes' marks (seenMarks).
+func (p *DirtyingProfile) fitCurve(resident []int64, n int) {
+	pageSize := p.PageSize
+	n = max(min(n, len(p.Passes)), 1)
+	written := make([][]int64, len(p.Passes))
+	for i, ps := range p.Passes {
 		var r int64
 		if i < len(resident) {
 			r = resident[i]
 		}
 		written[i] = ps.writtenCounts(r)
 	}
+	k := len(p.Passes[0].WindowsS)
 	ws, pages := make([]float64, k), make([]float64, k)
+	p.Curve = nil
+	p.Fit = DirtyingFit{}
 	for j := 0; j < k; j++ {
 		var w []float64
-		var b []int64
-		for i, ps := range passes {
-			w = append(w, ps.WindowsS[j])
-			b = append(b, written[i][j])
+		var b, all []int64
+		for i, ps := range p.Passes {
+			all = append(all, written[i][j])
+			if i < n {
+				w = append(w, ps.WindowsS[j])
+				b = append(b, written[i][j])
+			}
 		}
 		sort.Float64s(w)
-		sort.Slice(b, func(x, y int) bool { return b[x] < b[y] })
-		c := CurvePoint{WindowS: w[len(w)/2], Bytes: medianInt(b), Min: b[0], Max: b[len(b)-1]}
+		slices.Sort(b)
+		c := CurvePoint{WindowS: w[len(w)/2], Bytes: medianInt(b), Min: slices.Min(all), Max: slices.Max(all)}
 		if len(w)%2 == 0 {
 			c.WindowS = (w[len(w)/2-1] + w[len(w)/2]) / 2
 		}
@@ -240,7 +274,6 @@ func NewDirtyingProfile(passes []DirtyingPass, resident []int64, pageSize int) (
 		p.Fit.Memory.Size = max(p.Fit.Memory.Size, ByteSize(b))
 	}
 	p.Fit.Memory.Marks = p.seenMarks()
-	return p, nil
 }
 
 // seenMarks are the passes' marks as memory.marks (marksOf), each at most
