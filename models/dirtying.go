@@ -148,18 +148,21 @@ func (p *DirtyingProfile) SetStart(start ByteSize, passResident []int64) {
 	if len(passResident) != len(p.Passes) {
 		return
 	}
-	p.fitCurve(passResident, len(p.Passes))
+	// A container still growing dirties its memory differently while
+	// young than later: filling a dataset writes new items next to each
+	// other, where rewriting it writes all over (memcached's rounds at 5-45 s
+	// of age sent 435-520 pages between its marks, where the median of
+	// passes at 0-180 s gave 2.9 MB per 2 s and a pace fitted to make up for
+	// it, 0.41, put its marks 10-20 s late). The first pass starts at the
+	// age a migration after the same warmup starts: its curve is the one.
+	fitted := len(p.Passes)
+	if p.Grew() {
+		fitted = 1
+	}
+	p.fitCurve(passResident, fitted)
 	if !p.Grew() {
 		return
 	}
-	// A container still growing dirties its memory differently while
-	// young than later: filling a dataset writes new items next to each other, where
-	// rewriting it writes all over (memcached's rounds at 5-45 s of age
-	// sent 435-520 pages between its marks, where the median of passes at
-	// 0-180 s gave 2.9 MB per 2 s and a pace fitted to make up for it,
-	// 0.41, put its marks 10-20 s late). The first pass starts at the age a
-	// migration after the same warmup starts: its curve is the one.
-	p.fitCurve(passResident, 1)
 	ps := int64(p.PageSize)
 	page := func(b int64) ByteSize { return ByteSize((b + ps/2) / ps * ps) }
 	initial := max(page(int64(start)), ByteSize(ps))
