@@ -287,55 +287,39 @@ func TestDirtyingSetStart(t *testing.T) {
 	}
 }
 
-// TestGrowingProfileCurveIsItsFirstPass: a container filling its dataset
-// while profiled writes less while young (new items next to each other)
-// than later (rewriting them all over); its migrations start at the first
-// pass's age, so its curve and fit are the first pass's, the range still
-// over every pass. Had it not grown, the median of the three.
-func TestGrowingProfileCurveIsItsFirstPass(t *testing.T) {
+// TestGrowingProfileCurveIsTheMedian: a container filling its dataset
+// while profiled may write less while young than later, but its curve and
+// fit stay the median of every pass, as a steady container's: refitted from
+// the first pass alone, a held-out run's apps were predicted worse
+// (docs/fidelity.md). SetStart adds the growth and leaves the curve.
+func TestGrowingProfileCurveIsTheMedian(t *testing.T) {
 	const mib = 1 << 20
 	ws := []float64{1, 10, 60}
-	passes := func() []DirtyingPass {
-		return []DirtyingPass{
-			{WindowsS: ws, Bytes: []int64{mib / 2, 2 * mib, 3 * mib}, StartS: 0.3, Grown: []int64{mib / 4, 2 * mib, 3 * mib}},
-			{WindowsS: ws, Bytes: []int64{mib, 3 * mib, 4 * mib}, StartS: 60.5, Grown: []int64{0, 0, 0}},
-			{WindowsS: ws, Bytes: []int64{mib + mib/4, 3*mib + mib/2, 4 * mib}, StartS: 120.6, Grown: []int64{0, 0, 0}},
-		}
+	passes := []DirtyingPass{
+		{WindowsS: ws, Bytes: []int64{mib / 2, 2 * mib, 3 * mib}, StartS: 0.3, Grown: []int64{mib / 4, 2 * mib, 3 * mib}},
+		{WindowsS: ws, Bytes: []int64{mib, 3 * mib, 4 * mib}, StartS: 60.5, Grown: []int64{0, 0, 0}},
+		{WindowsS: ws, Bytes: []int64{mib + mib/4, 3*mib + mib/2, 4 * mib}, StartS: 120.6, Grown: []int64{0, 0, 0}},
 	}
 	resident := []int64{6 * mib, 6 * mib, 6 * mib}
-	p, err := NewDirtyingProfile(passes(), resident, 4096)
+	p, err := NewDirtyingProfile(passes, resident, 4096)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.SetStart(3*mib, resident)
-	for j, want := range []int64{mib / 2, 2 * mib, 3 * mib} {
+	for j, want := range []int64{mib, 3 * mib, 4 * mib} {
 		c := p.Curve[j]
 		if c.Bytes != want || c.WindowS != ws[j] {
-			t.Errorf("growing: curve at %gs: %d bytes at %gs, want the first pass's %d", ws[j], c.Bytes, c.WindowS, want)
+			t.Errorf("curve at %gs: %d bytes at %gs, want the median of the passes, %d", ws[j], c.Bytes, c.WindowS, want)
 		}
 		if got := p.Fit.Workload.Curve.Points[j].Bytes; int64(got) != want {
-			t.Errorf("growing: the fit's curve at %gs: %d, want %d", ws[j], got, want)
+			t.Errorf("the fit's curve at %gs: %d, want %d", ws[j], got, want)
 		}
 	}
 	if c := p.Curve[1]; c.Min != 2*mib || c.Max != 3*mib+mib/2 {
-		t.Errorf("growing: range at 10 s %d-%d, want every pass's, 2-3.5 MiB", c.Min, c.Max)
+		t.Errorf("range at 10 s %d-%d, want every pass's, 2-3.5 MiB", c.Min, c.Max)
 	}
 	if fit := p.Fit.Workload.DirtyRate; fit <= 0 || p.Fit.Memory.Initial != 3*mib || !p.Fit.Memory.Growing() {
-		t.Errorf("growing: dirty rate %v, memory %+v, want a fit growing from 3 MiB", fit, p.Fit.Memory)
-	}
-	q, err := NewDirtyingProfile(passes(), resident, 4096)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q.SetStart(5.75*mib, resident)
-	for j, want := range []int64{mib, 3 * mib, 4 * mib} {
-		if got := q.Curve[j].Bytes; got != want {
-			t.Errorf("steady: curve at %gs: %d bytes, want the median %d", ws[j], got, want)
-		}
-	}
-	p.SetStart(5.75*mib, resident)
-	if !reflect.DeepEqual(p.Curve, q.Curve) {
-		t.Errorf("set again as steady: curve %v, want the median's %v", p.Curve, q.Curve)
+		t.Errorf("dirty rate %v, memory %+v, want a fit growing from 3 MiB", fit, p.Fit.Memory)
 	}
 }
 

@@ -9,8 +9,7 @@ import (
 
 // DirtyingCurve draws a profile (`migrlab profile`): the distinct bytes the
 // container dirtied within each window, every pass as a hollow marker, their
-// median as a filled one (a growing container's first pass, the curve its
-// fit follows), and the fitted memory model's curve as a line;
+// median as a filled one, and the fitted memory model's curve as a line;
 // both axes logarithmic. The resident memory is the dashed ceiling.
 func DirtyingCurve(p models.DirtyingProfile) (*Figure, error) {
 	if len(p.Curve) == 0 {
@@ -46,7 +45,7 @@ func DirtyingCurve(p models.DirtyingProfile) (*Figure, error) {
 	series := []Series{resident, passes, median, fitted}
 	legend := []LegendItem{
 		{Label: "each pass", Color: ColorSkyBlue, Shape: ShapeCircle, Hollow: true},
-		{Label: curveLabel(p), Color: ColorBlue, Shape: ShapeCircle},
+		{Label: "median", Color: ColorBlue, Shape: ShapeCircle},
 		{Label: "fitted model", Color: ColorVermilion, Shape: ShapeNone, Line: true, Dashed: true},
 		{Label: "resident memory", Color: colorRef, Shape: ShapeNone, Line: true, Dashed: true},
 	}
@@ -63,13 +62,4 @@ func DirtyingCurve(p models.DirtyingProfile) (*Figure, error) {
 		Notes:  []string{fmt.Sprintf("%d passes on %s; fit within %.0f %%.", len(p.Passes), p.Host, 100*p.Fit.MaxError)},
 	}
 	return f, nil
-}
-
-// curveLabel names the profile's curve in the legend: the median of the
-// passes, or a growing container's first pass (models.DirtyingProfile.SetStart).
-func curveLabel(p models.DirtyingProfile) string {
-	if p.Grew() {
-		return "first pass (the migration's age)"
-	}
-	return "median"
 }

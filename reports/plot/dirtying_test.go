@@ -36,15 +36,6 @@ func TestDirtyingCurve(t *testing.T) {
 	if !f.X.Log || !f.Y.Log || f.Y.Max < 8<<20 {
 		t.Errorf("axes %+v %+v", f.X, f.Y)
 	}
-	legend := func(f *Figure) string { return f.Legend[1].Label }
-	if got := legend(f); got != "median" {
-		t.Errorf("a steady container's curve is called %q, want median", got)
-	}
-	grown := p
-	grown.ResidentStart = 4 << 20
-	if g, err := DirtyingCurve(grown); err != nil || legend(g) != "first pass (the migration's age)" {
-		t.Errorf("a growing container's curve: %v, want it called its first pass", err)
-	}
 	if _, err := DirtyingCurve(models.DirtyingProfile{}); !errors.Is(err, ErrNoData) {
 		t.Errorf("empty profile: %v", err)
 	}
