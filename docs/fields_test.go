@@ -158,7 +158,7 @@ var scenarioFields = []field{
 		meaning: "Runs on the source host for the whole migration against `$ADDR` (`$HOST`, `$PORT`): a relay of the agent that follows the service to the target. It is paused (and its connections closed) from just before the final dump until the target passed its check.",
 		ok:      []string{`"while :; do sleep 1; done"`}, bad: []string{`" "`}},
 	{path: "app.check.exec", valid: "a shell command",
-		meaning: "Prints a digest of the service's state (run on the source host against `$ADDR`); run before the freeze and after the restore, and the two must be equal, or the migration failed and is rolled back.",
+		meaning: "Prints a digest of the service's state (run on the source host against `$ADDR`); run before the freeze and after the restore, and the two must be equal, or the migration failed and is rolled back. What it writes before the freeze goes into the final dump (memcached's GET records each item's access time, so a check that gets every key dirties the whole cache; Redis's `DEBUG DIGEST` only reads): prefer a check that only reads.",
 		ok:      []string{`"echo same"`}, bad: []string{`" "`}},
 	{path: "network.bandwidth", valid: "> 0, at most 1e15 B/s",
 		meaning: "The link's capacity: frozen rounds and the post-copy push go at it. Leave `network` out to migrate over a real testbed's own link (the simulator then needs a calibration, which gives it that link). On a real testbed a given network is enforced on the private link with tc for each migration (docs/real.md, Link shaping).",
