@@ -118,6 +118,13 @@ func TestProfileRedisResidentIsWhatCRIUDumps(t *testing.T) {
 	if d := float64(p.Resident) - float64(dumped); d > 0.1*float64(dumped) || d < -0.1*float64(dumped) {
 		t.Errorf("profile resident %s against %s dumped: more than 10 %% apart", p.Resident, models.ByteSize(dumped))
 	}
+	// Its check, DEBUG DIGEST, walks the keys without touching them: what it
+	// writes (the profile's window with it less the one without) is a small
+	// part of what Redis holds, and the fit carries it.
+	t.Logf("Redis: its check wrote %s of %s", p.CheckTouch, p.Resident)
+	if p.CheckTouch < 0 || p.CheckTouch > p.Resident/4 || p.Fit.Memory.CheckTouch != p.CheckTouch {
+		t.Errorf("check touch %s (the fit's %s), want at most a quarter of the %s Redis holds", p.CheckTouch, p.Fit.Memory.CheckTouch, p.Resident)
+	}
 }
 
 // residentAge is how long TestProfileRedisResidentIsWhatCRIUDumps lets

@@ -34,6 +34,9 @@ type DirtyingProfile struct {
 	// ResidentStart is the same right after the warmup, before the first
 	// pass (0 in profiles made before it was measured).
 	ResidentStart ByteSize `json:"resident_start_bytes,omitempty"`
+	// CheckTouch is what the app's check wrote with its load paused
+	// (memory.check_touch; 0: no check, or one that writes nothing).
+	CheckTouch ByteSize `json:"check_touch_bytes,omitempty"`
 	// Processes in the container.
 	Processes int `json:"processes"`
 	// Warmup is how long the container ran under its load before the first pass.
@@ -183,6 +186,13 @@ func (p *DirtyingProfile) SetStart(start ByteSize, passResident []int64) {
 	p.Fit.Memory.Initial = initial
 	p.Fit.Memory.Growth = p.Growth
 	p.Fit.Memory.Marks = p.Fit.Memory.CarriedMarks()
+}
+
+// SetCheckTouch records what the app's check writes before a freeze, in the
+// profile and its fit's memory (at most the fit's memory size).
+func (p *DirtyingProfile) SetCheckTouch(b ByteSize) {
+	b = max(0, min(b, p.Fit.Memory.Size))
+	p.CheckTouch, p.Fit.Memory.CheckTouch = b, b
 }
 
 // NewDirtyingProfile builds the curve and the fit from the passes (each with

@@ -79,6 +79,11 @@ func fitNodes(f DirtyingFit) (*yaml.Node, *yaml.Node) {
 		mem.Content = append(mem.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "marks",
 			HeadComment: "Memory the kernel marked dirty whole (a mapping grown or merged), after the migration starts"}, pts)
 	}
+	if f.Memory.CheckTouch > 0 {
+		mem.Content = append(mem.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "check_touch",
+			HeadComment: "What the app's check writes right before the freeze: the final dump sends it"},
+			&yaml.Node{Kind: yaml.ScalarNode, Value: kib(f.Memory.CheckTouch)})
+	}
 	w := f.Workload
 	wl := mapping("dirty_rate", strconv.FormatFloat(float64(w.DirtyRate)/1024, 'f', 1, 64)+"KiB/s", "wws", kib(w.WWS))
 	if w.HotFraction > 0 {

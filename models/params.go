@@ -23,6 +23,10 @@ type Memory struct {
 	// MarkSpread is how uncertain a mark's time is: each falls anywhere
 	// within MarkSpread centred on its After (0: the marks' median gap).
 	MarkSpread Duration `yaml:"mark_spread,omitempty" json:"mark_spread,omitempty"`
+	// CheckTouch is the memory an app's check writes when it runs right
+	// before the freeze (checktouch.go): the final dump of a live migration
+	// sends it with what the load dirtied.
+	CheckTouch ByteSize `yaml:"check_touch,omitempty" json:"check_touch_bytes,omitempty"`
 }
 
 // Pages returns the number of pages of memory.
@@ -282,6 +286,9 @@ func (m Memory) Validate() error {
 	}
 	if err := m.validateGrowth(); err != nil {
 		return err
+	}
+	if m.CheckTouch < 0 || m.CheckTouch > m.Size {
+		return fmt.Errorf("memory.check_touch: must be between 0 (the check writes nothing) and memory.size (%s), got %s", m.Size, m.CheckTouch)
 	}
 	return m.validateMarks()
 }

@@ -124,6 +124,7 @@ var invalidValues = map[string][]struct{ value, want string }{
 	"memory.marks[1].after":                    {{"2s", "memory.marks[1].after: times must be above 0 and increase"}},
 	"memory.marks[0].bytes":                    {{"0", "memory.marks[0].bytes: must be above 0 and at most memory.size"}, {"2GiB", "memory.marks[0].bytes: must be above 0"}},
 	"memory.mark_spread":                       {{"-1s", "memory.mark_spread: must be zero (the marks' median gap) or positive"}},
+	"memory.check_touch":                       {{"2GiB", "memory.check_touch: must be between 0"}, {"-1MiB", "memory.check_touch: must be between 0"}},
 	"memory.page_size":                         {{"-4KiB", "memory.page_size: must be a power of two up to 1GiB"}, {"2GiB", "memory.page_size: must be a power of two up to 1GiB"}, {"3KiB", "memory.page_size: must be a power of two"}},
 	"workload.dirty_rate":                      {{"-1MB/s", "workload.dirty_rate: must be zero or positive"}, {".nan", "workload.dirty_rate: invalid rate"}, {"1e300", "workload.dirty_rate: invalid rate \"1e300\": out of range"}},
 	"workload.wws":                             {{"2GiB", "workload.wws: must be between 0 and memory.size"}, {"-1", "workload.wws: must be between 0 and memory.size"}},

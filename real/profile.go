@@ -166,6 +166,10 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	if err := r.loadAlive(ctx); err != nil {
 		return models.DirtyingProfile{}, fmt.Errorf("the load stopped during the profile, so it measured an idle app: %w", err)
 	}
+	touch, err := r.checkTouch(ctx, src, id, out.Members[0].SourceAddr)
+	if err != nil {
+		return models.DirtyingProfile{}, fmt.Errorf("%s: %w", name, err)
+	}
 	prof, err := models.NewDirtyingProfile(passes, resident, pageSize)
 	if err != nil {
 		return prof, err
@@ -175,6 +179,7 @@ func Profile(ctx context.Context, tb *Testbed, s models.Scenario, opt ProfileOpt
 	prof.Warmup = models.Duration(opt.Warmup)
 	prof.Conditions = conditions
 	prof.SetStart(models.ByteSize(int64(start.Resident)*int64(start.PageSize)), resident)
+	prof.SetCheckTouch(touch)
 	if g := prof.GrowthWarning(); g != "" {
 		r.logf("warning: %s", g)
 	}

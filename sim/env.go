@@ -263,6 +263,7 @@ func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 		r.Pages, r.Bytes = v.all()
 	} else {
 		r.Pages, r.Bytes = v.mem.Track(v.e.now)
+		r.Pages, r.Bytes = v.mem.WithCheckTouch(v.e.now, r.Pages, r.Bytes)
 	}
 	v.started = true
 	if v.trace != nil {

@@ -53,6 +53,7 @@ type Memory struct {
 	curve    *dirtyCurve    // a measured dirtying curve (nil: none)
 	growth   *models.Memory // the memory of a growing container (nil: a constant one)
 	marks    *models.Memory // the memory of a container with whole-mapping marks (nil: none)
+	touch    *models.Memory // the memory of an app whose check writes before the freeze (nil: none)
 	pace     rateFn         // the workload's time: seconds at its base pace (the rate trace's integral)
 	bits     *bitMemory
 	// memo caches the last occupancy evaluation (rounds and waits ask for the
@@ -85,6 +86,9 @@ func NewMemory(s models.Scenario, seed uint64, exhaustive bool) *Memory {
 	}
 	if len(s.Memory.Marks) > 0 {
 		m.marks = &s.Memory
+	}
+	if s.Memory.CheckTouch > 0 {
+		m.touch = &s.Memory
 	}
 	if m.growth != nil || m.marks != nil {
 		m.pace = newRateFn(1, s.Workload.RateTrace)
@@ -212,6 +216,24 @@ func (m *Memory) withMarks(t time.Duration, pages, bytes int64) (int64, int64) {
 	}
 	marked = math.Ceil(marked / float64(m.pageSize))
 	p := int64(math.Round(models.UnionWithMarked(float64(pages), marked, float64(rp))))
+	return p, p * m.pageSize
+}
+
+// WithCheckTouch adds to a live migration's final round (pages and bytes
+// dirtied since the last round, at t) what the app's check wrote right
+// before the freeze, in union with them over what the container holds
+// (models.Memory.FinalWithTouch).
+func (m *Memory) WithCheckTouch(t time.Duration, pages, bytes int64) (int64, int64) {
+	if m.touch == nil {
+		return pages, bytes
+	}
+	rp, rb := m.Resident(t)
+	if m.analytic {
+		b := m.touch.FinalWithTouch(bytes/m.pageSize, rb/m.pageSize)*m.pageSize + bytes%m.pageSize
+		b = max(b, bytes)
+		return (b + m.pageSize - 1) / m.pageSize, b
+	}
+	p := m.touch.FinalWithTouch(pages, rp)
 	return p, p * m.pageSize
 }
 

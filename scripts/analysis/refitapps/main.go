@@ -45,6 +45,7 @@ func run(profiles []string) error {
 			return fmt.Errorf("%s: %w", f, err)
 		}
 		q.SetStart(p.ResidentStart, resident)
+		q.SetCheckTouch(p.CheckTouch)
 		if fits[p.Scenario], err = json.Marshal(q.Fit.Workload); err != nil {
 			return err
 		}

@@ -1,0 +1,73 @@
+package models
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestFinalWithTouch: the final round sends what the load dirtied in union
+// with what the check wrote, never less than either, at most what the
+// container holds; nothing more without a touch.
+func TestFinalWithTouch(t *testing.T) {
+	m := Memory{Size: 8 << 20, PageSize: 4096, CheckTouch: 4 << 20} // 1024 pages
+	cases := []struct{ dirty, resident, want int64 }{
+		{0, 2048, 1024},
+		{512, 2048, 512 + 1024 - 256},
+		{2048, 2048, 2048},
+		{100, 600, 600}, // a touch above what it holds now: all of it
+	}
+	for _, c := range cases {
+		if got := m.FinalWithTouch(c.dirty, c.resident); got != c.want {
+			t.Errorf("%d dirty of %d: %d, want %d", c.dirty, c.resident, got, c.want)
+		}
+	}
+	m.CheckTouch = 0
+	if got := m.FinalWithTouch(300, 2048); got != 300 {
+		t.Errorf("without a touch: %d, want the 300 dirtied", got)
+	}
+}
+
+// TestCheckTouchValidates: memory.check_touch is between 0 and the size.
+func TestCheckTouchValidates(t *testing.T) {
+	m := Memory{Size: 8 << 20, PageSize: 4096, CheckTouch: 9 << 20}
+	if err := m.Validate(); err == nil || !strings.Contains(err.Error(), "memory.check_touch") {
+		t.Errorf("a touch above the size: %v", err)
+	}
+	m.CheckTouch = -1
+	if err := m.Validate(); err == nil || !strings.Contains(err.Error(), "memory.check_touch") {
+		t.Errorf("a negative touch: %v", err)
+	}
+	m.CheckTouch = 8 << 20
+	if err := m.Validate(); err != nil {
+		t.Errorf("a touch of the whole memory: %v", err)
+	}
+}
+
+// TestProfileCarriesCheckTouch: a profile's check touch goes into its fit's
+// memory (at most its size) and into the scenario it writes.
+func TestProfileCarriesCheckTouch(t *testing.T) {
+	passes := []DirtyingPass{
+		{WindowsS: []float64{1, 10}, Bytes: []int64{100 << 12, 900 << 12}},
+		{WindowsS: []float64{1, 10}, Bytes: []int64{120 << 12, 1000 << 12}},
+	}
+	p, err := NewDirtyingProfile(passes, []int64{2048 << 12, 2048 << 12}, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetCheckTouch(1310 << 12)
+	if p.CheckTouch != 1310<<12 || p.Fit.Memory.CheckTouch != 1310<<12 {
+		t.Errorf("touch %s, the fit's %s, want 1310 pages", p.CheckTouch, p.Fit.Memory.CheckTouch)
+	}
+	out, err := ProfiledScenario([]byte("name: x\nnetwork: {bandwidth: 1MB/s}\n"), p, "x.profile.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseScenario(strings.NewReader(string(out)))
+	if err != nil || back.Memory.CheckTouch != 1310<<12 {
+		t.Fatalf("the written scenario's check_touch: %v %s\n%s", err, back.Memory.CheckTouch, out)
+	}
+	p.SetCheckTouch(p.Fit.Memory.Size + 4096)
+	if p.Fit.Memory.CheckTouch != p.Fit.Memory.Size {
+		t.Errorf("a touch above the fit's memory: %s, want its size %s", p.Fit.Memory.CheckTouch, p.Fit.Memory.Size)
+	}
+}

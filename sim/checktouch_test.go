@@ -1,0 +1,63 @@
+package sim
+
+import (
+	"context"
+	"testing"
+
+	"github.com/migrlab/migrlab/models"
+)
+
+// TestCheckTouchGoesIntoTheFinalDump: what an app's check writes before the
+// freeze (memory.check_touch) joins a live migration's final round, in
+// union with what the load dirtied since the round before, and lengthens
+// its downtime; the live rounds before it and a cold dump (all memory
+// anyway) do not change.
+func TestCheckTouchGoesIntoTheFinalDump(t *testing.T) {
+	const page = 4096
+	for _, model := range []string{models.ModelPages, models.ModelAnalytic} {
+		s := models.Scenario{Name: "checked", Model: model,
+			Memory:   models.Memory{Size: 8 << 20, PageSize: page},
+			Workload: models.Workload{DirtyRate: 64 << 10, WWS: 1 << 20},
+			Network:  models.Network{Bandwidth: 1 << 20}}
+		s.PreCopy.Stop = models.StopRules{MaxRounds: 4, Threshold: 4096}
+		touched := s
+		touched.Memory.CheckTouch = 5 << 20 // 1280 of 2048 pages
+		if err := touched.WithDefaults().Validate(); err != nil {
+			t.Fatal(err)
+		}
+		for _, tech := range []string{models.PreCopy, models.MiGrror, models.Cold} {
+			plain, err := Run(context.Background(), s.WithDefaults(), tech, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Run(context.Background(), touched.WithDefaults(), tech, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Rounds) != len(plain.Rounds) {
+				t.Fatalf("%s %s: %d rounds with the check's touch, %d without", model, tech, len(got.Rounds), len(plain.Rounds))
+			}
+			last := len(got.Rounds) - 1
+			for i := 0; i < last; i++ {
+				if got.Rounds[i].Pages != plain.Rounds[i].Pages {
+					t.Errorf("%s %s: live round %d sent %d pages, %d without the check's touch", model, tech, i, got.Rounds[i].Pages, plain.Rounds[i].Pages)
+				}
+			}
+			fin, base := got.Rounds[last].Pages, plain.Rounds[last].Pages
+			if tech == models.Cold {
+				if fin != base || got.Metrics.DowntimeS != plain.Metrics.DowntimeS {
+					t.Errorf("%s cold: the dump sent %d pages in %v, %d in %v without the touch; want the same", model, fin, got.Metrics.DowntimeS, base, plain.Metrics.DowntimeS)
+				}
+				continue
+			}
+			w := float64(base)
+			want := int64(w + 1280 - w*1280/2048 + 0.5)
+			if d := fin - want; d < -1 || d > 1 {
+				t.Errorf("%s %s: the final round sent %d pages, want %d (%d dirtied, 1280 touched, of 2048)", model, tech, fin, want, base)
+			}
+			if got.Metrics.DowntimeS <= plain.Metrics.DowntimeS {
+				t.Errorf("%s %s: downtime %v with the check's touch, %v without; want longer", model, tech, got.Metrics.DowntimeS, plain.Metrics.DowntimeS)
+			}
+		}
+	}
+}
