@@ -69,8 +69,6 @@ type appRun struct {
 	rollbackErr               error
 	// quiesce is how long the load was paused before the final dump began.
 	quiesce time.Duration
-	// checkTook is how long the check took when the app was launched.
-	checkTook time.Duration
 	// load is what the load did (set when it is stopped).
 	load *agent.JobStatus
 }
@@ -211,9 +209,7 @@ func (r *runner) launchApp(ctx context.Context, name string) error {
 	}
 	if a.Check.Exec != "" {
 		sctx, cancel = context.WithTimeout(ctx, appCheckTimeout)
-		began := time.Now()
 		d, err := r.app.hooks.check(sctx, m.SourceAddr)
-		r.app.checkTook = time.Since(began)
 		cancel()
 		if err != nil {
 			return fmt.Errorf("app.check.exec fails before the migration started, so it cannot judge one; fix the check: %w", err)

@@ -14,7 +14,8 @@ import (
 // dump sends every page it wrote. The profile measures it the same way:
 // with the load paused, a dirtying window with the check run inside it,
 // less the same window without (the app's own background writes), on the
-// profiled container after its passes.
+// profiled container after its passes; a first run of the check, before
+// both, times it at the dataset's size then, which sets the window.
 
 // checkTouchLead is how long the check waits after the window's request:
 // time for the agent to clear the soft-dirty bits first (a check started
@@ -22,8 +23,8 @@ import (
 const checkTouchLead = time.Second
 
 // checkTouchWindow is the window that holds the check: its lead, twice as
-// long as the check took when the app was launched and a second more, at
-// least 3 s, at most agent.MaxDirtyingWindow.
+// long as the check's first run took and a second more, at least 3 s, at
+// most agent.MaxDirtyingWindow.
 func checkTouchWindow(took time.Duration) time.Duration {
 	return min(max(3*time.Second, checkTouchLead+2*took+time.Second), agent.MaxDirtyingWindow)
 }
@@ -47,7 +48,11 @@ func (r *runner) checkTouch(ctx context.Context, h *Host, id, addr string) (mode
 	if err := r.app.hooks.pauseLoad(ctx); err != nil {
 		return 0, fmt.Errorf("pausing the load to measure what the check writes: %w", err)
 	}
-	window := checkTouchWindow(r.app.checkTook)
+	took, err := r.timeCheck(ctx, addr)
+	if err != nil {
+		return 0, err
+	}
+	window := checkTouchWindow(took)
 	req := agent.DirtyingRequest{Windows: []time.Duration{window}}
 	sctx, cancel := context.WithTimeout(ctx, window+r.opt.StepTimeout)
 	without, err := h.Agent.Dirtying(sctx, id, req)
@@ -72,7 +77,7 @@ func (r *runner) checkTouch(ctx context.Context, h *Host, id, addr string) (mode
 	cctx, ccancel := context.WithTimeout(ctx, appCheckTimeout)
 	began := time.Now()
 	_, cerr := r.app.hooks.check(cctx, addr)
-	took := time.Since(began)
+	took = time.Since(began)
 	ccancel()
 	with := <-done
 	if cerr != nil {
@@ -92,4 +97,16 @@ func (r *runner) checkTouch(ctx context.Context, h *Host, id, addr string) (mode
 	r.logf("%s: its check wrote %s before a freeze (%s within %s with it, %s without, the load paused)%s", r.out.Members[0].Name,
 		touch, models.ByteSize(with.p.Pages[0]*uint64(with.p.PageSize)), window, models.ByteSize(without.Pages[0]*uint64(without.PageSize)), note)
 	return touch, nil
+}
+
+// timeCheck runs the app's check once against addr and returns how long it
+// took.
+func (r *runner) timeCheck(ctx context.Context, addr string) (time.Duration, error) {
+	cctx, cancel := context.WithTimeout(ctx, appCheckTimeout)
+	defer cancel()
+	began := time.Now()
+	if _, err := r.app.hooks.check(cctx, addr); err != nil {
+		return 0, fmt.Errorf("app.check.exec with the load paused, before measuring what it writes: %w", err)
+	}
+	return time.Since(began), nil
 }
