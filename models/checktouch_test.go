@@ -5,28 +5,6 @@ import (
 	"testing"
 )
 
-// TestFinalWithTouch: the final round sends what the load dirtied in union
-// with what the check wrote, never less than either, at most what the
-// container holds; nothing more without a touch.
-func TestFinalWithTouch(t *testing.T) {
-	m := Memory{Size: 8 << 20, PageSize: 4096, CheckTouch: 4 << 20} // 1024 pages
-	cases := []struct{ dirty, resident, want int64 }{
-		{0, 2048, 1024},
-		{512, 2048, 512 + 1024 - 256},
-		{2048, 2048, 2048},
-		{100, 600, 600}, // a touch above what it holds now: all of it
-	}
-	for _, c := range cases {
-		if got := m.FinalWithTouch(c.dirty, c.resident); got != c.want {
-			t.Errorf("%d dirty of %d: %d, want %d", c.dirty, c.resident, got, c.want)
-		}
-	}
-	m.CheckTouch = 0
-	if got := m.FinalWithTouch(300, 2048); got != 300 {
-		t.Errorf("without a touch: %d, want the 300 dirtied", got)
-	}
-}
-
 // TestCheckTouchValidates: memory.check_touch is between 0 and the size.
 func TestCheckTouchValidates(t *testing.T) {
 	m := Memory{Size: 8 << 20, PageSize: 4096, CheckTouch: 9 << 20}

@@ -287,8 +287,8 @@ func (m Memory) Validate() error {
 	if err := m.validateGrowth(); err != nil {
 		return err
 	}
-	if m.CheckTouch < 0 || m.CheckTouch > m.Size {
-		return fmt.Errorf("memory.check_touch: must be between 0 (the check writes nothing) and memory.size (%s), got %s", m.Size, m.CheckTouch)
+	if err := m.validateCheckTouch(); err != nil {
+		return err
 	}
 	return m.validateMarks()
 }

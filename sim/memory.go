@@ -206,35 +206,38 @@ func (m *Memory) workTime(t time.Duration) time.Duration {
 // was written (models.UnionWithMarked) over what the container holds at t.
 func (m *Memory) withMarks(t time.Duration, pages, bytes int64) (int64, int64) {
 	marked := m.marks.MarkedExpected(m.workTime(m.since), m.workTime(t))
-	if marked == 0 || !m.tracking {
+	if !m.tracking {
+		return pages, bytes
+	}
+	return m.union(t, pages, bytes, marked)
+}
+
+// union is a round's dirty pages and bytes at t in union with extra bytes
+// that fall independently of them (models.UnionWithMarked) over what the
+// container holds then.
+func (m *Memory) union(t time.Duration, pages, bytes int64, extra float64) (int64, int64) {
+	if extra <= 0 {
 		return pages, bytes
 	}
 	rp, rb := m.Resident(t)
 	if m.analytic {
-		b := int64(math.Round(models.UnionWithMarked(float64(bytes), marked, float64(rb))))
+		b := int64(math.Round(models.UnionWithMarked(float64(bytes), extra, float64(rb))))
 		return (b + m.pageSize - 1) / m.pageSize, b
 	}
-	marked = math.Ceil(marked / float64(m.pageSize))
-	p := int64(math.Round(models.UnionWithMarked(float64(pages), marked, float64(rp))))
+	extra = math.Ceil(extra / float64(m.pageSize))
+	p := int64(math.Round(models.UnionWithMarked(float64(pages), extra, float64(rp))))
 	return p, p * m.pageSize
 }
 
 // WithCheckTouch adds to a live migration's final round (pages and bytes
 // dirtied since the last round, at t) what the app's check wrote right
-// before the freeze, in union with them over what the container holds
-// (models.Memory.FinalWithTouch).
+// before the freeze (models.Memory.CheckTouch), in union with them over
+// what the container holds, as a mark's.
 func (m *Memory) WithCheckTouch(t time.Duration, pages, bytes int64) (int64, int64) {
 	if m.touch == nil {
 		return pages, bytes
 	}
-	rp, rb := m.Resident(t)
-	if m.analytic {
-		b := m.touch.FinalWithTouch(bytes/m.pageSize, rb/m.pageSize)*m.pageSize + bytes%m.pageSize
-		b = max(b, bytes)
-		return (b + m.pageSize - 1) / m.pageSize, b
-	}
-	p := m.touch.FinalWithTouch(pages, rp)
-	return p, p * m.pageSize
+	return m.union(t, pages, bytes, float64(m.touch.CheckTouch))
 }
 
 // dirtyGrowing is Dirty of a growing container: what its model dirties plus
