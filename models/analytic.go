@@ -173,7 +173,7 @@ func AnalyticMigration(s Scenario, technique string) (Result, error) {
 		v := m
 		for {
 			live(v, kindFor(len(res.Rounds)))
-			h := History{Memory: int64(m), Rounds: res.Rounds, Pending: int64(math.Round(pending))}
+			h := History{Memory: s.PreCopy.Stop.capMemory(s.Memory), Rounds: res.Rounds, Pending: int64(math.Round(pending))}
 			if reason := s.PreCopy.Stop.Check(h); reason != StopNone {
 				res.StopReason = reason
 				break

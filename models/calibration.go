@@ -215,6 +215,9 @@ func (c Calibration) Apply(s Scenario) Scenario {
 	ps := int64(s.Memory.PageSize)
 	base := int64(c.BaseMemory) / ps * ps
 	s.Workload.WWS = ByteSize(s.Workload.WWSBytes(s.Memory)) // explicit: the runtime's pages are not the WWS
+	if s.PreCopy.Stop.CapOf == 0 {
+		s.PreCopy.Stop.CapOf = s.Memory.Size // the real migration's cap multiplies what the scenario asked for
+	}
 	s.Memory = s.Memory.Plus(ByteSize(base))
 	hot := min(int64(c.RuntimeHot)/ps*ps, base)
 	s.Workload.Runtime = RuntimeDirtying{Memory: ByteSize(base), Hot: ByteSize(hot), Rate: c.RuntimeDirtyRate, Fresh: c.RuntimeFresh}

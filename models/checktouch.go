@@ -14,6 +14,13 @@ import "fmt"
 // and memory.check_touch tells the simulator, which sends it in a live
 // migration's final round in union with what the load dirtied, as a mark
 // (UnionWithMarked); a cold dump sends everything anyway.
+//
+// The profile measures it after its passes, when a growing container holds
+// what it grows to (memory.size); a migration that freezes it younger
+// holds less, and a check that reads the dataset writes only what is
+// there. What the container has yet to add is taken as dataset the check
+// cannot have written (memcached's slabs: the cache it gets grows by them),
+// so the check writes memory.check_touch less that (CheckTouchAt).
 
 // validateCheckTouch checks memory.check_touch against the memory.
 func (m Memory) validateCheckTouch() error {
@@ -21,4 +28,14 @@ func (m Memory) validateCheckTouch() error {
 		return fmt.Errorf("memory.check_touch: must be between 0 (the check writes nothing) and memory.size (%s), got %s", m.Size, m.CheckTouch)
 	}
 	return nil
+}
+
+// CheckTouchAt is what the check writes when the container holds resident:
+// CheckTouch less the memory it has yet to add (Size - resident), at least
+// 0; CheckTouch itself for a container that does not grow.
+func (m Memory) CheckTouchAt(resident ByteSize) ByteSize {
+	if !m.Growing() {
+		return m.CheckTouch
+	}
+	return max(0, m.CheckTouch-max(0, m.Size-resident))
 }

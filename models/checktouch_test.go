@@ -49,3 +49,23 @@ func TestProfileCarriesCheckTouch(t *testing.T) {
 		t.Errorf("a touch above the fit's memory: %s, want its size %s", p.Fit.Memory.CheckTouch, p.Fit.Memory.Size)
 	}
 }
+
+// TestCheckTouchAtWhatTheContainerHolds: a growing container's check
+// writes memory.check_touch less what the container has yet to add (at
+// least nothing); a container that does not grow writes it whole.
+func TestCheckTouchAtWhatTheContainerHolds(t *testing.T) {
+	const mib = ByteSize(1 << 20)
+	m := Memory{Size: 8 * mib, PageSize: 4096, Initial: 4 * mib, CheckTouch: 5 * mib,
+		Growth: []GrowthPoint{{After: Duration(10e9), Bytes: 8 * mib}}}
+	for _, c := range []struct{ resident, want ByteSize }{
+		{8 * mib, 5 * mib}, {6 * mib, 3 * mib}, {4 * mib, 1 * mib}, {3 * mib, 0}, {9 * mib, 5 * mib},
+	} {
+		if got := m.CheckTouchAt(c.resident); got != c.want {
+			t.Errorf("holding %s: the check writes %s, want %s", c.resident, got, c.want)
+		}
+	}
+	m.Initial, m.Growth = 0, nil
+	if got := m.CheckTouchAt(2 * mib); got != 5*mib {
+		t.Errorf("a container that does not grow: the check writes %s, want all of %s", got, m.CheckTouch)
+	}
+}

@@ -139,6 +139,19 @@ type StopRules struct {
 	MinShrink  *float64 `yaml:"min_shrink,omitempty" json:"min_shrink,omitempty"`
 	TrafficCap float64  `yaml:"traffic_cap,omitempty" json:"traffic_cap,omitempty"`
 	MaxRounds  int      `yaml:"max_rounds,omitempty" json:"max_rounds,omitempty"`
+	// CapOf is the memory the traffic cap multiplies when it is not
+	// memory.size: a calibration sets it to the memory the scenario asked
+	// for before it adds the runtime's (Calibration.Apply), because the real
+	// migration counts its cap against that. Not a scenario field.
+	CapOf ByteSize `yaml:"-" json:"traffic_cap_of_bytes,omitempty"`
+}
+
+// capMemory is the memory the traffic cap multiplies: CapOf, or m's size.
+func (s StopRules) capMemory(m Memory) int64 {
+	if s.CapOf > 0 {
+		return int64(s.CapOf)
+	}
+	return int64(m.Size)
 }
 
 // Rules returns the enabled rules in checking order.

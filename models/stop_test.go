@@ -50,3 +50,36 @@ func TestStopRulesValidate(t *testing.T) {
 		t.Fatal("traffic cap below 1x memory accepted")
 	}
 }
+
+// TestTrafficCapCountsTheScenariosMemory: a calibration adds the runtime's
+// base memory to a synthetic scenario's, and the traffic cap still
+// multiplies the memory the scenario asked for, as the real migration's
+// does; the closed form the same. Uncalibrated, it multiplies memory.size.
+func TestTrafficCapCountsTheScenariosMemory(t *testing.T) {
+	s := Scenario{Name: "cap", Memory: Memory{Size: 18 << 20, PageSize: 4096},
+		Workload: Workload{DirtyRate: 320 << 10, WWS: 5632 << 10}, Network: Network{Bandwidth: 2 << 20}}
+	s.PreCopy.Stop = StopRules{TrafficCap: 1.4, MaxRounds: 20}
+	s = s.WithDefaults()
+	c := Calibration{BaseMemory: 2 << 20, Costs: s.Costs}
+	applied := c.Apply(s)
+	if applied.Memory.Size != 20<<20 || applied.PreCopy.Stop.CapOf != 18<<20 {
+		t.Fatalf("applied: memory %s, cap of %s; want 20 MiB and 18 MiB", applied.Memory.Size, applied.PreCopy.Stop.CapOf)
+	}
+	tech, err := NewTechnique(PreCopy, applied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tech.(PreCopyTechnique).Memory; got != 18<<20 {
+		t.Errorf("the calibrated pre-copy caps against %d bytes, want the scenario's 18 MiB", got)
+	}
+	if again := c.Apply(applied); again.PreCopy.Stop.CapOf != 18<<20 {
+		t.Errorf("applied twice: cap of %s, want 18 MiB", again.PreCopy.Stop.CapOf)
+	}
+	if tech, _ := NewTechnique(PreCopy, s); tech.(PreCopyTechnique).Memory != 18<<20 {
+		t.Errorf("uncalibrated: caps against %d bytes, want memory.size", tech.(PreCopyTechnique).Memory)
+	}
+	h := History{Memory: applied.PreCopy.Stop.capMemory(applied.Memory), Rounds: []Round{{Bytes: 26 << 20}}, Pending: 1 << 20}
+	if got := applied.PreCopy.Stop.Check(h); got != StopTrafficCap {
+		t.Errorf("26 MiB sent of an 18 MiB scenario capped at 1.4x (25.2 MiB): stop %q, want %q", got, StopTrafficCap)
+	}
+}

@@ -101,7 +101,7 @@ func NewTechnique(name string, s Scenario) (Technique, error) {
 	case Cold:
 		return ColdTechnique{}, nil
 	case PreCopy, "pre-copy":
-		return PreCopyTechnique{Stop: s.PreCopy.Stop, Memory: int64(s.Memory.Size)}, nil
+		return PreCopyTechnique{Stop: s.PreCopy.Stop, Memory: s.PreCopy.Stop.capMemory(s.Memory)}, nil
 	case MiGrror:
 		return MiGrrorTechnique{Params: s.MiGrror}, nil
 	case PostCopy, "post-copy":

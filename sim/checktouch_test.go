@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/migrlab/migrlab/models"
 )
@@ -59,5 +60,46 @@ func TestCheckTouchGoesIntoTheFinalDump(t *testing.T) {
 				t.Errorf("%s %s: downtime %v with the check's touch, %v without; want longer", model, tech, got.Metrics.DowntimeS, plain.Metrics.DowntimeS)
 			}
 		}
+	}
+}
+
+// TestCheckTouchOfAYoungContainer: a growing container frozen before it
+// has grown writes what its check reads of it, memory.check_touch less
+// what it has yet to add, so a migration that ends younger sends less for
+// the check than one that ends when it is full.
+func TestCheckTouchOfAYoungContainer(t *testing.T) {
+	const page, mib = 4096, 1 << 20
+	s := models.Scenario{Name: "young",
+		Memory: models.Memory{Size: 8 * mib, PageSize: page, Initial: 4 * mib, CheckTouch: 5 * mib,
+			Growth: []models.GrowthPoint{{After: models.Duration(100e9), Bytes: 8 * mib}}},
+		Workload: models.Workload{DirtyRate: 64 << 10, WWS: 1 << 20},
+		Network:  models.Network{Bandwidth: 1 << 20}}
+	s.PreCopy.Stop = models.StopRules{MaxRounds: 3, Threshold: 4096}
+	s = s.WithDefaults()
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	plain := s
+	plain.Memory.CheckTouch = 0
+	got, err := Run(context.Background(), s, models.PreCopy, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := Run(context.Background(), plain, models.PreCopy, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fin := got.Rounds[len(got.Rounds)-1]
+	at := time.Duration(fin.StartS * 1e9)
+	m := NewMemory(s, 0, false)
+	rp, rb := m.Resident(at)
+	touch := float64(s.Memory.CheckTouchAt(models.ByteSize(rb))) / page
+	if touch <= 0 || touch >= 5*mib/page {
+		t.Fatalf("frozen at %v holding %d pages: the check writes %.0f pages, want some and less than its 1280", at, rp, touch)
+	}
+	w := float64(base.Rounds[len(base.Rounds)-1].Pages)
+	want := int64(w + touch - w*touch/float64(rp) + 0.5)
+	if d := fin.Pages - want; d < -1 || d > 1 {
+		t.Errorf("the final round sent %d pages, want %d (%.0f dirtied, %.0f touched, of %d held)", fin.Pages, want, w, touch, rp)
 	}
 }

@@ -231,13 +231,14 @@ func (m *Memory) union(t time.Duration, pages, bytes int64, extra float64) (int6
 
 // WithCheckTouch adds to a live migration's final round (pages and bytes
 // dirtied since the last round, at t) what the app's check wrote right
-// before the freeze (models.Memory.CheckTouch), in union with them over
-// what the container holds, as a mark's.
+// before the freeze (models.Memory.CheckTouchAt what it holds then), in
+// union with them over what the container holds, as a mark's.
 func (m *Memory) WithCheckTouch(t time.Duration, pages, bytes int64) (int64, int64) {
 	if m.touch == nil {
 		return pages, bytes
 	}
-	return m.union(t, pages, bytes, float64(m.touch.CheckTouch))
+	_, rb := m.Resident(t)
+	return m.union(t, pages, bytes, float64(m.touch.CheckTouchAt(models.ByteSize(rb))))
 }
 
 // dirtyGrowing is Dirty of a growing container: what its model dirties plus
