@@ -195,8 +195,15 @@ func (c Calibration) Validate() error {
 // its memory and workload as they are: they describe its whole container;
 // its costs are the calibration's scaled by the app's own factors (Apps),
 // when its probe measured them, its load run at their pace and a growing
-// one's resident memory scaled by their Resident.
+// one's resident memory scaled by their Resident. A traffic cap keeps
+// multiplying the memory the scenario gives (StopRules.CapOf), as the real
+// migration's does.
 func (c Calibration) Apply(s Scenario) Scenario {
+	if s.PreCopy.Stop.CapOf == 0 {
+		// The real migration's traffic cap multiplies the memory the
+		// scenario gives, before the runtime's or an app's resident scaling.
+		s.PreCopy.Stop.CapOf = s.Memory.Size
+	}
 	if d, ok := c.Apps[s.Name]; ok && s.App.Enabled() {
 		c = c.Perturb(d)
 		s.Workload = s.Workload.Paced(d.Pace)
@@ -215,9 +222,6 @@ func (c Calibration) Apply(s Scenario) Scenario {
 	ps := int64(s.Memory.PageSize)
 	base := int64(c.BaseMemory) / ps * ps
 	s.Workload.WWS = ByteSize(s.Workload.WWSBytes(s.Memory)) // explicit: the runtime's pages are not the WWS
-	if s.PreCopy.Stop.CapOf == 0 {
-		s.PreCopy.Stop.CapOf = s.Memory.Size // the real migration's cap multiplies what the scenario asked for
-	}
 	s.Memory = s.Memory.Plus(ByteSize(base))
 	hot := min(int64(c.RuntimeHot)/ps*ps, base)
 	s.Workload.Runtime = RuntimeDirtying{Memory: ByteSize(base), Hot: ByteSize(hot), Rate: c.RuntimeDirtyRate, Fresh: c.RuntimeFresh}
