@@ -245,7 +245,7 @@ var scenarioFields = []field{
 		meaning: "Stop rule: stop when a round is not smaller than the previous one by this fraction (p.haul's \"grew by more than 10 %\" is -0.1). Unset: off.",
 		ok:      []string{"0", "-0.5"}, bad: []string{"1", "-1"}},
 	{path: "precopy.stop.traffic_cap", valid: "0, or 1 to 1000",
-		meaning: "Stop rule: stop when the bytes sent reach this many times `memory.size`. 0: off.",
+		meaning: "Stop rule: stop when the bytes sent reach this many times `memory.size` as the scenario gives it (a calibrated prediction counts the same, though it adds the runtime's memory to the container's). 0: off.",
 		ok:      []string{"0", "1000"}, bad: []string{"0.5", "1001"}},
 	{path: "precopy.stop.max_rounds", valid: "1 to 10000; 0 only with `traffic_cap`",
 		meaning: "Stop rule: stop after this many live rounds, the full round included.",
