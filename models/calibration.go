@@ -199,7 +199,7 @@ func (c Calibration) Validate() error {
 // multiplying the memory the scenario gives (StopRules.CapOf), as the real
 // migration's does.
 func (c Calibration) Apply(s Scenario) Scenario {
-	if s.PreCopy.Stop.CapOf == 0 {
+	if s.PreCopy.Stop.TrafficCap > 0 && s.PreCopy.Stop.CapOf == 0 {
 		// The real migration's traffic cap multiplies the memory the
 		// scenario gives, before the runtime's or an app's resident scaling.
 		s.PreCopy.Stop.CapOf = s.Memory.Size
