@@ -12,6 +12,14 @@ import "fmt"
 // counts the trace's factor, as the writes do.
 type DirtyCurve struct {
 	Points []DirtyPoint `yaml:"points" json:"points"`
+	// Growing is what a growing container (memory.growth) dirtied within
+	// each window beyond the pages it added, measured while it grew: the
+	// pages every window touches (its tables, buffers and stack) without
+	// the rewrites of a dataset it has not finished writing. While the
+	// container grows, a round's dirty set is this plus the pages it added,
+	// at least Points'; without it, Points' or the pages added, whichever
+	// is more. It needs Points, and holds beyond its last window.
+	Growing []DirtyPoint `yaml:"growing,omitempty" json:"growing,omitempty"`
 }
 
 // DirtyPoint is the dirtying within one window.
@@ -28,15 +36,25 @@ func (c DirtyCurve) Empty() bool { return len(c.Points) == 0 }
 
 // Validate checks the points against the memory; the error names the point.
 func (c DirtyCurve) Validate(m Memory) error {
-	if len(c.Points) > MaxCurvePoints {
-		return fmt.Errorf("workload.curve.points: at most %d points, got %d", MaxCurvePoints, len(c.Points))
+	if err := validatePoints("workload.curve.points", c.Points, m); err != nil {
+		return err
 	}
-	for i, p := range c.Points {
-		if p.Window <= 0 || (i > 0 && p.Window <= c.Points[i-1].Window) {
-			return fmt.Errorf("workload.curve.points[%d].window: windows must be above 0 and increase, got %s", i, p.Window)
+	if len(c.Growing) > 0 && len(c.Points) == 0 {
+		return fmt.Errorf("workload.curve.growing: needs workload.curve.points (the curve once the container stops growing)")
+	}
+	return validatePoints("workload.curve.growing", c.Growing, m)
+}
+
+func validatePoints(field string, pts []DirtyPoint, m Memory) error {
+	if len(pts) > MaxCurvePoints {
+		return fmt.Errorf("%s: at most %d points, got %d", field, MaxCurvePoints, len(pts))
+	}
+	for i, p := range pts {
+		if p.Window <= 0 || (i > 0 && p.Window <= pts[i-1].Window) {
+			return fmt.Errorf("%s[%d].window: windows must be above 0 and increase, got %s", field, i, p.Window)
 		}
-		if p.Bytes < 0 || p.Bytes > m.Size || (i > 0 && p.Bytes < c.Points[i-1].Bytes) {
-			return fmt.Errorf("workload.curve.points[%d].bytes: must be between the previous point's and memory.size (%s), got %s", i, m.Size, p.Bytes)
+		if p.Bytes < 0 || p.Bytes > m.Size || (i > 0 && p.Bytes < pts[i-1].Bytes) {
+			return fmt.Errorf("%s[%d].bytes: must be between the previous point's and memory.size (%s), got %s", field, i, m.Size, p.Bytes)
 		}
 	}
 	return nil

@@ -138,13 +138,15 @@ func (p DirtyingProfile) GrowthWarning() string {
 // passes measured how (DirtyingPass.Grown), its growth: Growth, and the fit's
 // memory starting at start (memory.initial) and growing so (memory.growth)
 // up to the largest resident memory seen (memory.size), with the marks a
-// regular progression of them implies as it grows (Memory.CarriedMarks).
-// passResident is each pass's resident bytes (as NewDirtyingProfile's;
+// regular progression of them implies as it grows (Memory.CarriedMarks),
+// and what it dirtied beyond what it added while it grew
+// (Workload.Curve.Growing). passResident is each pass's resident bytes (as NewDirtyingProfile's;
 // other lengths set start alone).
 func (p *DirtyingProfile) SetStart(start ByteSize, passResident []int64) {
 	p.ResidentStart = start
 	p.Growth = nil
 	p.Fit.Memory.Initial, p.Fit.Memory.Growth = 0, nil
+	p.Fit.Workload.Curve.Growing = nil
 	p.Fit.Memory.Marks = p.seenMarks()
 	// The curve stays the median of every pass, a growing container's too.
 	// Refitted from its first pass alone (the pass at the age a migration
@@ -186,6 +188,9 @@ func (p *DirtyingProfile) SetStart(start ByteSize, passResident []int64) {
 	p.Fit.Memory.Initial = initial
 	p.Fit.Memory.Growth = p.Growth
 	p.Fit.Memory.Marks = p.Fit.Memory.CarriedMarks()
+	if !p.Fit.Workload.Curve.Empty() {
+		p.Fit.Workload.Curve.Growing = p.growingCurve()
+	}
 }
 
 // SetCheckTouch records what the app's check writes before a freeze, in the

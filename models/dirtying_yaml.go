@@ -55,7 +55,6 @@ func setKey(m *yaml.Node, key string, v *yaml.Node, comment string) {
 // fitNodes renders the fit's memory and workload in the scenario's units
 // (KiB for sizes, KiB/s for rates: exact for 4 KiB pages).
 func fitNodes(f DirtyingFit) (*yaml.Node, *yaml.Node) {
-	kib := func(b ByteSize) string { return strconv.FormatFloat(float64(b)/1024, 'f', -1, 64) + "KiB" }
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
 	mem := mapping("size", kib(f.Memory.Size), "page_size", kib(f.Memory.PageSize))
 	if f.Memory.Growing() {
@@ -90,15 +89,13 @@ func fitNodes(f DirtyingFit) (*yaml.Node, *yaml.Node) {
 		wl.Content = append(wl.Content, mapping("hot_fraction", num(w.HotFraction), "hot_share", num(w.HotShare)).Content...)
 	}
 	if len(w.Curve.Points) > 0 {
-		pts := &yaml.Node{Kind: yaml.SequenceNode, Style: 0}
-		for _, p := range w.Curve.Points {
-			pt := mapping("window", p.Window.String(), "bytes", kib(p.Bytes))
-			pt.Style = yaml.FlowStyle
-			pts.Content = append(pts.Content, pt)
+		curve := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "points"}, curvePoints(w.Curve.Points)}}
+		if len(w.Curve.Growing) > 0 {
+			curve.Content = append(curve.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "growing",
+				HeadComment: "What it dirtied beyond the pages it added while it grew"}, curvePoints(w.Curve.Growing))
 		}
 		wl.Content = append(wl.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "curve",
-			HeadComment: "The measured curve the simulator follows; the fields above extend it beyond its last window"},
-			&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "points"}, pts}})
+			HeadComment: "The measured curve the simulator follows; the fields above extend it beyond its last window"}, curve)
 	}
 	if rt := w.Runtime; rt.Memory > 0 {
 		kv := []string{"memory", kib(rt.Memory), "hot", kib(rt.Hot)}
@@ -110,6 +107,20 @@ func fitNodes(f DirtyingFit) (*yaml.Node, *yaml.Node) {
 		wl.Content = append(wl.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "runtime", HeadComment: comment}, mapping(kv...))
 	}
 	return mem, wl
+}
+
+// kib is a size in KiB, as a scenario reads it.
+func kib(b ByteSize) string { return strconv.FormatFloat(float64(b)/1024, 'f', -1, 64) + "KiB" }
+
+// curvePoints is a curve's points as a YAML sequence, one flow mapping each.
+func curvePoints(pts []DirtyPoint) *yaml.Node {
+	seq := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, p := range pts {
+		pt := mapping("window", p.Window.String(), "bytes", kib(p.Bytes))
+		pt.Style = yaml.FlowStyle
+		seq.Content = append(seq.Content, pt)
+	}
+	return seq
 }
 
 // mapping builds a YAML mapping of key, value string pairs.

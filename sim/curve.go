@@ -12,6 +12,9 @@ type dirtyCurve struct {
 	// w are the windows in seconds at the workload's base pace, d the
 	// units dirty within each.
 	w, d []float64
+	// gw and gd are the windows and units of Curve.Growing: what a growing
+	// container dirties beyond what it adds (none: empty).
+	gw, gd []float64
 	// base is the base write rate (units per second) that turns the writes
 	// since a round started into a window at the base pace; 0: the windows
 	// are plain time.
@@ -35,6 +38,10 @@ func newDirtyCurve(s models.Scenario, m *Memory) *dirtyCurve {
 	for _, p := range pts {
 		c.w = append(c.w, p.Window.Seconds())
 		c.d = append(c.d, float64(p.Bytes)/unit)
+	}
+	for _, p := range s.Workload.Curve.Growing {
+		c.gw = append(c.gw, p.Window.Seconds())
+		c.gd = append(c.gd, float64(p.Bytes)/unit)
 	}
 	c.model = func(w float64) float64 {
 		x := c.base * w
@@ -66,6 +73,30 @@ func (c *dirtyCurve) at(w float64) float64 {
 	}
 	f := (w - c.w[i-1]) / (c.w[i] - c.w[i-1])
 	return c.d[i-1] + f*(c.d[i]-c.d[i-1])
+}
+
+// growingAt returns the units a growing container dirties within a window
+// of w seconds at the base pace beyond those it adds (Curve.Growing): from
+// 0 up to the first point, linear between points, the last beyond it; ok
+// is false without such points.
+func (c *dirtyCurve) growingAt(w float64) (units float64, ok bool) {
+	n := len(c.gw)
+	switch {
+	case n == 0:
+		return 0, false
+	case w <= 0:
+		return 0, true
+	case w < c.gw[0]:
+		return c.gd[0] * w / c.gw[0], true
+	case w >= c.gw[n-1]:
+		return c.gd[n-1], true
+	}
+	i := 1
+	for c.gw[i] < w {
+		i++
+	}
+	f := (w - c.gw[i-1]) / (c.gw[i] - c.gw[i-1])
+	return c.gd[i-1] + f*(c.gd[i]-c.gd[i-1]), true
 }
 
 // window is the window at the base pace from the last Track to t: the

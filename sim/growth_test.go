@@ -123,3 +123,40 @@ func TestGrowthFollowsTheRateTrace(t *testing.T) {
 		t.Errorf("resident after 4 s at half pace: %d bytes, want %s", b, s.Memory.ResidentAt(2*time.Second))
 	}
 }
+
+// TestGrowingContainerWithAGrowingCurve: where the curve says what the
+// container dirties beyond what it adds while it grows (Curve.Growing), a
+// round within the growth sends that plus the pages added, at least the
+// curve; once it has stopped growing, the curve.
+func TestGrowingContainerWithAGrowingCurve(t *testing.T) {
+	s := growingScenario(models.ModelPages)
+	s.Workload.Curve = models.DirtyCurve{
+		Points: []models.DirtyPoint{
+			{Window: models.Duration(time.Second), Bytes: 1 << 20}, {Window: models.Duration(100 * time.Second), Bytes: 6400 << 10}},
+		Growing: []models.DirtyPoint{{Window: models.Duration(time.Second), Bytes: 400 << 10}}}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMemory(s, 1, false)
+	m.Track(0)
+	// Within 0.5 s: half the growing curve's first point (200 KiB, 50
+	// pages) plus 256 KiB added (64), against the curve's 512 KiB (128).
+	if p, _ := m.Dirty(500 * time.Millisecond); p != 128 {
+		t.Errorf("dirty after 0.5 s: %d pages, want the curve's 128", p)
+	}
+	// Within 2 s: 400 KiB (100 pages) plus 1 MiB added (256), against the
+	// curve's 270.
+	if p, _ := m.Dirty(2 * time.Second); p != 356 {
+		t.Errorf("dirty after 2 s: %d pages, want 100 + the 256 added", p)
+	}
+	m.Track(10 * time.Second) // grown to 6 MiB at 8 s, then constant
+	if p, _ := m.Dirty(11 * time.Second); p != 256 {
+		t.Errorf("dirty from 10 s to 11 s: %d pages, want the curve's 256", p)
+	}
+	s.Model = models.ModelAnalytic
+	a := NewMemory(s, 1, false)
+	a.Track(0)
+	if _, b := a.Dirty(2 * time.Second); b != (400<<10)+(1<<20) {
+		t.Errorf("analytic: dirty after 2 s: %d bytes, want 400 KiB + the 1 MiB added", b)
+	}
+}

@@ -242,23 +242,31 @@ func (m *Memory) WithCheckTouch(t time.Duration, pages, bytes int64) (int64, int
 }
 
 // dirtyGrowing is Dirty of a growing container: what its model dirties plus
-// the pages it added (a measured curve counts them already: at least them),
-// at most what it holds.
+// the pages it added, at most what it holds. A measured curve counts them
+// already: at least them, or, where the curve says what the container
+// dirties beyond them while it grows (Curve.Growing), that plus them while
+// it adds any, at least the curve.
 func (m *Memory) dirtyGrowing(t time.Duration) (pages, bytes int64) {
 	pages, bytes = m.dirty(t)
 	add := m.added(t)
 	rp, rb := m.Resident(t)
+	withCurve := func(d float64) float64 {
+		if g, ok := m.curve.growingAt(m.window(t)); ok && add > 0 {
+			return max(d, g+add)
+		}
+		return max(d, add)
+	}
 	if m.analytic {
 		d := float64(bytes) + add
 		if m.curve != nil {
-			d = max(float64(bytes), add)
+			d = withCurve(float64(bytes))
 		}
 		bytes = min(int64(math.Round(d)), rb)
 		return (bytes + m.pageSize - 1) / m.pageSize, bytes
 	}
 	d := pages + int64(add)
 	if m.curve != nil {
-		d = max(pages, int64(add))
+		d = int64(math.Floor(withCurve(float64(pages)) + 0.5))
 	}
 	pages = min(d, rp)
 	return pages, pages * m.pageSize
