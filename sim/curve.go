@@ -58,21 +58,30 @@ func newDirtyCurve(s models.Scenario, m *Memory) *dirtyCurve {
 // from 0 up to the first point, linear between points, and beyond the last
 // the last point plus what the model adds from there.
 func (c *dirtyCurve) at(w float64) float64 {
-	n := len(c.w)
+	if n := len(c.w); w >= c.w[n-1] {
+		return c.d[n-1] + max(0, c.model(w)-c.model(c.w[n-1]))
+	}
+	return linear(c.w, c.d, w)
+}
+
+// linear interpolates the points (ws, ds) at w: from 0 up to the first,
+// linear between points, the last beyond it.
+func linear(ws, ds []float64, w float64) float64 {
+	n := len(ws)
 	switch {
 	case w <= 0:
 		return 0
-	case w < c.w[0]:
-		return c.d[0] * w / c.w[0]
-	case w >= c.w[n-1]:
-		return c.d[n-1] + max(0, c.model(w)-c.model(c.w[n-1]))
+	case w < ws[0]:
+		return ds[0] * w / ws[0]
+	case w >= ws[n-1]:
+		return ds[n-1]
 	}
 	i := 1
-	for c.w[i] < w {
+	for ws[i] < w {
 		i++
 	}
-	f := (w - c.w[i-1]) / (c.w[i] - c.w[i-1])
-	return c.d[i-1] + f*(c.d[i]-c.d[i-1])
+	f := (w - ws[i-1]) / (ws[i] - ws[i-1])
+	return ds[i-1] + f*(ds[i]-ds[i-1])
 }
 
 // growingAt returns the units a growing container dirties within a window
@@ -80,23 +89,10 @@ func (c *dirtyCurve) at(w float64) float64 {
 // 0 up to the first point, linear between points, the last beyond it; ok
 // is false without such points.
 func (c *dirtyCurve) growingAt(w float64) (units float64, ok bool) {
-	n := len(c.gw)
-	switch {
-	case n == 0:
+	if len(c.gw) == 0 {
 		return 0, false
-	case w <= 0:
-		return 0, true
-	case w < c.gw[0]:
-		return c.gd[0] * w / c.gw[0], true
-	case w >= c.gw[n-1]:
-		return c.gd[n-1], true
 	}
-	i := 1
-	for c.gw[i] < w {
-		i++
-	}
-	f := (w - c.gw[i-1]) / (c.gw[i] - c.gw[i-1])
-	return c.gd[i-1] + f*(c.gd[i]-c.gd[i-1]), true
+	return linear(c.gw, c.gd, w), true
 }
 
 // window is the window at the base pace from the last Track to t: the
