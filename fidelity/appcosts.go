@@ -179,7 +179,7 @@ type appCost struct{ factors, level models.Deviation }
 // factors times the level they ran at.
 func (a appCost) measured() models.Deviation {
 	f := scaleDeviation(a.factors, a.level)
-	f.Pace, f.Resident, f.Scenario = a.factors.Pace, a.factors.Resident, a.factors.Scenario
+	f.Pace, f.Resident, f.RoundPages, f.Scenario = a.factors.Pace, a.factors.Resident, a.factors.RoundPages, a.factors.Scenario
 	return f
 }
 
@@ -204,7 +204,8 @@ func appCosts(ctx context.Context, c models.Calibration, recs []models.Record) m
 		// are the fixed point under which the probe's prediction matches
 		// it phase by phase, a few steps from the first ratios.
 		resident := residentRatio(ctx, c, rs)
-		rs = asApp(rs, models.Deviation{Resident: resident})
+		rounds := roundPages(rs)
+		rs = asApp(rs, models.Deviation{Resident: resident, RoundPages: rounds})
 		var f models.Deviation
 		for range appCostSteps {
 			ds := Deviations(ctx, c.Perturb(f), asApp(rs, f))
@@ -221,7 +222,7 @@ func appCosts(ctx context.Context, c models.Calibration, recs []models.Record) m
 			level.Pace = 0
 			f = divideDeviation(f, level)
 			f.Scenario, level.Scenario = name, name
-			f.Resident = resident
+			f.Resident, f.RoundPages = resident, rounds
 			out[name] = appCost{factors: f, level: level}
 		}
 	}
@@ -337,15 +338,21 @@ const minPace, maxPace = 0.25, 4.0
 // asApp is recs as an app's factors d would run them: every record's
 // workload at pace d.Pace (models.Workload.Paced; 0 leaves it) and a
 // growing memory's resident scaled by d.Resident (models.Memory.WithResident;
-// 0 leaves it), for predicting them as the app's own.
+// 0 leaves it) and its growing curve raised by d.RoundPages
+// (models.DirtyCurve.WithRoundPages), for predicting them as the app's own.
 func asApp(recs []models.Record, d models.Deviation) []models.Record {
-	if (!(d.Pace > 0) || d.Pace == 1) && (!(d.Resident > 0) || d.Resident == 1) {
+	if (!(d.Pace > 0) || d.Pace == 1) && (!(d.Resident > 0) || d.Resident == 1) && !(d.RoundPages > 0) {
 		return recs
 	}
 	out := slices.Clone(recs)
 	for i := range out {
-		out[i].Params.Workload = out[i].Params.Workload.Paced(d.Pace)
-		out[i].Params.Memory = out[i].Params.Memory.WithResident(d.Resident)
+		p := &out[i].Params
+		p.Workload = p.Workload.Paced(d.Pace)
+		p.Memory = p.Memory.WithResident(d.Resident)
+		if d.RoundPages > 0 {
+			extra := models.ByteSize(math.Round(d.RoundPages)) * p.Memory.PageSize
+			p.Workload.Curve = p.Workload.Curve.WithRoundPages(extra, p.Memory.Size)
+		}
 	}
 	return out
 }
@@ -449,6 +456,9 @@ func describeApps(apps, levels map[string]models.Deviation, errs map[string]mode
 			if d.Pace <= minPace || d.Pace >= maxPace {
 				b.WriteString(" (the bound: its probes' later rounds are no pace of its profile's load, a heap marked whole or a load stalled by the dumps; its growth's and marks' timing, and its bytes, are uncertain beyond its intervals)")
 			}
+		}
+		if d.RoundPages > 0 {
+			fmt.Fprintf(&b, "; its live rounds dirtied %.0f pages more than its profile while it grew", d.RoundPages)
 		}
 		if d.Resident > 0 {
 			fmt.Fprintf(&b, "; its cold probes dumped x%.2f the resident memory its profile holds at their age (its growth scaled so)", d.Resident)

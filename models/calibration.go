@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 )
 
 // CalibrationSchema is the version of the calibration file format.
@@ -195,7 +196,8 @@ func (c Calibration) Validate() error {
 // its memory and workload as they are: they describe its whole container;
 // its costs are the calibration's scaled by the app's own factors (Apps),
 // when its probe measured them, its load run at their pace and a growing
-// one's resident memory scaled by their Resident. A traffic cap keeps
+// one's resident memory scaled by their Resident, its growing curve raised by
+// their RoundPages. A traffic cap keeps
 // multiplying the memory the scenario gives (StopRules.CapOf), as the real
 // migration's does.
 func (c Calibration) Apply(s Scenario) Scenario {
@@ -208,6 +210,14 @@ func (c Calibration) Apply(s Scenario) Scenario {
 		c = c.Perturb(d)
 		s.Workload = s.Workload.Paced(d.Pace)
 		s.Memory = s.Memory.WithResident(d.Resident)
+		if d.RoundPages > 0 {
+			ps := s.Memory.PageSize
+			if ps <= 0 {
+				ps = 4096 // WithDefaults' page size
+			}
+			extra := ByteSize(math.Round(d.RoundPages)) * ps
+			s.Workload.Curve = s.Workload.Curve.WithRoundPages(extra, s.Memory.Size)
+		}
 	}
 	n, setup := c.Link(s.Network)
 	s.Network = n

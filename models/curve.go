@@ -59,3 +59,40 @@ func validatePoints(field string, pts []DirtyPoint, m Memory) error {
 	}
 	return nil
 }
+
+// GrowingAt is the growing part (Growing) within a window of w: from 0 up
+// to its first point, linear between points, its last beyond it; 0
+// without one.
+func (c DirtyCurve) GrowingAt(w Duration) ByteSize {
+	n := len(c.Growing)
+	switch {
+	case n == 0 || w <= 0:
+		return 0
+	case w < c.Growing[0].Window:
+		return ByteSize(float64(c.Growing[0].Bytes) * float64(w) / float64(c.Growing[0].Window))
+	case w >= c.Growing[n-1].Window:
+		return c.Growing[n-1].Bytes
+	}
+	i := 1
+	for c.Growing[i].Window < w {
+		i++
+	}
+	a, b := c.Growing[i-1], c.Growing[i]
+	f := float64(w-a.Window) / float64(b.Window-a.Window)
+	return a.Bytes + ByteSize(f*float64(b.Bytes-a.Bytes))
+}
+
+// WithRoundPages is c with b added to every point of its growing part, each
+// at most limit (a migration's rounds dirty what the load at rest does not:
+// Deviation.RoundPages).
+func (c DirtyCurve) WithRoundPages(b, limit ByteSize) DirtyCurve {
+	if b <= 0 || len(c.Growing) == 0 {
+		return c
+	}
+	g := make([]DirtyPoint, len(c.Growing))
+	for i, p := range c.Growing {
+		g[i] = DirtyPoint{Window: p.Window, Bytes: min(p.Bytes+b, limit)}
+	}
+	c.Growing = g
+	return c
+}

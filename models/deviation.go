@@ -37,6 +37,14 @@ type Deviation struct {
 	// dumped over those predicted. Only an app's factors use it
 	// (Calibration.Apps: Memory.WithResident).
 	Resident float64 `json:"resident,omitempty"`
+	// RoundPages is what a growing app's live rounds dirtied beyond the
+	// pages it added and its profile's growing curve (Workload.Curve.Growing),
+	// in pages: the median over its pre-copy probes' rounds after the
+	// first. A migration's rounds dirty some pages its load at rest does
+	// not (held-out sets L-N's Redis: 110-121 pages beyond its growth in
+	// every round, its profile 88-106). Only an app's factors use it
+	// (Calibration.Apps: DirtyCurve.WithRoundPages).
+	RoundPages float64 `json:"round_pages,omitempty"`
 }
 
 // Perturb returns c as it would have been fitted had the testbed behaved as

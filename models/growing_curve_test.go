@@ -63,3 +63,33 @@ func TestGrowingCurveNeedsACurve(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// TestApplyRaisesAnAppsGrowingCurve: Calibration.Apply adds an app's round
+// pages to each point of its growing curve (at most its memory), and the
+// curve reads so between and beyond its points.
+func TestApplyRaisesAnAppsGrowingCurve(t *testing.T) {
+	const kib = 1 << 10
+	s := Scenario{Name: "app-g", App: App{Image: "localhost/x"},
+		Memory: Memory{Size: 1024 * kib, PageSize: 4096},
+		Workload: Workload{Curve: DirtyCurve{
+			Points:  []DirtyPoint{{Window: Duration(1e9), Bytes: 800 * kib}},
+			Growing: []DirtyPoint{{Window: Duration(1e9), Bytes: 400 * kib}, {Window: Duration(3e9), Bytes: 1000 * kib}}}},
+		Network: Network{Bandwidth: 1 << 20}}.WithDefaults()
+	c := Calibration{Apps: map[string]Deviation{"app-g": {RoundPages: 10}}}
+	got := c.Apply(s).Workload.Curve
+	want := []DirtyPoint{{Window: Duration(1e9), Bytes: 440 * kib}, {Window: Duration(3e9), Bytes: 1024 * kib}}
+	if !reflect.DeepEqual(got.Growing, want) {
+		t.Errorf("growing curve %v, want %v", got.Growing, want)
+	}
+	for _, c := range []struct {
+		w    Duration
+		want ByteSize
+	}{{Duration(0.5e9), 220 * kib}, {Duration(2e9), 732 * kib}, {Duration(10e9), 1024 * kib}} {
+		if b := got.GrowingAt(c.w); b != c.want {
+			t.Errorf("growing curve at %s: %s, want %s", c.w, b, c.want)
+		}
+	}
+	if b := s.Workload.Curve.Growing[0].Bytes; b != 400*kib {
+		t.Errorf("Apply changed the scenario's own curve: %s", b)
+	}
+}
