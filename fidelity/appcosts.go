@@ -339,7 +339,7 @@ const minPace, maxPace = 0.25, 4.0
 // workload at pace d.Pace (models.Workload.Paced; 0 leaves it) and a
 // growing memory's resident scaled by d.Resident (models.Memory.WithResident;
 // 0 leaves it) and its growing curve raised by d.RoundPages
-// (models.DirtyCurve.WithRoundPages), for predicting them as the app's own.
+// (models.Workload.WithRoundPages), for predicting them as the app's own.
 func asApp(recs []models.Record, d models.Deviation) []models.Record {
 	if (!(d.Pace > 0) || d.Pace == 1) && (!(d.Resident > 0) || d.Resident == 1) && !(d.RoundPages > 0) {
 		return recs
@@ -349,10 +349,7 @@ func asApp(recs []models.Record, d models.Deviation) []models.Record {
 		p := &out[i].Params
 		p.Workload = p.Workload.Paced(d.Pace)
 		p.Memory = p.Memory.WithResident(d.Resident)
-		if d.RoundPages > 0 {
-			extra := models.ByteSize(math.Round(d.RoundPages)) * p.Memory.PageSize
-			p.Workload.Curve = p.Workload.Curve.WithRoundPages(extra, p.Memory.Size)
-		}
+		p.Workload = p.Workload.WithRoundPages(d.RoundPages, p.Memory)
 	}
 	return out
 }

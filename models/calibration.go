@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 )
 
 // CalibrationSchema is the version of the calibration file format.
@@ -210,14 +209,7 @@ func (c Calibration) Apply(s Scenario) Scenario {
 		c = c.Perturb(d)
 		s.Workload = s.Workload.Paced(d.Pace)
 		s.Memory = s.Memory.WithResident(d.Resident)
-		if d.RoundPages > 0 {
-			ps := s.Memory.PageSize
-			if ps <= 0 {
-				ps = 4096 // WithDefaults' page size
-			}
-			extra := ByteSize(math.Round(d.RoundPages)) * ps
-			s.Workload.Curve = s.Workload.Curve.WithRoundPages(extra, s.Memory.Size)
-		}
+		s.Workload = s.Workload.WithRoundPages(d.RoundPages, s.Memory)
 	}
 	n, setup := c.Link(s.Network)
 	s.Network = n

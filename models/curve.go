@@ -1,6 +1,9 @@
 package models
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // DirtyCurve is a measured dirtying curve (`migrlab profile`'s median): the
 // distinct bytes a container dirtied within a window of each length after a
@@ -82,17 +85,22 @@ func (c DirtyCurve) GrowingAt(w Duration) ByteSize {
 	return a.Bytes + ByteSize(f*float64(b.Bytes-a.Bytes))
 }
 
-// WithRoundPages is c with b added to every point of its growing part, each
-// at most limit (a migration's rounds dirty what the load at rest does not:
-// Deviation.RoundPages).
-func (c DirtyCurve) WithRoundPages(b, limit ByteSize) DirtyCurve {
-	if b <= 0 || len(c.Growing) == 0 {
-		return c
+// WithRoundPages is w with pages of m added to every point of its curve's
+// growing part, each at most m's size (a migration's rounds dirty what the
+// load at rest does not: Deviation.RoundPages); w itself without them.
+func (w Workload) WithRoundPages(pages float64, m Memory) Workload {
+	if !(pages > 0) || len(w.Curve.Growing) == 0 {
+		return w
 	}
-	g := make([]DirtyPoint, len(c.Growing))
-	for i, p := range c.Growing {
-		g[i] = DirtyPoint{Window: p.Window, Bytes: min(p.Bytes+b, limit)}
+	ps := m.PageSize
+	if ps <= 0 {
+		ps = 4096 // WithDefaults' page size
 	}
-	c.Growing = g
-	return c
+	extra := ByteSize(math.Round(pages)) * ps
+	g := make([]DirtyPoint, len(w.Curve.Growing))
+	for i, p := range w.Curve.Growing {
+		g[i] = DirtyPoint{Window: p.Window, Bytes: min(p.Bytes+extra, m.Size)}
+	}
+	w.Curve.Growing = g
+	return w
 }

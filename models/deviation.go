@@ -43,7 +43,7 @@ type Deviation struct {
 	// first. A migration's rounds dirty some pages its load at rest does
 	// not (held-out sets L-N's Redis: 110-121 pages beyond its growth in
 	// every round, its profile 88-106). Only an app's factors use it
-	// (Calibration.Apps: DirtyCurve.WithRoundPages).
+	// (Calibration.Apps: Workload.WithRoundPages).
 	RoundPages float64 `json:"round_pages,omitempty"`
 }
 

@@ -12,9 +12,10 @@ type dirtyCurve struct {
 	// w are the windows in seconds at the workload's base pace, d the
 	// units dirty within each.
 	w, d []float64
-	// gw and gd are the windows and units of Curve.Growing: what a growing
-	// container dirties beyond what it adds (none: empty).
-	gw, gd []float64
+	// growing holds Curve.Growing: what a growing container dirties beyond
+	// what it adds; unit converts its bytes to the model's units.
+	growing models.DirtyCurve
+	unit    float64
 	// base is the base write rate (units per second) that turns the writes
 	// since a round started into a window at the base pace; 0: the windows
 	// are plain time.
@@ -39,10 +40,7 @@ func newDirtyCurve(s models.Scenario, m *Memory) *dirtyCurve {
 		c.w = append(c.w, p.Window.Seconds())
 		c.d = append(c.d, float64(p.Bytes)/unit)
 	}
-	for _, p := range s.Workload.Curve.Growing {
-		c.gw = append(c.gw, p.Window.Seconds())
-		c.gd = append(c.gd, float64(p.Bytes)/unit)
-	}
+	c.growing, c.unit = s.Workload.Curve, unit
 	c.model = func(w float64) float64 {
 		x := c.base * w
 		rt := m.runtime.dirty(time.Duration(w * float64(time.Second)))
@@ -58,41 +56,31 @@ func newDirtyCurve(s models.Scenario, m *Memory) *dirtyCurve {
 // from 0 up to the first point, linear between points, and beyond the last
 // the last point plus what the model adds from there.
 func (c *dirtyCurve) at(w float64) float64 {
-	if n := len(c.w); w >= c.w[n-1] {
-		return c.d[n-1] + max(0, c.model(w)-c.model(c.w[n-1]))
-	}
-	return linear(c.w, c.d, w)
-}
-
-// linear interpolates the points (ws, ds) at w: from 0 up to the first,
-// linear between points, the last beyond it.
-func linear(ws, ds []float64, w float64) float64 {
-	n := len(ws)
+	n := len(c.w)
 	switch {
 	case w <= 0:
 		return 0
-	case w < ws[0]:
-		return ds[0] * w / ws[0]
-	case w >= ws[n-1]:
-		return ds[n-1]
+	case w < c.w[0]:
+		return c.d[0] * w / c.w[0]
+	case w >= c.w[n-1]:
+		return c.d[n-1] + max(0, c.model(w)-c.model(c.w[n-1]))
 	}
 	i := 1
-	for ws[i] < w {
+	for c.w[i] < w {
 		i++
 	}
-	f := (w - ws[i-1]) / (ws[i] - ws[i-1])
-	return ds[i-1] + f*(ds[i]-ds[i-1])
+	f := (w - c.w[i-1]) / (c.w[i] - c.w[i-1])
+	return c.d[i-1] + f*(c.d[i]-c.d[i-1])
 }
 
 // growingAt returns the units a growing container dirties within a window
-// of w seconds at the base pace beyond those it adds (Curve.Growing): from
-// 0 up to the first point, linear between points, the last beyond it; ok
-// is false without such points.
+// of w seconds at the base pace beyond those it adds
+// (models.DirtyCurve.GrowingAt); ok is false without a growing part.
 func (c *dirtyCurve) growingAt(w float64) (units float64, ok bool) {
-	if len(c.gw) == 0 {
+	if len(c.growing.Growing) == 0 {
 		return 0, false
 	}
-	return linear(c.gw, c.gd, w), true
+	return float64(c.growing.GrowingAt(models.Duration(w*1e9))) / c.unit, true
 }
 
 // window is the window at the base pace from the last Track to t: the
