@@ -80,7 +80,7 @@ var scenarioFields = []field{
 		meaning: "How uncertain each mark's time is: it falls anywhere within `mark_spread` centred on its `after`, and a round sends the expectation of the largest mark that falls within it ([profile.md](profile.md#mappings-marked-dirty-whole)). 0: the median gap between consecutive marks, the first counted from the migration's start; `1ms` places each exactly.",
 		ok:      []string{"4s", "0s"}, bad: []string{"-1s"}},
 	{path: "memory.check_touch", valid: "0 to `memory.size`",
-		meaning: "What an app's check (`app.check.exec`, run right before the freeze) writes when the container holds `memory.size`: a live migration's final round sends it in union with what the load dirtied since the round before, less what a growing container has yet to add (`memory.initial`, `memory.growth`); a cold dump sends everything anyway. `migrlab profile` measures it ([profile.md](profile.md#what-the-check-writes)). 0: the check writes nothing.",
+		meaning: "What an app's check (`app.check.exec`, run right before the freeze) writes when the container holds `memory.size`: a live migration's final round sends it, less what a growing container has yet to add (`memory.initial`, `memory.growth`), in union with what the load dirtied since the round before; where a mark (`memory.marks`) falls in that round too, the larger of the two, as the check reads the data the marked mapping holds; a cold dump sends everything anyway. `migrlab profile` measures it ([profile.md](profile.md#what-the-check-writes)). 0: the check writes nothing.",
 		ok:      []string{"5MiB", "0"}, bad: []string{"-1MiB", "2GiB"}},
 	{path: "workload.dirty_rate", valid: ">= 0",
 		meaning: "Page writes per second times the page size.",

@@ -103,3 +103,54 @@ func TestCheckTouchOfAYoungContainer(t *testing.T) {
 		t.Errorf("the final round sent %d pages, want %d (%.0f dirtied, %.0f touched, of %d held)", fin.Pages, want, w, touch, rp)
 	}
 }
+
+// TestTheCheckAndTheMarksAreOneRegion: an app whose check touches its data
+// and whose data mapping is marked whole in the final round's window sends
+// the larger of the two in union with what was written, not their
+// independent union: the check reads what the mark holds.
+func TestTheCheckAndTheMarksAreOneRegion(t *testing.T) {
+	const page = 4096
+	for _, model := range []string{models.ModelPages, models.ModelAnalytic} {
+		s := models.Scenario{Name: "checked-and-marked", Model: model,
+			Memory:   models.Memory{Size: 8 << 20, PageSize: page},
+			Workload: models.Workload{DirtyRate: 64 << 10, WWS: 1 << 20},
+			Network:  models.Network{Bandwidth: 1 << 20}}
+		s.PreCopy.Stop = models.StopRules{MaxRounds: 3, Threshold: 4096}
+		plain, err := Run(context.Background(), s.WithDefaults(), models.PreCopy, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := len(plain.Rounds) - 1
+		w := float64(plain.Rounds[last].Pages)
+		// A 4 MiB mark (1024 of 2048 pages) placed exactly in the middle of
+		// the final round's window: from the last live round's start to the
+		// freeze.
+		at := plain.Rounds[last-1].StartS + 0.5*(plain.Rounds[last].StartS-plain.Rounds[last-1].StartS)
+		marked := s
+		marked.Memory.Marks = []models.Mark{{After: models.Duration(at * float64(time.Second)), Bytes: 4 << 20}}
+		marked.Memory.MarkSpread = models.Duration(time.Millisecond)
+		for _, c := range []struct {
+			touch   models.ByteSize
+			largest float64 // pages: the larger of the mark and the touch
+		}{{0, 1024}, {3 << 20, 1024}, {5 << 20, 1280}} {
+			q := marked
+			q.Memory.CheckTouch = c.touch
+			q = q.WithDefaults()
+			if err := q.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := Run(context.Background(), q, models.PreCopy, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Rounds) != len(plain.Rounds) {
+				t.Fatalf("%s, touch %d: %d rounds, %d without mark and touch", model, c.touch, len(got.Rounds), len(plain.Rounds))
+			}
+			want := int64(w + c.largest - w*c.largest/2048 + 0.5)
+			if d := got.Rounds[last].Pages - want; d < -1 || d > 1 {
+				t.Errorf("%s, touch %d: the final round sent %d pages, want %d (%.0f dirtied, the larger of the 1024 marked and the touch: %.0f, of 2048)",
+					model, c.touch, got.Rounds[last].Pages, want, w, c.largest)
+			}
+		}
+	}
+}

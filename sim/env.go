@@ -262,8 +262,7 @@ func (v *Env) StopAndCopy(ctx context.Context) (models.Round, error) {
 	if !v.started {
 		r.Pages, r.Bytes = v.all()
 	} else {
-		r.Pages, r.Bytes = v.mem.Track(v.e.now)
-		r.Pages, r.Bytes = v.mem.WithCheckTouch(v.e.now, r.Pages, r.Bytes)
+		r.Pages, r.Bytes = v.mem.TrackFinal(v.e.now)
 	}
 	v.started = true
 	if v.trace != nil {

@@ -54,6 +54,7 @@ type Memory struct {
 	growth   *models.Memory // the memory of a growing container (nil: a constant one)
 	marks    *models.Memory // the memory of a container with whole-mapping marks (nil: none)
 	touch    *models.Memory // the memory of an app whose check writes before the freeze (nil: none)
+	touched  float64        // while TrackFinal counts: what the check wrote, one region with the marks
 	pace     rateFn         // the workload's time: seconds at its base pace (the rate trace's integral)
 	bits     *bitMemory
 	// memo caches the last occupancy evaluation (rounds and waits ask for the
@@ -204,12 +205,14 @@ func (m *Memory) workTime(t time.Duration) time.Duration {
 // since the last Track (the expectation over where each mark falls,
 // models.Memory.MarkedExpected, in the workload's time), in union with what
 // was written (models.UnionWithMarked) over what the container holds at t.
+// In the final round the check's touch joins the marks as the larger of the
+// two (TrackFinal).
 func (m *Memory) withMarks(t time.Duration, pages, bytes int64) (int64, int64) {
 	marked := m.marks.MarkedExpected(m.workTime(m.since), m.workTime(t))
 	if !m.tracking {
 		return pages, bytes
 	}
-	return m.union(t, pages, bytes, marked)
+	return m.union(t, pages, bytes, max(marked, m.touched))
 }
 
 // union is a round's dirty pages and bytes at t in union with extra bytes
@@ -229,16 +232,26 @@ func (m *Memory) union(t time.Duration, pages, bytes int64, extra float64) (int6
 	return p, p * m.pageSize
 }
 
-// WithCheckTouch adds to a live migration's final round (pages and bytes
-// dirtied since the last round, at t) what the app's check wrote right
-// before the freeze (models.Memory.CheckTouchAt what it holds then), in
-// union with them over what the container holds, as a mark's.
-func (m *Memory) WithCheckTouch(t time.Duration, pages, bytes int64) (int64, int64) {
-	if m.touch == nil {
-		return pages, bytes
+// TrackFinal is Track of a live migration's final round, with what the
+// app's check wrote right before the freeze (models.Memory.CheckTouchAt
+// what the container holds then) in union with what the load dirtied since
+// the round before, over what the container holds. The check reads the
+// app's data, and a whole-mapping mark holds that data too (memcached's
+// GETs touch every item of the slab mapping its marks send whole): the two
+// are one region, not independent draws, so the round holds the larger of
+// the check's touch and the memory marked, in union with what was written.
+func (m *Memory) TrackFinal(t time.Duration) (pages, bytes int64) {
+	if m.touch == nil || !m.tracking {
+		return m.Track(t)
 	}
 	_, rb := m.Resident(t)
-	return m.union(t, pages, bytes, float64(m.touch.CheckTouchAt(models.ByteSize(rb))))
+	m.touched = float64(m.touch.CheckTouchAt(models.ByteSize(rb)))
+	pages, bytes = m.Track(t)
+	if m.marks == nil {
+		pages, bytes = m.union(t, pages, bytes, m.touched)
+	}
+	m.touched = 0
+	return pages, bytes
 }
 
 // dirtyGrowing is Dirty of a growing container: what its model dirties plus
