@@ -8,19 +8,26 @@ import (
 	"github.com/migrlab/migrlab/models"
 )
 
+// eightMiB is the scenario the tests of marks and of the check's touch
+// build on: 8 MiB of 4 KiB pages, 64 KiB/s over a 1 MiB working set, a
+// 1 MiB/s link, pre-copy stopping at a page or after rounds rounds.
+func eightMiB(name, model string, rounds int) models.Scenario {
+	s := models.Scenario{Name: name, Model: model,
+		Memory:   models.Memory{Size: 8 << 20, PageSize: 4096},
+		Workload: models.Workload{DirtyRate: 64 << 10, WWS: 1 << 20},
+		Network:  models.Network{Bandwidth: 1 << 20}}
+	s.PreCopy.Stop = models.StopRules{MaxRounds: rounds, Threshold: 4096}
+	return s
+}
+
 // TestCheckTouchGoesIntoTheFinalDump: what an app's check writes before the
 // freeze (memory.check_touch) joins a live migration's final round, in
 // union with what the load dirtied since the round before, and lengthens
 // its downtime; the live rounds before it and a cold dump (all memory
 // anyway) do not change.
 func TestCheckTouchGoesIntoTheFinalDump(t *testing.T) {
-	const page = 4096
 	for _, model := range []string{models.ModelPages, models.ModelAnalytic} {
-		s := models.Scenario{Name: "checked", Model: model,
-			Memory:   models.Memory{Size: 8 << 20, PageSize: page},
-			Workload: models.Workload{DirtyRate: 64 << 10, WWS: 1 << 20},
-			Network:  models.Network{Bandwidth: 1 << 20}}
-		s.PreCopy.Stop = models.StopRules{MaxRounds: 4, Threshold: 4096}
+		s := eightMiB("checked", model, 4)
 		touched := s
 		touched.Memory.CheckTouch = 5 << 20 // 1280 of 2048 pages
 		if err := touched.WithDefaults().Validate(); err != nil {
@@ -109,13 +116,8 @@ func TestCheckTouchOfAYoungContainer(t *testing.T) {
 // the larger of the two in union with what was written, not their
 // independent union: the check reads what the mark holds.
 func TestTheCheckAndTheMarksAreOneRegion(t *testing.T) {
-	const page = 4096
 	for _, model := range []string{models.ModelPages, models.ModelAnalytic} {
-		s := models.Scenario{Name: "checked-and-marked", Model: model,
-			Memory:   models.Memory{Size: 8 << 20, PageSize: page},
-			Workload: models.Workload{DirtyRate: 64 << 10, WWS: 1 << 20},
-			Network:  models.Network{Bandwidth: 1 << 20}}
-		s.PreCopy.Stop = models.StopRules{MaxRounds: 3, Threshold: 4096}
+		s := eightMiB("checked-and-marked", model, 3)
 		plain, err := Run(context.Background(), s.WithDefaults(), models.PreCopy, 0)
 		if err != nil {
 			t.Fatal(err)

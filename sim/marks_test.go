@@ -13,13 +13,8 @@ import (
 // what was written; the rounds before and after it send only what was
 // written.
 func TestMarksResendWhatAMappingHeld(t *testing.T) {
-	const page = 4096
 	for _, model := range []string{models.ModelPages, models.ModelAnalytic} {
-		s := models.Scenario{Name: "marked", Model: model,
-			Memory:   models.Memory{Size: 8 << 20, PageSize: page},
-			Workload: models.Workload{DirtyRate: 64 << 10, WWS: 1 << 20},
-			Network:  models.Network{Bandwidth: 1 << 20}}
-		s.PreCopy.Stop = models.StopRules{MaxRounds: 6, Threshold: 4096}
+		s := eightMiB("marked", model, 6)
 		plain, err := Run(context.Background(), s.WithDefaults(), models.PreCopy, 0)
 		if err != nil {
 			t.Fatal(err)

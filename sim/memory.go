@@ -54,7 +54,6 @@ type Memory struct {
 	growth   *models.Memory // the memory of a growing container (nil: a constant one)
 	marks    *models.Memory // the memory of a container with whole-mapping marks (nil: none)
 	touch    *models.Memory // the memory of an app whose check writes before the freeze (nil: none)
-	touched  float64        // while TrackFinal counts: what the check wrote, one region with the marks
 	pace     rateFn         // the workload's time: seconds at its base pace (the rate trace's integral)
 	bits     *bitMemory
 	// memo caches the last occupancy evaluation (rounds and waits ask for the
@@ -166,11 +165,33 @@ func (m *Memory) Track(t time.Duration) (pages, bytes int64) {
 	if m.tracking {
 		pages, bytes = m.Dirty(t)
 	}
+	m.restart(t)
+	return pages, bytes
+}
+
+// TrackFinal is Track of a live migration's final round: with what the
+// app's check wrote right before the freeze (models.Memory.CheckTouchAt
+// what the container holds then), as one region with the marks that fell
+// since the round before (models.TouchedWithMarked), in union with what
+// the load wrote over what the container holds.
+func (m *Memory) TrackFinal(t time.Duration) (pages, bytes int64) {
+	if m.touch == nil || !m.tracking {
+		return m.Track(t)
+	}
+	pages, bytes, marked := m.dirtyParts(t)
+	_, rb := m.Resident(t)
+	touch := float64(m.touch.CheckTouchAt(models.ByteSize(rb)))
+	pages, bytes = m.union(t, pages, bytes, models.TouchedWithMarked(touch, marked))
+	m.restart(t)
+	return pages, bytes
+}
+
+// restart starts counting what is dirtied from t.
+func (m *Memory) restart(t time.Duration) {
 	if m.bits != nil {
 		m.bits.reset(m.writesUntil(t))
 	}
 	m.since, m.tracking = t, true
-	return pages, bytes
 }
 
 // Freeze stops the workload at t: nothing is dirtied after it.
@@ -184,15 +205,23 @@ func (m *Memory) writesUntil(t time.Duration) float64 { return m.writes.F(min(t,
 
 // Dirty returns the pages and bytes dirtied between the last Track and t.
 func (m *Memory) Dirty(t time.Duration) (pages, bytes int64) {
+	pages, bytes, marked := m.dirtyParts(t)
+	return m.union(t, pages, bytes, marked)
+}
+
+// dirtyParts is what Dirty counts, in two parts: the pages and bytes the
+// workload wrote (and a growing container added) since the last Track, and
+// the bytes marked whole meanwhile (marked; 0 without marks).
+func (m *Memory) dirtyParts(t time.Duration) (pages, bytes int64, marked float64) {
 	if m.growth != nil {
 		pages, bytes = m.dirtyGrowing(t)
 	} else {
 		pages, bytes = m.dirty(t)
 	}
-	if m.marks != nil {
-		return m.withMarks(t, pages, bytes)
+	if m.marks != nil && m.tracking {
+		marked = m.marked(t)
 	}
-	return pages, bytes
+	return pages, bytes, marked
 }
 
 // workTime is t in the workload's time (its rate trace's pace), stopped
@@ -201,18 +230,12 @@ func (m *Memory) workTime(t time.Duration) time.Duration {
 	return time.Duration(m.pace.F(min(t, m.frozen)) * float64(time.Second))
 }
 
-// withMarks adds to a round's dirty pages and bytes the memory marked whole
-// since the last Track (the expectation over where each mark falls,
-// models.Memory.MarkedExpected, in the workload's time), in union with what
-// was written (models.UnionWithMarked) over what the container holds at t.
-// In the final round the check's touch joins the marks as the larger of the
-// two (TrackFinal).
-func (m *Memory) withMarks(t time.Duration, pages, bytes int64) (int64, int64) {
-	marked := m.marks.MarkedExpected(m.workTime(m.since), m.workTime(t))
-	if !m.tracking {
-		return pages, bytes
-	}
-	return m.union(t, pages, bytes, max(marked, m.touched))
+// marked is the memory marked whole since the last Track, at t: the
+// expectation over where each mark falls (models.Memory.MarkedExpected), in
+// the workload's time. A round sends it in union with what was written
+// (models.UnionWithMarked) over what the container holds at t.
+func (m *Memory) marked(t time.Duration) float64 {
+	return m.marks.MarkedExpected(m.workTime(m.since), m.workTime(t))
 }
 
 // union is a round's dirty pages and bytes at t in union with extra bytes
@@ -230,28 +253,6 @@ func (m *Memory) union(t time.Duration, pages, bytes int64, extra float64) (int6
 	extra = math.Ceil(extra / float64(m.pageSize))
 	p := int64(math.Round(models.UnionWithMarked(float64(pages), extra, float64(rp))))
 	return p, p * m.pageSize
-}
-
-// TrackFinal is Track of a live migration's final round, with what the
-// app's check wrote right before the freeze (models.Memory.CheckTouchAt
-// what the container holds then) in union with what the load dirtied since
-// the round before, over what the container holds. The check reads the
-// app's data, and a whole-mapping mark holds that data too (memcached's
-// GETs touch every item of the slab mapping its marks send whole): the two
-// are one region, not independent draws, so the round holds the larger of
-// the check's touch and the memory marked, in union with what was written.
-func (m *Memory) TrackFinal(t time.Duration) (pages, bytes int64) {
-	if m.touch == nil || !m.tracking {
-		return m.Track(t)
-	}
-	_, rb := m.Resident(t)
-	m.touched = float64(m.touch.CheckTouchAt(models.ByteSize(rb)))
-	pages, bytes = m.Track(t)
-	if m.marks == nil {
-		pages, bytes = m.union(t, pages, bytes, m.touched)
-	}
-	m.touched = 0
-	return pages, bytes
 }
 
 // dirtyGrowing is Dirty of a growing container: what its model dirties plus
