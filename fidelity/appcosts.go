@@ -335,21 +335,16 @@ func bytesNoise(ds []models.Deviation) float64 {
 // something other than a load's pace.
 const minPace, maxPace = 0.25, 4.0
 
-// asApp is recs as an app's factors d would run them: every record's
-// workload at pace d.Pace (models.Workload.Paced; 0 leaves it) and a
-// growing memory's resident scaled by d.Resident (models.Memory.WithResident;
-// 0 leaves it) and its growing curve raised by d.RoundPages
-// (models.Workload.WithRoundPages), for predicting them as the app's own.
+// asApp is recs as an app's factors d would run them (d.OnApp: its load's
+// pace, its resident memory and its growing curve), for predicting them as
+// the app's own.
 func asApp(recs []models.Record, d models.Deviation) []models.Record {
 	if (!(d.Pace > 0) || d.Pace == 1) && (!(d.Resident > 0) || d.Resident == 1) && !(d.RoundPages > 0) {
 		return recs
 	}
 	out := slices.Clone(recs)
 	for i := range out {
-		p := &out[i].Params
-		p.Workload = p.Workload.Paced(d.Pace)
-		p.Memory = p.Memory.WithResident(d.Resident)
-		p.Workload = p.Workload.WithRoundPages(d.RoundPages, p.Memory)
+		out[i].Params = d.OnApp(out[i].Params)
 	}
 	return out
 }

@@ -37,9 +37,7 @@ func (a appTestbed) Run(ctx context.Context, s models.Scenario, technique string
 	if s.App.Enabled() {
 		own = a.own
 	}
-	applied := a.c.Perturb(atLevel(own, a.level)).Apply(s)
-	applied.Workload = applied.Workload.Paced(own.Pace)
-	applied.Memory = applied.Memory.WithResident(own.Resident)
+	applied := own.OnApp(a.c.Perturb(atLevel(own, a.level)).Apply(s))
 	rec, err := sim.Run(ctx, applied, technique, rep)
 	rec.Backend, rec.Params = models.BackendReal, s.WithDefaults()
 	return rec, err

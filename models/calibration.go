@@ -194,9 +194,8 @@ func (c Calibration) Validate() error {
 // for: the workload writes at its configured rate. An app's scenario keeps
 // its memory and workload as they are: they describe its whole container;
 // its costs are the calibration's scaled by the app's own factors (Apps),
-// when its probe measured them, its load run at their pace and a growing
-// one's resident memory scaled by their Resident, its growing curve raised by
-// their RoundPages. A traffic cap keeps
+// when its probe measured them, and its load and memory as they run it
+// (Deviation.OnApp). A traffic cap keeps
 // multiplying the memory the scenario gives (StopRules.CapOf), as the real
 // migration's does.
 func (c Calibration) Apply(s Scenario) Scenario {
@@ -207,9 +206,7 @@ func (c Calibration) Apply(s Scenario) Scenario {
 	}
 	if d, ok := c.Apps[s.Name]; ok && s.App.Enabled() {
 		c = c.Perturb(d)
-		s.Workload = s.Workload.Paced(d.Pace)
-		s.Memory = s.Memory.WithResident(d.Resident)
-		s.Workload = s.Workload.WithRoundPages(d.RoundPages, s.Memory)
+		s = d.OnApp(s)
 	}
 	n, setup := c.Link(s.Network)
 	s.Network = n

@@ -24,3 +24,14 @@ func (w Workload) Paced(f float64) Workload {
 	w.Runtime.Rate = Rate(float64(w.Runtime.Rate) * f)
 	return w
 }
+
+// OnApp is app scenario s as an app's factors d run it: its load at
+// d.Pace (Workload.Paced), its resident memory scaled by d.Resident
+// (Memory.WithResident) and its growing curve raised by d.RoundPages
+// (Workload.WithRoundPages); a factor of zero leaves its part as it is.
+func (d Deviation) OnApp(s Scenario) Scenario {
+	s.Workload = s.Workload.Paced(d.Pace)
+	s.Memory = s.Memory.WithResident(d.Resident)
+	s.Workload = s.Workload.WithRoundPages(d.RoundPages, s.Memory)
+	return s
+}

@@ -3,6 +3,7 @@ package models
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
 // TestPaced: a pace multiplies a rate trace's factors (or becomes a
@@ -29,5 +30,24 @@ func TestPaced(t *testing.T) {
 		if !reflect.DeepEqual(w.Paced(f), w) {
 			t.Errorf("pace %g changed the workload", f)
 		}
+	}
+}
+
+// TestOnApp: an app's factors run its load at their pace and scale its
+// resident memory (its growth kept in time); zero factors leave the
+// scenario as it is.
+func TestOnApp(t *testing.T) {
+	s := Scenario{Memory: Memory{Size: 16 << 20, PageSize: 4096, Initial: 4 << 20,
+		Growth: []GrowthPoint{{After: Duration(10 * time.Second), Bytes: 14 << 20}}},
+		Workload: Workload{DirtyRate: 1 << 20, WWS: 4 << 20}}
+	got := Deviation{Pace: 0.5, Resident: 0.5}.OnApp(s)
+	if want := (Trace{Points: []TracePoint{{At: 0, Factor: 0.5}}}); !reflect.DeepEqual(got.Workload.RateTrace, want) {
+		t.Errorf("trace %+v, want a constant 0.5", got.Workload.RateTrace)
+	}
+	if got.Memory.Initial != 2<<20 || got.Memory.Growth[0].Bytes != 7<<20 || got.Memory.Growth[0].After != s.Memory.Growth[0].After {
+		t.Errorf("resident x0.5: %+v", got.Memory)
+	}
+	if got := (Deviation{}).OnApp(s); !reflect.DeepEqual(got, s) {
+		t.Errorf("no factors changed the scenario: %+v", got)
 	}
 }
