@@ -71,7 +71,7 @@ func compareApp(t *testing.T, ctx context.Context, calib string) {
 		}
 	}
 	for _, p := range probes {
-		live := map[string]int{models.Cold: 0, models.PreCopy: 2}
+		live := map[string]int{models.Cold: 0, models.PreCopy: fidelity.ProbeRounds}
 		if want, ok := live[p.Technique]; !ok || p.Scenario != "app-e2e"+fidelity.ProbeSuffix || p.Error != "" || p.Metrics.LiveRounds != want {
 			t.Fatalf("probe %s %s rep %d: error %q, %d live rounds", p.Scenario, p.Technique, p.Repetition, p.Error, p.Metrics.LiveRounds)
 		}

@@ -18,7 +18,7 @@ import (
 // which on the TCG testbed took Redis and memcached 12-35 % longer per phase
 // than the calibration predicted for the same pages. Before an app is
 // validated, probe migrations of its own container (ProbeScenario: a cold
-// one and a pre-copy of two live rounds, each several times, after a cold
+// one and a pre-copy of ProbeRounds live rounds, each several times, after a cold
 // warm-up migration, each beside the same migration of a synthetic
 // reference, ReferenceScenario) measure how its phases depart from the
 // calibration's prediction, over how far the testbed departed from it then;
@@ -35,8 +35,17 @@ const ProbeSuffix = "-probe"
 // migrations run beside an app's probes (ReferenceScenario).
 const ReferenceSuffix = "-reference"
 
-// probeRounds is the probe's number of live rounds.
-const probeRounds = 2
+// ProbeRounds is the pre-copy probe's number of live rounds: as many as
+// the validation migrations' pre-copies take, so that its rounds after the
+// first are as short as theirs and span as many of a filling app's slabs
+// and heap extensions. With two, the load's pace came from one round after
+// the full copy and a final dump, 7-8 s in all, in which a memcached met
+// no slab or one; refitted instead from one validation pre-copy of the
+// same app (five or six live rounds), the apps of the learned sets K-Q
+// scored the other repetition's pre-copy bytes 6.8 % where their four
+// two-round probes scored 11.3 % (MiGrror 11.2 against 12.0 %; memcached's
+// pace 0.53-0.89 of its profile's, not 0.35-0.82).
+const ProbeRounds = 5
 
 // DefaultProbeReps is how many times each probe migration runs by default
 // (demo and compare --probe-reps). One probe of each kind rested the app's
@@ -57,7 +66,7 @@ const probeRounds = 2
 const DefaultProbeReps = 4
 
 // ProbeScenario is the probe of app scenario s: s migrated cold and with a
-// pre-copy that stops after probeRounds live rounds (a one-page
+// pre-copy that stops after ProbeRounds live rounds (a one-page
 // threshold), reps times each, named s.Name plus ProbeSuffix so that no
 // validation migration is paired with it.
 func ProbeScenario(s models.Scenario, reps int) models.Scenario {
@@ -65,7 +74,7 @@ func ProbeScenario(s models.Scenario, reps int) models.Scenario {
 	s.Name += ProbeSuffix
 	s.Techniques = []string{models.Cold, models.PreCopy}
 	s.Repetitions = reps
-	s.PreCopy.Stop = models.StopRules{Threshold: models.ByteSize(s.Memory.PageSize), MaxRounds: probeRounds}
+	s.PreCopy.Stop = models.StopRules{Threshold: models.ByteSize(s.Memory.PageSize), MaxRounds: ProbeRounds}
 	return s
 }
 

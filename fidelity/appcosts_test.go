@@ -50,7 +50,7 @@ func appScenarioNamed(name string) models.Scenario {
 	return s
 }
 
-// TestProbeScenario: cold and a pre-copy of two live rounds under its own
+// TestProbeScenario: cold and a pre-copy of five live rounds under its own
 // name, the app and everything else kept.
 func TestProbeScenario(t *testing.T) {
 	s := appScenarioNamed("app-x")
@@ -58,7 +58,7 @@ func TestProbeScenario(t *testing.T) {
 	if p.Name != "app-x-probe" || len(p.Techniques) != 2 || p.Techniques[0] != models.Cold || p.Techniques[1] != models.PreCopy || p.Repetitions != DefaultProbeReps {
 		t.Errorf("probe scenario %q %v x%d", p.Name, p.Techniques, p.Repetitions)
 	}
-	if p.PreCopy.Stop.MaxRounds != 2 || p.PreCopy.Stop.Threshold != models.ByteSize(p.Memory.PageSize) {
+	if p.PreCopy.Stop.MaxRounds != 5 || p.PreCopy.Stop.Threshold != models.ByteSize(p.Memory.PageSize) {
 		t.Errorf("probe stop rule %+v", p.PreCopy.Stop)
 	}
 	if p.App.Image != s.App.Image || !reflect.DeepEqual(p.Memory, s.Memory) || p.Workload.DirtyRate != s.Workload.DirtyRate {
