@@ -44,7 +44,7 @@ const ReferenceSuffix = "-reference"
 // same app (five or six live rounds), the apps of the learned sets K-Q
 // scored the other repetition's pre-copy bytes 6.8 % where their four
 // two-round probes scored 11.3 % (MiGrror 11.2 against 12.0 %; memcached's
-// pace 0.53-0.89 of its profile's, not 0.35-0.82).
+// pace 0.44-0.89 of its profile's, not 0.35-0.82).
 const ProbeRounds = 5
 
 // DefaultProbeReps is how many times each probe migration runs by default
