@@ -348,9 +348,6 @@ const minPace, maxPace = 0.25, 4.0
 // pace, its resident memory and its growing curve), for predicting them as
 // the app's own.
 func asApp(recs []models.Record, d models.Deviation) []models.Record {
-	if (!(d.Pace > 0) || d.Pace == 1) && (!(d.Resident > 0) || d.Resident == 1) && !(d.RoundPages > 0) {
-		return recs
-	}
 	out := slices.Clone(recs)
 	for i := range out {
 		out[i].Params = d.OnApp(out[i].Params)
